@@ -1,0 +1,122 @@
+import type { z } from 'zod';
+
+/** Every built-in node type. The registry is a `Record<NodeType, …>`, so adding one here forces a definition. */
+export const NODE_TYPES = [
+  'trigger.webhook',
+  'trigger.manual',
+  'trigger.schedule',
+  'logger',
+  'http.request',
+  'transform',
+  'condition',
+  'delay',
+  'merge',
+  'webhook.send',
+] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
+
+export const NODE_CATEGORIES = ['trigger', 'action', 'logic', 'flow', 'data'] as const;
+export type NodeCategory = (typeof NODE_CATEGORIES)[number];
+
+export interface HandleSpec {
+  readonly id: string;
+  readonly label: string;
+  /** An input handle that accepts several edges receives an array of their outputs, in edge order. */
+  readonly multiple?: boolean;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A serialisable error as a node reports it and a run step stores it. */
+export interface NodeError {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable?: boolean;
+  readonly retryAfterMs?: number;
+  readonly details?: unknown;
+}
+
+/**
+ * What `execute` returns. `handles` lists the output handles that fire (a condition fires one);
+ * absent means all. `wait` suspends the step durably until `until` (ISO time): the runner
+ * reschedules and calls `execute` again then, with the same `stepStartedAt`.
+ */
+export type ActionResult =
+  | { readonly kind: 'success'; readonly data: unknown; readonly handles?: readonly string[] }
+  | { readonly kind: 'retryable_error'; readonly error: NodeError }
+  | { readonly kind: 'fatal_error'; readonly error: NodeError }
+  | { readonly kind: 'wait'; readonly until: string };
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly timeoutMs: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The data expressions and transforms see: `{ trigger, nodes: { <id>: output }, run }`. */
+export interface ExpressionScope {
+  readonly trigger: unknown;
+  readonly nodes: Readonly<Record<string, unknown>>;
+  readonly run: { readonly id: string; readonly scenarioId: string; readonly startedAt: string };
+}
+
+/**
+ * The only way a node touches the world. The runner passes real effects; dry-run passes
+ * simulated ones, so a preview runs the very same node code without side effects.
+ */
+export interface NodeContext {
+  readonly runId: string;
+  readonly nodeId: string;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  readonly dryRun: boolean;
+  /** When the step's first attempt started: stable across retries and resumes. */
+  readonly stepStartedAt: Date;
+  readonly scope: ExpressionScope;
+  readonly signal: AbortSignal;
+  now(): Date;
+  /** Performs an HTTP request; throws a classified error on network failure, timeout or a refused target. */
+  http(request: HttpRequest): Promise<HttpResponse>;
+  log(level: LogLevel, message: string, data?: unknown): void;
+  /** Decrypted secrets of a connection of the run's workspace. */
+  secrets(connectionId: string): Promise<Readonly<Record<string, string>>>;
+  /** Standard Webhooks signature headers for an outgoing delivery. */
+  signWebhook(input: {
+    secret: string;
+    id: string;
+    timestamp: Date;
+    body: string;
+  }): Promise<Readonly<Record<string, string>>>;
+}
+
+/** Outputs of the incoming edges, keyed by target handle. */
+export type NodeInput = Readonly<Record<string, unknown>>;
+
+export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
+  readonly type: NodeType;
+  /** Bumped when the config shape changes; `migrations[n]` turns a version-n config into n+1. */
+  readonly version: number;
+  readonly title: string;
+  readonly description: string;
+  readonly category: NodeCategory;
+  readonly configSchema: Schema;
+  readonly exampleConfig: z.input<Schema>;
+  readonly inputs: readonly HandleSpec[];
+  readonly outputs: readonly HandleSpec[];
+  readonly migrations: Readonly<Record<number, (config: Record<string, unknown>) => Record<string, unknown>>>;
+  /** Default retry policy of this node type; a node may override it. */
+  readonly retry: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /** Config fields holding raw JSONata (evaluated by the node itself), not `{{ }}` templates. */
+  readonly rawExpressionFields?: readonly string[];
+  execute(ctx: NodeContext, input: NodeInput, config: z.output<Schema>): Promise<ActionResult>;
+  /** What a simulated HTTP call of this node answers in a dry-run. */
+  mock?(request: HttpRequest, config: z.output<Schema>): HttpResponse;
+}

@@ -1,0 +1,3 @@
+export { type EmbeddedMongo, type EmbeddedMongoOptions, startEmbeddedMongo } from './embedded.js';
+export { ensureJars, jarsAreReady } from './jars.js';
+export { withDatabaseName } from './uri.js';

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { javaSourceDir, launcherClass, libDir, packageRoot, pomFile, targetDir } from './paths.js';
+
+const LOCK_DIR = path.join(targetDir, '.resolve-lock');
+const LOCK_STALE_MS = 10 * 60_000;
+
+async function newestSourceMtime(): Promise<number> {
+  let newest = (await stat(pomFile)).mtimeMs;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else newest = Math.max(newest, (await stat(full)).mtimeMs);
+    }
+  };
+  await walk(javaSourceDir);
+  return newest;
+}
+
+/** True when the launcher is compiled from the current sources and the server jars are in place. */
+export async function jarsAreReady(): Promise<boolean> {
+  if (!existsSync(launcherClass) || !existsSync(libDir)) return false;
+  if (!readdirSync(libDir).some((name) => name.startsWith('mongo-java-server-core'))) return false;
+  return statSync(launcherClass).mtimeMs >= (await newestSourceMtime());
+}
+
+function runMaven(log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('mvn', ['-B', '-q', '-f', pomFile, 'compile'], {
+      cwd: packageRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('error', (error) =>
+      reject(new Error(`weft-devdb: could not run Maven (mvn): ${error.message}. Install Java 17 and Maven.`)),
+    );
+    child.on('exit', (code) => {
+      if (code === 0) {
+        log('weft-devdb: mongo-java-server is ready');
+        resolve();
+      } else reject(new Error(`weft-devdb: Maven failed with exit code ${code}:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+async function acquireLock(): Promise<() => void> {
+  mkdirSync(targetDir, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock left by a killed process must not block every later start.
+      if (Date.now() - statSync(LOCK_DIR).mtimeMs > LOCK_STALE_MS) rmSync(LOCK_DIR, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/**
+ * Compiles the launcher and copies mongo-java-server's jars into target/lib on first use
+ * (Maven resolves them from Maven Central), once across concurrent processes.
+ */
+export async function ensureJars(log: (line: string) => void = (line) => console.error(line)): Promise<void> {
+  if (await jarsAreReady()) return;
+  const release = await acquireLock();
+  try {
+    if (await jarsAreReady()) return;
+    log('weft-devdb: first start: resolving mongo-java-server 1.47.0 from Maven Central and compiling the launcher…');
+    await runMaven(log);
+  } finally {
+    release();
+  }
+}
