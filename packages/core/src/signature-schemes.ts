@@ -116,7 +116,7 @@ const headerNameSchema = (field: string) =>
   z
     .string({ error: `${field} must be a string` })
     .trim()
-    .min(1, { error: `${field} must not be empty` })
+    .min(1, { error: `${field} must not be empty`, abort: true })
     .max(100, { error: `${field} must be at most 100 characters` })
     .regex(headerNamePattern, {
       error: `${field} must be an HTTP header name (letters, digits and !#$%&'*+.^_\`|~- only, no spaces or colons)`,

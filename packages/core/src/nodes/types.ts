@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { LogLevel } from '../schemas/entities.js';
 
 /** Every built-in node type. The registry is a `Record<NodeType, …>`, so adding one here forces a definition. */
 export const NODE_TYPES = [
@@ -25,7 +26,6 @@ export interface HandleSpec {
   readonly multiple?: boolean;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** A serialisable error as a node reports it and a run step stores it. */
 export interface NodeError {

@@ -1,0 +1,40 @@
+/**
+ * The closed set of error codes a run step can record. Add a code here (and its default
+ * retryability below) rather than inventing ad-hoc strings in nodes.
+ */
+export const ERROR_CODES = [
+  'http_5xx',
+  'http_429',
+  'http_4xx',
+  'network',
+  'timeout',
+  'ssrf_blocked',
+  'invalid_config',
+  'expression_error',
+  'node_not_found',
+  'secret_missing',
+  'cancelled',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Whether an error of this code is worth retrying when the thrower did not say otherwise. */
+export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
+  http_5xx: true,
+  http_429: true,
+  http_4xx: false,
+  network: true,
+  timeout: true,
+  ssrf_blocked: false,
+  invalid_config: false,
+  expression_error: false,
+  node_not_found: false,
+  secret_missing: false,
+  cancelled: false,
+  internal: false,
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}

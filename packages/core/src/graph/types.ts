@@ -1,0 +1,69 @@
+import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
+import type { HandleSpec } from '../nodes/types.js';
+
+/**
+ * What graph algorithms need to know about a node type. The registry provides it, so graph code
+ * never imports the registry (and tests use a small fixture lookup).
+ */
+export interface GraphNodeTypeInfo {
+  readonly isTrigger: boolean;
+  readonly inputs: readonly HandleSpec[];
+  readonly outputs: readonly HandleSpec[];
+  /** Config problems for this node (zod paths), already ignoring fields that hold expressions. */
+  validateConfig(config: Record<string, unknown>): readonly ConfigIssue[];
+}
+
+export interface ConfigIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+export type NodeTypeLookup = (type: string) => GraphNodeTypeInfo | undefined;
+
+/** The part of a scenario the graph algorithms read; readonly so callers may pass frozen versions. */
+export interface GraphShape {
+  readonly nodes: readonly ScenarioNode[];
+  readonly edges: readonly ScenarioEdge[];
+}
+
+export const GRAPH_PROBLEM_CODES = [
+  'duplicate_node_id',
+  'duplicate_edge_id',
+  'unknown_node_type',
+  'dangling_edge',
+  'unknown_source_handle',
+  'unknown_target_handle',
+  'self_loop',
+  'duplicate_edge',
+  'multiple_edges_to_single_input',
+  'no_trigger',
+  'multiple_triggers',
+  'trigger_has_input',
+  'cycle',
+  'unreachable_node',
+  'invalid_config',
+] as const;
+export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];
+
+export interface GraphProblem {
+  readonly code: GraphProblemCode;
+  /** A sentence for the user that names the nodes, edges and handles involved. */
+  readonly message: string;
+  readonly nodeId?: string;
+  readonly edgeId?: string;
+  /** For `invalid_config`: where in the node's config (zod path). */
+  readonly path?: readonly (string | number)[];
+  /** For `cycle`: the node ids around the cycle in edge direction; the first is not repeated at the end. */
+  readonly cycle?: readonly string[];
+}
+
+export type NodeRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface NodeRunState {
+  readonly status: NodeRunStatus;
+  /** Output handles that fired when the node succeeded; absent means all of them. */
+  readonly firedHandles?: readonly string[];
+}
+
+/** Run state per node id. A node without an entry counts as pending. */
+export type RunStates = ReadonlyMap<string, NodeRunState>;

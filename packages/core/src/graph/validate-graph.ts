@@ -1,0 +1,34 @@
+import { type CheckContext, createCheckContext, type GraphCheck } from './checks/context.js';
+import { checkCycles } from './checks/cycles.js';
+import { checkEdgeEndpoints } from './checks/edge-endpoints.js';
+import { checkEdgeMultiplicity } from './checks/edge-multiplicity.js';
+import { checkIdentity } from './checks/identity.js';
+import { checkNodeConfig } from './checks/node-config.js';
+import { checkReachability } from './checks/reachability.js';
+import { checkTriggers } from './checks/triggers.js';
+import type { GraphProblem, GraphShape, NodeTypeLookup } from './types.js';
+
+/** Checks about the shape of the graph, in the order their problems are listed. */
+const STRUCTURAL_CHECKS: readonly GraphCheck[] = [
+  checkIdentity,
+  checkEdgeEndpoints,
+  checkEdgeMultiplicity,
+  checkTriggers,
+  checkCycles,
+  checkReachability,
+];
+
+/**
+ * Every problem of a graph, not just the first: identity, edges, multiplicity, triggers, cycles,
+ * reachability, then node config. Within a group, problems follow node or edge array order.
+ * O(V+E) plus the node types' config validation.
+ */
+export function validateGraph(graph: GraphShape, lookup: NodeTypeLookup): GraphProblem[] {
+  const context = createCheckContext(graph, lookup);
+  return [...structuralProblems(context), ...checkNodeConfig(context)];
+}
+
+/** The problems of `validateGraph` without config validation: what decides whether a graph can run. */
+export function structuralProblems(context: CheckContext): GraphProblem[] {
+  return STRUCTURAL_CHECKS.flatMap((check) => check(context));
+}

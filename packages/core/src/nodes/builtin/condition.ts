@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { success } from '../results.js';
+import type { NodeDefinition } from '../types.js';
+import { evaluateNodeExpression } from './transform.js';
+
+const config = z
+  .object({
+    expression: z
+      .string()
+      .min(1, 'expression is required')
+      .max(20_000)
+      .describe('JSONata over { input, trigger, nodes, run }; truthy takes the "true" branch'),
+  })
+  .strict();
+
+/** JSONata's own truthiness would make `[]` and `{}` true; a person reading "is empty" expects false. */
+function isTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value !== null && typeof value === 'object') return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+export const condition: NodeDefinition<typeof config> = {
+  type: 'condition',
+  version: 1,
+  title: 'Condition',
+  description: 'Takes the "true" or the "false" branch; the other branch is skipped. Passes its input through.',
+  category: 'logic',
+  configSchema: config,
+  exampleConfig: { expression: 'trigger.body.total > 100' },
+  inputs: [{ id: 'in', label: 'Input' }],
+  outputs: [
+    { id: 'true', label: 'True' },
+    { id: 'false', label: 'False' },
+  ],
+  migrations: {},
+  retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
+  rawExpressionFields: ['expression'],
+  async execute(ctx, input, cfg) {
+    const evaluated = await evaluateNodeExpression(ctx, input, 'expression', cfg.expression);
+    if (!evaluated.ok) return evaluated.result;
+    const branch = isTruthy(evaluated.value) ? 'true' : 'false';
+    ctx.log('debug', `condition is ${branch}`);
+    return success(input.in ?? null, [branch]);
+  },
+};

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { objectIdSchema } from '../../schemas/ids.js';
+import { cronExpressionSchema, timeZoneSchema } from '../cron.js';
+import { success } from '../results.js';
+import type { NodeDefinition } from '../types.js';
+
+const NO_RETRY = { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 } as const;
+const OUT = [{ id: 'out', label: 'Output' }] as const;
+
+/** Triggers output what started the run; the run's input is the single source of truth. */
+const emitTrigger: NodeDefinition['execute'] = async (ctx) => success(ctx.scope.trigger);
+
+const webhookConfig = z
+  .object({
+    appId: objectIdSchema.describe('The app whose verified webhooks start this scenario'),
+    filter: z
+      .string()
+      .max(2_000)
+      .optional()
+      .describe('JSONata over the delivery ({ body, headers }); the scenario runs only when it is truthy'),
+  })
+  .strict();
+
+export const webhookTrigger: NodeDefinition<typeof webhookConfig> = {
+  type: 'trigger.webhook',
+  version: 1,
+  title: 'Webhook',
+  description: 'Starts the scenario when the app receives a verified webhook. Outputs { body, headers, deliveryId, receivedAt }.',
+  category: 'trigger',
+  configSchema: webhookConfig,
+  exampleConfig: { appId: '000000000000000000000000', filter: 'body.type = "order.created"' },
+  inputs: [],
+  outputs: OUT,
+  migrations: {},
+  retry: NO_RETRY,
+  rawExpressionFields: ['filter'],
+  execute: emitTrigger,
+};
+
+const manualConfig = z
+  .object({
+    sampleInput: z.unknown().optional().describe('A sample input to preview the scenario with'),
+  })
+  .strict();
+
+export const manualTrigger: NodeDefinition<typeof manualConfig> = {
+  type: 'trigger.manual',
+  version: 1,
+  title: 'Manual',
+  description: 'Starts the scenario from the API or the editor with a JSON input.',
+  category: 'trigger',
+  configSchema: manualConfig,
+  exampleConfig: { sampleInput: { hello: 'world' } },
+  inputs: [],
+  outputs: OUT,
+  migrations: {},
+  retry: NO_RETRY,
+  execute: emitTrigger,
+};
+
+const scheduleConfig = z
+  .object({
+    cron: cronExpressionSchema.describe('Five fields: minute hour day-of-month month day-of-week'),
+    timezone: timeZoneSchema.default('UTC').describe('IANA time zone the cron is read in'),
+  })
+  .strict();
+
+export const scheduleTrigger: NodeDefinition<typeof scheduleConfig> = {
+  type: 'trigger.schedule',
+  version: 1,
+  title: 'Schedule',
+  description: 'Starts the scenario on a cron schedule. Outputs { firedAt, scheduledFor }.',
+  category: 'trigger',
+  configSchema: scheduleConfig,
+  exampleConfig: { cron: '*/15 * * * *', timezone: 'Europe/Berlin' },
+  inputs: [],
+  outputs: OUT,
+  migrations: {},
+  retry: NO_RETRY,
+  execute: emitTrigger,
+};

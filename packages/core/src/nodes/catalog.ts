@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { nodeRegistry } from './registry.js';
+import { NODE_TYPES, type HandleSpec, type NodeCategory, type NodeType } from './types.js';
+
+export interface NodeCatalogEntry {
+  readonly type: NodeType;
+  readonly version: number;
+  readonly title: string;
+  readonly description: string;
+  readonly category: NodeCategory;
+  readonly inputs: readonly HandleSpec[];
+  readonly outputs: readonly HandleSpec[];
+  /** JSON Schema of the config as a person fills it in (defaults optional); the editor renders forms from it. */
+  readonly configJsonSchema: Record<string, unknown>;
+  readonly exampleConfig: unknown;
+  readonly rawExpressionFields: readonly string[];
+  readonly retry: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+}
+
+let cached: readonly NodeCatalogEntry[] | undefined;
+
+/** The node palette: every type with its handles and config JSON Schema. */
+export function nodeCatalog(): readonly NodeCatalogEntry[] {
+  cached ??= NODE_TYPES.map((type) => {
+    const def = nodeRegistry[type];
+    return {
+      type,
+      version: def.version,
+      title: def.title,
+      description: def.description,
+      category: def.category,
+      inputs: def.inputs,
+      outputs: def.outputs,
+      configJsonSchema: z.toJSONSchema(def.configSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+        string,
+        unknown
+      >,
+      exampleConfig: def.exampleConfig,
+      rawExpressionFields: def.rawExpressionFields ?? [],
+      retry: def.retry,
+    };
+  });
+  return cached;
+}

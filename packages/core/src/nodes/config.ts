@@ -1,0 +1,88 @@
+import { findExpressionErrors, resolveConfig } from '../expressions/index.js';
+import type { ExpressionScope, NodeDefinition } from './types.js';
+import { compileProblem } from './raw-expression.js';
+
+export interface ConfigProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+function holdsTemplate(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('{{');
+}
+
+/** True when the value at `path`, or one of its containers, is a `{{ }}` expression: only its result can be checked. */
+function pathHoldsExpression(config: unknown, path: readonly PropertyKey[]): boolean {
+  let current: unknown = config;
+  for (const key of path) {
+    if (holdsTemplate(current)) return true;
+    if (current === null || typeof current !== 'object') return false;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return holdsTemplate(current);
+}
+
+function withoutRawFields(def: NodeDefinition, config: Record<string, unknown>) {
+  const templated: Record<string, unknown> = { ...config };
+  const raw: Record<string, unknown> = {};
+  for (const field of def.rawExpressionFields ?? []) {
+    if (field in templated) {
+      raw[field] = templated[field];
+      delete templated[field];
+    }
+  }
+  return { templated, raw };
+}
+
+/**
+ * Every problem of a stored node config, before expressions are evaluated: schema issues (except
+ * on fields that hold expressions, which are checked after evaluation), expression syntax errors,
+ * and syntax errors in the node's own JSONata fields.
+ */
+export function nodeConfigProblems(def: NodeDefinition, nodeId: string, config: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const parsed = def.configSchema.safeParse(config);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (pathHoldsExpression(config, issue.path)) continue;
+      problems.push({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message });
+    }
+  }
+  const { templated, raw } = withoutRawFields(def, config);
+  for (const error of findExpressionErrors(templated, { nodeId })) {
+    problems.push({ path: error.path, message: error.message });
+  }
+  for (const [field, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') continue;
+    const problem = compileProblem(value);
+    if (problem) problems.push({ path: [field], message: problem });
+  }
+  return problems;
+}
+
+export type ResolvedConfig =
+  | { readonly ok: true; readonly config: unknown }
+  | { readonly ok: false; readonly problems: ConfigProblem[] };
+
+/**
+ * Evaluates the `{{ }}` expressions of a node's config over the run's scope and validates the
+ * result against the node's schema. Raw JSONata fields are left for the node to evaluate.
+ */
+export async function resolveNodeConfig(
+  def: NodeDefinition,
+  nodeId: string,
+  config: Record<string, unknown>,
+  scope: ExpressionScope,
+): Promise<ResolvedConfig> {
+  const { templated, raw } = withoutRawFields(def, config);
+  const resolved = (await resolveConfig(templated, scope, { nodeId })) as Record<string, unknown>;
+  const parsed = def.configSchema.safeParse({ ...resolved, ...raw });
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({
+      path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+      message: issue.message,
+    })),
+  };
+}

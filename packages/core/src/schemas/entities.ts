@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import { signatureConfigSchema } from '../signature-schemes.js';
+import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.js';
+import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
+
+const timestamps = { createdAt: z.date(), updatedAt: z.date() };
+
+export const workspaceSchema = z.object({ id: objectIdSchema, name: z.string().min(1).max(120), ...timestamps });
+
+export const apiTokenSchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  name: z.string().min(1).max(120),
+  /** The first characters of the token, shown so a person can tell tokens apart. */
+  prefix: z.string(),
+  createdAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+});
+
+export const appSchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  key: appKeySchema,
+  name: z.string().min(1).max(120),
+  signature: signatureConfigSchema,
+  defaultConnectionId: objectIdSchema.nullable(),
+  ...timestamps,
+});
+
+export const CONNECTION_STATUSES = ['active', 'disabled'] as const;
+export const CONNECTION_HEALTH = ['unknown', 'ok', 'failing'] as const;
+
+/** A connection as the API shows it: secrets are write-only, only their presence and a hint are visible. */
+export const connectionSchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  appId: objectIdSchema,
+  name: z.string().min(1).max(120),
+  metadata: z.record(z.string(), z.string()),
+  status: z.enum(CONNECTION_STATUSES),
+  health: z.object({
+    status: z.enum(CONNECTION_HEALTH),
+    checkedAt: z.date().nullable(),
+    lastError: z.string().nullable(),
+  }),
+  hasSecret: z.boolean(),
+  secretHint: z.string().nullable(),
+  rotatedAt: z.date().nullable(),
+  /** Outbound requests per second shared by every runner; null means unlimited. */
+  rateLimitPerSec: z.number().positive().nullable(),
+  ...timestamps,
+});
+
+/** What a scenario is started by, derived from its trigger node on every save and publish. */
+export const scenarioTriggerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('webhook'), appId: objectIdSchema.nullable(), filter: z.string().nullable() }),
+  z.object({ kind: z.literal('manual') }),
+  z.object({ kind: z.literal('schedule'), cron: z.string(), timezone: z.string() }),
+  z.object({ kind: z.literal('none') }),
+]);
+
+export const scenarioDraftSchema = z.object({
+  nodes: z.array(scenarioNodeSchema),
+  edges: z.array(scenarioEdgeSchema),
+  viewport: viewportSchema.nullable(),
+});
+
+export const scenarioSchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  name: z.string().min(1).max(120),
+  description: z.string().max(2_000),
+  enabled: z.boolean(),
+  draft: scenarioDraftSchema,
+  trigger: scenarioTriggerSchema,
+  /** Bumped on every draft save; a save naming an older revision is a conflict. */
+  revision: z.number().int().min(0),
+  publishedVersionId: objectIdSchema.nullable(),
+  /** The number of the latest published version; 0 before the first publish. */
+  version: z.number().int().min(0),
+  archivedAt: z.date().nullable(),
+  ...timestamps,
+});
+
+export const scenarioVersionSchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  scenarioId: objectIdSchema,
+  version: z.number().int().min(1),
+  trigger: scenarioTriggerSchema,
+  nodes: z.array(scenarioNodeSchema),
+  edges: z.array(scenarioEdgeSchema),
+  publishedAt: z.date(),
+});
+
+export const webhookDeliverySchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  appId: objectIdSchema,
+  deliveryId: z.string().min(1).max(256),
+  /** Where the delivery id came from: the scheme's header, Idempotency-Key, or a hash of the body. */
+  deliveryIdSource: z.enum(['scheme', 'idempotency_key', 'body_hash']),
+  method: z.string(),
+  headers: z.record(z.string(), z.string()),
+  contentType: z.string().nullable(),
+  /** The raw body as received (UTF-8 text, or base64 when `bodyEncoding` says so). */
+  body: z.string(),
+  bodyEncoding: z.enum(['utf8', 'base64']),
+  sizeBytes: z.number().int().min(0),
+  receivedAt: z.date(),
+  runIds: z.array(objectIdSchema),
+  /** Set once runs are created and enqueued; a delivery without it is repaired by the sweeper. */
+  dispatchedAt: z.date().nullable(),
+});
+
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'dead', 'cancelled'] as const;
+export const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'dead', 'cancelled'] as const;
+export const STEP_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
+export const RUN_TRIGGER_KINDS = ['webhook', 'manual', 'schedule', 'replay', 'redelivery'] as const;
+
+export const stepErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+  details: z.unknown().optional(),
+});
+
+export const stepSchema = z.object({
+  nodeId: nodeIdSchema,
+  nodeType: z.string(),
+  status: z.enum(STEP_STATUSES),
+  attempts: z.number().int().min(0),
+  firedHandles: z.array(z.string()).nullable(),
+  /** A short, size-capped rendering of what the node received. */
+  inputSummary: z.unknown().optional(),
+  output: z.unknown().optional(),
+  outputTruncated: z.boolean(),
+  error: stepErrorSchema.nullable(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  durationMs: z.number().min(0).nullable(),
+  /** When a retry or a durable wait resumes this step. */
+  resumeAt: z.date().nullable(),
+});
+
+export const runSchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  scenarioId: objectIdSchema,
+  scenarioVersionId: objectIdSchema,
+  version: z.number().int().min(1),
+  trigger: z.object({
+    kind: z.enum(RUN_TRIGGER_KINDS),
+    deliveryId: objectIdSchema.nullable(),
+    replayOf: objectIdSchema.nullable(),
+  }),
+  correlationId: z.string(),
+  input: z.unknown(),
+  status: z.enum(RUN_STATUSES),
+  steps: z.array(stepSchema),
+  error: stepErrorSchema.nullable(),
+  cancelRequested: z.boolean(),
+  createdAt: z.date(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  updatedAt: z.date(),
+});
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export const runLogSchema = z.object({
+  id: objectIdSchema,
+  workspaceId: objectIdSchema,
+  runId: objectIdSchema,
+  nodeId: nodeIdSchema.nullable(),
+  attempt: z.number().int().min(0).nullable(),
+  level: z.enum(LOG_LEVELS),
+  message: z.string(),
+  data: z.unknown().optional(),
+  ts: z.date(),
+});
+
+export type Workspace = z.infer<typeof workspaceSchema>;
+export type ApiToken = z.infer<typeof apiTokenSchema>;
+export type App = z.infer<typeof appSchema>;
+export type Connection = z.infer<typeof connectionSchema>;
+export type ScenarioTrigger = z.infer<typeof scenarioTriggerSchema>;
+export type ScenarioDraft = z.infer<typeof scenarioDraftSchema>;
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioVersion = z.infer<typeof scenarioVersionSchema>;
+export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type StepStatus = (typeof STEP_STATUSES)[number];
+export type RunTriggerKind = (typeof RUN_TRIGGER_KINDS)[number];
+export type StepError = z.infer<typeof stepErrorSchema>;
+export type Step = z.infer<typeof stepSchema>;
+export type Run = z.infer<typeof runSchema>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type RunLog = z.infer<typeof runLogSchema>;

@@ -1,0 +1,32 @@
+import mongoose from 'mongoose';
+import { createModels, type Models } from './models.js';
+
+export interface Database {
+  readonly connection: mongoose.Connection;
+  readonly models: Models;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Database name; defaults to the one in the URI, else `weft`. */
+  dbName?: string;
+  /** Create the indexes now (start-up of api and runner, and tests). */
+  syncIndexes?: boolean;
+  maxPoolSize?: number;
+}
+
+/** Opens a connection of its own (not mongoose's global one) with Weft's models bound to it. */
+export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<Database> {
+  const connection = mongoose.createConnection(uri, {
+    ...(options.dbName ? { dbName: options.dbName } : {}),
+    maxPoolSize: options.maxPoolSize ?? 20,
+    serverSelectionTimeoutMS: 10_000,
+    autoIndex: false,
+  });
+  await connection.asPromise();
+  const models = createModels(connection);
+  if (options.syncIndexes ?? true) {
+    await Promise.all(Object.values(models).map((model) => model.createIndexes()));
+  }
+  return { connection, models, close: () => connection.close() };
+}

@@ -1,0 +1,8 @@
+export { type ConnectOptions, connectDatabase, type Database } from './connection.js';
+export { InvalidIdError, isDuplicateKeyError, newObjectId, toObjectId } from './ids.js';
+export * from './models.js';
+export * from './repositories/deliveries.js';
+export * from './repositories/run-logs.js';
+export * from './repositories/runs.js';
+export * from './repositories/scenarios.js';
+export * from './repositories/tokens.js';

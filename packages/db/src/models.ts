@@ -1,0 +1,324 @@
+import type { LogLevel, RunStatus, RunTriggerKind, ScenarioEdge, ScenarioNode, ScenarioTrigger, Step, StepError, Viewport } from '@weft/core';
+import type { SignatureConfig } from '@weft/core';
+import { type Connection, type Model, Schema, type Types } from 'mongoose';
+
+/** Stored documents. Ids are ObjectIds here; repositories hand out strings. */
+export interface WorkspaceDoc {
+  _id: Types.ObjectId;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ApiTokenDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  name: string;
+  /** SHA-256 of the token; the token itself is shown once and never stored. */
+  tokenHash: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface AppDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  key: string;
+  name: string;
+  signature: SignatureConfig;
+  defaultConnectionId: Types.ObjectId | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The AES-256-GCM envelope of core/secrets. */
+export interface EncryptedSecretDoc {
+  v: 1;
+  kid: string;
+  iv: string;
+  tag: string;
+  ct: string;
+}
+
+export interface ConnectionDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  appId: Types.ObjectId;
+  name: string;
+  metadata: Record<string, string>;
+  status: 'active' | 'disabled';
+  health: { status: 'unknown' | 'ok' | 'failing'; checkedAt: Date | null; lastError: string | null };
+  secrets: EncryptedSecretDoc | null;
+  secretHint: string | null;
+  rotatedAt: Date | null;
+  rateLimitPerSec: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ScenarioDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  name: string;
+  description: string;
+  enabled: boolean;
+  draft: { nodes: ScenarioNode[]; edges: ScenarioEdge[]; viewport: Viewport | null };
+  trigger: ScenarioTrigger;
+  /** The trigger of the published version: what webhook matching reads. */
+  publishedTrigger: ScenarioTrigger | null;
+  revision: number;
+  publishedVersionId: Types.ObjectId | null;
+  version: number;
+  archivedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ScenarioVersionDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  scenarioId: Types.ObjectId;
+  version: number;
+  trigger: ScenarioTrigger;
+  nodes: ScenarioNode[];
+  edges: ScenarioEdge[];
+  publishedAt: Date;
+}
+
+export interface WebhookDeliveryDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  appId: Types.ObjectId;
+  deliveryId: string;
+  deliveryIdSource: 'scheme' | 'idempotency_key' | 'body_hash';
+  method: string;
+  headers: Record<string, string>;
+  contentType: string | null;
+  body: string;
+  bodyEncoding: 'utf8' | 'base64';
+  sizeBytes: number;
+  receivedAt: Date;
+  runIds: Types.ObjectId[];
+  dispatchedAt: Date | null;
+}
+
+export interface RunDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  scenarioId: Types.ObjectId;
+  scenarioVersionId: Types.ObjectId;
+  version: number;
+  trigger: { kind: RunTriggerKind; deliveryId: Types.ObjectId | null; replayOf: Types.ObjectId | null };
+  correlationId: string;
+  input: unknown;
+  status: RunStatus;
+  steps: Step[];
+  error: StepError | null;
+  cancelRequested: boolean;
+  /** The runner process holding the run, and until when; an expired lease may be taken over. */
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  /** How many times a runner claimed the run (1 unless resumed after a crash or a wait). */
+  claims: number;
+  resumeAt: Date | null;
+  createdAt: Date;
+  startedAt?: Date;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface RunLogDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  runId: Types.ObjectId;
+  nodeId: string | null;
+  attempt: number | null;
+  level: LogLevel;
+  message: string;
+  data?: unknown;
+  ts: Date;
+}
+
+const { ObjectId, Mixed } = Schema.Types;
+const plain = { _id: false, minimize: false } as const;
+
+const workspaceSchema = new Schema<WorkspaceDoc>({ name: { type: String, required: true } }, { timestamps: true });
+
+const apiTokenSchema = new Schema<ApiTokenDoc>({
+  workspaceId: { type: ObjectId, required: true },
+  name: { type: String, required: true },
+  tokenHash: { type: String, required: true },
+  prefix: { type: String, required: true },
+  createdAt: { type: Date, required: true },
+  lastUsedAt: { type: Date, default: null },
+  revokedAt: { type: Date, default: null },
+});
+apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
+apiTokenSchema.index({ workspaceId: 1, createdAt: -1 });
+
+const appSchema = new Schema<AppDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    key: { type: String, required: true },
+    name: { type: String, required: true },
+    signature: { type: Mixed, required: true },
+    defaultConnectionId: { type: ObjectId, default: null },
+  },
+  { timestamps: true, minimize: false },
+);
+// Keys are global: they are the URL of `POST /webhook/:appKey`.
+appSchema.index({ key: 1 }, { unique: true });
+appSchema.index({ workspaceId: 1, name: 1 });
+
+const connectionSchema = new Schema<ConnectionDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    appId: { type: ObjectId, required: true },
+    name: { type: String, required: true },
+    metadata: { type: Mixed, default: {} },
+    status: { type: String, enum: ['active', 'disabled'], default: 'active' },
+    health: {
+      type: new Schema(
+        {
+          status: { type: String, enum: ['unknown', 'ok', 'failing'], default: 'unknown' },
+          checkedAt: { type: Date, default: null },
+          lastError: { type: String, default: null },
+        },
+        plain,
+      ),
+      default: () => ({}),
+    },
+    secrets: { type: Mixed, default: null },
+    secretHint: { type: String, default: null },
+    rotatedAt: { type: Date, default: null },
+    rateLimitPerSec: { type: Number, default: null },
+  },
+  { timestamps: true, minimize: false },
+);
+connectionSchema.index({ workspaceId: 1, appId: 1 });
+
+const scenarioSchema = new Schema<ScenarioDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    name: { type: String, required: true },
+    description: { type: String, default: '' },
+    enabled: { type: Boolean, default: false },
+    draft: { type: Mixed, required: true },
+    trigger: { type: Mixed, required: true },
+    publishedTrigger: { type: Mixed, default: null },
+    revision: { type: Number, default: 0 },
+    publishedVersionId: { type: ObjectId, default: null },
+    version: { type: Number, default: 0 },
+    archivedAt: { type: Date, default: null },
+  },
+  { timestamps: true, minimize: false },
+);
+scenarioSchema.index({ workspaceId: 1, 'publishedTrigger.kind': 1, 'publishedTrigger.appId': 1, enabled: 1 });
+scenarioSchema.index({ workspaceId: 1, updatedAt: -1, _id: -1 });
+
+const scenarioVersionSchema = new Schema<ScenarioVersionDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    scenarioId: { type: ObjectId, required: true },
+    version: { type: Number, required: true },
+    trigger: { type: Mixed, required: true },
+    nodes: { type: [Mixed], required: true },
+    edges: { type: [Mixed], required: true },
+    publishedAt: { type: Date, required: true },
+  },
+  { minimize: false },
+);
+scenarioVersionSchema.index({ scenarioId: 1, version: 1 }, { unique: true });
+
+const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    appId: { type: ObjectId, required: true },
+    deliveryId: { type: String, required: true },
+    deliveryIdSource: { type: String, required: true },
+    method: { type: String, required: true },
+    headers: { type: Mixed, default: {} },
+    contentType: { type: String, default: null },
+    body: { type: String, default: '' },
+    bodyEncoding: { type: String, enum: ['utf8', 'base64'], default: 'utf8' },
+    sizeBytes: { type: Number, required: true },
+    receivedAt: { type: Date, required: true },
+    runIds: { type: [ObjectId], default: [] },
+    dispatchedAt: { type: Date, default: null },
+  },
+  { minimize: false },
+);
+webhookDeliverySchema.index({ appId: 1, deliveryId: 1 }, { unique: true });
+webhookDeliverySchema.index({ workspaceId: 1, receivedAt: -1 });
+webhookDeliverySchema.index({ dispatchedAt: 1, receivedAt: 1 });
+
+const runSchema = new Schema<RunDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    scenarioId: { type: ObjectId, required: true },
+    scenarioVersionId: { type: ObjectId, required: true },
+    version: { type: Number, required: true },
+    trigger: { type: Mixed, required: true },
+    correlationId: { type: String, required: true },
+    input: { type: Mixed, default: null },
+    status: { type: String, required: true },
+    steps: { type: [Mixed], default: [] },
+    error: { type: Mixed, default: null },
+    cancelRequested: { type: Boolean, default: false },
+    leaseOwner: { type: String, default: null },
+    leaseExpiresAt: { type: Date, default: null },
+    claims: { type: Number, default: 0 },
+    resumeAt: { type: Date, default: null },
+    startedAt: { type: Date },
+    finishedAt: { type: Date, default: null },
+  },
+  { timestamps: true, minimize: false },
+);
+runSchema.index({ workspaceId: 1, scenarioId: 1, createdAt: -1 });
+runSchema.index({ workspaceId: 1, createdAt: -1, _id: -1 });
+runSchema.index({ status: 1, updatedAt: 1 });
+runSchema.index({ workspaceId: 1, correlationId: 1 });
+
+const runLogSchema = new Schema<RunLogDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    runId: { type: ObjectId, required: true },
+    nodeId: { type: String, default: null },
+    attempt: { type: Number, default: null },
+    level: { type: String, required: true },
+    message: { type: String, required: true },
+    data: { type: Mixed },
+    ts: { type: Date, required: true },
+  },
+  { minimize: false },
+);
+runLogSchema.index({ runId: 1, ts: 1 });
+
+export interface Models {
+  Workspace: Model<WorkspaceDoc>;
+  ApiToken: Model<ApiTokenDoc>;
+  App: Model<AppDoc>;
+  Connection: Model<ConnectionDoc>;
+  Scenario: Model<ScenarioDoc>;
+  ScenarioVersion: Model<ScenarioVersionDoc>;
+  WebhookDelivery: Model<WebhookDeliveryDoc>;
+  Run: Model<RunDoc>;
+  RunLog: Model<RunLogDoc>;
+}
+
+/** Binds Weft's models to one connection (tests run several connections side by side). */
+export function createModels(connection: Connection): Models {
+  return {
+    Workspace: connection.model<WorkspaceDoc>('Workspace', workspaceSchema, 'workspaces'),
+    ApiToken: connection.model<ApiTokenDoc>('ApiToken', apiTokenSchema, 'apiTokens'),
+    App: connection.model<AppDoc>('App', appSchema, 'apps'),
+    Connection: connection.model<ConnectionDoc>('Connection', connectionSchema, 'connections'),
+    Scenario: connection.model<ScenarioDoc>('Scenario', scenarioSchema, 'scenarios'),
+    ScenarioVersion: connection.model<ScenarioVersionDoc>('ScenarioVersion', scenarioVersionSchema, 'scenarioVersions'),
+    WebhookDelivery: connection.model<WebhookDeliveryDoc>('WebhookDelivery', webhookDeliverySchema, 'webhookDeliveries'),
+    Run: connection.model<RunDoc>('Run', runSchema, 'runs'),
+    RunLog: connection.model<RunLogDoc>('RunLog', runLogSchema, 'runLogs'),
+  };
+}

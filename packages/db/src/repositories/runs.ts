@@ -1,0 +1,215 @@
+import type { RunStatus, RunTriggerKind, Step, StepError } from '@weft/core';
+import type { Types } from 'mongoose';
+import { newObjectId, toObjectId } from '../ids.js';
+import type { Models, RunDoc } from '../models.js';
+
+export interface NewRun {
+  _id?: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  scenarioId: Types.ObjectId;
+  scenarioVersionId: Types.ObjectId;
+  version: number;
+  trigger: { kind: RunTriggerKind; deliveryId?: Types.ObjectId | null; replayOf?: Types.ObjectId | null };
+  correlationId: string;
+  input: unknown;
+  /** One entry per node, all `pending`: steps are then updated in place by node id. */
+  nodes: readonly { id: string; type: string }[];
+}
+
+export function pendingStep(nodeId: string, nodeType: string): Step {
+  return {
+    nodeId,
+    nodeType,
+    status: 'pending',
+    attempts: 0,
+    firedHandles: null,
+    outputTruncated: false,
+    error: null,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    resumeAt: null,
+  };
+}
+
+function runDocument(run: NewRun, now: Date) {
+  return {
+    _id: run._id ?? newObjectId(),
+    workspaceId: run.workspaceId,
+    scenarioId: run.scenarioId,
+    scenarioVersionId: run.scenarioVersionId,
+    version: run.version,
+    trigger: { kind: run.trigger.kind, deliveryId: run.trigger.deliveryId ?? null, replayOf: run.trigger.replayOf ?? null },
+    correlationId: run.correlationId,
+    input: run.input,
+    status: 'queued' as RunStatus,
+    steps: run.nodes.map((n) => pendingStep(n.id, n.type)),
+    error: null,
+    cancelRequested: false,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    claims: 0,
+    resumeAt: null,
+    finishedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Inserts queued runs. Inserting a run whose id exists already is not an error: the caller is
+ * repairing an interrupted dispatch, and the run it meant is there.
+ */
+export async function createRuns(models: Models, runs: readonly NewRun[], now = new Date()): Promise<Types.ObjectId[]> {
+  if (runs.length === 0) return [];
+  const docs = runs.map((run) => runDocument(run, now));
+  try {
+    await models.Run.collection.insertMany(docs, { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
+    const onlyDuplicates = Array.isArray(writeErrors) && writeErrors.every((e) => e.code === 11000);
+    if (!onlyDuplicates && (error as { code?: number }).code !== 11000) throw error;
+  }
+  return docs.map((d) => d._id);
+}
+
+export interface ClaimOptions {
+  owner: string;
+  leaseMs: number;
+  now?: Date;
+}
+
+/**
+ * Compare-and-set claim: a queued run, a waiting run (its retry or delay is due), or a running
+ * run whose lease expired (its runner died) becomes `running` under this owner's lease. Exactly
+ * one of several concurrent claimers gets the run; the others get null.
+ */
+export async function claimRun(models: Models, runId: string | Types.ObjectId, options: ClaimOptions): Promise<RunDoc | null> {
+  const now = options.now ?? new Date();
+  return models.Run.findOneAndUpdate(
+    {
+      _id: toObjectId(runId, 'runId'),
+      $or: [
+        { status: 'queued' },
+        { status: 'waiting' },
+        { status: 'running', leaseExpiresAt: { $lt: now } },
+      ],
+    },
+    {
+      $set: {
+        status: 'running',
+        leaseOwner: options.owner,
+        leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
+        resumeAt: null,
+        updatedAt: now,
+      },
+      $min: { startedAt: now },
+      $inc: { claims: 1 },
+    },
+    { returnDocument: 'after', lean: true, timestamps: false },
+  ).exec() as Promise<RunDoc | null>;
+}
+
+export class LeaseLostError extends Error {
+  constructor(readonly runId: string, readonly owner: string) {
+    super(`run ${runId} is no longer leased by ${owner}`);
+  }
+}
+
+function leased(runId: string | Types.ObjectId, owner: string) {
+  return { _id: toObjectId(runId, 'runId'), status: 'running', leaseOwner: owner };
+}
+
+export async function renewLease(models: Models, runId: string | Types.ObjectId, owner: string, leaseMs: number, now = new Date()) {
+  const result = await models.Run.updateOne(leased(runId, owner), {
+    $set: { leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+  }, { timestamps: false });
+  if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
+}
+
+/**
+ * Records one step as it settles (or starts), only while this owner still holds the lease, so
+ * a runner that lost its run cannot overwrite the new owner's progress.
+ */
+export async function saveStep(models: Models, runId: string | Types.ObjectId, owner: string, step: Step, now = new Date()) {
+  const result = await models.Run.updateOne(
+    { ...leased(runId, owner), 'steps.nodeId': step.nodeId },
+    { $set: { 'steps.$': step, updatedAt: now } },
+    { timestamps: false },
+  );
+  if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
+}
+
+export type FinalRunStatus = Extract<RunStatus, 'succeeded' | 'failed' | 'dead' | 'cancelled'>;
+
+export async function finishRun(
+  models: Models,
+  runId: string | Types.ObjectId,
+  owner: string,
+  outcome: { status: FinalRunStatus; error?: StepError | null },
+  now = new Date(),
+) {
+  const result = await models.Run.updateOne(
+    leased(runId, owner),
+    {
+      $set: {
+        status: outcome.status,
+        error: outcome.error ?? null,
+        finishedAt: now,
+        updatedAt: now,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+    },
+    { timestamps: false },
+  );
+  if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
+}
+
+/**
+ * Hands a run back: `waiting` until `resumeAt` (a retry backoff or a durable delay), or `queued`
+ * (graceful shutdown) for any runner to claim.
+ */
+export async function releaseRun(
+  models: Models,
+  runId: string | Types.ObjectId,
+  owner: string,
+  next: { status: 'waiting'; resumeAt: Date } | { status: 'queued' },
+  now = new Date(),
+) {
+  const result = await models.Run.updateOne(
+    leased(runId, owner),
+    {
+      $set: {
+        status: next.status,
+        resumeAt: next.status === 'waiting' ? next.resumeAt : null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: now,
+      },
+    },
+    { timestamps: false },
+  );
+  if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
+}
+
+/** Asks a run to stop before its next step; a run not started yet is cancelled at once. */
+export async function requestCancel(models: Models, workspaceId: Types.ObjectId, runId: string | Types.ObjectId, now = new Date()) {
+  const id = toObjectId(runId, 'runId');
+  const queued = await models.Run.updateOne(
+    { _id: id, workspaceId, status: { $in: ['queued', 'waiting'] } },
+    { $set: { status: 'cancelled', cancelRequested: true, finishedAt: now, updatedAt: now } },
+    { timestamps: false },
+  );
+  if (queued.matchedCount > 0) return 'cancelled' as const;
+  const running = await models.Run.updateOne(
+    { _id: id, workspaceId, status: 'running' },
+    { $set: { cancelRequested: true, updatedAt: now } },
+    { timestamps: false },
+  );
+  return running.matchedCount > 0 ? ('requested' as const) : ('not_cancellable' as const);
+}
+
+export function findRun(models: Models, workspaceId: Types.ObjectId, runId: string | Types.ObjectId) {
+  return models.Run.findOne({ _id: toObjectId(runId, 'runId'), workspaceId }).lean<RunDoc>().exec();
+}

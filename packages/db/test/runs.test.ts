@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import {
+  claimRun,
+  createRuns,
+  finishRun,
+  LeaseLostError,
+  newObjectId,
+  pendingStep,
+  releaseRun,
+  renewLease,
+  requestCancel,
+  saveStep,
+} from '../src/index.js';
+import { useDatabase } from './setup.js';
+
+const ctx = useDatabase();
+const workspaceId = newObjectId();
+
+async function queuedRun(nodes = [{ id: 'trigger', type: 'trigger.manual' }, { id: 'log', type: 'logger' }]) {
+  const [id] = await createRuns(ctx.db.models, [
+    {
+      workspaceId,
+      scenarioId: newObjectId(),
+      scenarioVersionId: newObjectId(),
+      version: 1,
+      trigger: { kind: 'manual' },
+      correlationId: 'corr-1',
+      input: { hello: 'world' },
+      nodes,
+    },
+  ]);
+  return id!;
+}
+
+describe('runs repository', () => {
+  it('creates a queued run with a pending step per node', async () => {
+    const id = await queuedRun();
+    const run = await ctx.db.models.Run.findById(id).lean();
+    expect(run?.status).toBe('queued');
+    expect(run?.steps.map((s) => [s.nodeId, s.status])).toEqual([
+      ['trigger', 'pending'],
+      ['log', 'pending'],
+    ]);
+    expect(run?.startedAt).toBeUndefined();
+  });
+
+  it('creating the same run id twice keeps one run (dispatch repair is idempotent)', async () => {
+    const _id = newObjectId();
+    const run = {
+      _id,
+      workspaceId,
+      scenarioId: newObjectId(),
+      scenarioVersionId: newObjectId(),
+      version: 1,
+      trigger: { kind: 'webhook' as const },
+      correlationId: 'c',
+      input: null,
+      nodes: [],
+    };
+    await createRuns(ctx.db.models, [run]);
+    await createRuns(ctx.db.models, [run]);
+    expect(await ctx.db.models.Run.countDocuments({ _id })).toBe(1);
+  });
+
+  it('exactly one of 20 concurrent claimers wins a queued run', async () => {
+    const id = await queuedRun();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => claimRun(ctx.db.models, id, { owner: `runner-${i}`, leaseMs: 30_000 })),
+    );
+    const winners = results.filter((r) => r !== null);
+    expect(winners).toHaveLength(1);
+    const stored = await ctx.db.models.Run.findById(id).lean();
+    expect(stored?.leaseOwner).toBe(winners[0]?.leaseOwner);
+    expect(stored?.status).toBe('running');
+    expect(stored?.claims).toBe(1);
+    expect(stored?.startedAt).toBeInstanceOf(Date);
+  });
+
+  it('a running run is taken over only after its lease expired, keeping its first start time', async () => {
+    const id = await queuedRun();
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    const first = await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 10_000, now: t0 });
+    expect(first?.leaseOwner).toBe('a');
+    const early = await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 10_000, now: new Date(t0.getTime() + 5_000) });
+    expect(early).toBeNull();
+    const late = await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 10_000, now: new Date(t0.getTime() + 11_000) });
+    expect(late?.leaseOwner).toBe('b');
+    expect(late?.claims).toBe(2);
+    expect(late?.startedAt?.toISOString()).toBe(t0.toISOString());
+  });
+
+  it('steps are saved in place while the lease is held, and refused after it is lost', async () => {
+    const id = await queuedRun();
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 1_000, now: t0 });
+    const step = { ...pendingStep('log', 'logger'), status: 'succeeded' as const, attempts: 1, output: { ok: true } };
+    await saveStep(ctx.db.models, id, 'a', step);
+    let run = await ctx.db.models.Run.findById(id).lean();
+    expect(run?.steps.find((s) => s.nodeId === 'log')).toMatchObject({ status: 'succeeded', attempts: 1, output: { ok: true } });
+    expect(run?.steps).toHaveLength(2);
+
+    await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 1_000, now: new Date(t0.getTime() + 2_000) });
+    await expect(saveStep(ctx.db.models, id, 'a', { ...step, attempts: 9 })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(renewLease(ctx.db.models, id, 'a', 1_000)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finishRun(ctx.db.models, id, 'a', { status: 'succeeded' })).rejects.toBeInstanceOf(LeaseLostError);
+    run = await ctx.db.models.Run.findById(id).lean();
+    expect(run?.steps.find((s) => s.nodeId === 'log')?.attempts).toBe(1);
+    expect(run?.status).toBe('running');
+  });
+
+  it('a released run waits until claimed again; a finished run cannot be claimed', async () => {
+    const id = await queuedRun();
+    await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 30_000 });
+    const resumeAt = new Date(Date.now() + 60_000);
+    await releaseRun(ctx.db.models, id, 'a', { status: 'waiting', resumeAt });
+    let run = await ctx.db.models.Run.findById(id).lean();
+    expect(run).toMatchObject({ status: 'waiting', leaseOwner: null });
+    expect(run?.resumeAt?.toISOString()).toBe(resumeAt.toISOString());
+
+    expect(await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 30_000 })).not.toBeNull();
+    await finishRun(ctx.db.models, id, 'b', { status: 'failed', error: { code: 'http_4xx', message: 'nope', retryable: false } });
+    run = await ctx.db.models.Run.findById(id).lean();
+    expect(run).toMatchObject({ status: 'failed', leaseOwner: null, error: { code: 'http_4xx' } });
+    expect(run?.finishedAt).toBeInstanceOf(Date);
+    expect(await claimRun(ctx.db.models, id, { owner: 'c', leaseMs: 30_000 })).toBeNull();
+  });
+
+  it('cancelling a queued run ends it; cancelling a running run asks it to stop', async () => {
+    const queued = await queuedRun();
+    expect(await requestCancel(ctx.db.models, workspaceId, queued)).toBe('cancelled');
+    expect(await claimRun(ctx.db.models, queued, { owner: 'a', leaseMs: 1_000 })).toBeNull();
+
+    const running = await queuedRun();
+    await claimRun(ctx.db.models, running, { owner: 'a', leaseMs: 30_000 });
+    expect(await requestCancel(ctx.db.models, workspaceId, running)).toBe('requested');
+    expect((await ctx.db.models.Run.findById(running).lean())?.cancelRequested).toBe(true);
+    expect(await requestCancel(ctx.db.models, newObjectId(), running)).toBe('not_cancellable');
+  });
+});

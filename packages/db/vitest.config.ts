@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    globalSetup: ['@weft/devdb/vitest-global-setup'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});

@@ -1,0 +1,219 @@
+import { type Collection, MongoClient, MongoServerError } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../src/test-db.js';
+
+/**
+ * Conditional writes Weft relies on: version-checked updates (scenario saves, run state),
+ * `$push` of step results onto a run, positional updates of one step, and upserts on a unique
+ * key (webhook deliveries) — all under contention from separate connections.
+ */
+
+const WRITERS = 8;
+const INCREMENTS = 25;
+
+const db = testDatabase();
+const clients = Array.from({ length: WRITERS }, () => new MongoClient(db.serverUri, { maxPoolSize: 1 }));
+const coll = <T extends { _id: string }>(client: MongoClient, name: string): Collection<T> =>
+  client.db(db.dbName).collection<T>(name);
+
+beforeAll(async () => {
+  await Promise.all(clients.map((c) => c.connect()));
+  await Promise.all(clients.map((c) => c.db(db.dbName).command({ ping: 1 })));
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+});
+
+interface Counter {
+  _id: string;
+  value: number;
+  version: number;
+  lastWriter?: number;
+}
+
+interface Step {
+  nodeId: string;
+  status: string;
+  attempts: number;
+  writer?: number;
+}
+
+interface Run {
+  _id: string;
+  steps: Step[];
+}
+
+describe('contract: compare-and-set with a version field', () => {
+  it('a stale writer matches and modifies nothing', async () => {
+    const counters = coll<Counter>(clients[0]!, 'counters');
+    await counters.insertOne({ _id: 'stale', value: 0, version: 0 });
+    const seenByA = await counters.findOne({ _id: 'stale' });
+    const seenByB = await counters.findOne({ _id: 'stale' });
+    const a = await counters.updateOne(
+      { _id: 'stale', version: seenByA!.version },
+      { $set: { value: seenByA!.value + 1, lastWriter: 1 }, $inc: { version: 1 } },
+    );
+    expect(a).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    const b = await counters.updateOne(
+      { _id: 'stale', version: seenByB!.version },
+      { $set: { value: seenByB!.value + 1, lastWriter: 2 }, $inc: { version: 1 } },
+    );
+    expect(b).toMatchObject({ matchedCount: 0, modifiedCount: 0 });
+    expect(await counters.findOne({ _id: 'stale' })).toEqual({ _id: 'stale', value: 1, version: 1, lastWriter: 1 });
+  });
+
+  it(`${WRITERS} writers × ${INCREMENTS} read-then-CAS increments lose no update`, async () => {
+    await coll<Counter>(clients[0]!, 'counters').insertOne({ _id: 'hot', value: 0, version: 0 });
+    let successes = 0;
+    let conflicts = 0;
+    await Promise.all(
+      clients.map(async (client, writer) => {
+        const counters = coll<Counter>(client, 'counters');
+        for (let done = 0; done < INCREMENTS; ) {
+          const current = await counters.findOne({ _id: 'hot' });
+          if (!current) throw new Error('counter vanished');
+          const result = await counters.updateOne(
+            { _id: 'hot', version: current.version },
+            { $set: { value: current.value + 1, lastWriter: writer }, $inc: { version: 1 } },
+          );
+          expect(result.matchedCount).toBe(result.modifiedCount);
+          if (result.modifiedCount === 1) {
+            successes++;
+            done++;
+          } else {
+            conflicts++;
+          }
+        }
+      }),
+    );
+    const final = await coll<Counter>(clients[0]!, 'counters').findOne({ _id: 'hot' });
+    expect(successes).toBe(WRITERS * INCREMENTS);
+    expect(final).toMatchObject({ value: WRITERS * INCREMENTS, version: WRITERS * INCREMENTS });
+    // Not a contract, but the test is only meaningful if writers actually collided.
+    expect(conflicts, 'stale CAS attempts (there should be contention)').toBeGreaterThan(0);
+  });
+});
+
+describe('contract: appending and updating step results in an array', () => {
+  it('concurrent conditional $push from separate connections keeps every element once', async () => {
+    const runs = coll<Run>(clients[0]!, 'runs');
+    await runs.insertOne({ _id: 'run-push', steps: [] });
+    const nodeIds = Array.from({ length: 40 }, (_, i) => `node-${i}`);
+    // Every node result is pushed twice by different writers at once; the condition
+    // `steps.nodeId $ne` lets only the first of each pair through.
+    const attempts = nodeIds.flatMap((nodeId, i) => [
+      { nodeId, writer: i % WRITERS },
+      { nodeId, writer: (i + 1) % WRITERS },
+    ]);
+    const results = await Promise.all(
+      attempts.map(({ nodeId, writer }) =>
+        coll<Run>(clients[writer]!, 'runs').updateOne(
+          { _id: 'run-push', 'steps.nodeId': { $ne: nodeId } },
+          { $push: { steps: { nodeId, status: 'succeeded', attempts: 1, writer } } },
+        ),
+      ),
+    );
+    expect(results.reduce((n, r) => n + r.modifiedCount, 0)).toBe(nodeIds.length);
+    const run = await runs.findOne({ _id: 'run-push' });
+    expect(run!.steps).toHaveLength(nodeIds.length);
+    expect(new Set(run!.steps.map((s) => s.nodeId))).toEqual(new Set(nodeIds));
+  });
+
+  it('the positional operator $ updates exactly the matched element', async () => {
+    const runs = coll<Run>(clients[0]!, 'runs');
+    await runs.insertOne({
+      _id: 'run-positional',
+      steps: ['a', 'b', 'c'].map((nodeId) => ({ nodeId, status: 'running', attempts: 1 })),
+    });
+    const result = await runs.updateOne(
+      { _id: 'run-positional', 'steps.nodeId': 'b' },
+      { $set: { 'steps.$.status': 'failed' }, $inc: { 'steps.$.attempts': 1 } },
+    );
+    expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    const run = await runs.findOne({ _id: 'run-positional' });
+    expect(run!.steps).toEqual([
+      { nodeId: 'a', status: 'running', attempts: 1 },
+      { nodeId: 'b', status: 'failed', attempts: 2 },
+      { nodeId: 'c', status: 'running', attempts: 1 },
+    ]);
+  });
+
+  it('concurrent positional updates of different elements lose none', async () => {
+    const runs = coll<Run>(clients[0]!, 'runs');
+    const nodeIds = Array.from({ length: 30 }, (_, i) => `n${i}`);
+    await runs.insertOne({
+      _id: 'run-positional-many',
+      steps: nodeIds.map((nodeId) => ({ nodeId, status: 'running', attempts: 0 })),
+    });
+    await Promise.all(
+      nodeIds.flatMap((nodeId, i) =>
+        [0, 1, 2].map((k) =>
+          coll<Run>(clients[(i + k) % WRITERS]!, 'runs').updateOne(
+            { _id: 'run-positional-many', 'steps.nodeId': nodeId },
+            { $inc: { 'steps.$.attempts': 1 }, $set: { 'steps.$.status': 'succeeded' } },
+          ),
+        ),
+      ),
+    );
+    const run = await runs.findOne({ _id: 'run-positional-many' });
+    expect(run!.steps).toEqual(nodeIds.map((nodeId) => ({ nodeId, status: 'succeeded', attempts: 3 })));
+  });
+
+  it('the filtered positional operator $[id] with arrayFilters updates only matching elements', async () => {
+    const runs = coll<Run>(clients[0]!, 'runs');
+    await runs.insertOne({
+      _id: 'run-array-filters',
+      steps: [
+        { nodeId: 'a', status: 'running', attempts: 1 },
+        { nodeId: 'b', status: 'succeeded', attempts: 1 },
+        { nodeId: 'c', status: 'running', attempts: 2 },
+      ],
+    });
+    const result = await runs.updateOne(
+      { _id: 'run-array-filters' },
+      { $set: { 'steps.$[s].status': 'cancelled' } },
+      { arrayFilters: [{ 's.status': 'running' }] },
+    );
+    expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    const run = await runs.findOne({ _id: 'run-array-filters' });
+    expect(run!.steps.map((s) => s.status)).toEqual(['cancelled', 'succeeded', 'cancelled']);
+  });
+});
+
+describe('contract: upsert on a unique key under concurrency', () => {
+  it('concurrent findOneAndUpdate upserts of one key create exactly one document', async () => {
+    const deliveries = coll<{ _id: string; appId: string; deliveryId: string; firstWriter: number }>(
+      clients[0]!,
+      'deliveries',
+    );
+    await deliveries.createIndex({ appId: 1, deliveryId: 1 }, { unique: true });
+    for (let round = 0; round < 10; round++) {
+      const deliveryId = `d-${round}`;
+      const outcomes = await Promise.all(
+        clients.map((client, writer) =>
+          client
+            .db(db.dbName)
+            .collection('deliveries')
+            .findOneAndUpdate(
+              { appId: 'app', deliveryId },
+              { $setOnInsert: { appId: 'app', deliveryId, firstWriter: writer } },
+              { upsert: true, returnDocument: 'after' },
+            )
+            .then(
+              (doc) => ({ doc, error: undefined }),
+              (error: unknown) => ({ doc: null, error }),
+            ),
+        ),
+      );
+      const errors = outcomes.filter((o) => o.error !== undefined).map((o) => o.error);
+      // MongoDB ≥ 4.2 retries an upsert that lost the race on the unique index itself, so no
+      // caller sees a duplicate key error; every caller gets the one document.
+      expect(errors.map((e) => (e instanceof MongoServerError ? `${e.code} ${e.message}` : String(e)))).toEqual([]);
+      const ids = new Set(outcomes.map((o) => String(o.doc?._id)));
+      expect(ids.size).toBe(1);
+      expect(await deliveries.countDocuments({ appId: 'app', deliveryId })).toBe(1);
+      const stored = await deliveries.findOne({ appId: 'app', deliveryId });
+      expect(outcomes.map((o) => o.doc?.firstWriter)).toEqual(Array(WRITERS).fill(stored!.firstWriter));
+    }
+  });
+});
