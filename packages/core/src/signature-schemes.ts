@@ -6,7 +6,14 @@ import { z } from 'zod';
  * scheme descriptions from `signatureSchemeInfo`. The node-only verifier lives in `./hmac`.
  */
 
-export const signatureSchemes = ['generic', 'github', 'stripe', 'standard-webhooks', 'slack', 'shopify'] as const;
+export const signatureSchemes = [
+  'generic',
+  'github',
+  'stripe',
+  'standard-webhooks',
+  'slack',
+  'shopify',
+] as const;
 
 export const signatureSchemeSchema = z.enum(signatureSchemes, {
   error: `scheme must be one of: ${signatureSchemes.join(', ')}`,
@@ -60,7 +67,8 @@ export const signatureSchemeInfo = {
   },
   github: {
     title: 'GitHub',
-    description: 'X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>. Delivery id in X-GitHub-Delivery.',
+    description:
+      'X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>. Delivery id in X-GitHub-Delivery.',
     headers: ['X-Hub-Signature-256'],
     deliveryIdHeaders: ['X-GitHub-Delivery'],
     hasTimestamp: false,

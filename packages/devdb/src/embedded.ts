@@ -32,7 +32,7 @@ function javaArgs(options: Required<Pick<EmbeddedMongoOptions, 'host' | 'port' |
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
     '-Xss1m',
-    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=error',
     '-cp',
     classpath,
     'weft.devdb.Launcher',

@@ -1,6 +1,7 @@
-import { type Collection, MongoClient, MongoServerError } from 'mongodb';
+import { type Collection, MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../src/test-db.js';
+import { isMongoJavaServer, itUnlessEmbedded } from './fixtures/server-kind.js';
 
 /**
  * Conditional writes Weft relies on: version-checked updates (scenario saves, run state),
@@ -12,6 +13,8 @@ const WRITERS = 8;
 const INCREMENTS = 25;
 
 const db = testDatabase();
+const embedded = await isMongoJavaServer(db.serverUri);
+const gap = itUnlessEmbedded(embedded);
 const clients = Array.from({ length: WRITERS }, () => new MongoClient(db.serverUri, { maxPoolSize: 1 }));
 const coll = <T extends { _id: string }>(client: MongoClient, name: string): Collection<T> =>
   client.db(db.dbName).collection<T>(name);
@@ -40,8 +43,11 @@ interface Step {
 
 interface Run {
   _id: string;
+  owner?: string;
   steps: Step[];
 }
+
+const client0Runs = () => coll<Run>(clients[0]!, 'runs');
 
 describe('contract: compare-and-set with a version field', () => {
   it('a stale writer matches and modifies nothing', async () => {
@@ -138,6 +144,30 @@ describe('contract: appending and updating step results in an array', () => {
     ]);
   });
 
+  it("`$set: { 'steps.$': step }` replaces the matched element whole, guarded by a lease condition", async () => {
+    const runs = client0Runs();
+    await runs.insertOne({
+      _id: 'run-replace-step',
+      owner: 'w1',
+      steps: ['a', 'b'].map((nodeId) => ({ nodeId, status: 'pending', attempts: 0 })),
+    } as Run);
+    const step = { nodeId: 'b', status: 'succeeded', attempts: 1, output: { ok: true } };
+    const ok = await runs.updateOne(
+      { _id: 'run-replace-step', owner: 'w1', 'steps.nodeId': 'b' } as object,
+      { $set: { 'steps.$': step } },
+    );
+    expect(ok).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    const lost = await runs.updateOne(
+      { _id: 'run-replace-step', owner: 'w2', 'steps.nodeId': 'a' } as object,
+      { $set: { 'steps.$': { nodeId: 'a', status: 'succeeded', attempts: 9 } } },
+    );
+    expect(lost).toMatchObject({ matchedCount: 0, modifiedCount: 0 });
+    expect((await runs.findOne({ _id: 'run-replace-step' }))!.steps).toEqual([
+      { nodeId: 'a', status: 'pending', attempts: 0 },
+      step,
+    ]);
+  });
+
   it('concurrent positional updates of different elements lose none', async () => {
     const runs = coll<Run>(clients[0]!, 'runs');
     const nodeIds = Array.from({ length: 30 }, (_, i) => `n${i}`);
@@ -177,6 +207,59 @@ describe('contract: appending and updating step results in an array', () => {
     expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
     const run = await runs.findOne({ _id: 'run-array-filters' });
     expect(run!.steps.map((s) => s.status)).toEqual(['cancelled', 'succeeded', 'cancelled']);
+  });
+});
+
+describe('contract: update operators and bulk inserts the repositories use', () => {
+  it('$min keeps the earliest date and $inc counts every claim', async () => {
+    const runs = clients[0]!.db(db.dbName).collection<{ _id: string; startedAt?: Date; claims: number }>('claims');
+    await runs.insertOne({ _id: 'r', claims: 0 });
+    const t1 = new Date('2026-01-01T00:00:10Z');
+    const t0 = new Date('2026-01-01T00:00:05Z');
+    const t2 = new Date('2026-01-01T00:00:20Z');
+    for (const t of [t1, t0, t2]) await runs.updateOne({ _id: 'r' }, { $min: { startedAt: t }, $inc: { claims: 1 } });
+    expect(await runs.findOne({ _id: 'r' })).toEqual({ _id: 'r', startedAt: t0, claims: 3 });
+  });
+
+  it('insertMany({ ordered: false }) inserts the new documents and reports each duplicate as 11000', async () => {
+    const docs = clients[0]!.db(db.dbName).collection<{ _id: string; n: number }>('bulk');
+    await docs.insertMany([
+      { _id: 'b', n: 0 },
+      { _id: 'd', n: 0 },
+    ]);
+    const error = await docs
+      .insertMany(
+        ['a', 'b', 'c', 'd', 'e'].map((_id) => ({ _id, n: 1 })),
+        { ordered: false },
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MongoBulkWriteError);
+    const bulk = error as MongoBulkWriteError;
+    const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors];
+    expect(writeErrors.map((e) => [e.code, e.index]).sort()).toEqual([
+      [11000, 1],
+      [11000, 3],
+    ]);
+    expect(await docs.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'a', n: 1 },
+      { _id: 'b', n: 0 },
+      { _id: 'c', n: 1 },
+      { _id: 'd', n: 0 },
+      { _id: 'e', n: 1 },
+    ]);
+  });
+});
+
+describe(`MongoDB behaviour the embedded server lacks${embedded ? ' (it.fails here)' : ''}`, () => {
+  // mongo-java-server 1.47.0 answers an insert with `n` = documents sent, not documents inserted
+  // (ordered: false with 2 duplicates of 5 → n: 5; ordered: true stopping at index 1 of 3 → n: 3).
+  // Weft's repositories read writeErrors only, never insertedCount.
+  gap('insertMany with duplicates reports insertedCount = documents actually inserted', async () => {
+    const docs = clients[0]!.db(db.dbName).collection<{ _id: string }>('bulk-count');
+    await docs.insertOne({ _id: 'b' });
+    const error = await docs.insertMany([{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }], { ordered: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MongoBulkWriteError);
+    expect((error as MongoBulkWriteError).insertedCount).toBe(2);
   });
 });
 

@@ -15,9 +15,9 @@ const config = { scheme: 'generic' } as const;
 
 describe('generic scheme', () => {
   it('verifies the openssl-computed vector in the default x-signature: sha256=<hex> form', () => {
-    expect(verifyWebhook({ config, secret, headers: { 'x-signature': `sha256=${bodyHex}` }, rawBody: body })).toEqual(
-      { ok: true, deliveryId: null, timestamp: null },
-    );
+    expect(
+      verifyWebhook({ config, secret, headers: { 'x-signature': `sha256=${bodyHex}` }, rawBody: body }),
+    ).toEqual({ ok: true, deliveryId: null, timestamp: null });
   });
 
   it('signs to the same vector', () => {
@@ -37,14 +37,23 @@ describe('generic scheme', () => {
   it('uses the configured header and prefix, including no prefix at all', () => {
     const custom = { scheme: 'generic', header: 'X-Acme-Sig', prefix: '' } as const;
     expect(signWebhook({ config: custom, secret, rawBody: body })).toEqual({ 'X-Acme-Sig': bodyHex });
-    expect(verifyWebhook({ config: custom, secret, headers: { 'x-acme-sig': bodyHex }, rawBody: body }).ok).toBe(true);
     expect(
-      verifyWebhook({ config: custom, secret, headers: { 'x-signature': `sha256=${bodyHex}` }, rawBody: body }),
+      verifyWebhook({ config: custom, secret, headers: { 'x-acme-sig': bodyHex }, rawBody: body }).ok,
+    ).toBe(true);
+    expect(
+      verifyWebhook({
+        config: custom,
+        secret,
+        headers: { 'x-signature': `sha256=${bodyHex}` },
+        rawBody: body,
+      }),
     ).toEqual({ ok: false, reason: 'missing_signature', message: 'X-Acme-Sig header is missing' });
   });
 
   it('signs and verifies a non-UTF-8 body byte for byte', () => {
-    expect(signWebhook({ config, secret, rawBody: nonUtf8Body })).toEqual({ 'x-signature': `sha256=${nonUtf8Hex}` });
+    expect(signWebhook({ config, secret, rawBody: nonUtf8Body })).toEqual({
+      'x-signature': `sha256=${nonUtf8Hex}`,
+    });
     const headers = { 'x-signature': `sha256=${nonUtf8Hex}` };
     expect(verifyWebhook({ config, secret, headers, rawBody: nonUtf8Body }).ok).toBe(true);
     // Decoding to text first would replace the invalid bytes with U+FFFD and change the HMAC.
@@ -60,13 +69,19 @@ describe('generic scheme', () => {
       rawBody: body,
     });
     expect(result).toMatchObject({ ok: false, reason: 'signature_mismatch' });
-    if (!result.ok) expect(result.message).toMatch(/^x-signature does not match the HMAC-SHA256 of the raw body/);
+    if (!result.ok)
+      expect(result.message).toMatch(/^x-signature does not match the HMAC-SHA256 of the raw body/);
   });
 
   it('rejects a body with one byte changed', () => {
     const tampered = Buffer.from(body);
     tampered[10] = (tampered[10] ?? 0) ^ 0x01;
-    const result = verifyWebhook({ config, secret, headers: { 'x-signature': `sha256=${bodyHex}` }, rawBody: tampered });
+    const result = verifyWebhook({
+      config,
+      secret,
+      headers: { 'x-signature': `sha256=${bodyHex}` },
+      rawBody: tampered,
+    });
     expect(result).toMatchObject({ ok: false, reason: 'signature_mismatch' });
   });
 
@@ -79,7 +94,10 @@ describe('generic scheme', () => {
       message: `x-signature "${bodyHex.slice(0, 40)}…" does not start with "sha256="; expected "sha256=<hex digest>"`,
     });
     expect(verify('sha256=not-hex')).toMatchObject({ ok: false, reason: 'malformed_signature' });
-    expect(verify(`sha256=${bodyHex.slice(0, 63)}`)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verify(`sha256=${bodyHex.slice(0, 63)}`)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    });
     // A well-formed but shorter digest takes the constant-time path and must not throw.
     expect(verify(`sha256=${bodyHex.slice(0, 62)}`)).toEqual({
       ok: false,

@@ -17,7 +17,10 @@ describe('github scheme', () => {
     const result = verifyWebhook({
       config,
       secret: docsSecret,
-      headers: { 'x-hub-signature-256': docsSignature, 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' },
+      headers: {
+        'x-hub-signature-256': docsSignature,
+        'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      },
       rawBody: docsPayload,
     });
     expect(result).toEqual({ ok: true, deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', timestamp: null });
@@ -57,7 +60,11 @@ describe('github scheme', () => {
       headers: { 'x-hub-signature': 'sha1=0123456789abcdef0123456789abcdef01234567' },
       rawBody: Buffer.from(payload),
     });
-    expect(result).toEqual({ ok: false, reason: 'missing_signature', message: 'X-Hub-Signature-256 header is missing' });
+    expect(result).toEqual({
+      ok: false,
+      reason: 'missing_signature',
+      message: 'X-Hub-Signature-256 header is missing',
+    });
   });
 
   it('rejects a sha1= value in X-Hub-Signature-256 as malformed', () => {
@@ -71,7 +78,9 @@ describe('github scheme', () => {
   });
 
   it('takes the delivery id from X-GitHub-Delivery before Idempotency-Key', () => {
-    expect(extractDeliveryId(config, { 'x-github-delivery': 'gh-1', 'idempotency-key': 'ik-1' })).toBe('gh-1');
+    expect(extractDeliveryId(config, { 'x-github-delivery': 'gh-1', 'idempotency-key': 'ik-1' })).toBe(
+      'gh-1',
+    );
     expect(extractDeliveryId(config, { 'idempotency-key': 'ik-1' })).toBe('ik-1');
     expect(extractDeliveryId(config, {})).toBeNull();
   });

@@ -25,7 +25,10 @@ describe('getFirstHeader', () => {
       name: 'webhook-id',
       value: 'w',
     });
-    expect(getFirstHeader({ 'svix-id': 's' }, ['webhook-id', 'svix-id'])).toEqual({ name: 'svix-id', value: 's' });
+    expect(getFirstHeader({ 'svix-id': 's' }, ['webhook-id', 'svix-id'])).toEqual({
+      name: 'svix-id',
+      value: 's',
+    });
     expect(getFirstHeader({}, ['webhook-id'])).toBeUndefined();
   });
 });

@@ -44,7 +44,10 @@ function shopifyRequest(headers: Record<string, string>) {
 
 describe('shopify scheme', () => {
   it('verifies the openssl-computed vector', () => {
-    const headers = { 'x-shopify-hmac-sha256': vector, 'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' };
+    const headers = {
+      'x-shopify-hmac-sha256': vector,
+      'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+    };
     expect(verifyWebhook({ config, secret, headers, rawBody: body })).toEqual({
       ok: true,
       deliveryId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
@@ -71,7 +74,10 @@ describe('shopify scheme', () => {
     const theirs = await createSHA256HMAC(secret, payload);
     expect(theirs).toBe(vector);
     const headers = { 'X-Shopify-Hmac-Sha256': theirs, 'X-Shopify-Webhook-Id': 'wh-3' };
-    expect(verifyWebhook({ config, secret, headers, rawBody: body })).toMatchObject({ ok: true, deliveryId: 'wh-3' });
+    expect(verifyWebhook({ config, secret, headers, rawBody: body })).toMatchObject({
+      ok: true,
+      deliveryId: 'wh-3',
+    });
   });
 
   it('accepts the Shopify Events header names', () => {
@@ -86,7 +92,9 @@ describe('shopify scheme', () => {
   it('verifies a non-UTF-8 body byte for byte', () => {
     const headers = { 'x-shopify-hmac-sha256': nonUtf8Vector };
     expect(verifyWebhook({ config, secret, headers, rawBody: nonUtf8Body }).ok).toBe(true);
-    expect(signWebhook({ config, secret, rawBody: nonUtf8Body })['X-Shopify-Hmac-Sha256']).toBe(nonUtf8Vector);
+    expect(signWebhook({ config, secret, rawBody: nonUtf8Body })['X-Shopify-Hmac-Sha256']).toBe(
+      nonUtf8Vector,
+    );
   });
 
   it('rejects a wrong secret, a changed byte, a missing or malformed header', () => {
@@ -105,14 +113,24 @@ describe('shopify scheme', () => {
       message: 'X-Shopify-Hmac-Sha256 header is missing',
     });
     expect(
-      verifyWebhook({ config, secret, headers: { 'x-shopify-hmac-sha256': `hex:${'ab'.repeat(32)}` }, rawBody: body }),
+      verifyWebhook({
+        config,
+        secret,
+        headers: { 'x-shopify-hmac-sha256': `hex:${'ab'.repeat(32)}` },
+        rawBody: body,
+      }),
     ).toMatchObject({ reason: 'malformed_signature' });
   });
 
   it('does not throw on a digest of the wrong length (e.g. hex sent instead of base64)', () => {
     const hexLooksLikeBase64 = 'ab'.repeat(32); // valid base64 alphabet, decodes to 48 bytes
     expect(
-      verifyWebhook({ config, secret, headers: { 'x-shopify-hmac-sha256': hexLooksLikeBase64 }, rawBody: body }),
+      verifyWebhook({
+        config,
+        secret,
+        headers: { 'x-shopify-hmac-sha256': hexLooksLikeBase64 },
+        rawBody: body,
+      }),
     ).toEqual({
       ok: false,
       reason: 'signature_mismatch',

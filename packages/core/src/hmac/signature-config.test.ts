@@ -30,14 +30,28 @@ describe('signatureConfigSchema', () => {
 
   it('names the allowed schemes when the scheme is unknown', () => {
     expect(issuesOf({ scheme: 'paypal' })).toEqual([
-      { path: 'scheme', message: 'scheme must be one of: generic, github, stripe, standard-webhooks, slack, shopify' },
+      {
+        path: 'scheme',
+        message: 'scheme must be one of: generic, github, stripe, standard-webhooks, slack, shopify',
+      },
     ]);
   });
 
   it('accepts a custom generic header, an empty prefix and an id header', () => {
     expect(
-      signatureConfigSchema.parse({ scheme: 'generic', header: 'X-Acme-Signature', prefix: '', idHeader: 'X-Acme-Id' }),
-    ).toEqual({ scheme: 'generic', header: 'X-Acme-Signature', prefix: '', idHeader: 'X-Acme-Id', toleranceSec: 300 });
+      signatureConfigSchema.parse({
+        scheme: 'generic',
+        header: 'X-Acme-Signature',
+        prefix: '',
+        idHeader: 'X-Acme-Id',
+      }),
+    ).toEqual({
+      scheme: 'generic',
+      header: 'X-Acme-Signature',
+      prefix: '',
+      idHeader: 'X-Acme-Id',
+      toleranceSec: 300,
+    });
   });
 
   it('rejects header names that are not HTTP tokens', () => {
@@ -51,8 +65,14 @@ describe('signatureConfigSchema', () => {
 
   it('rejects header and prefix on schemes that fix their own headers, naming what they read', () => {
     expect(issuesOf({ scheme: 'github', header: 'x-sig', prefix: 'sha1=' })).toEqual([
-      { path: 'header', message: 'header is only used by the generic scheme; github always reads X-Hub-Signature-256' },
-      { path: 'prefix', message: 'prefix is only used by the generic scheme; github always reads X-Hub-Signature-256' },
+      {
+        path: 'header',
+        message: 'header is only used by the generic scheme; github always reads X-Hub-Signature-256',
+      },
+      {
+        path: 'prefix',
+        message: 'prefix is only used by the generic scheme; github always reads X-Hub-Signature-256',
+      },
     ]);
   });
 

@@ -16,10 +16,18 @@ const docsBody = Buffer.from(
 const docsSignature = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
 
 function docsHeaders(overrides: Record<string, string | undefined> = {}) {
-  return { 'x-slack-signature': docsSignature, 'x-slack-request-timestamp': String(docsTimestamp), ...overrides };
+  return {
+    'x-slack-signature': docsSignature,
+    'x-slack-request-timestamp': String(docsTimestamp),
+    ...overrides,
+  };
 }
 
-function verifyDocs(headers: Record<string, string | undefined>, now = at(docsTimestamp), secret = docsSecret) {
+function verifyDocs(
+  headers: Record<string, string | undefined>,
+  now = at(docsTimestamp),
+  secret = docsSecret,
+) {
   return verifyWebhook({ config, secret, headers, rawBody: docsBody, now });
 }
 
@@ -44,10 +52,20 @@ describe('slack scheme', () => {
       'x-slack-request-timestamp': Number(headers['X-Slack-Request-Timestamp']),
     };
     expect(() =>
-      verifySlackRequest({ signingSecret: docsSecret, body, headers: slackHeaders, nowMilliseconds: now.getTime() }),
+      verifySlackRequest({
+        signingSecret: docsSecret,
+        body,
+        headers: slackHeaders,
+        nowMilliseconds: now.getTime(),
+      }),
     ).not.toThrow();
     expect(() =>
-      verifySlackRequest({ signingSecret: 'other', body, headers: slackHeaders, nowMilliseconds: now.getTime() }),
+      verifySlackRequest({
+        signingSecret: 'other',
+        body,
+        headers: slackHeaders,
+        nowMilliseconds: now.getTime(),
+      }),
     ).toThrow(/signature mismatch/);
   });
 
@@ -64,18 +82,28 @@ describe('slack scheme', () => {
   });
 
   it('rejects a wrong secret and a changed byte', () => {
-    expect(verifyDocs(docsHeaders(), at(docsTimestamp), 'wrong')).toMatchObject({ reason: 'signature_mismatch' });
+    expect(verifyDocs(docsHeaders(), at(docsTimestamp), 'wrong')).toMatchObject({
+      reason: 'signature_mismatch',
+    });
     const tampered = Buffer.from(docsBody);
     tampered[6] = 0x58; // token=x... -> token=X...
     expect(
-      verifyWebhook({ config, secret: docsSecret, headers: docsHeaders(), rawBody: tampered, now: at(docsTimestamp) }),
+      verifyWebhook({
+        config,
+        secret: docsSecret,
+        headers: docsHeaders(),
+        rawBody: tampered,
+        now: at(docsTimestamp),
+      }),
     ).toMatchObject({ reason: 'signature_mismatch' });
   });
 
   it('binds the timestamp into the signature', () => {
-    expect(verifyDocs(docsHeaders({ 'x-slack-request-timestamp': String(docsTimestamp + 1) }))).toMatchObject({
-      reason: 'signature_mismatch',
-    });
+    expect(verifyDocs(docsHeaders({ 'x-slack-request-timestamp': String(docsTimestamp + 1) }))).toMatchObject(
+      {
+        reason: 'signature_mismatch',
+      },
+    );
   });
 
   it('enforces the tolerance in both directions', () => {
@@ -106,7 +134,9 @@ describe('slack scheme', () => {
     expect(verifyDocs(docsHeaders({ 'x-slack-request-timestamp': '-5' }))).toMatchObject({
       reason: 'malformed_timestamp',
     });
-    expect(verifyDocs(docsHeaders({ 'x-slack-signature': docsSignature.replace('v0=', 'v1=') }))).toMatchObject({
+    expect(
+      verifyDocs(docsHeaders({ 'x-slack-signature': docsSignature.replace('v0=', 'v1=') })),
+    ).toMatchObject({
       reason: 'malformed_signature',
     });
   });

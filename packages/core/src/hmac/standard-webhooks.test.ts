@@ -22,7 +22,11 @@ function specHeaders(overrides: Record<string, string | undefined> = {}) {
   };
 }
 
-function verifySpec(headers: Record<string, string | undefined>, now = at(specTimestamp), secret = specSecret) {
+function verifySpec(
+  headers: Record<string, string | undefined>,
+  now = at(specTimestamp),
+  secret = specSecret,
+) {
   return verifyWebhook({ config, secret, headers, rawBody: specBody, now });
 }
 
@@ -32,9 +36,9 @@ describe('standard-webhooks scheme', () => {
   });
 
   it('signs the specification example to the published signature', () => {
-    expect(signWebhook({ config, secret: specSecret, rawBody: specBody, now: at(specTimestamp), id: specId })).toEqual(
-      specHeaders(),
-    );
+    expect(
+      signWebhook({ config, secret: specSecret, rawBody: specBody, now: at(specTimestamp), id: specId }),
+    ).toEqual(specHeaders());
   });
 
   it('accepts the key without the whsec_ prefix', () => {
@@ -89,8 +93,11 @@ describe('standard-webhooks scheme', () => {
 
   it('passes when only the second of several signatures is valid and skips unknown versions', () => {
     const wrong = 'v1,Ksi2n2dfOoQgh4fUMe8SeEm7DMvu4Aq7XQMhLNUnrdE=';
-    const asymmetric = 'v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg==';
-    expect(verifySpec(specHeaders({ 'webhook-signature': `${asymmetric} ${wrong} ${specSignature}` })).ok).toBe(true);
+    const asymmetric =
+      'v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg==';
+    expect(
+      verifySpec(specHeaders({ 'webhook-signature': `${asymmetric} ${wrong} ${specSignature}` })).ok,
+    ).toBe(true);
     expect(verifySpec(specHeaders({ 'webhook-signature': `${wrong} ${asymmetric}` }))).toEqual({
       ok: false,
       reason: 'signature_mismatch',
@@ -105,15 +112,25 @@ describe('standard-webhooks scheme', () => {
   });
 
   it('rejects a wrong secret, a changed byte, a changed id and a changed timestamp', () => {
-    expect(verifySpec(specHeaders(), at(specTimestamp), 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toMatchObject({
+    expect(
+      verifySpec(specHeaders(), at(specTimestamp), 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+    ).toMatchObject({
       reason: 'signature_mismatch',
     });
     const tampered = Buffer.from(specBody);
     tampered[tampered.length - 2] = 0x35; // "...2314}" -> "...2315}"
     expect(
-      verifyWebhook({ config, secret: specSecret, headers: specHeaders(), rawBody: tampered, now: at(specTimestamp) }),
+      verifyWebhook({
+        config,
+        secret: specSecret,
+        headers: specHeaders(),
+        rawBody: tampered,
+        now: at(specTimestamp),
+      }),
     ).toMatchObject({ reason: 'signature_mismatch' });
-    expect(verifySpec(specHeaders({ 'webhook-id': 'msg_other' }))).toMatchObject({ reason: 'signature_mismatch' });
+    expect(verifySpec(specHeaders({ 'webhook-id': 'msg_other' }))).toMatchObject({
+      reason: 'signature_mismatch',
+    });
     expect(
       verifySpec(specHeaders({ 'webhook-timestamp': String(specTimestamp + 1) }), at(specTimestamp)),
     ).toMatchObject({ reason: 'signature_mismatch' });
@@ -150,7 +167,9 @@ describe('standard-webhooks scheme', () => {
     expect(verifySpec(specHeaders({ 'webhook-timestamp': '2021-02-26T00:00:00Z' }))).toMatchObject({
       reason: 'malformed_timestamp',
     });
-    expect(verifySpec(specHeaders({ 'webhook-signature': 'g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' }))).toMatchObject({
+    expect(
+      verifySpec(specHeaders({ 'webhook-signature': 'g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' })),
+    ).toMatchObject({
       reason: 'malformed_signature',
     });
     expect(verifySpec(specHeaders({ 'webhook-signature': 'v1,not*base64' }))).toEqual({
@@ -173,14 +192,26 @@ describe('standard-webhooks scheme', () => {
       ok: false,
       reason: 'invalid_secret',
     });
-    expect(verifySpec(specHeaders(), at(specTimestamp), 'whsec_')).toMatchObject({ reason: 'invalid_secret' });
-    expect(() => signWebhook({ config, secret: 'whsec_***', rawBody: specBody })).toThrow(/not a Standard Webhooks secret/);
+    expect(verifySpec(specHeaders(), at(specTimestamp), 'whsec_')).toMatchObject({
+      reason: 'invalid_secret',
+    });
+    expect(() => signWebhook({ config, secret: 'whsec_***', rawBody: specBody })).toThrow(
+      /not a Standard Webhooks secret/,
+    );
   });
 
   it('signs non-UTF-8 bodies as bytes', () => {
     const raw = Buffer.from([0x80, 0x81, 0xfe, 0xff, 0x00, 0x41]);
-    const headers = signWebhook({ config, secret: specSecret, rawBody: raw, now: at(specTimestamp), id: 'msg_bin' });
-    expect(verifyWebhook({ config, secret: specSecret, headers, rawBody: raw, now: at(specTimestamp) }).ok).toBe(true);
+    const headers = signWebhook({
+      config,
+      secret: specSecret,
+      rawBody: raw,
+      now: at(specTimestamp),
+      id: 'msg_bin',
+    });
+    expect(
+      verifyWebhook({ config, secret: specSecret, headers, rawBody: raw, now: at(specTimestamp) }).ok,
+    ).toBe(true);
     const lossy = Buffer.from(raw.toString('utf8'));
     expect(
       verifyWebhook({ config, secret: specSecret, headers, rawBody: lossy, now: at(specTimestamp) }),
@@ -188,6 +219,8 @@ describe('standard-webhooks scheme', () => {
   });
 
   it('generates a msg_ id when none is given', () => {
-    expect(signWebhook({ config, secret: specSecret, rawBody: specBody })['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(signWebhook({ config, secret: specSecret, rawBody: specBody })['webhook-id']).toMatch(
+      /^msg_[0-9a-f]{32}$/,
+    );
   });
 });

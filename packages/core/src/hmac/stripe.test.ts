@@ -25,7 +25,11 @@ function verifyHeader(value: string, now = at(t), options: { secret?: string; ra
 
 describe('stripe scheme', () => {
   it('verifies the openssl-computed vector and returns the event id as delivery id', () => {
-    expect(verifyHeader(`t=${t},v1=${vectorV1}`)).toEqual({ ok: true, deliveryId: 'evt_1', timestamp: at(t) });
+    expect(verifyHeader(`t=${t},v1=${vectorV1}`)).toEqual({
+      ok: true,
+      deliveryId: 'evt_1',
+      timestamp: at(t),
+    });
   });
 
   it('signs to the same vector', () => {
@@ -38,16 +42,18 @@ describe('stripe scheme', () => {
     const header = signWebhook({ config, secret, rawBody: body, now: at(t) })['Stripe-Signature'] ?? '';
     const event = stripe.webhooks.constructEvent(body, header, secret, 300, undefined, t * 1000);
     expect(event.id).toBe('evt_1');
-    expect(() => stripe.webhooks.constructEvent(body, header, 'whsec_other', 300, undefined, t * 1000)).toThrow(
-      /No signatures found matching/,
-    );
+    expect(() =>
+      stripe.webhooks.constructEvent(body, header, 'whsec_other', 300, undefined, t * 1000),
+    ).toThrow(/No signatures found matching/);
   });
 
   it('stripe.webhooks.generateTestHeaderString passes our verify', () => {
     const header = stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: t });
     expect(header).toBe(`t=${t},v1=${vectorV1}`);
     expect(verifyHeader(header)).toEqual({ ok: true, deliveryId: 'evt_1', timestamp: at(t) });
-    expect(verifyHeader(header, at(t), { secret: 'whsec_other' })).toMatchObject({ reason: 'signature_mismatch' });
+    expect(verifyHeader(header, at(t), { secret: 'whsec_other' })).toMatchObject({
+      reason: 'signature_mismatch',
+    });
   });
 
   it('passes when only the second of several v1 signatures is valid (secret rotation), ignoring v0', () => {

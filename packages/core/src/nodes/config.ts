@@ -39,7 +39,7 @@ function withoutRawFields(def: NodeDefinition, config: Record<string, unknown>) 
  * on fields that hold expressions, which are checked after evaluation), expression syntax errors,
  * and syntax errors in the node's own JSONata fields.
  */
-export function nodeConfigProblems(def: NodeDefinition, nodeId: string, config: Record<string, unknown>): ConfigProblem[] {
+export function nodeConfigProblems(def: NodeDefinition, config: Record<string, unknown>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const parsed = def.configSchema.safeParse(config);
   if (!parsed.success) {
@@ -49,7 +49,7 @@ export function nodeConfigProblems(def: NodeDefinition, nodeId: string, config: 
     }
   }
   const { templated, raw } = withoutRawFields(def, config);
-  for (const error of findExpressionErrors(templated, { nodeId })) {
+  for (const error of findExpressionErrors(templated)) {
     problems.push({ path: error.path, message: error.message });
   }
   for (const [field, value] of Object.entries(raw)) {

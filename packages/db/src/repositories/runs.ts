@@ -117,7 +117,7 @@ export class LeaseLostError extends Error {
 }
 
 function leased(runId: string | Types.ObjectId, owner: string) {
-  return { _id: toObjectId(runId, 'runId'), status: 'running', leaseOwner: owner };
+  return { _id: toObjectId(runId, 'runId'), status: 'running' as const, leaseOwner: owner };
 }
 
 export async function renewLease(models: Models, runId: string | Types.ObjectId, owner: string, leaseMs: number, now = new Date()) {

@@ -17,7 +17,12 @@ export const githubScheme: SchemeImpl = {
     if (secretProblem) return secretProblem;
     const read = readPrefixedHexHeader(headers, signatureHeader, prefix);
     if (!read.ok) return read;
-    const problem = checkSignatures([read.digest], hmacSha256(secret, rawBody), signatureHeader, 'the raw body');
+    const problem = checkSignatures(
+      [read.digest],
+      hmacSha256(secret, rawBody),
+      signatureHeader,
+      'the raw body',
+    );
     return problem ?? { ok: true, timestamp: null };
   },
 

@@ -20,7 +20,8 @@ export const slackScheme: SchemeImpl = {
     const read = readPrefixedHexHeader(headers, signatureHeader, `${version}=`);
     if (!read.ok) return read;
     const timestampText = getHeader(headers, timestampHeader);
-    if (timestampText === undefined) return failure('missing_timestamp', `${timestampHeader} header is missing`);
+    if (timestampText === undefined)
+      return failure('missing_timestamp', `${timestampHeader} header is missing`);
     const timestamp = parseUnixSeconds(timestampText, timestampHeader);
     if (!timestamp.ok) return timestamp;
 

@@ -53,7 +53,8 @@ export const standardWebhooksScheme: SchemeImpl = {
     if (!key) return failure('invalid_secret', invalidSecretMessage);
 
     const names = pickHeaderSet(headers);
-    if (!names) return failure('missing_signature', 'webhook-signature header is missing (nor is svix-signature set)');
+    if (!names)
+      return failure('missing_signature', 'webhook-signature header is missing (nor is svix-signature set)');
     const signature = getHeader(headers, names.signature) ?? '';
     const id = getHeader(headers, names.id);
     if (id === undefined) {
@@ -63,7 +64,8 @@ export const standardWebhooksScheme: SchemeImpl = {
       );
     }
     const timestampText = getHeader(headers, names.timestamp);
-    if (timestampText === undefined) return failure('missing_timestamp', `${names.timestamp} header is missing`);
+    if (timestampText === undefined)
+      return failure('missing_timestamp', `${names.timestamp} header is missing`);
     const timestamp = parseUnixSeconds(timestampText, names.timestamp);
     if (!timestamp.ok) return timestamp;
 

@@ -116,6 +116,7 @@ export function httpResult(response: HttpResponse, failOnErrorStatus: boolean): 
   const data = { status: response.status, headers: response.headers, body: parseResponseBody(response) };
   if (response.status < 400 || !failOnErrorStatus) return success(data);
   const classified = classifyHttpStatus(response.status, response.headers);
+  if (!classified) return success(data);
   const error = {
     code: classified.code,
     message: `${classified.message}: ${response.body.slice(0, 200)}`.trim(),

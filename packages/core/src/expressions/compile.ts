@@ -1,0 +1,71 @@
+import jsonata from 'jsonata';
+
+export type CompiledExpression = jsonata.Expression;
+export type ExpressionAstNode = jsonata.ExprNode;
+
+export interface EvaluationLimits {
+  /** JSONata's own guard: evaluation stops with D1012 once it has run this long. */
+  readonly timeoutMs: number;
+  /** JSONata's own guard: evaluation stops with D1011 beyond this evaluation depth. */
+  readonly maxDepth: number;
+}
+
+/** A JSONata failure reduced to what we report. `position` is relative to the expression source. */
+export interface JsonataFailure {
+  readonly message: string;
+  readonly position: number;
+  readonly code: string | undefined;
+}
+
+export type CompileResult =
+  | { readonly ok: true; readonly expression: CompiledExpression }
+  | { readonly ok: false; readonly failure: JsonataFailure };
+
+interface JsonataErrorShape {
+  readonly message?: unknown;
+  readonly position?: unknown;
+  readonly code?: unknown;
+  readonly token?: unknown;
+}
+
+/**
+ * JSONata throws plain objects `{ code, position, token, message }`, where `position` is the
+ * offset just past the offending token. Some errors lack a position; they get 0.
+ */
+export function describeJsonataError(err: unknown, limits?: EvaluationLimits): JsonataFailure {
+  const shape: JsonataErrorShape = typeof err === 'object' && err !== null ? err : {};
+  const code = typeof shape.code === 'string' ? shape.code : undefined;
+  const position = typeof shape.position === 'number' && shape.position >= 0 ? shape.position : 0;
+  const token = typeof shape.token === 'string' ? shape.token : undefined;
+  let message =
+    typeof shape.message === 'string' && shape.message !== ''
+      ? shape.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
+
+  if (code === 'T1006' && token !== undefined) {
+    message = `"$${token}" is not a function`;
+  } else if (code === 'D1012' && limits !== undefined) {
+    message = `Evaluation exceeded the time limit of ${limits.timeoutMs} ms; check for an infinite loop or runaway recursion`;
+  } else if (code === 'D1011' && limits !== undefined) {
+    message = `Evaluation exceeded the maximum depth of ${limits.maxDepth}; check for a recursive function that never stops`;
+  } else if (err instanceof RangeError) {
+    message = `Evaluation ran out of stack (${err.message}); check for a recursive function that never stops`;
+  }
+  return { message, position, code };
+}
+
+/** Compiles JSONata, never throwing: syntax problems come back as a failure. */
+export function compileExpression(source: string, limits?: EvaluationLimits): CompileResult {
+  if (source.trim() === '') {
+    return { ok: false, failure: { message: 'Empty expression', position: 0, code: undefined } };
+  }
+  try {
+    const expression =
+      limits === undefined ? jsonata(source) : jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
+    return { ok: true, expression };
+  } catch (err) {
+    return { ok: false, failure: describeJsonataError(err) };
+  }
+}

@@ -1,0 +1,51 @@
+import { WeftError } from '../errors/weft-error.js';
+
+/** Where an expression problem is: which node, which config field, which character of it. */
+export interface ExpressionLocation {
+  readonly nodeId?: string;
+  /** JSON path of the config field, e.g. `headers.Authorization` or `body[2].x`. */
+  readonly field?: string;
+  /** 0-based character offset in the field's string. */
+  readonly position?: number;
+}
+
+/** `node "http1", field "headers.Authorization" at 14` — the parts that are known. */
+export function formatLocation(location: ExpressionLocation): string {
+  const parts: string[] = [];
+  if (location.nodeId !== undefined) parts.push(`node "${location.nodeId}"`);
+  if (location.field !== undefined && location.field !== '') parts.push(`field "${location.field}"`);
+  let out = parts.join(', ');
+  if (location.position !== undefined) out += out === '' ? `at ${location.position}` : ` at ${location.position}`;
+  return out;
+}
+
+/** An expression failed to compile or evaluate. Fatal: the same config fails the same way again. */
+export class ExpressionError extends WeftError {
+  readonly nodeId: string | undefined;
+  readonly field: string | undefined;
+  readonly position: number | undefined;
+  /** JSONata's error code (`S0202`, `T1006`, `D1012` …), when JSONata raised it. */
+  readonly jsonataCode: string | undefined;
+  /** The message without the location prefix. */
+  readonly reason: string;
+
+  constructor(location: ExpressionLocation, reason: string, options: { jsonataCode?: string; cause?: unknown } = {}) {
+    const where = formatLocation(location);
+    super('expression_error', where === '' ? reason : `${where}: ${reason}`, {
+      retryable: false,
+      cause: options.cause,
+      details: {
+        ...(location.nodeId === undefined ? {} : { nodeId: location.nodeId }),
+        ...(location.field === undefined ? {} : { field: location.field }),
+        ...(location.position === undefined ? {} : { position: location.position }),
+        ...(options.jsonataCode === undefined ? {} : { jsonataCode: options.jsonataCode }),
+      },
+    });
+    this.name = 'ExpressionError';
+    this.nodeId = location.nodeId;
+    this.field = location.field;
+    this.position = location.position;
+    this.jsonataCode = options.jsonataCode;
+    this.reason = reason;
+  }
+}

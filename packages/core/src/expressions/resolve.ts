@@ -1,0 +1,204 @@
+import { compileExpression, describeJsonataError, type EvaluationLimits } from './compile.js';
+import { ExpressionError, type ExpressionLocation } from './expression-error.js';
+import { type FieldPath, formatFieldPath, isPlainObject } from './field-path.js';
+import { FunctionValueError, stringifyForTemplate, toPlainValue } from './plain-value.js';
+import type { RawFieldOptions } from './sites.js';
+import { type ParsedTemplate, parseTemplate, TemplateSyntaxError } from './template.js';
+
+/**
+ * What expressions read: `trigger` (the trigger's payload), `nodes` (outputs of settled nodes,
+ * by node id) and `run` (ids and times), plus whatever else a caller adds (a transform adds
+ * `input`). Every top-level key is also bound as a variable: `$trigger`, `$nodes`, `$run` ….
+ */
+export interface EvaluationScope {
+  readonly trigger: unknown;
+  readonly nodes: Readonly<Record<string, unknown>>;
+  readonly run?: unknown;
+}
+
+/** Wall-clock budget for all expressions of one `resolveConfig` (or one `evaluateExpression`). */
+export const DEFAULT_EXPRESSION_TIMEOUT_MS = 1000;
+/** JSONata evaluation depth limit; legitimate expressions stay far below, runaway recursion does not. */
+export const DEFAULT_EXPRESSION_MAX_DEPTH = 500;
+
+export interface EvaluationOptions {
+  /** Time budget in ms, enforced by JSONata's own guard (checked as evaluation proceeds). */
+  readonly timeoutMs?: number;
+  /** Maximum JSONata evaluation depth (nested calls, recursion). */
+  readonly maxDepth?: number;
+}
+
+export interface ResolveConfigOptions extends EvaluationOptions, RawFieldOptions {
+  readonly nodeId: string;
+}
+
+class EvaluationBudget {
+  readonly timeoutMs: number;
+  readonly maxDepth: number;
+  private readonly deadline: number;
+
+  constructor(options: EvaluationOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_EXPRESSION_TIMEOUT_MS;
+    this.maxDepth = options.maxDepth ?? DEFAULT_EXPRESSION_MAX_DEPTH;
+    this.deadline = Date.now() + this.timeoutMs;
+  }
+
+  /** Limits for the next expression: whatever time is left. Undefined once the budget is spent. */
+  next(): EvaluationLimits | undefined {
+    const remaining = this.deadline - Date.now();
+    // JSONata reads a timeout of 0 as "no limit", so a spent budget must not reach it.
+    return remaining >= 1 ? { timeoutMs: remaining, maxDepth: this.maxDepth } : undefined;
+  }
+
+  get reported(): EvaluationLimits {
+    return { timeoutMs: this.timeoutMs, maxDepth: this.maxDepth };
+  }
+}
+
+interface Site {
+  readonly nodeId: string | undefined;
+  readonly field: string;
+  readonly source: string;
+  readonly sourceStart: number;
+}
+
+function locate(site: Site, offset: number): ExpressionLocation {
+  return {
+    ...(site.nodeId === undefined ? {} : { nodeId: site.nodeId }),
+    field: site.field,
+    position: site.sourceStart + offset,
+  };
+}
+
+async function evaluateSite(site: Site, scope: EvaluationScope, budget: EvaluationBudget): Promise<unknown> {
+  const limits = budget.next();
+  if (limits === undefined) {
+    const { message } = describeJsonataError({ code: 'D1012' }, budget.reported);
+    throw new ExpressionError(locate(site, 0), message, { jsonataCode: 'D1012' });
+  }
+  const compiled = compileExpression(site.source, limits);
+  if (!compiled.ok) {
+    const { failure } = compiled;
+    throw new ExpressionError(locate(site, failure.position), failure.message, {
+      ...(failure.code === undefined ? {} : { jsonataCode: failure.code }),
+    });
+  }
+  let result: unknown;
+  try {
+    result = await compiled.expression.evaluate(scope, { ...scope });
+  } catch (err) {
+    const failure = describeJsonataError(err, budget.reported);
+    throw new ExpressionError(locate(site, failure.position), failure.message, {
+      cause: err,
+      ...(failure.code === undefined ? {} : { jsonataCode: failure.code }),
+    });
+  }
+  try {
+    return toPlainValue(result);
+  } catch (err) {
+    if (!(err instanceof FunctionValueError)) throw err;
+    throw new ExpressionError(locate(site, 0), err.message);
+  }
+}
+
+function parseOrThrow(value: string, nodeId: string | undefined, field: string): ParsedTemplate {
+  try {
+    return parseTemplate(value);
+  } catch (err) {
+    if (!(err instanceof TemplateSyntaxError)) throw err;
+    throw new ExpressionError(
+      { ...(nodeId === undefined ? {} : { nodeId }), field, position: err.position },
+      err.message,
+    );
+  }
+}
+
+async function resolveString(
+  value: string,
+  field: string,
+  nodeId: string | undefined,
+  scope: EvaluationScope,
+  budget: EvaluationBudget,
+): Promise<unknown> {
+  if (!value.includes('{{')) return value;
+  const parsed = parseOrThrow(value, nodeId, field);
+  if (parsed.wholeValue) {
+    const part = parsed.parts.find((candidate) => candidate.kind === 'expression')!;
+    return evaluateSite({ nodeId, field, source: part.source, sourceStart: part.sourceStart }, scope, budget);
+  }
+  let out = '';
+  for (const part of parsed.parts) {
+    if (part.kind === 'text') {
+      out += part.text;
+      continue;
+    }
+    const site = { nodeId, field, source: part.source, sourceStart: part.sourceStart };
+    out += stringifyForTemplate(await evaluateSite(site, scope, budget));
+  }
+  return out;
+}
+
+/**
+ * Resolves every expression in a node's config over `scope`: a string that is exactly
+ * `{{ expr }}` takes the expression's value with its type; a string mixing text and
+ * `{{ … }}` becomes a string; `\{{` is a literal `{{`; other values pass through; objects and
+ * arrays are resolved recursively into new ones (the input is not changed). Raw JSONata
+ * fields (`rawFields`) are left for the node to evaluate.
+ *
+ * Throws `ExpressionError` (code `expression_error`, fatal) naming the node, field and position.
+ * Runaway evaluation is stopped by JSONata's guards: a time budget for the whole config
+ * (`timeoutMs`) and an evaluation depth limit (`maxDepth`). A single built-in call that is
+ * slow on its own (e.g. a catastrophic regular expression) cannot be interrupted from here.
+ */
+export async function resolveConfig(
+  config: unknown,
+  scope: EvaluationScope,
+  options: ResolveConfigOptions,
+): Promise<unknown> {
+  const budget = new EvaluationBudget(options);
+  const rawFields = new Set(options.rawFields ?? []);
+
+  const resolve = async (value: unknown, path: FieldPath): Promise<unknown> => {
+    if (typeof value === 'string') {
+      const field = formatFieldPath(path);
+      return rawFields.has(field) ? value : resolveString(value, field, options.nodeId, scope, budget);
+    }
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (const [index, item] of value.entries()) out.push(await resolve(item, [...path, index]));
+      return out;
+    }
+    if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[key] = await resolve(item, [...path, key]);
+      return out;
+    }
+    return value;
+  };
+
+  return resolve(config, []);
+}
+
+export interface EvaluateExpressionOptions extends EvaluationOptions {
+  readonly nodeId?: string;
+  /** Named in error messages, e.g. `filter`. */
+  readonly field?: string;
+}
+
+/**
+ * Evaluates one expression — raw JSONata (`trigger.body.action = "opened"`) or wrapped
+ * (`{{ … }}`) — and returns its value; a trigger filter checks it for truthiness. A string
+ * mixing text and `{{ }}` is rendered as a template.
+ */
+export async function evaluateExpression(
+  expression: string,
+  scope: EvaluationScope,
+  options: EvaluateExpressionOptions = {},
+): Promise<unknown> {
+  const budget = new EvaluationBudget(options);
+  const field = options.field ?? '';
+  if (!expression.includes('{{')) {
+    return evaluateSite({ nodeId: options.nodeId, field, source: expression, sourceStart: 0 }, scope, budget);
+  }
+  return resolveString(expression, field, options.nodeId, scope, budget);
+}

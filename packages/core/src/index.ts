@@ -1,0 +1,9 @@
+/** Weft's pure, browser-safe domain logic. Node-only parts: `@weft/core/hmac`, `@weft/core/secrets`. */
+export * from './errors/index.js';
+export * from './expressions/index.js';
+export * from './graph/index.js';
+export * from './nodes/index.js';
+export * from './retry/index.js';
+export { scenarioTriggerOf } from './scenario/trigger.js';
+export * from './schemas/index.js';
+export * from './signature-schemes.js';

@@ -1,0 +1,20 @@
+import type { GraphNodeTypeInfo, NodeTypeLookup } from '../graph/types.js';
+import { nodeConfigProblems } from './config.js';
+import { getNodeDefinition, nodeRegistry } from './registry.js';
+import { NODE_TYPES, type NodeType } from './types.js';
+
+function infoOf(type: NodeType): GraphNodeTypeInfo {
+  const def = nodeRegistry[type];
+  return {
+    isTrigger: def.category === 'trigger',
+    inputs: def.inputs,
+    outputs: def.outputs,
+    validateConfig: (config) => nodeConfigProblems(def, config),
+  };
+}
+
+const infos = new Map(NODE_TYPES.map((type) => [type, infoOf(type)]));
+
+/** The registry as graph algorithms see it. */
+export const registryLookup: NodeTypeLookup = (type) =>
+  getNodeDefinition(type) ? infos.get(type as NodeType) : undefined;

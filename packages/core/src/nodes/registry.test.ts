@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { nodeCatalog } from './catalog.js';
+import { getNodeDefinition, isTriggerType, nodeRegistry } from './registry.js';
+import { NODE_TYPES } from './types.js';
+
+describe('node registry', () => {
+  it('defines every node type under its own key', () => {
+    for (const type of NODE_TYPES) expect(nodeRegistry[type].type).toBe(type);
+    expect(Object.keys(nodeRegistry).sort()).toEqual([...NODE_TYPES].sort());
+  });
+
+  it('every example config is valid for its schema', () => {
+    for (const type of NODE_TYPES) {
+      const def = nodeRegistry[type];
+      const parsed = def.configSchema.safeParse(def.exampleConfig);
+      expect(parsed.success, `${type}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
+  });
+
+  it('triggers have no inputs and every other node has one', () => {
+    for (const type of NODE_TYPES) {
+      const def = nodeRegistry[type];
+      expect(def.inputs.length, type).toBe(isTriggerType(type) ? 0 : 1);
+      expect(def.outputs.length, type).toBeGreaterThan(0);
+    }
+  });
+
+  it('unknown types are not found', () => {
+    expect(getNodeDefinition('nope')).toBeUndefined();
+    expect(getNodeDefinition('toString')).toBeUndefined();
+  });
+
+  it('the catalog carries a JSON Schema per node type for the editor forms', () => {
+    const catalog = nodeCatalog();
+    expect(catalog.map((e) => e.type)).toEqual([...NODE_TYPES]);
+    const http = catalog.find((e) => e.type === 'http.request');
+    expect(http?.configJsonSchema).toMatchObject({ type: 'object', properties: { url: { type: 'string' } } });
+    // io: 'input' → fields with defaults are optional in the form.
+    expect(http?.configJsonSchema.required).toEqual(['url']);
+    expect(JSON.parse(JSON.stringify(catalog))).toEqual(catalog);
+  });
+});

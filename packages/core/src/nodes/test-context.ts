@@ -1,0 +1,53 @@
+import type { LogLevel } from '../schemas/entities.js';
+import type { HttpRequest, HttpResponse, NodeContext } from './types.js';
+
+export interface RecordedContext extends NodeContext {
+  readonly requests: HttpRequest[];
+  readonly logs: { level: LogLevel; message: string; data?: unknown }[];
+}
+
+/** A NodeContext for tests: records HTTP requests and logs, answers with `respond`. Test-only. */
+export function recordingContext(options: {
+  respond?: (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+  secrets?: Record<string, Record<string, string>>;
+  now?: Date;
+  stepStartedAt?: Date;
+  trigger?: unknown;
+  nodes?: Record<string, unknown>;
+}): RecordedContext {
+  const requests: HttpRequest[] = [];
+  const logs: RecordedContext['logs'] = [];
+  const now = options.now ?? new Date('2030-01-01T00:00:00Z');
+  return {
+    runId: 'run1',
+    nodeId: 'node1',
+    attempt: 1,
+    dryRun: false,
+    stepStartedAt: options.stepStartedAt ?? now,
+    scope: {
+      trigger: options.trigger ?? null,
+      nodes: options.nodes ?? {},
+      run: { id: 'run1', scenarioId: 'sc1', startedAt: now.toISOString() },
+    },
+    signal: new AbortController().signal,
+    requests,
+    logs,
+    now: () => now,
+    async http(request) {
+      requests.push(request);
+      if (!options.respond) throw new Error('no HTTP expected');
+      return options.respond(request);
+    },
+    log(level, message, data) {
+      logs.push({ level, message, data });
+    },
+    async secrets(connectionId) {
+      const found = options.secrets?.[connectionId];
+      if (!found) throw new Error(`no connection ${connectionId}`);
+      return found;
+    },
+    async signWebhook({ id, timestamp }) {
+      return { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': 'v1,test' };
+    },
+  };
+}
