@@ -8,13 +8,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PNPM_VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const PNPM_VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).packageManager.split(
+  '@',
+)[1];
 const toolsDir = path.join(root, '.tools');
 const env = {
   ...process.env,
-  PATH: [path.join(toolsDir, 'node_modules', '.bin'), path.join(root, 'node_modules', '.bin'), process.env.PATH].join(
-    path.delimiter,
-  ),
+  PATH: [
+    path.join(toolsDir, 'node_modules', '.bin'),
+    path.join(root, 'node_modules', '.bin'),
+    process.env.PATH,
+  ].join(path.delimiter),
   TURBO_TELEMETRY_DISABLED: '1',
   DO_NOT_TRACK: '1',
 };
@@ -44,13 +48,24 @@ function ensurePnpm() {
     if (version === PNPM_VERSION) return;
   }
   say(`installing pnpm ${PNPM_VERSION} into .tools/`);
-  run('npm', ['install', '--prefix', toolsDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `pnpm@${PNPM_VERSION}`]);
+  run('npm', [
+    'install',
+    '--prefix',
+    toolsDir,
+    '--no-save',
+    '--no-package-lock',
+    '--no-audit',
+    '--no-fund',
+    `pnpm@${PNPM_VERSION}`,
+  ]);
 }
 
 function ensureJava() {
   if (has('java', ['-version']) && has('mvn', ['-v'])) return;
   if (process.getuid?.() !== 0 || !has('apt-get', ['--version'])) {
-    console.error('weft: Java 17 and Maven are needed for the embedded database; install them (e.g. apt-get install openjdk-17-jre-headless maven).');
+    console.error(
+      'weft: Java 17 and Maven are needed for the embedded database; install them (e.g. apt-get install openjdk-17-jre-headless maven).',
+    );
     process.exit(1);
   }
   say('installing Java 17 and Maven with apt-get');
@@ -87,11 +102,15 @@ function reportTotals() {
 
 function test() {
   install();
-  const result = spawnSync('pnpm', ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--output-logs=errors-only'], {
-    cwd: root,
-    env,
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    'pnpm',
+    ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', '--output-logs=errors-only'],
+    {
+      cwd: root,
+      env,
+      stdio: 'inherit',
+    },
+  );
   const failed = reportTotals();
   process.exit(result.status === 0 && failed === 0 ? 0 : 1);
 }
@@ -99,7 +118,11 @@ function test() {
 function start() {
   install();
   run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 0));
 }

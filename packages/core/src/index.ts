@@ -1,4 +1,5 @@
 /** Weft's pure, browser-safe domain logic. Node-only parts: `@weft/core/hmac`, `@weft/core/secrets`. */
+export * from './engine/index.js';
 export * from './errors/index.js';
 export * from './expressions/index.js';
 export * from './graph/index.js';

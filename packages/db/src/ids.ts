@@ -1,7 +1,10 @@
 import { Types } from 'mongoose';
 
 export class InvalidIdError extends Error {
-  constructor(readonly field: string, readonly value: string) {
+  constructor(
+    readonly field: string,
+    readonly value: string,
+  ) {
     super(`${field} "${value}" is not a valid id`);
   }
 }
@@ -9,7 +12,8 @@ export class InvalidIdError extends Error {
 /** Parses an id from the outside world; a malformed one is a specific error, not a cast exception. */
 export function toObjectId(value: string | Types.ObjectId, field = 'id'): Types.ObjectId {
   if (value instanceof Types.ObjectId) return value;
-  if (!Types.ObjectId.isValid(value) || !/^[0-9a-f]{24}$/i.test(value)) throw new InvalidIdError(field, value);
+  if (!Types.ObjectId.isValid(value) || !/^[0-9a-f]{24}$/i.test(value))
+    throw new InvalidIdError(field, value);
   return new Types.ObjectId(value);
 }
 

@@ -1,4 +1,14 @@
-import type { LogLevel, RunStatus, RunTriggerKind, ScenarioEdge, ScenarioNode, ScenarioTrigger, Step, StepError, Viewport } from '@weft/core';
+import type {
+  LogLevel,
+  RunStatus,
+  RunTriggerKind,
+  ScenarioEdge,
+  ScenarioNode,
+  ScenarioTrigger,
+  Step,
+  StepError,
+  Viewport,
+} from '@weft/core';
 import type { SignatureConfig } from '@weft/core';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
@@ -144,7 +154,10 @@ export interface RunLogDoc {
 const { ObjectId, Mixed } = Schema.Types;
 const plain = { _id: false, minimize: false } as const;
 
-const workspaceSchema = new Schema<WorkspaceDoc>({ name: { type: String, required: true } }, { timestamps: true });
+const workspaceSchema = new Schema<WorkspaceDoc>(
+  { name: { type: String, required: true } },
+  { timestamps: true },
+);
 
 const apiTokenSchema = new Schema<ApiTokenDoc>({
   workspaceId: { type: ObjectId, required: true },
@@ -316,8 +329,16 @@ export function createModels(connection: Connection): Models {
     App: connection.model<AppDoc>('App', appSchema, 'apps'),
     Connection: connection.model<ConnectionDoc>('Connection', connectionSchema, 'connections'),
     Scenario: connection.model<ScenarioDoc>('Scenario', scenarioSchema, 'scenarios'),
-    ScenarioVersion: connection.model<ScenarioVersionDoc>('ScenarioVersion', scenarioVersionSchema, 'scenarioVersions'),
-    WebhookDelivery: connection.model<WebhookDeliveryDoc>('WebhookDelivery', webhookDeliverySchema, 'webhookDeliveries'),
+    ScenarioVersion: connection.model<ScenarioVersionDoc>(
+      'ScenarioVersion',
+      scenarioVersionSchema,
+      'scenarioVersions',
+    ),
+    WebhookDelivery: connection.model<WebhookDeliveryDoc>(
+      'WebhookDelivery',
+      webhookDeliverySchema,
+      'webhookDeliveries',
+    ),
     Run: connection.model<RunDoc>('Run', runSchema, 'runs'),
     RunLog: connection.model<RunLogDoc>('RunLog', runLogSchema, 'runLogs'),
   };

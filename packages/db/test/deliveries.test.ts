@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { findUndispatchedDeliveries, insertDeliveryOnce, markDeliveryDispatched, newObjectId } from '../src/index.js';
+import {
+  findUndispatchedDeliveries,
+  insertDeliveryOnce,
+  markDeliveryDispatched,
+  newObjectId,
+} from '../src/index.js';
 import { useDatabase } from './setup.js';
 
 const ctx = useDatabase();
@@ -30,7 +35,9 @@ describe('deliveries repository', () => {
     expect(created).toHaveLength(1);
     const original = created[0]!.delivery.runIds.map(String);
     for (const result of results) expect(result.delivery.runIds.map(String)).toEqual(original);
-    expect(await ctx.db.models.WebhookDelivery.countDocuments({ appId, deliveryId: 'evt_concurrent' })).toBe(1);
+    expect(await ctx.db.models.WebhookDelivery.countDocuments({ appId, deliveryId: 'evt_concurrent' })).toBe(
+      1,
+    );
   });
 
   it('the same delivery id of another app is a different delivery', async () => {

@@ -16,7 +16,12 @@ import { useDatabase } from './setup.js';
 const ctx = useDatabase();
 const workspaceId = newObjectId();
 
-async function queuedRun(nodes = [{ id: 'trigger', type: 'trigger.manual' }, { id: 'log', type: 'logger' }]) {
+async function queuedRun(
+  nodes = [
+    { id: 'trigger', type: 'trigger.manual' },
+    { id: 'log', type: 'logger' },
+  ],
+) {
   const [id] = await createRuns(ctx.db.models, [
     {
       workspaceId,
@@ -65,7 +70,9 @@ describe('runs repository', () => {
   it('exactly one of 20 concurrent claimers wins a queued run', async () => {
     const id = await queuedRun();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => claimRun(ctx.db.models, id, { owner: `runner-${i}`, leaseMs: 30_000 })),
+      Array.from({ length: 20 }, (_, i) =>
+        claimRun(ctx.db.models, id, { owner: `runner-${i}`, leaseMs: 30_000 }),
+      ),
     );
     const winners = results.filter((r) => r !== null);
     expect(winners).toHaveLength(1);
@@ -81,9 +88,17 @@ describe('runs repository', () => {
     const t0 = new Date('2030-01-01T00:00:00Z');
     const first = await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 10_000, now: t0 });
     expect(first?.leaseOwner).toBe('a');
-    const early = await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 10_000, now: new Date(t0.getTime() + 5_000) });
+    const early = await claimRun(ctx.db.models, id, {
+      owner: 'b',
+      leaseMs: 10_000,
+      now: new Date(t0.getTime() + 5_000),
+    });
     expect(early).toBeNull();
-    const late = await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 10_000, now: new Date(t0.getTime() + 11_000) });
+    const late = await claimRun(ctx.db.models, id, {
+      owner: 'b',
+      leaseMs: 10_000,
+      now: new Date(t0.getTime() + 11_000),
+    });
     expect(late?.leaseOwner).toBe('b');
     expect(late?.claims).toBe(2);
     expect(late?.startedAt?.toISOString()).toBe(t0.toISOString());
@@ -93,16 +108,29 @@ describe('runs repository', () => {
     const id = await queuedRun();
     const t0 = new Date('2030-01-01T00:00:00Z');
     await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 1_000, now: t0 });
-    const step = { ...pendingStep('log', 'logger'), status: 'succeeded' as const, attempts: 1, output: { ok: true } };
+    const step = {
+      ...pendingStep('log', 'logger'),
+      status: 'succeeded' as const,
+      attempts: 1,
+      output: { ok: true },
+    };
     await saveStep(ctx.db.models, id, 'a', step);
     let run = await ctx.db.models.Run.findById(id).lean();
-    expect(run?.steps.find((s) => s.nodeId === 'log')).toMatchObject({ status: 'succeeded', attempts: 1, output: { ok: true } });
+    expect(run?.steps.find((s) => s.nodeId === 'log')).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      output: { ok: true },
+    });
     expect(run?.steps).toHaveLength(2);
 
     await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 1_000, now: new Date(t0.getTime() + 2_000) });
-    await expect(saveStep(ctx.db.models, id, 'a', { ...step, attempts: 9 })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(saveStep(ctx.db.models, id, 'a', { ...step, attempts: 9 })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     await expect(renewLease(ctx.db.models, id, 'a', 1_000)).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(finishRun(ctx.db.models, id, 'a', { status: 'succeeded' })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finishRun(ctx.db.models, id, 'a', { status: 'succeeded' })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     run = await ctx.db.models.Run.findById(id).lean();
     expect(run?.steps.find((s) => s.nodeId === 'log')?.attempts).toBe(1);
     expect(run?.status).toBe('running');
@@ -118,7 +146,10 @@ describe('runs repository', () => {
     expect(run?.resumeAt?.toISOString()).toBe(resumeAt.toISOString());
 
     expect(await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 30_000 })).not.toBeNull();
-    await finishRun(ctx.db.models, id, 'b', { status: 'failed', error: { code: 'http_4xx', message: 'nope', retryable: false } });
+    await finishRun(ctx.db.models, id, 'b', {
+      status: 'failed',
+      error: { code: 'http_4xx', message: 'nope', retryable: false },
+    });
     run = await ctx.db.models.Run.findById(id).lean();
     expect(run).toMatchObject({ status: 'failed', leaseOwner: null, error: { code: 'http_4xx' } });
     expect(run?.finishedAt).toBeInstanceOf(Date);

@@ -32,21 +32,37 @@ describe('scenarios repository', () => {
     expect(scenario.revision).toBe(0);
     expect(scenario.trigger).toEqual({ kind: 'none' });
 
-    const first = await saveDraft(ctx.db.models, workspaceId, String(scenario._id), { revision: 0, draft: webhookGraph('a') });
+    const first = await saveDraft(ctx.db.models, workspaceId, String(scenario._id), {
+      revision: 0,
+      draft: webhookGraph('a'),
+    });
     expect(first.ok && first.scenario.revision).toBe(1);
-    expect(first.ok && first.scenario.trigger).toEqual({ kind: 'webhook', appId: appId.toHexString(), filter: null });
+    expect(first.ok && first.scenario.trigger).toEqual({
+      kind: 'webhook',
+      appId: appId.toHexString(),
+      filter: null,
+    });
 
-    const stale = await saveDraft(ctx.db.models, workspaceId, String(scenario._id), { revision: 0, draft: webhookGraph('b') });
+    const stale = await saveDraft(ctx.db.models, workspaceId, String(scenario._id), {
+      revision: 0,
+      draft: webhookGraph('b'),
+    });
     expect(stale).toEqual({ ok: false, reason: 'conflict', currentRevision: 1 });
     const stored = await ctx.db.models.Scenario.findById(scenario._id).lean();
     expect(stored?.draft.nodes[1]?.config).toEqual({ message: 'a' });
 
-    const otherTenant = await saveDraft(ctx.db.models, newObjectId(), String(scenario._id), { revision: 1, draft: webhookGraph('c') });
+    const otherTenant = await saveDraft(ctx.db.models, newObjectId(), String(scenario._id), {
+      revision: 1,
+      draft: webhookGraph('c'),
+    });
     expect(otherTenant).toEqual({ ok: false, reason: 'not_found' });
   });
 
   it('publishing freezes immutable versions; editing the draft later leaves them untouched', async () => {
-    const scenario = await createScenario(ctx.db.models, workspaceId, { name: 'Pub', draft: webhookGraph('v1') });
+    const scenario = await createScenario(ctx.db.models, workspaceId, {
+      name: 'Pub',
+      draft: webhookGraph('v1'),
+    });
     const id = String(scenario._id);
     const v1 = await publishScenario(ctx.db.models, workspaceId, id);
     expect(v1.ok && v1.version.version).toBe(1);
@@ -54,7 +70,9 @@ describe('scenarios repository', () => {
     const v2 = await publishScenario(ctx.db.models, workspaceId, id);
     expect(v2.ok && v2.version.version).toBe(2);
 
-    const versions = await ctx.db.models.ScenarioVersion.find({ scenarioId: scenario._id }).sort({ version: 1 }).lean();
+    const versions = await ctx.db.models.ScenarioVersion.find({ scenarioId: scenario._id })
+      .sort({ version: 1 })
+      .lean();
     expect(versions.map((v) => v.nodes[1]?.config)).toEqual([{ message: 'v1' }, { message: 'v2' }]);
     const stored = await ctx.db.models.Scenario.findById(scenario._id).lean();
     expect(stored?.version).toBe(2);
@@ -62,7 +80,10 @@ describe('scenarios repository', () => {
   });
 
   it('concurrent publishes never produce two versions with the same number', async () => {
-    const scenario = await createScenario(ctx.db.models, workspaceId, { name: 'Race', draft: webhookGraph('x') });
+    const scenario = await createScenario(ctx.db.models, workspaceId, {
+      name: 'Race',
+      draft: webhookGraph('x'),
+    });
     const results = await Promise.all(
       Array.from({ length: 10 }, () => publishScenario(ctx.db.models, workspaceId, String(scenario._id))),
     );
@@ -78,7 +99,10 @@ describe('scenarios repository', () => {
     await setScenarioEnabled(ctx.db.models, ws, String(published._id), true);
     const disabled = await createScenario(ctx.db.models, ws, { name: 'Off', draft: webhookGraph('off') });
     await publishScenario(ctx.db.models, ws, String(disabled._id));
-    const draftOnly = await createScenario(ctx.db.models, ws, { name: 'Draft', draft: webhookGraph('draft') });
+    const draftOnly = await createScenario(ctx.db.models, ws, {
+      name: 'Draft',
+      draft: webhookGraph('draft'),
+    });
     await setScenarioEnabled(ctx.db.models, ws, String(draftOnly._id), true);
 
     const found = await findWebhookScenarios(ctx.db.models, ws, appId);

@@ -26,7 +26,9 @@ export interface EmbeddedMongo {
 
 const READY_PREFIX = 'WEFT_DEVDB_READY ';
 
-function javaArgs(options: Required<Pick<EmbeddedMongoOptions, 'host' | 'port' | 'backend'>> & EmbeddedMongoOptions) {
+function javaArgs(
+  options: Required<Pick<EmbeddedMongoOptions, 'host' | 'port' | 'backend'>> & EmbeddedMongoOptions,
+) {
   const classpath = [classesDir, path.join(libDir, '*')].join(path.delimiter);
   const args = [
     '-XX:+UseSerialGC',
@@ -57,7 +59,9 @@ function waitForReady(child: ChildProcessWithoutNullStreams, timeoutMs: number):
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`weft-devdb: the server did not start within ${timeoutMs} ms.\n${stderr.slice(-2000)}`));
+      reject(
+        new Error(`weft-devdb: the server did not start within ${timeoutMs} ms.\n${stderr.slice(-2000)}`),
+      );
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -74,7 +78,11 @@ function waitForReady(child: ChildProcessWithoutNullStreams, timeoutMs: number):
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`weft-devdb: the server exited before it was ready (code ${code}, signal ${signal}).\n${stderr.slice(-2000)}`));
+      reject(
+        new Error(
+          `weft-devdb: the server exited before it was ready (code ${code}, signal ${signal}).\n${stderr.slice(-2000)}`,
+        ),
+      );
     });
   });
 }

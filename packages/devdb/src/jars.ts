@@ -41,7 +41,9 @@ function runMaven(log: (line: string) => void): Promise<void> {
       output += chunk.toString();
     });
     child.on('error', (error) =>
-      reject(new Error(`weft-devdb: could not run Maven (mvn): ${error.message}. Install Java 17 and Maven.`)),
+      reject(
+        new Error(`weft-devdb: could not run Maven (mvn): ${error.message}. Install Java 17 and Maven.`),
+      ),
     );
     child.on('exit', (code) => {
       if (code === 0) {
@@ -61,7 +63,8 @@ async function acquireLock(): Promise<() => void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       // A lock left by a killed process must not block every later start.
-      if (Date.now() - statSync(LOCK_DIR).mtimeMs > LOCK_STALE_MS) rmSync(LOCK_DIR, { recursive: true, force: true });
+      if (Date.now() - statSync(LOCK_DIR).mtimeMs > LOCK_STALE_MS)
+        rmSync(LOCK_DIR, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -76,7 +79,9 @@ export async function ensureJars(log: (line: string) => void = (line) => console
   const release = await acquireLock();
   try {
     if (await jarsAreReady()) return;
-    log('weft-devdb: first start: resolving mongo-java-server 1.47.0 from Maven Central and compiling the launcher…');
+    log(
+      'weft-devdb: first start: resolving mongo-java-server 1.47.0 from Maven Central and compiling the launcher…',
+    );
     await runMaven(log);
   } finally {
     release();

@@ -47,7 +47,11 @@ describe('classifyHttpStatus', () => {
 
   it('makes 429 retryable http_429 and 408 a retryable timeout', () => {
     expect(classifyHttpStatus(429, {})).toMatchObject({ code: 'http_429', retryable: true });
-    expect(classifyHttpStatus(408, {})).toMatchObject({ code: 'timeout', retryable: true, details: { status: 408 } });
+    expect(classifyHttpStatus(408, {})).toMatchObject({
+      code: 'timeout',
+      retryable: true,
+      details: { status: 408 },
+    });
   });
 
   it('makes other 4xx fatal http_4xx', () => {
@@ -97,9 +101,12 @@ describe('classifyThrown', () => {
     },
   );
 
-  it.each(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])('%s is a retryable timeout', (code) => {
-    expect(classifyThrown(systemError(code))).toMatchObject({ code: 'timeout', retryable: true });
-  });
+  it.each(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])(
+    '%s is a retryable timeout',
+    (code) => {
+      expect(classifyThrown(systemError(code))).toMatchObject({ code: 'timeout', retryable: true });
+    },
+  );
 
   it('finds the socket error behind fetch failed', () => {
     const fetchFailed = new TypeError('fetch failed', { cause: systemError('ECONNREFUSED') });
@@ -108,7 +115,10 @@ describe('classifyThrown', () => {
   });
 
   it('looks inside AggregateError', () => {
-    const aggregate = new AggregateError([systemError('ECONNREFUSED'), systemError('ECONNREFUSED')], 'all failed');
+    const aggregate = new AggregateError(
+      [systemError('ECONNREFUSED'), systemError('ECONNREFUSED')],
+      'all failed',
+    );
     expect(classifyThrown(aggregate).code).toBe('network');
   });
 
@@ -174,14 +184,24 @@ describe('toSerializableError', () => {
       retryable: true,
       details: { systemCode: 'ECONNRESET' },
     });
-    expect(toSerializableError(new Error('bug'))).toEqual({ code: 'internal', message: 'bug', retryable: false });
+    expect(toSerializableError(new Error('bug'))).toEqual({
+      code: 'internal',
+      message: 'bug',
+      retryable: false,
+    });
   });
 
   it('makes details JSON-safe', () => {
     const circular: Record<string, unknown> = { name: 'loop' };
     circular.self = circular;
     const error = new WeftError('internal', 'x', {
-      details: { big: 10n, fn: () => 1, when: new Date(NOW), nested: circular, inf: Number.POSITIVE_INFINITY },
+      details: {
+        big: 10n,
+        fn: () => 1,
+        when: new Date(NOW),
+        nested: circular,
+        inf: Number.POSITIVE_INFINITY,
+      },
     });
     const stored = toSerializableError(error);
     expect(stored.details).toEqual({
@@ -199,13 +219,20 @@ describe('toSerializableError', () => {
   });
 
   it('rejects unknown codes in the schema', () => {
-    expect(serializedErrorSchema.safeParse({ code: 'weird', message: 'x', retryable: false }).success).toBe(false);
+    expect(serializedErrorSchema.safeParse({ code: 'weird', message: 'x', retryable: false }).success).toBe(
+      false,
+    );
   });
 });
 
 describe('weftErrorFromSerialized', () => {
   it('round-trips a stored error', () => {
-    const restored = weftErrorFromSerialized({ code: 'http_5xx', message: 'HTTP 502', retryable: true, retryAfterMs: 5 });
+    const restored = weftErrorFromSerialized({
+      code: 'http_5xx',
+      message: 'HTTP 502',
+      retryable: true,
+      retryAfterMs: 5,
+    });
     expect(restored).toBeInstanceOf(WeftError);
     expect(restored).toMatchObject({ code: 'http_5xx', retryable: true, retryAfterMs: 5 });
   });

@@ -64,8 +64,10 @@ export function classifyHttpStatus(
 
   const retryable = status === 408 || status === 429 || status >= 500;
   const retryAfterMs = retryable ? parseRetryAfter(getHeader(headers, 'retry-after'), now) : undefined;
-  const code = status === 429 ? 'http_429' : status === 408 ? 'timeout' : status >= 500 ? 'http_5xx' : 'http_4xx';
-  const waitHint = retryAfterMs === undefined ? '' : ` (server asked to retry after ${Math.ceil(retryAfterMs / 1000)}s)`;
+  const code =
+    status === 429 ? 'http_429' : status === 408 ? 'timeout' : status >= 500 ? 'http_5xx' : 'http_4xx';
+  const waitHint =
+    retryAfterMs === undefined ? '' : ` (server asked to retry after ${Math.ceil(retryAfterMs / 1000)}s)`;
   return new WeftError(code, `${describeStatus(status)}${waitHint}`, {
     retryable,
     details: { status },

@@ -63,7 +63,9 @@ export function compileExpression(source: string, limits?: EvaluationLimits): Co
   }
   try {
     const expression =
-      limits === undefined ? jsonata(source) : jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
+      limits === undefined
+        ? jsonata(source)
+        : jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
     return { ok: true, expression };
   } catch (err) {
     return { ok: false, failure: describeJsonataError(err) };

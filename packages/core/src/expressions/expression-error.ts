@@ -5,7 +5,10 @@ export interface ExpressionLocation {
   readonly nodeId?: string;
   /** JSON path of the config field, e.g. `headers.Authorization` or `body[2].x`. */
   readonly field?: string;
-  /** 0-based character offset in the field's string. */
+  /**
+   * 0-based character offset in the field's string. For JSONata's own errors this is where
+   * JSONata points: just past the offending token (the end of the expression for "Expected …").
+   */
   readonly position?: number;
 }
 
@@ -15,7 +18,8 @@ export function formatLocation(location: ExpressionLocation): string {
   if (location.nodeId !== undefined) parts.push(`node "${location.nodeId}"`);
   if (location.field !== undefined && location.field !== '') parts.push(`field "${location.field}"`);
   let out = parts.join(', ');
-  if (location.position !== undefined) out += out === '' ? `at ${location.position}` : ` at ${location.position}`;
+  if (location.position !== undefined)
+    out += out === '' ? `at ${location.position}` : ` at ${location.position}`;
   return out;
 }
 
@@ -29,7 +33,11 @@ export class ExpressionError extends WeftError {
   /** The message without the location prefix. */
   readonly reason: string;
 
-  constructor(location: ExpressionLocation, reason: string, options: { jsonataCode?: string; cause?: unknown } = {}) {
+  constructor(
+    location: ExpressionLocation,
+    reason: string,
+    options: { jsonataCode?: string; cause?: unknown } = {},
+  ) {
     const where = formatLocation(location);
     super('expression_error', where === '' ? reason : `${where}: ${reason}`, {
       retryable: false,

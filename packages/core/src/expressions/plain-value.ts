@@ -34,7 +34,8 @@ export function toPlainValue(value: unknown): unknown {
 export function stringifyForTemplate(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (value instanceof Date) return value.toISOString();
   return JSON.stringify(value) ?? '';
 }

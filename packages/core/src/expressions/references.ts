@@ -13,7 +13,9 @@ interface AstNode {
 }
 
 function isAstNode(value: unknown): value is AstNode {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
+  );
 }
 
 function isStep(step: AstNode | undefined, type: 'name' | 'variable', value?: string): boolean {

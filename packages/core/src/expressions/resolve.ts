@@ -3,7 +3,7 @@ import { ExpressionError, type ExpressionLocation } from './expression-error.js'
 import { type FieldPath, formatFieldPath, isPlainObject } from './field-path.js';
 import { FunctionValueError, stringifyForTemplate, toPlainValue } from './plain-value.js';
 import type { RawFieldOptions } from './sites.js';
-import { type ParsedTemplate, parseTemplate, TemplateSyntaxError } from './template.js';
+import { type ExpressionPart, type ParsedTemplate, parseTemplate, TemplateSyntaxError } from './template.js';
 
 /**
  * What expressions read: `trigger` (the trigger's payload), `nodes` (outputs of settled nodes,
@@ -39,7 +39,8 @@ class EvaluationBudget {
 
   constructor(options: EvaluationOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_EXPRESSION_TIMEOUT_MS;
-    this.maxDepth = options.maxDepth ?? DEFAULT_EXPRESSION_MAX_DEPTH;
+    // JSONata reads a depth of 0 as "no limit"; a limit is always kept.
+    this.maxDepth = Math.max(1, Math.floor(options.maxDepth ?? DEFAULT_EXPRESSION_MAX_DEPTH));
     this.deadline = Date.now() + this.timeoutMs;
   }
 
@@ -186,9 +187,10 @@ export interface EvaluateExpressionOptions extends EvaluationOptions {
 }
 
 /**
- * Evaluates one expression — raw JSONata (`trigger.body.action = "opened"`) or wrapped
- * (`{{ … }}`) — and returns its value; a trigger filter checks it for truthiness. A string
- * mixing text and `{{ }}` is rendered as a template.
+ * Evaluates one expression and returns its value; a trigger filter checks it for truthiness.
+ * Takes raw JSONata (`trigger.body.action = "opened"`) or one wrapped whole-value expression
+ * (`{{ … }}`). Anything else is raw JSONata, even when it contains braces: a transform such as
+ * `$map(xs, function($v){{"a": $v}})` must not be mistaken for a template.
  */
 export async function evaluateExpression(
   expression: string,
@@ -197,8 +199,21 @@ export async function evaluateExpression(
 ): Promise<unknown> {
   const budget = new EvaluationBudget(options);
   const field = options.field ?? '';
-  if (!expression.includes('{{')) {
-    return evaluateSite({ nodeId: options.nodeId, field, source: expression, sourceStart: 0 }, scope, budget);
+  const wrapped = wholeValueExpression(expression);
+  const site =
+    wrapped === undefined
+      ? { nodeId: options.nodeId, field, source: expression, sourceStart: 0 }
+      : { nodeId: options.nodeId, field, source: wrapped.source, sourceStart: wrapped.sourceStart };
+  return evaluateSite(site, scope, budget);
+}
+
+function wholeValueExpression(value: string): ExpressionPart | undefined {
+  const trimmed = value.trim();
+  if (!trimmed.startsWith('{{') || !trimmed.endsWith('}}')) return undefined;
+  try {
+    const parsed = parseTemplate(value);
+    return parsed.wholeValue ? parsed.parts.find((part) => part.kind === 'expression') : undefined;
+  } catch {
+    return undefined;
   }
-  return resolveString(expression, field, options.nodeId, scope, budget);
 }

@@ -46,7 +46,9 @@ export function* expressionSites(
     }
     for (const part of parsed.parts) {
       if (part.kind !== 'expression') continue;
-      yield { site: { path: leaf.path, field: leaf.field, source: part.source, sourceStart: part.sourceStart } };
+      yield {
+        site: { path: leaf.path, field: leaf.field, source: part.source, sourceStart: part.sourceStart },
+      };
     }
   }
 }

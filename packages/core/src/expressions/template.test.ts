@@ -34,7 +34,10 @@ describe('parseTemplate', () => {
   });
 
   it('falls back to the first }} when quotes are unbalanced, leaving the error to JSONata', () => {
-    expect(parseTemplate('{{ "oops }} tail').parts[0]).toMatchObject({ kind: 'expression', source: ' "oops ' });
+    expect(parseTemplate('{{ "oops }} tail').parts[0]).toMatchObject({
+      kind: 'expression',
+      source: ' "oops ',
+    });
   });
 
   it('turns \\{{ into a literal {{', () => {

@@ -147,7 +147,6 @@ export function parseTemplate(value: string): ParsedTemplate {
 
   const expressions = parts.filter((part) => part.kind === 'expression');
   const wholeValue =
-    expressions.length === 1 &&
-    parts.every((part) => part.kind === 'expression' || part.text.trim() === '');
+    expressions.length === 1 && parts.every((part) => part.kind === 'expression' || part.text.trim() === '');
   return { parts, wholeValue };
 }

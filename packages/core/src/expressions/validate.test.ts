@@ -75,7 +75,15 @@ describe('referencedNodeIds', () => {
       headers: { A: 'x {{ $nodes.auth.token }} y', B: '{{ nodes.`my-node`.value & nodes."quoted".v }}' },
       list: ['{{ $$.nodes.root1 }}', '{{ $.nodes.root2 }}', '{{ $lookup(nodes, "looked") }}'],
     };
-    expect(referencedNodeIds(config)).toEqual(['http1', 'auth', 'my-node', 'quoted', 'root1', 'root2', 'looked']);
+    expect(referencedNodeIds(config)).toEqual([
+      'http1',
+      'auth',
+      'my-node',
+      'quoted',
+      'root1',
+      'root2',
+      'looked',
+    ]);
   });
 
   it('finds references nested in functions, conditions, objects, lambdas and predicates', () => {
@@ -98,11 +106,15 @@ describe('referencedNodeIds', () => {
   });
 
   it('deduplicates and skips expressions that do not compile', () => {
-    expect(referencedNodeIds({ a: '{{ nodes.a.x }}', b: '{{ nodes.a.y }}', c: '{{ nodes.b.( }}' })).toEqual(['a']);
+    expect(referencedNodeIds({ a: '{{ nodes.a.x }}', b: '{{ nodes.a.y }}', c: '{{ nodes.b.( }}' })).toEqual([
+      'a',
+    ]);
   });
 
   it('reads raw JSONata fields when told which they are', () => {
-    expect(referencedNodeIds({ expression: 'nodes.src.items' }, { rawFields: ['expression'] })).toEqual(['src']);
+    expect(referencedNodeIds({ expression: 'nodes.src.items' }, { rawFields: ['expression'] })).toEqual([
+      'src',
+    ]);
     expect(referencedNodeIds({ expression: 'nodes.src.items' })).toEqual([]);
   });
 

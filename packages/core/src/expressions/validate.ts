@@ -20,7 +20,10 @@ export interface FindExpressionErrorsOptions extends RawFieldOptions {
 }
 
 /** Compiles every expression of a config without evaluating anything, and returns all problems found. */
-export function findExpressionErrors(config: unknown, options: FindExpressionErrorsOptions = {}): ExpressionProblem[] {
+export function findExpressionErrors(
+  config: unknown,
+  options: FindExpressionErrorsOptions = {},
+): ExpressionProblem[] {
   const owner = options.nodeId === undefined ? {} : { nodeId: options.nodeId };
   const problems: ExpressionProblem[] = [];
   for (const found of expressionSites(config, options)) {

@@ -12,7 +12,7 @@ export function findCycles(index: GraphIndex): string[][] {
   const ids = index.nodeIds;
   const n = ids.length;
   const position = new Map<string, number>();
-  ids.forEach((id, i) => position.set(id, i));
+  for (const [i, id] of ids.entries()) position.set(id, i);
 
   const successors: number[][] = [];
   const selfLoop = new Uint8Array(n);
@@ -123,5 +123,7 @@ function shortestCycleThrough(
       queue.push(w);
     }
   }
-  throw new Error('unreachable: a strongly connected component of two or more nodes has a cycle through each node');
+  throw new Error(
+    'unreachable: a strongly connected component of two or more nodes has a cycle through each node',
+  );
 }

@@ -56,8 +56,14 @@ export function buildExecutionPlan(graph: GraphShape, lookup: NodeTypeLookup): E
   const outgoingByHandle = new Map<string, EdgesByHandle>();
   const inputHandles = new Map<string, readonly HandleSpec[]>();
   for (const id of index.nodeIds) {
-    incomingByHandle.set(id, groupByHandle(index.incoming.get(id), (e) => e.targetHandle));
-    outgoingByHandle.set(id, groupByHandle(index.outgoing.get(id), (e) => e.sourceHandle));
+    incomingByHandle.set(
+      id,
+      groupByHandle(index.incoming.get(id), (e) => e.targetHandle),
+    );
+    outgoingByHandle.set(
+      id,
+      groupByHandle(index.outgoing.get(id), (e) => e.sourceHandle),
+    );
     inputHandles.set(id, context.types.get(id)?.inputs ?? []);
   }
   return {

@@ -14,7 +14,12 @@ export { type GraphIndex, indexGraph } from './graph-index.js';
 export { findCycles, formatCycle } from './cycles.js';
 export { type TopologicalOrder, topologicalOrder } from './topological-order.js';
 export { validateGraph } from './validate-graph.js';
-export { buildExecutionPlan, type EdgesByHandle, type ExecutionPlan, InvalidGraphError } from './execution-plan.js';
+export {
+  buildExecutionPlan,
+  type EdgesByHandle,
+  type ExecutionPlan,
+  InvalidGraphError,
+} from './execution-plan.js';
 export { createRunStates, isRunComplete, isSettled } from './run-states.js';
 export { isEdgeActive } from './step-decision.js';
 export { type NextSteps, nextSteps } from './next-steps.js';

@@ -26,7 +26,10 @@ describe('nextSteps', () => {
 
   it('never reports running or settled nodes', () => {
     expect(nextSteps(ifElse, statesOf({ hook: 'running' }))).toEqual({ ready: [], skip: [] });
-    expect(nextSteps(ifElse, statesOf({ hook: 'succeeded', check: 'running' }))).toEqual({ ready: [], skip: [] });
+    expect(nextSteps(ifElse, statesOf({ hook: 'succeeded', check: 'running' }))).toEqual({
+      ready: [],
+      skip: [],
+    });
   });
 
   it('readies only the targets of the handles that fired, and skips the others', () => {
@@ -45,8 +48,15 @@ describe('nextSteps', () => {
   });
 
   it('waits for every source of a merge, then runs it with the branch taken', () => {
-    const taken = { hook: 'succeeded', check: { status: 'succeeded', firedHandles: ['true'] }, no: 'skipped' } as const;
-    expect(nextSteps(ifElse, statesOf({ ...taken, yes: 'running' }))).toEqual({ ready: [], skip: ['no_log'] });
+    const taken = {
+      hook: 'succeeded',
+      check: { status: 'succeeded', firedHandles: ['true'] },
+      no: 'skipped',
+    } as const;
+    expect(nextSteps(ifElse, statesOf({ ...taken, yes: 'running' }))).toEqual({
+      ready: [],
+      skip: ['no_log'],
+    });
     expect(nextSteps(ifElse, statesOf({ ...taken, yes: 'succeeded', no_log: 'skipped' }))).toEqual({
       ready: ['join'],
       skip: [],

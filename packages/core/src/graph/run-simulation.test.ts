@@ -32,7 +32,10 @@ class Run {
   }
 
   succeed(id: string, output: unknown, firedHandles?: string[]): void {
-    this.states.set(id, firedHandles === undefined ? { status: 'succeeded' } : { status: 'succeeded', firedHandles });
+    this.states.set(
+      id,
+      firedHandles === undefined ? { status: 'succeeded' } : { status: 'succeeded', firedHandles },
+    );
     this.outputs[id] = output;
   }
 

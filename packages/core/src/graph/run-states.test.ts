@@ -15,13 +15,9 @@ describe('run states', () => {
   });
 
   it('settle on success, failure and skip', () => {
-    expect(['pending', 'running', 'succeeded', 'failed', 'skipped'].map((s) => isSettled(s as never))).toEqual([
-      false,
-      false,
-      true,
-      true,
-      true,
-    ]);
+    expect(
+      ['pending', 'running', 'succeeded', 'failed', 'skipped'].map((s) => isSettled(s as never)),
+    ).toEqual([false, false, true, true, true]);
   });
 
   it('complete a run when nothing is pending or running', () => {

@@ -38,7 +38,14 @@ describe('settleSkips', () => {
           ['join', 'merge'],
           ['done', 'logger'],
         ],
-        edges: ['hook->fails', 'fails->after_failure', 'after_failure->join', 'hook->fine', 'fine->join', 'join->done'],
+        edges: [
+          'hook->fails',
+          'fails->after_failure',
+          'after_failure->join',
+          'hook->fine',
+          'fine->join',
+          'join->done',
+        ],
       }),
       testLookup,
     );
@@ -66,7 +73,11 @@ describe('settleSkips', () => {
     const ids = Array.from({ length: 4_998 }, (_, i) => `n${i}`);
     const plan = buildExecutionPlan(
       makeGraph({
-        nodes: [['hook', 'trigger.webhook'], ['check', 'condition'], ...ids.map((id) => [id, 'logger'] as const)],
+        nodes: [
+          ['hook', 'trigger.webhook'],
+          ['check', 'condition'],
+          ...ids.map((id) => [id, 'logger'] as const),
+        ],
         edges: ['hook->check', 'check.false->n0', ...ids.slice(1).map((id, i) => `${ids[i]}->${id}`)],
       }),
       testLookup,

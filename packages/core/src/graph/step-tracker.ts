@@ -65,7 +65,11 @@ export class StepTracker {
     }
     this.#states.set(nodeId, state);
     // Back to pending (a step put back to be run again): decide it anew.
-    if (state.status === 'pending' && previous.status !== 'pending' && this.#unsettledSources.get(nodeId) === 0) {
+    if (
+      state.status === 'pending' &&
+      previous.status !== 'pending' &&
+      this.#unsettledSources.get(nodeId) === 0
+    ) {
       this.#decidable.push(nodeId);
     }
     if (!isSettled(state.status)) return;
@@ -75,7 +79,8 @@ export class StepTracker {
     for (const edge of outgoingOf(this.#plan, nodeId)) {
       const left = this.#unsettledSources.get(edge.target)! - 1;
       this.#unsettledSources.set(edge.target, left);
-      if (left === 0 && stateOf(this.#states, edge.target).status === 'pending') this.#decidable.push(edge.target);
+      if (left === 0 && stateOf(this.#states, edge.target).status === 'pending')
+        this.#decidable.push(edge.target);
     }
   }
 

@@ -55,7 +55,14 @@ describe('topologicalOrder', () => {
 describe('layerGraph', () => {
   it('puts each node one wave after its latest predecessor', () => {
     const result = layerGraph(indexGraph(loadGraphFixture('if-else-merge')));
-    expect(result.ok && result.levels).toEqual([['hook'], ['check'], ['yes', 'no'], ['no_log'], ['join'], ['done']]);
+    expect(result.ok && result.levels).toEqual([
+      ['hook'],
+      ['check'],
+      ['yes', 'no'],
+      ['no_log'],
+      ['join'],
+      ['done'],
+    ]);
   });
 
   it('starts every node without inputs in wave 0', () => {

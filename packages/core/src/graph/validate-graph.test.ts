@@ -10,9 +10,12 @@ function brief(problems: readonly GraphProblem[]) {
 }
 
 describe('validateGraph on the fixtures', () => {
-  it.each(['linear', 'diamond-merge', 'if-else-merge', 'wide-fan-out'] as const)('%s has no problems', (name) => {
-    expect(validateGraph(loadGraphFixture(name), testLookup)).toEqual([]);
-  });
+  it.each(['linear', 'diamond-merge', 'if-else-merge', 'wide-fan-out'] as const)(
+    '%s has no problems',
+    (name) => {
+      expect(validateGraph(loadGraphFixture(name), testLookup)).toEqual([]);
+    },
+  );
 
   it('cycle: the self-loop, then one cycle per strongly connected component with its path', () => {
     const problems = validateGraph(loadGraphFixture('cycle'), testLookup);
@@ -43,7 +46,9 @@ describe('validateGraph on the fixtures', () => {
       { code: 'unreachable_node', nodeId: 'c' },
       { code: 'unreachable_node', nodeId: 'orphan' },
     ]);
-    expect(problems[0]?.message).toBe('Node "b" is not reachable from trigger "hook"; connect it or remove it.');
+    expect(problems[0]?.message).toBe(
+      'Node "b" is not reachable from trigger "hook"; connect it or remove it.',
+    );
   });
 
   it('dangling-edge: missing ends say which, unknown handles name the valid ones', () => {
@@ -155,7 +160,9 @@ describe('validateGraph, one rule at a time', () => {
       { code: 'multiple_triggers' },
       { code: 'trigger_has_input', nodeId: 'manual', edgeId: 'e2' },
     ]);
-    expect(problems[1]?.message).toBe('Edge "e2" goes into trigger node "manual"; a trigger cannot have inputs.');
+    expect(problems[1]?.message).toBe(
+      'Edge "e2" goes into trigger node "manual"; a trigger cannot have inputs.',
+    );
   });
 
   it('reports a repeated connection as duplicate_edge, and not also as two edges into a single input', () => {

@@ -14,7 +14,11 @@ export interface NodeCatalogEntry {
   readonly configJsonSchema: Record<string, unknown>;
   readonly exampleConfig: unknown;
   readonly rawExpressionFields: readonly string[];
-  readonly retry: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly retry: {
+    readonly maxAttempts: number;
+    readonly initialDelayMs: number;
+    readonly maxDelayMs: number;
+  };
 }
 
 let cached: readonly NodeCatalogEntry[] | undefined;

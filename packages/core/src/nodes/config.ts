@@ -45,7 +45,10 @@ export function nodeConfigProblems(def: NodeDefinition, config: Record<string, u
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (pathHoldsExpression(config, issue.path)) continue;
-      problems.push({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message });
+      problems.push({
+        path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+        message: issue.message,
+      });
     }
   }
   const { templated, raw } = withoutRawFields(def, config);

@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { cronProblem, isValidTimeZone } from './cron.js';
 
 describe('cron validation', () => {
-  it.each(['* * * * *', '*/15 * * * *', '0 9 * * mon-fri', '0 0 1,15 * *', '30 2 * jan-mar 7', '5-10/2 * * * *'])(
-    'accepts %s',
-    (expression) => expect(cronProblem(expression)).toBeNull(),
-  );
+  it.each([
+    '* * * * *',
+    '*/15 * * * *',
+    '0 9 * * mon-fri',
+    '0 0 1,15 * *',
+    '30 2 * jan-mar 7',
+    '5-10/2 * * * *',
+  ])('accepts %s', (expression) => expect(cronProblem(expression)).toBeNull());
 
   it.each([
     ['* * * *', 'cron needs 5 fields (minute hour day-of-month month day-of-week), got 4'],

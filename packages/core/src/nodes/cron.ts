@@ -11,7 +11,12 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+  },
   // 7 is Sunday too, as in Vixie cron.
   { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
@@ -27,7 +32,8 @@ function checkField(field: string, spec: FieldSpec): string | null {
   for (const part of field.split(',')) {
     const [range = '', step, extra] = part.split('/');
     if (extra !== undefined) return `${spec.name} "${part}" has more than one "/"`;
-    if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `${spec.name} step "${step}" must be a positive integer`;
+    if (step !== undefined && !/^[1-9]\d*$/.test(step))
+      return `${spec.name} step "${step}" must be a positive integer`;
     if (range === '*') continue;
     const bounds = range.split('-');
     if (bounds.length > 2) return `${spec.name} range "${range}" is malformed`;
@@ -48,7 +54,8 @@ function checkField(field: string, spec: FieldSpec): string | null {
 /** The first problem of a five-field cron expression, or null when it is valid. */
 export function cronProblem(expression: string): string | null {
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) return `cron needs 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
+  if (fields.length !== 5)
+    return `cron needs 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   for (const [i, spec] of FIELDS.entries()) {
     const problem = checkField(fields[i] ?? '', spec);
     if (problem) return problem;

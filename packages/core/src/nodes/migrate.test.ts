@@ -16,12 +16,22 @@ describe('node config migrations', () => {
     if (!result.ok) return;
     expect(result.migrated).toBe(true);
     expect(result.node.version).toBe(nodeRegistry['http.request'].version);
-    expect(result.node.config).toEqual({ url: 'https://api.example.com', timeoutMs: 2500, headers: { 'X-A': '1' } });
+    expect(result.node.config).toEqual({
+      url: 'https://api.example.com',
+      timeoutMs: 2500,
+      headers: { 'X-A': '1' },
+    });
     expect(nodeRegistry['http.request'].configSchema.safeParse(result.node.config).success).toBe(true);
   });
 
   it('leaves current nodes untouched', () => {
-    const node = { id: 'log', type: 'logger', version: 1, position: { x: 0, y: 0 }, config: { message: 'x' } };
+    const node = {
+      id: 'log',
+      type: 'logger',
+      version: 1,
+      position: { x: 0, y: 0 },
+      config: { message: 'x' },
+    };
     const result = migrateNode(node);
     expect(result).toEqual({ ok: true, migrated: false, node });
   });

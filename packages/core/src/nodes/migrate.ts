@@ -22,7 +22,10 @@ export function migrateNode(node: ScenarioNode): MigrationResult {
   for (let version = node.version; version < def.version; version++) {
     const step = def.migrations[version];
     if (!step) {
-      return { ok: false, message: `node "${node.id}": no migration of ${node.type} from version ${version}` };
+      return {
+        ok: false,
+        message: `node "${node.id}": no migration of ${node.type} from version ${version}`,
+      };
     }
     config = step(config);
   }

@@ -47,7 +47,11 @@ export function recordingContext(options: {
       return found;
     },
     async signWebhook({ id, timestamp }) {
-      return { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': 'v1,test' };
+      return {
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+        'webhook-signature': 'v1,test',
+      };
     },
   };
 }

@@ -26,7 +26,6 @@ export interface HandleSpec {
   readonly multiple?: boolean;
 }
 
-
 /** A serialisable error as a node reports it and a run step stores it. */
 export interface NodeError {
   readonly code: string;
@@ -113,7 +112,11 @@ export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly outputs: readonly HandleSpec[];
   readonly migrations: Readonly<Record<number, (config: Record<string, unknown>) => Record<string, unknown>>>;
   /** Default retry policy of this node type; a node may override it. */
-  readonly retry: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly retry: {
+    readonly maxAttempts: number;
+    readonly initialDelayMs: number;
+    readonly maxDelayMs: number;
+  };
   /** Config fields holding raw JSONata (evaluated by the node itself), not `{{ }}` templates. */
   readonly rawExpressionFields?: readonly string[];
   execute(ctx: NodeContext, input: NodeInput, config: z.output<Schema>): Promise<ActionResult>;

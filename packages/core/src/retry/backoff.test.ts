@@ -110,7 +110,9 @@ describe('nextRetry', () => {
       retry: true,
       delayMs: RETRY_AFTER_CAP_MS,
     });
-    expect(nextRetry(policy(), 1, { random: always(0), retryAfterMs: 120_000, retryAfterCapMs: 60_000 })).toEqual({
+    expect(
+      nextRetry(policy(), 1, { random: always(0), retryAfterMs: 120_000, retryAfterCapMs: 60_000 }),
+    ).toEqual({
       retry: true,
       delayMs: 60_000,
     });
@@ -118,7 +120,10 @@ describe('nextRetry', () => {
 
   it('ignores a meaningless Retry-After', () => {
     for (const retryAfterMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(nextRetry(policy(), 1, { random: always(0), retryAfterMs })).toEqual({ retry: true, delayMs: 0 });
+      expect(nextRetry(policy(), 1, { random: always(0), retryAfterMs })).toEqual({
+        retry: true,
+        delayMs: 0,
+      });
     }
   });
 

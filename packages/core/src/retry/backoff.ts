@@ -29,7 +29,11 @@ export function exponentialDelayMs(policy: BackoffPolicy, attempt: number): numb
  * The wait before retrying after `attempt` (1-based, the attempt that just failed) failed.
  * With full jitter the wait is a whole number of ms drawn uniformly from [0, exponential delay].
  */
-export function computeBackoffMs(policy: BackoffPolicy, attempt: number, random: RandomSource = Math.random): number {
+export function computeBackoffMs(
+  policy: BackoffPolicy,
+  attempt: number,
+  random: RandomSource = Math.random,
+): number {
   const ceiling = exponentialDelayMs(policy, attempt);
   if (policy.jitter === 'none') return ceiling;
   const draw = Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
@@ -44,7 +48,9 @@ export interface NextRetryOptions {
   readonly random?: RandomSource;
 }
 
-export type RetryDecision = { readonly retry: true; readonly delayMs: number } | { readonly retry: false; readonly reason: 'max_attempts' };
+export type RetryDecision =
+  | { readonly retry: true; readonly delayMs: number }
+  | { readonly retry: false; readonly reason: 'max_attempts' };
 
 /**
  * Whether to retry after `attempt` failed, and how long to wait. A `retryAfterMs` raises the

@@ -3,7 +3,9 @@ import { DEFAULT_RETRY_POLICY, retryPolicySchema } from './policy.js';
 
 function messagesOf(input: unknown): string[] {
   const result = retryPolicySchema.safeParse(input);
-  return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  return result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 }
 
 describe('retryPolicySchema', () => {
@@ -19,7 +21,9 @@ describe('retryPolicySchema', () => {
   });
 
   it('accepts a node type default shape and keeps given values', () => {
-    expect(retryPolicySchema.parse({ maxAttempts: 5, initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' })).toMatchObject({
+    expect(
+      retryPolicySchema.parse({ maxAttempts: 5, initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' }),
+    ).toMatchObject({
       maxAttempts: 5,
       initialDelayMs: 0,
       maxDelayMs: 0,
@@ -35,12 +39,16 @@ describe('retryPolicySchema', () => {
   });
 
   it('rejects negative delays, a shrinking multiplier and unknown jitter', () => {
-    expect(messagesOf({ initialDelayMs: -1 })).toEqual(['initialDelayMs: initialDelayMs must not be negative']);
+    expect(messagesOf({ initialDelayMs: -1 })).toEqual([
+      'initialDelayMs: initialDelayMs must not be negative',
+    ]);
     expect(messagesOf({ multiplier: 0.5 })).toEqual([
       'multiplier: multiplier must be at least 1 (1 means a constant delay)',
     ]);
     expect(messagesOf({ jitter: 'equal' })).toEqual(['jitter: jitter must be "full" or "none"']);
-    expect(messagesOf({ maxDelayMs: 10 ** 10 })).toEqual(['maxDelayMs: maxDelayMs must be at most 24 hours (86400000)']);
+    expect(messagesOf({ maxDelayMs: 10 ** 10 })).toEqual([
+      'maxDelayMs: maxDelayMs must be at most 24 hours (86400000)',
+    ]);
   });
 
   it('requires initialDelayMs <= maxDelayMs, naming both values', () => {

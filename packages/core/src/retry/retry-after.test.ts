@@ -24,7 +24,18 @@ describe('parseRetryAfter', () => {
   });
 
   it('ignores garbage instead of guessing', () => {
-    for (const value of ['', 'soon', '-5', '1.5', '10s', 'tomorrow', '2025-01-01T00:01:00Z', '1e3', null, undefined]) {
+    for (const value of [
+      '',
+      'soon',
+      '-5',
+      '1.5',
+      '10s',
+      'tomorrow',
+      '2025-01-01T00:01:00Z',
+      '1e3',
+      null,
+      undefined,
+    ]) {
       expect(parseRetryAfter(value, NOW), String(value)).toBeUndefined();
     }
   });

@@ -5,7 +5,11 @@ import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
 
 const timestamps = { createdAt: z.date(), updatedAt: z.date() };
 
-export const workspaceSchema = z.object({ id: objectIdSchema, name: z.string().min(1).max(120), ...timestamps });
+export const workspaceSchema = z.object({
+  id: objectIdSchema,
+  name: z.string().min(1).max(120),
+  ...timestamps,
+});
 
 export const apiTokenSchema = z.object({
   id: objectIdSchema,
@@ -114,7 +118,15 @@ export const webhookDeliverySchema = z.object({
   dispatchedAt: z.date().nullable(),
 });
 
-export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'dead', 'cancelled'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'dead',
+  'cancelled',
+] as const;
 export const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'dead', 'cancelled'] as const;
 export const STEP_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
 export const RUN_TRIGGER_KINDS = ['webhook', 'manual', 'schedule', 'replay', 'redelivery'] as const;

@@ -11,9 +11,15 @@ export const nodeIdSchema = z
   .string()
   .min(1, 'node id is empty')
   .max(64, 'node id is longer than 64 characters')
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'node id must start with a letter or _ and contain only letters, digits and _');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'node id must start with a letter or _ and contain only letters, digits and _',
+  );
 
-export const edgeIdSchema = z.string().min(1, 'edge id is empty').max(128, 'edge id is longer than 128 characters');
+export const edgeIdSchema = z
+  .string()
+  .min(1, 'edge id is empty')
+  .max(128, 'edge id is longer than 128 characters');
 
 export const handleIdSchema = z
   .string()
@@ -26,4 +32,7 @@ export const appKeySchema = z
   .string()
   .min(2, 'app key needs at least 2 characters')
   .max(64, 'app key is longer than 64 characters')
-  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'app key may contain lowercase letters, digits and inner dashes');
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/,
+    'app key may contain lowercase letters, digits and inner dashes',
+  );

@@ -123,7 +123,10 @@ describe('tamper detection', () => {
   });
 
   it('refuses a truncated ciphertext as tampered', () => {
-    const truncated = { ...envelope, ct: Buffer.from(envelope.ct, 'base64').subarray(0, 4).toString('base64') };
+    const truncated = {
+      ...envelope,
+      ct: Buffer.from(envelope.ct, 'base64').subarray(0, 4).toString('base64'),
+    };
     expect(decryptionErrorOf(() => decryptSecret(keyringV2, truncated, AAD)).code).toBe('tampered');
   });
 

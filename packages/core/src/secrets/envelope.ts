@@ -83,7 +83,10 @@ export function decryptSecret(keyring: Keyring, envelope: unknown, aad?: string)
   const parsed = encryptedSecretSchema.safeParse(envelope);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))];
-    throw new SecretDecryptionError('malformed', `Not a valid encrypted secret (check: ${fields.join(', ')})`);
+    throw new SecretDecryptionError(
+      'malformed',
+      `Not a valid encrypted secret (check: ${fields.join(', ')})`,
+    );
   }
   const { kid, iv, tag, ct } = parsed.data;
   const key = keyMaterial(keyring, kid);
@@ -96,7 +99,9 @@ export function decryptSecret(keyring: Keyring, envelope: unknown, aad?: string)
 
   let json: string;
   try {
-    const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(iv, 'base64'), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(iv, 'base64'), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(associatedData(kid, aad));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
     json = Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');

@@ -24,7 +24,7 @@ describe('maskSecret', () => {
   });
 
   it('never reveals more than 4 characters of the secret part', () => {
-    const secret = 'a'.repeat(15) + 'bcdefgh';
+    const secret = `${'a'.repeat(15)}bcdefgh`;
     const masked = maskSecret(secret);
     expect(masked).toBe('…efgh');
     expect(masked.replace('…', '').length).toBeLessThanOrEqual(4);

@@ -13,14 +13,20 @@ export type InsertDeliveryResult =
  * copies: the loser gets the stored original, run ids included (they are chosen before the
  * insert), so a partner's retry is answered with the runs of its first delivery.
  */
-export async function insertDeliveryOnce(models: Models, delivery: NewDelivery): Promise<InsertDeliveryResult> {
+export async function insertDeliveryOnce(
+  models: Models,
+  delivery: NewDelivery,
+): Promise<InsertDeliveryResult> {
   const doc: WebhookDeliveryDoc = { ...delivery, _id: delivery._id ?? newObjectId(), dispatchedAt: null };
   try {
     await models.WebhookDelivery.collection.insertOne(doc);
     return { created: true, delivery: doc };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    const existing = await models.WebhookDelivery.findOne({ appId: delivery.appId, deliveryId: delivery.deliveryId })
+    const existing = await models.WebhookDelivery.findOne({
+      appId: delivery.appId,
+      deliveryId: delivery.deliveryId,
+    })
       .lean<WebhookDeliveryDoc>()
       .exec();
     if (!existing) throw error;
@@ -34,8 +40,16 @@ export async function markDeliveryDispatched(models: Models, id: Types.ObjectId,
 }
 
 /** Deliveries accepted but not dispatched for longer than `olderThanMs`: a crash interrupted them. */
-export function findUndispatchedDeliveries(models: Models, olderThanMs: number, limit = 100, now = new Date()) {
-  return models.WebhookDelivery.find({ dispatchedAt: null, receivedAt: { $lt: new Date(now.getTime() - olderThanMs) } })
+export function findUndispatchedDeliveries(
+  models: Models,
+  olderThanMs: number,
+  limit = 100,
+  now = new Date(),
+) {
+  return models.WebhookDelivery.find({
+    dispatchedAt: null,
+    receivedAt: { $lt: new Date(now.getTime() - olderThanMs) },
+  })
     .sort({ receivedAt: 1 })
     .limit(limit)
     .lean<WebhookDeliveryDoc[]>()

@@ -25,7 +25,13 @@ export async function appendRunLogs(models: Models, lines: readonly NewRunLog[])
 
 export function listRunLogs(
   models: Models,
-  query: { workspaceId: Types.ObjectId; runId: Types.ObjectId; nodeId?: string; level?: LogLevel; limit: number },
+  query: {
+    workspaceId: Types.ObjectId;
+    runId: Types.ObjectId;
+    nodeId?: string;
+    level?: LogLevel;
+    limit: number;
+  },
 ) {
   return models.RunLog.find({
     workspaceId: query.workspaceId,

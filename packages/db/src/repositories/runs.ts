@@ -39,7 +39,11 @@ function runDocument(run: NewRun, now: Date) {
     scenarioId: run.scenarioId,
     scenarioVersionId: run.scenarioVersionId,
     version: run.version,
-    trigger: { kind: run.trigger.kind, deliveryId: run.trigger.deliveryId ?? null, replayOf: run.trigger.replayOf ?? null },
+    trigger: {
+      kind: run.trigger.kind,
+      deliveryId: run.trigger.deliveryId ?? null,
+      replayOf: run.trigger.replayOf ?? null,
+    },
     correlationId: run.correlationId,
     input: run.input,
     status: 'queued' as RunStatus,
@@ -60,7 +64,11 @@ function runDocument(run: NewRun, now: Date) {
  * Inserts queued runs. Inserting a run whose id exists already is not an error: the caller is
  * repairing an interrupted dispatch, and the run it meant is there.
  */
-export async function createRuns(models: Models, runs: readonly NewRun[], now = new Date()): Promise<Types.ObjectId[]> {
+export async function createRuns(
+  models: Models,
+  runs: readonly NewRun[],
+  now = new Date(),
+): Promise<Types.ObjectId[]> {
   if (runs.length === 0) return [];
   const docs = runs.map((run) => runDocument(run, now));
   try {
@@ -84,16 +92,16 @@ export interface ClaimOptions {
  * run whose lease expired (its runner died) becomes `running` under this owner's lease. Exactly
  * one of several concurrent claimers gets the run; the others get null.
  */
-export async function claimRun(models: Models, runId: string | Types.ObjectId, options: ClaimOptions): Promise<RunDoc | null> {
+export async function claimRun(
+  models: Models,
+  runId: string | Types.ObjectId,
+  options: ClaimOptions,
+): Promise<RunDoc | null> {
   const now = options.now ?? new Date();
   return models.Run.findOneAndUpdate(
     {
       _id: toObjectId(runId, 'runId'),
-      $or: [
-        { status: 'queued' },
-        { status: 'waiting' },
-        { status: 'running', leaseExpiresAt: { $lt: now } },
-      ],
+      $or: [{ status: 'queued' }, { status: 'waiting' }, { status: 'running', leaseExpiresAt: { $lt: now } }],
     },
     {
       $set: {
@@ -111,7 +119,10 @@ export async function claimRun(models: Models, runId: string | Types.ObjectId, o
 }
 
 export class LeaseLostError extends Error {
-  constructor(readonly runId: string, readonly owner: string) {
+  constructor(
+    readonly runId: string,
+    readonly owner: string,
+  ) {
     super(`run ${runId} is no longer leased by ${owner}`);
   }
 }
@@ -120,10 +131,20 @@ function leased(runId: string | Types.ObjectId, owner: string) {
   return { _id: toObjectId(runId, 'runId'), status: 'running' as const, leaseOwner: owner };
 }
 
-export async function renewLease(models: Models, runId: string | Types.ObjectId, owner: string, leaseMs: number, now = new Date()) {
-  const result = await models.Run.updateOne(leased(runId, owner), {
-    $set: { leaseExpiresAt: new Date(now.getTime() + leaseMs) },
-  }, { timestamps: false });
+export async function renewLease(
+  models: Models,
+  runId: string | Types.ObjectId,
+  owner: string,
+  leaseMs: number,
+  now = new Date(),
+) {
+  const result = await models.Run.updateOne(
+    leased(runId, owner),
+    {
+      $set: { leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+    },
+    { timestamps: false },
+  );
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
 }
 
@@ -131,7 +152,13 @@ export async function renewLease(models: Models, runId: string | Types.ObjectId,
  * Records one step as it settles (or starts), only while this owner still holds the lease, so
  * a runner that lost its run cannot overwrite the new owner's progress.
  */
-export async function saveStep(models: Models, runId: string | Types.ObjectId, owner: string, step: Step, now = new Date()) {
+export async function saveStep(
+  models: Models,
+  runId: string | Types.ObjectId,
+  owner: string,
+  step: Step,
+  now = new Date(),
+) {
   const result = await models.Run.updateOne(
     { ...leased(runId, owner), 'steps.nodeId': step.nodeId },
     { $set: { 'steps.$': step, updatedAt: now } },
@@ -194,7 +221,12 @@ export async function releaseRun(
 }
 
 /** Asks a run to stop before its next step; a run not started yet is cancelled at once. */
-export async function requestCancel(models: Models, workspaceId: Types.ObjectId, runId: string | Types.ObjectId, now = new Date()) {
+export async function requestCancel(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  runId: string | Types.ObjectId,
+  now = new Date(),
+) {
   const id = toObjectId(runId, 'runId');
   const queued = await models.Run.updateOne(
     { _id: id, workspaceId, status: { $in: ['queued', 'waiting'] } },
@@ -211,5 +243,7 @@ export async function requestCancel(models: Models, workspaceId: Types.ObjectId,
 }
 
 export function findRun(models: Models, workspaceId: Types.ObjectId, runId: string | Types.ObjectId) {
-  return models.Run.findOne({ _id: toObjectId(runId, 'runId'), workspaceId }).lean<RunDoc>().exec();
+  return models.Run.findOne({ _id: toObjectId(runId, 'runId'), workspaceId })
+    .lean<RunDoc>()
+    .exec();
 }

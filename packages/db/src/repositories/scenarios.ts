@@ -63,7 +63,9 @@ export async function saveDraft(
     { returnDocument: 'after', lean: true, timestamps: false },
   ).exec();
   if (saved) return { ok: true, scenario: saved as ScenarioDoc };
-  const current = await models.Scenario.findOne({ _id, workspaceId, archivedAt: null }, { revision: 1 }).lean().exec();
+  const current = await models.Scenario.findOne({ _id, workspaceId, archivedAt: null }, { revision: 1 })
+    .lean()
+    .exec();
   if (!current) return { ok: false, reason: 'not_found' };
   return { ok: false, reason: 'conflict', currentRevision: current.revision };
 }
@@ -84,7 +86,9 @@ export async function publishScenario(
   now = new Date(),
 ): Promise<PublishResult> {
   const _id = toObjectId(scenarioId, 'scenarioId');
-  const scenario = await models.Scenario.findOne({ _id, workspaceId, archivedAt: null }).lean<ScenarioDoc>().exec();
+  const scenario = await models.Scenario.findOne({ _id, workspaceId, archivedAt: null })
+    .lean<ScenarioDoc>()
+    .exec();
   if (!scenario) return { ok: false, reason: 'not_found' };
   const version: ScenarioVersionDoc = {
     _id: newObjectId(),
@@ -105,7 +109,12 @@ export async function publishScenario(
   const updated = await models.Scenario.updateOne(
     { _id, workspaceId, version: scenario.version },
     {
-      $set: { version: version.version, publishedVersionId: version._id, publishedTrigger: version.trigger, updatedAt: now },
+      $set: {
+        version: version.version,
+        publishedVersionId: version._id,
+        publishedTrigger: version.trigger,
+        updatedAt: now,
+      },
     },
     { timestamps: false },
   );
@@ -113,7 +122,12 @@ export async function publishScenario(
   return { ok: true, version };
 }
 
-export async function setScenarioEnabled(models: Models, workspaceId: Types.ObjectId, scenarioId: string, enabled: boolean) {
+export async function setScenarioEnabled(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: string,
+  enabled: boolean,
+) {
   const result = await models.Scenario.updateOne(
     { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null },
     { $set: { enabled, updatedAt: new Date() } },

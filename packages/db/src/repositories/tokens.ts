@@ -46,5 +46,7 @@ export async function createApiToken(
 
 /** The live token matching a presented bearer token, or null (unknown or revoked). */
 export function findActiveToken(models: Models, token: string) {
-  return models.ApiToken.findOne({ tokenHash: hashToken(token), revokedAt: null }).lean<ApiTokenDoc>().exec();
+  return models.ApiToken.findOne({ tokenHash: hashToken(token), revokedAt: null })
+    .lean<ApiTokenDoc>()
+    .exec();
 }

@@ -19,7 +19,8 @@ export function checkReachability(context: CheckContext): GraphProblem[] {
       queue.push(edge.target);
     }
   }
-  const from = triggerIds.length === 1 ? `trigger ${quote(triggerIds[0]!)}` : `any trigger (${quoteList(triggerIds)})`;
+  const from =
+    triggerIds.length === 1 ? `trigger ${quote(triggerIds[0]!)}` : `any trigger (${quoteList(triggerIds)})`;
   return index.nodeIds
     .filter((id) => !reached.has(id))
     .map((id) => ({

@@ -24,7 +24,8 @@ export const condition: NodeDefinition<typeof config> = {
   type: 'condition',
   version: 1,
   title: 'Condition',
-  description: 'Takes the "true" or the "false" branch; the other branch is skipped. Passes its input through.',
+  description:
+    'Takes the "true" or the "false" branch; the other branch is skipped. Passes its input through.',
   category: 'logic',
   configSchema: config,
   exampleConfig: { expression: 'trigger.body.total > 100' },

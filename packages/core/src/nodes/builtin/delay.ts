@@ -12,7 +12,11 @@ const config = z
   .strict()
   .superRefine((cfg, ctx) => {
     if ((cfg.durationMs === undefined) === (cfg.until === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['durationMs'], message: 'set exactly one of durationMs and until' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['durationMs'],
+        message: 'set exactly one of durationMs and until',
+      });
     }
   });
 
@@ -20,7 +24,8 @@ export const delay: NodeDefinition<typeof config> = {
   type: 'delay',
   version: 1,
   title: 'Delay',
-  description: 'Waits durably (across restarts) for a duration or until a time, then passes its input through.',
+  description:
+    'Waits durably (across restarts) for a duration or until a time, then passes its input through.',
   category: 'flow',
   configSchema: config,
   exampleConfig: { durationMs: 60_000 },
@@ -31,9 +36,14 @@ export const delay: NodeDefinition<typeof config> = {
   async execute(ctx, input, cfg) {
     // Measured from the step's first start, which survives resumes, so a resumed run does not wait again.
     const until =
-      cfg.durationMs !== undefined ? new Date(ctx.stepStartedAt.getTime() + cfg.durationMs) : new Date(cfg.until ?? '');
+      cfg.durationMs !== undefined
+        ? new Date(ctx.stepStartedAt.getTime() + cfg.durationMs)
+        : new Date(cfg.until ?? '');
     if (Number.isNaN(until.getTime())) {
-      return fatal('invalid_config', `node "${ctx.nodeId}", field "until": "${cfg.until}" is not a date-time`);
+      return fatal(
+        'invalid_config',
+        `node "${ctx.nodeId}", field "until": "${cfg.until}" is not a date-time`,
+      );
     }
     if (ctx.now().getTime() >= until.getTime()) return success(input.in ?? null);
     return waitUntil(until);

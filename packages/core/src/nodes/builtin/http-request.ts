@@ -42,7 +42,11 @@ const config = z
   .strict()
   .superRefine((cfg, ctx) => {
     if (cfg.auth.kind !== 'none' && !cfg.connectionId) {
-      ctx.addIssue({ code: 'custom', path: ['connectionId'], message: `auth "${cfg.auth.kind}" needs a connection` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connectionId'],
+        message: `auth "${cfg.auth.kind}" needs a connection`,
+      });
     }
     if ((cfg.method === 'GET' || cfg.method === 'HEAD') && cfg.body !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['body'], message: `${cfg.method} requests carry no body` });
@@ -95,7 +99,13 @@ export function buildHttpRequest(ctx: NodeContext, cfg: Config, auth: Record<str
       if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
     }
   }
-  return { method: cfg.method, url: url.toString(), headers, timeoutMs: cfg.timeoutMs, ...(body === undefined ? {} : { body }) };
+  return {
+    method: cfg.method,
+    url: url.toString(),
+    headers,
+    timeoutMs: cfg.timeoutMs,
+    ...(body === undefined ? {} : { body }),
+  };
 }
 
 /** JSON bodies are parsed so later nodes can address their fields; anything else stays text. */
@@ -141,7 +151,8 @@ export const httpRequest: NodeDefinition<typeof config> = {
   type: 'http.request',
   version: 2,
   title: 'HTTP request',
-  description: 'Calls an HTTP API. Outputs { status, headers, body } (JSON bodies parsed). 408, 429 and 5xx are retried.',
+  description:
+    'Calls an HTTP API. Outputs { status, headers, body } (JSON bodies parsed). 408, 429 and 5xx are retried.',
   category: 'action',
   configSchema: config,
   exampleConfig: {

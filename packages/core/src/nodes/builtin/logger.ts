@@ -5,7 +5,11 @@ import type { NodeDefinition } from '../types.js';
 
 const config = z
   .object({
-    message: z.string().min(1, 'message is required').max(2_000).describe('Text to log; may use {{ }} expressions'),
+    message: z
+      .string()
+      .min(1, 'message is required')
+      .max(2_000)
+      .describe('Text to log; may use {{ }} expressions'),
     level: z.enum(LOG_LEVELS).default('info'),
     data: z.unknown().optional().describe('Extra structured data to attach to the log line'),
   })

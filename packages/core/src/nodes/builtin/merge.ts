@@ -7,7 +7,9 @@ const config = z
     mode: z
       .enum(['array', 'object', 'first'])
       .default('array')
-      .describe('array: the inputs as a list; object: shallow merge of object inputs; first: the first input'),
+      .describe(
+        'array: the inputs as a list; object: shallow merge of object inputs; first: the first input',
+      ),
   })
   .strict();
 
@@ -19,7 +21,8 @@ export const merge: NodeDefinition<typeof config> = {
   type: 'merge',
   version: 1,
   title: 'Merge',
-  description: 'Joins branches: runs once every incoming branch has settled, with the outputs of those that ran.',
+  description:
+    'Joins branches: runs once every incoming branch has settled, with the outputs of those that ran.',
   category: 'flow',
   configSchema: config,
   exampleConfig: { mode: 'array' },
@@ -36,7 +39,10 @@ export const merge: NodeDefinition<typeof config> = {
         return success(values[0] ?? null);
       case 'object':
         return success(
-          Object.assign({}, ...values.filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v))),
+          Object.assign(
+            {},
+            ...values.filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v)),
+          ),
         );
     }
   },

@@ -9,7 +9,12 @@ export function transformScope(ctx: NodeContext, input: NodeInput) {
 }
 
 /** Evaluates a node's own JSONata, reporting failures as a fatal `expression_error` naming the node. */
-export async function evaluateNodeExpression(ctx: NodeContext, input: NodeInput, field: string, expression: string) {
+export async function evaluateNodeExpression(
+  ctx: NodeContext,
+  input: NodeInput,
+  field: string,
+  expression: string,
+) {
   try {
     return { ok: true as const, value: await evaluateExpression(expression, transformScope(ctx, input)) };
   } catch (error) {

@@ -25,7 +25,8 @@ export const webhookTrigger: NodeDefinition<typeof webhookConfig> = {
   type: 'trigger.webhook',
   version: 1,
   title: 'Webhook',
-  description: 'Starts the scenario when the app receives a verified webhook. Outputs { body, headers, deliveryId, receivedAt }.',
+  description:
+    'Starts the scenario when the app receives a verified webhook. Outputs { body, headers, deliveryId, receivedAt }.',
   category: 'trigger',
   configSchema: webhookConfig,
   exampleConfig: { appId: '000000000000000000000000', filter: 'body.type = "order.created"' },

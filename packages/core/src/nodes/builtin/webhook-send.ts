@@ -37,19 +37,29 @@ export const webhookSend: NodeDefinition<typeof config> = {
     const secrets = await ctx.secrets(cfg.connectionId);
     const secret = secrets[cfg.secretKey];
     if (secret === undefined) {
-      return fatal('secret_missing', `the connection has no secret "${cfg.secretKey}"`, { key: cfg.secretKey });
+      return fatal('secret_missing', `the connection has no secret "${cfg.secretKey}"`, {
+        key: cfg.secretKey,
+      });
     }
     // One id per run and node: the receiver dedupes retries and resumed runs on it.
     const id = `msg_${ctx.runId}_${ctx.nodeId}`;
     const timestamp = ctx.now();
-    const body = JSON.stringify({ type: cfg.eventType, timestamp: timestamp.toISOString(), data: cfg.payload ?? null });
+    const body = JSON.stringify({
+      type: cfg.eventType,
+      timestamp: timestamp.toISOString(),
+      data: cfg.payload ?? null,
+    });
     const signature = await ctx.signWebhook({ secret, id, timestamp, body });
     return performHttp(
       ctx,
       {
         method: 'POST',
         url: cfg.url,
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `${ctx.runId}:${ctx.nodeId}`, ...signature },
+        headers: {
+          'Content-Type': 'application/json',
+          'Idempotency-Key': `${ctx.runId}:${ctx.nodeId}`,
+          ...signature,
+        },
         body,
         timeoutMs: cfg.timeoutMs,
       },

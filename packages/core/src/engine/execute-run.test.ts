@@ -1,0 +1,394 @@
+import { describe, expect, it } from 'vitest';
+import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
+import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
+import type { Step } from '../schemas/entities.js';
+import { executeRun } from './execute-run.js';
+import type { EngineHost, EngineRun } from './types.js';
+
+const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
+
+function node(
+  id: string,
+  type: string,
+  config: Record<string, unknown>,
+  extra: Partial<ScenarioNode> = {},
+): ScenarioNode {
+  return { id, type, version: type === 'http.request' ? 2 : 1, config, position: { x: 0, y: 0 }, ...extra };
+}
+function edge(source: string, target: string, sourceHandle = 'out', targetHandle = 'in'): ScenarioEdge {
+  return { id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target, targetHandle };
+}
+
+/** An in-memory host: records saved steps, logs and sleeps; HTTP answered by `respond`. */
+function fakeHost(
+  respond: (request: HttpRequest, nodeId: string) => HttpResponse | Promise<HttpResponse> = () => ({
+    status: 200,
+    headers: {},
+    body: '',
+  }),
+) {
+  let clock = 0;
+  const saved: Step[] = [];
+  const sleeps: number[] = [];
+  const logs: string[] = [];
+  const calls: string[] = [];
+  let cancelled = false;
+  const host: EngineHost & {
+    saved: Step[];
+    sleeps: number[];
+    logs: string[];
+    calls: string[];
+    advance(ms: number): void;
+    cancel(): void;
+    last(nodeId: string): Step | undefined;
+  } = {
+    saved,
+    sleeps,
+    logs,
+    calls,
+    advance: (ms) => {
+      clock += ms;
+    },
+    cancel: () => {
+      cancelled = true;
+    },
+    last: (nodeId) => saved.filter((s) => s.nodeId === nodeId).at(-1),
+    now: () => at(clock),
+    random: () => 0.5,
+    async sleep(ms) {
+      sleeps.push(ms);
+      clock += ms;
+    },
+    isCancelled: () => cancelled,
+    log: (level, message, data) => {
+      logs.push(`${level} ${data.nodeId ?? '-'} ${message}`);
+    },
+    async saveStep(step) {
+      saved.push(structuredClone(step));
+    },
+    createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
+      return {
+        runId: 'r1',
+        nodeId,
+        attempt,
+        dryRun: false,
+        stepStartedAt,
+        scope,
+        signal,
+        now: () => at(clock),
+        http: async (request) => {
+          calls.push(nodeId);
+          return respond(request, nodeId);
+        },
+        log: (level, message) => logs.push(`${level} ${nodeId} ${message}`),
+        secrets: async () => ({}),
+        signWebhook: async () => ({}),
+      };
+    },
+  };
+  return host;
+}
+
+function runOf(
+  nodes: ScenarioNode[],
+  edges: ScenarioEdge[],
+  steps: Step[] = [],
+  trigger: unknown = { body: { total: 150 } },
+): EngineRun {
+  return { runId: 'r1', scenarioId: 's1', startedAt: at(0), trigger, graph: { nodes, edges }, steps };
+}
+
+const json = (status: number, body: unknown): HttpResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+describe('executeRun', () => {
+  it('runs a linear scenario, passing outputs to expressions and inputs, and persists each step', async () => {
+    const host = fakeHost();
+    const outcome = await executeRun(
+      runOf(
+        [
+          node('start', 'trigger.manual', {}),
+          node('shape', 'transform', { expression: '{ "doubled": trigger.body.total * 2 }' }),
+          node('log', 'logger', { message: 'total is {{ nodes.shape.doubled }}' }),
+        ],
+        [edge('start', 'shape'), edge('shape', 'log')],
+      ),
+      host,
+    );
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(host.last('shape')).toMatchObject({ status: 'succeeded', attempts: 1, output: { doubled: 300 } });
+    expect(host.last('log')).toMatchObject({
+      status: 'succeeded',
+      output: { doubled: 300 },
+      inputSummary: { in: { doubled: 300 } },
+    });
+    expect(host.logs).toContain('info log total is 300');
+    // Each step is saved when it starts and when it settles.
+    expect(host.saved.filter((s) => s.nodeId === 'shape').map((s) => s.status)).toEqual([
+      'running',
+      'succeeded',
+    ]);
+  });
+
+  it('skips the branch not taken and runs a merge with the branch that was', async () => {
+    const host = fakeHost();
+    const outcome = await executeRun(
+      runOf(
+        [
+          node('start', 'trigger.manual', {}),
+          node('check', 'condition', { expression: 'trigger.body.total > 1000' }),
+          node('big', 'logger', { message: 'big' }),
+          node('after_big', 'logger', { message: 'after big' }),
+          node('small', 'transform', { expression: '"small"' }),
+          node('join', 'merge', { mode: 'array' }),
+        ],
+        [
+          edge('start', 'check'),
+          edge('check', 'big', 'true'),
+          edge('big', 'after_big'),
+          edge('check', 'small', 'false'),
+          edge('after_big', 'join'),
+          edge('small', 'join'),
+        ],
+      ),
+      host,
+    );
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(host.last('check')).toMatchObject({ status: 'succeeded', firedHandles: ['false'] });
+    expect(host.last('big')?.status).toBe('skipped');
+    expect(host.last('after_big')?.status).toBe('skipped');
+    expect(host.last('join')).toMatchObject({ status: 'succeeded', output: ['small'] });
+  });
+
+  it('retries a retryable failure with backoff and succeeds on the third attempt', async () => {
+    let n = 0;
+    const host = fakeHost(() => (++n < 3 ? json(503, { busy: true }) : json(200, { ok: true })));
+    const outcome = await executeRun(
+      runOf(
+        [
+          node('start', 'trigger.manual', {}),
+          node(
+            'call',
+            'http.request',
+            { url: 'https://api.example.com/x' },
+            { retry: { initialDelayMs: 100, maxDelayMs: 1_000 } },
+          ),
+        ],
+        [edge('start', 'call')],
+      ),
+      host,
+    );
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(host.last('call')).toMatchObject({
+      status: 'succeeded',
+      attempts: 3,
+      output: { status: 200, body: { ok: true } },
+    });
+    // Full jitter with random 0.5: half of 100 then half of 200.
+    expect(host.sleeps).toEqual([50, 100]);
+    expect(host.saved.filter((s) => s.nodeId === 'call').map((s) => s.status)).toEqual([
+      'running',
+      'waiting',
+      'running',
+      'waiting',
+      'running',
+      'succeeded',
+    ]);
+  });
+
+  it('a run whose node exhausts its attempts is dead; one with a fatal error fails at once', async () => {
+    const dead = fakeHost(() => json(503, {}));
+    const deadOutcome = await executeRun(
+      runOf(
+        [
+          node('start', 'trigger.manual', {}),
+          node(
+            'call',
+            'http.request',
+            { url: 'https://x.example' },
+            { retry: { maxAttempts: 2, initialDelayMs: 10 } },
+          ),
+          node('log', 'logger', { message: 'x' }),
+        ],
+        [edge('start', 'call'), edge('call', 'log')],
+      ),
+      dead,
+    );
+    expect(deadOutcome).toMatchObject({
+      status: 'dead',
+      nodeId: 'call',
+      error: { code: 'http_5xx', retryable: true },
+    });
+    expect(dead.calls).toEqual(['call', 'call']);
+    expect(dead.last('log')).toBeUndefined();
+
+    const fatal = fakeHost(() => json(404, {}));
+    const fatalOutcome = await executeRun(
+      runOf(
+        [
+          node('start', 'trigger.manual', {}),
+          node('call', 'http.request', { url: 'https://x.example' }),
+          node('log', 'logger', { message: 'x' }),
+        ],
+        [edge('start', 'call'), edge('call', 'log')],
+      ),
+      fatal,
+    );
+    expect(fatalOutcome).toMatchObject({
+      status: 'failed',
+      nodeId: 'call',
+      error: { code: 'http_4xx', retryable: false },
+    });
+    expect(fatal.calls).toEqual(['call']);
+    expect(fatal.last('call')).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('suspends on a long backoff and resumes from the persisted steps without repeating finished ones', async () => {
+    let n = 0;
+    const host = fakeHost((_, nodeId) =>
+      nodeId === 'first' ? json(200, { id: 1 }) : ++n === 1 ? json(503, {}) : json(200, { done: true }),
+    );
+    const nodes = [
+      node('start', 'trigger.manual', {}),
+      node('first', 'http.request', { url: 'https://x.example/1' }),
+      node(
+        'second',
+        'http.request',
+        { url: 'https://x.example/2' },
+        { retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 } },
+      ),
+    ];
+    const edges = [edge('start', 'first'), edge('first', 'second')];
+    const outcome = await executeRun(runOf(nodes, edges), host);
+    expect(outcome).toEqual({ status: 'suspended', resumeAt: at(30_000) });
+    expect(host.last('second')).toMatchObject({ status: 'waiting', attempts: 1, resumeAt: at(30_000) });
+
+    const persisted = ['start', 'first', 'second'].map((id) => host.last(id)!);
+    host.advance(30_000);
+    const resumed = await executeRun(runOf(nodes, edges, persisted), host);
+    expect(resumed).toEqual({ status: 'succeeded' });
+    expect(host.calls).toEqual(['first', 'second', 'second']);
+    expect(host.last('second')).toMatchObject({ status: 'succeeded', attempts: 2, startedAt: at(0) });
+  });
+
+  it('a resumed run starting from a crashed step reruns only that step, with earlier outputs', async () => {
+    const host = fakeHost(() => json(200, { ok: 2 }));
+    const nodes = [
+      node('start', 'trigger.manual', {}),
+      node('first', 'http.request', { url: 'https://x.example/1' }),
+      node('second', 'transform', { expression: 'nodes.first.body' }),
+    ];
+    const edges = [edge('start', 'first'), edge('first', 'second')];
+    const done = (nodeId: string, nodeType: string, output: unknown): Step => ({
+      nodeId,
+      nodeType,
+      status: 'succeeded',
+      attempts: 1,
+      firedHandles: null,
+      output,
+      outputTruncated: false,
+      error: null,
+      startedAt: at(0),
+      finishedAt: at(1),
+      durationMs: 1,
+      resumeAt: null,
+    });
+    const crashed: Step = { ...done('second', 'transform', undefined), status: 'running', finishedAt: null };
+    const outcome = await executeRun(
+      runOf(nodes, edges, [
+        done('start', 'trigger.manual', {}),
+        done('first', 'http.request', { status: 200, body: { ok: 1 } }),
+        crashed,
+      ]),
+      host,
+    );
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(host.calls).toEqual([]);
+    expect(host.last('second')).toMatchObject({ status: 'succeeded', attempts: 2, output: { ok: 1 } });
+  });
+
+  it('a durable delay suspends the run until its time, then passes its input on', async () => {
+    const host = fakeHost();
+    const nodes = [
+      node('start', 'trigger.manual', {}),
+      node('wait', 'delay', { durationMs: 60_000 }),
+      node('log', 'logger', { message: 'later' }),
+    ];
+    const edges = [edge('start', 'wait'), edge('wait', 'log')];
+    expect(await executeRun(runOf(nodes, edges), host)).toEqual({
+      status: 'suspended',
+      resumeAt: at(60_000),
+    });
+    host.advance(60_000);
+    const persisted = nodes.map((n) => host.last(n.id)).filter((s): s is Step => s !== undefined);
+    expect(await executeRun(runOf(nodes, edges, persisted), host)).toEqual({ status: 'succeeded' });
+    expect(host.last('wait')).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('a cancelled run starts no further step', async () => {
+    const host = fakeHost();
+    const nodes = [
+      node('start', 'trigger.manual', {}),
+      node('a', 'logger', { message: 'a' }),
+      node('b', 'logger', { message: 'b' }),
+    ];
+    const run = runOf(nodes, [edge('start', 'a'), edge('a', 'b')]);
+    const original = host.saveStep.bind(host);
+    host.saveStep = async (step) => {
+      await original(step);
+      if (step.nodeId === 'a' && step.status === 'succeeded') host.cancel();
+    };
+    expect(await executeRun(run, host)).toEqual({ status: 'cancelled' });
+    expect(host.last('b')).toBeUndefined();
+  });
+
+  it('independent branches run concurrently', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started: string[] = [];
+    const host = fakeHost(async (_, nodeId) => {
+      started.push(nodeId);
+      if (started.length === 2) release();
+      await gate;
+      return json(200, { nodeId });
+    });
+    const nodes = [
+      node('start', 'trigger.manual', {}),
+      node('left', 'http.request', { url: 'https://x.example/l' }),
+      node('right', 'http.request', { url: 'https://x.example/r' }),
+    ];
+    const outcome = await executeRun(runOf(nodes, [edge('start', 'left'), edge('start', 'right')]), host);
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(started.sort()).toEqual(['left', 'right']);
+  });
+
+  it('a config that is invalid once its expressions are evaluated fails naming node and field', async () => {
+    const host = fakeHost();
+    const outcome = await executeRun(
+      runOf(
+        [
+          node('start', 'trigger.manual', {}),
+          node('call', 'http.request', { url: '{{ trigger.body.target }}' }),
+        ],
+        [edge('start', 'call')],
+        [],
+        { body: { target: 'not a url' } },
+      ),
+      host,
+    );
+    expect(outcome).toMatchObject({ status: 'failed', nodeId: 'call', error: { code: 'invalid_config' } });
+    if (outcome.status === 'failed')
+      expect(outcome.error.message).toBe('node "call": field "url": url must be an absolute http(s) URL');
+    expect(host.calls).toEqual([]);
+  });
+
+  it('a graph that cannot run fails with its problems', async () => {
+    const outcome = await executeRun(runOf([node('a', 'logger', { message: 'x' })], []), fakeHost());
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'invalid_graph' } });
+  });
+});

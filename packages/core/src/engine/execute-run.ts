@@ -1,0 +1,340 @@
+import { classifyThrown, toSerializableError } from '../errors/index.js';
+import { buildExecutionPlan, type ExecutionPlan, InvalidGraphError } from '../graph/execution-plan.js';
+import { collectInputs } from '../graph/collect-inputs.js';
+import { StepTracker } from '../graph/step-tracker.js';
+import type { NodeRunState } from '../graph/types.js';
+import { resolveNodeConfig } from '../nodes/config.js';
+import { registryLookup } from '../nodes/lookup.js';
+import { migrateNode } from '../nodes/migrate.js';
+import { getNodeDefinition } from '../nodes/registry.js';
+import type { ActionResult, ExpressionScope, NodeDefinition } from '../nodes/types.js';
+import { nextRetry } from '../retry/backoff.js';
+import type { ScenarioNode } from '../schemas/graph.js';
+import type { Step, StepError } from '../schemas/entities.js';
+import { capOutput } from './output-cap.js';
+import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
+
+const INPUT_SUMMARY_BYTES = 4_096;
+
+type NodeOutcome =
+  | { nodeId: string; kind: 'succeeded'; firedHandles: readonly string[] | null }
+  | { nodeId: string; kind: 'waiting'; resumeAt: Date }
+  | { nodeId: string; kind: 'failed'; error: StepError }
+  | { nodeId: string; kind: 'dead'; error: StepError }
+  | { nodeId: string; kind: 'aborted' };
+
+export function pendingStepOf(node: Pick<ScenarioNode, 'id' | 'type'>): Step {
+  return {
+    nodeId: node.id,
+    nodeType: node.type,
+    status: 'pending',
+    attempts: 0,
+    firedHandles: null,
+    outputTruncated: false,
+    error: null,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    resumeAt: null,
+  };
+}
+
+function stepError(code: string, message: string, retryable = false, details?: unknown): StepError {
+  return details === undefined ? { code, message, retryable } : { code, message, retryable, details };
+}
+
+function resultError(result: Extract<ActionResult, { kind: 'retryable_error' | 'fatal_error' }>): StepError {
+  const { code, message, details } = result.error;
+  return stepError(code, message, result.kind === 'retryable_error', details);
+}
+
+/** The state a persisted step gives the run on resume: only settled steps count as done. */
+function initialState(step: Step): NodeRunState | undefined {
+  if (step.status === 'succeeded')
+    return step.firedHandles
+      ? { status: 'succeeded', firedHandles: step.firedHandles }
+      : { status: 'succeeded' };
+  if (step.status === 'skipped' || step.status === 'failed') return { status: step.status };
+  return undefined;
+}
+
+/**
+ * Executes a scenario graph: ready nodes run concurrently, each step is persisted as it starts
+ * and settles, untaken branches are skipped, retryable errors are retried per the node's policy
+ * (short backoffs in-process, long ones by suspending the run), and a resumed run does not run
+ * again the steps that already succeeded. The same code serves the runner and dry-run; only the
+ * host differs.
+ */
+export async function executeRun(
+  run: EngineRun,
+  host: EngineHost,
+  options: EngineOptions = {},
+): Promise<RunOutcome> {
+  const maxInlineWaitMs = options.maxInlineWaitMs ?? 5_000;
+  const outputCapBytes = options.outputCapBytes ?? 256 * 1024;
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? 5 * 60_000;
+  const shutdown = options.signal ?? new AbortController().signal;
+
+  let plan: ExecutionPlan;
+  try {
+    plan = buildExecutionPlan(run.graph, registryLookup);
+  } catch (error) {
+    if (error instanceof InvalidGraphError)
+      return { status: 'failed', error: stepError('invalid_graph', error.message) };
+    throw error;
+  }
+
+  const nodesById = new Map(run.graph.nodes.map((node) => [node.id, node]));
+  const persisted = new Map(run.steps.map((step) => [step.nodeId, step]));
+  const steps = new Map<string, Step>();
+  // Outputs by node id for expressions (`nodes.<id>`) and inputs; no prototype, so ids like `constructor` are plain keys.
+  const outputs: Record<string, unknown> = Object.create(null);
+  const initial: [string, NodeRunState][] = [];
+  for (const node of run.graph.nodes) {
+    const step = persisted.get(node.id) ?? pendingStepOf(node);
+    steps.set(node.id, step);
+    const state = initialState(step);
+    if (state) initial.push([node.id, state]);
+    if (step.status === 'succeeded') outputs[node.id] = step.output;
+  }
+  const tracker = new StepTracker(plan, initial);
+  const scope: ExpressionScope = {
+    trigger: run.trigger,
+    nodes: outputs,
+    run: { id: run.runId, scenarioId: run.scenarioId, startedAt: run.startedAt.toISOString() },
+  };
+
+  const save = async (step: Step) => {
+    steps.set(step.nodeId, step);
+    await host.saveStep(step);
+  };
+
+  async function attempt(
+    def: NodeDefinition,
+    node: ScenarioNode,
+    attemptNo: number,
+    stepStartedAt: Date,
+  ): Promise<ActionResult | 'aborted'> {
+    let resolved: Awaited<ReturnType<typeof resolveNodeConfig>>;
+    try {
+      resolved = await resolveNodeConfig(def, node.id, node.config, scope);
+    } catch (error) {
+      const serialized = toSerializableError(error);
+      return { kind: 'fatal_error', error: { code: serialized.code, message: serialized.message } };
+    }
+    if (!resolved.ok) {
+      const problems = resolved.problems.map(
+        (p) => `field "${p.path.join('.') || '(config)'}": ${p.message}`,
+      );
+      return {
+        kind: 'fatal_error',
+        error: {
+          code: 'invalid_config',
+          message: `node "${node.id}": ${problems.join('; ')}`,
+          details: resolved.problems,
+        },
+      };
+    }
+    const input = collectInputs(plan, node.id, outputs, tracker.states);
+    const timeout = new AbortController();
+    const signal = AbortSignal.any([timeout.signal, shutdown]);
+    const ctx = host.createContext({
+      nodeId: node.id,
+      nodeType: node.type,
+      attempt: attemptNo,
+      stepStartedAt,
+      scope,
+      signal,
+    });
+    const limitMs = node.timeoutMs ?? defaultTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timeout.abort();
+        reject(
+          Object.assign(new Error(`node "${node.id}" did not finish within ${limitMs} ms`), {
+            name: 'TimeoutError',
+          }),
+        );
+      }, limitMs);
+    });
+    try {
+      return await Promise.race([def.execute(ctx, input, resolved.config), timedOut]);
+    } catch (thrown) {
+      if (shutdown.aborted) return 'aborted';
+      const error = classifyThrown(thrown);
+      const nodeError = {
+        code: error.code,
+        message: error.message,
+        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      };
+      return error.retryable
+        ? { kind: 'retryable_error', error: nodeError }
+        : { kind: 'fatal_error', error: nodeError };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function runNode(nodeId: string): Promise<NodeOutcome> {
+    const original = nodesById.get(nodeId)!;
+    const migrated = migrateNode(original);
+    if (!migrated.ok) {
+      const error = stepError('invalid_config', migrated.message);
+      await save({ ...steps.get(nodeId)!, status: 'failed', error, finishedAt: host.now() });
+      return { nodeId, kind: 'failed', error };
+    }
+    const node = migrated.node;
+    const def = getNodeDefinition(node.type)!;
+    const policy = { ...def.retry, ...node.retry, multiplier: 2, jitter: 'full' as const };
+    let step = steps.get(nodeId)!;
+    const stepStartedAt = step.startedAt ?? host.now();
+
+    for (;;) {
+      const attemptNo = step.attempts + 1;
+      const input = collectInputs(plan, nodeId, outputs, tracker.states);
+      step = {
+        ...step,
+        status: 'running',
+        attempts: attemptNo,
+        startedAt: stepStartedAt,
+        resumeAt: null,
+        inputSummary: capOutput(input, INPUT_SUMMARY_BYTES).output,
+      };
+      await save(step);
+      const began = host.now().getTime();
+      const result = await attempt(def, node, attemptNo, stepStartedAt);
+      const finishedAt = host.now();
+      const durationMs = finishedAt.getTime() - began;
+      if (result === 'aborted') return { nodeId, kind: 'aborted' };
+
+      switch (result.kind) {
+        case 'success': {
+          const capped = capOutput(result.data, outputCapBytes);
+          outputs[nodeId] = result.data;
+          step = {
+            ...step,
+            status: 'succeeded',
+            output: capped.output,
+            outputTruncated: capped.truncated,
+            firedHandles: result.handles ? [...result.handles] : null,
+            error: null,
+            finishedAt,
+            durationMs,
+          };
+          await save(step);
+          return { nodeId, kind: 'succeeded', firedHandles: step.firedHandles };
+        }
+        case 'wait': {
+          const resumeAt = new Date(result.until);
+          // Waiting is not a failed attempt: the next execution keeps the attempt count.
+          step = { ...step, status: 'waiting', attempts: attemptNo - 1, resumeAt, durationMs };
+          await save(step);
+          host.log('info', `waiting until ${resumeAt.toISOString()}`, { nodeId, attempt: attemptNo });
+          return { nodeId, kind: 'waiting', resumeAt };
+        }
+        case 'fatal_error': {
+          const error = resultError(result);
+          step = { ...step, status: 'failed', error, finishedAt, durationMs };
+          await save(step);
+          host.log('error', error.message, { nodeId, attempt: attemptNo, code: error.code });
+          return { nodeId, kind: 'failed', error };
+        }
+        case 'retryable_error': {
+          const error = resultError(result);
+          const decision = nextRetry(policy, attemptNo, {
+            ...(result.error.retryAfterMs === undefined ? {} : { retryAfterMs: result.error.retryAfterMs }),
+            ...(host.random ? { random: host.random } : {}),
+          });
+          if (!decision.retry) {
+            step = { ...step, status: 'failed', error, finishedAt, durationMs };
+            await save(step);
+            host.log('error', `giving up after ${attemptNo} attempts: ${error.message}`, {
+              nodeId,
+              attempt: attemptNo,
+              code: error.code,
+            });
+            return { nodeId, kind: 'dead', error };
+          }
+          const resumeAt = new Date(finishedAt.getTime() + decision.delayMs);
+          step = { ...step, status: 'waiting', error, resumeAt, durationMs };
+          await save(step);
+          host.log(
+            'warn',
+            `attempt ${attemptNo} failed (${error.code}); retrying in ${decision.delayMs} ms`,
+            {
+              nodeId,
+              attempt: attemptNo,
+              delayMs: decision.delayMs,
+            },
+          );
+          if (decision.delayMs > maxInlineWaitMs) return { nodeId, kind: 'waiting', resumeAt };
+          await host.sleep(decision.delayMs, shutdown).catch(() => undefined);
+          if (shutdown.aborted) return { nodeId, kind: 'waiting', resumeAt };
+        }
+      }
+    }
+  }
+
+  const inflight = new Map<string, Promise<NodeOutcome>>();
+  const waits: Date[] = [];
+  let stop: RunOutcome | undefined;
+
+  for (;;) {
+    if (!stop) {
+      const { ready, skipped } = tracker.next();
+      for (const id of skipped) {
+        await save({ ...steps.get(id)!, status: 'skipped', finishedAt: host.now() });
+      }
+      for (const id of ready) {
+        if (shutdown.aborted) {
+          stop = { status: 'suspended', resumeAt: host.now() };
+          break;
+        }
+        if (await host.isCancelled()) {
+          stop = { status: 'cancelled' };
+          break;
+        }
+        tracker.set(id, { status: 'running' });
+        inflight.set(id, runNode(id));
+      }
+    }
+    if (inflight.size === 0) break;
+    const outcome = await Promise.race(inflight.values());
+    inflight.delete(outcome.nodeId);
+    switch (outcome.kind) {
+      case 'succeeded':
+        tracker.set(
+          outcome.nodeId,
+          outcome.firedHandles
+            ? { status: 'succeeded', firedHandles: outcome.firedHandles }
+            : { status: 'succeeded' },
+        );
+        break;
+      case 'waiting':
+        waits.push(outcome.resumeAt);
+        break;
+      case 'failed':
+        tracker.set(outcome.nodeId, { status: 'failed' });
+        stop ??= { status: 'failed', error: outcome.error, nodeId: outcome.nodeId };
+        break;
+      case 'dead':
+        tracker.set(outcome.nodeId, { status: 'failed' });
+        stop ??= { status: 'dead', error: outcome.error, nodeId: outcome.nodeId };
+        break;
+      case 'aborted':
+        stop ??= { status: 'suspended', resumeAt: host.now() };
+        break;
+    }
+  }
+
+  if (stop && stop.status !== 'suspended') return stop;
+  if (stop) return stop;
+  if (tracker.isComplete()) return { status: 'succeeded' };
+  if (waits.length > 0)
+    return { status: 'suspended', resumeAt: new Date(Math.min(...waits.map((d) => d.getTime()))) };
+  return {
+    status: 'failed',
+    error: stepError('internal', 'the run stopped with steps neither done nor waiting'),
+  };
+}

@@ -1,0 +1,3 @@
+export { executeRun, pendingStepOf } from './execute-run.js';
+export { capOutput } from './output-cap.js';
+export type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';

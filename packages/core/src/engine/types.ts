@@ -1,0 +1,60 @@
+import type { GraphShape } from '../graph/types.js';
+import type { ExpressionScope, NodeContext } from '../nodes/types.js';
+import type { LogLevel } from '../schemas/entities.js';
+import type { Step, StepError } from '../schemas/entities.js';
+
+/** What the engine needs from its surroundings: the runner passes real effects, dry-run simulated ones. */
+export interface EngineHost {
+  /** A node's window on the world for one attempt. */
+  createContext(args: {
+    nodeId: string;
+    nodeType: string;
+    attempt: number;
+    stepStartedAt: Date;
+    scope: ExpressionScope;
+    signal: AbortSignal;
+  }): NodeContext;
+  /** Persists a step whenever it starts, waits or settles. */
+  saveStep(step: Step): Promise<void>;
+  /** Checked before each step starts: a cancelled run starts no further step. */
+  isCancelled(): boolean | Promise<boolean>;
+  /** Engine events worth a run log line (retries, waits, skips). */
+  log(
+    level: LogLevel,
+    message: string,
+    data: { nodeId?: string; attempt?: number; [key: string]: unknown },
+  ): void;
+  now(): Date;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  random?(): number;
+}
+
+export interface EngineRun {
+  readonly runId: string;
+  readonly scenarioId: string;
+  readonly startedAt: Date;
+  /** What started the run: the trigger node outputs it, expressions see it as `trigger`. */
+  readonly trigger: unknown;
+  readonly graph: GraphShape;
+  /** Persisted steps of an earlier, interrupted attempt at this run: succeeded steps are not run again. */
+  readonly steps: readonly Step[];
+}
+
+export interface EngineOptions {
+  /** Retry backoffs up to this are slept in-process; longer ones suspend the run. Default 5 s. */
+  readonly maxInlineWaitMs?: number;
+  /** A stored output larger than this (JSON bytes) is replaced by a truncated preview. Default 256 KiB. */
+  readonly outputCapBytes?: number;
+  /** One attempt's time limit when a node sets none. Default 5 minutes. */
+  readonly defaultTimeoutMs?: number;
+  /** Aborts running steps (runner shutdown); the run is then suspended to resume at once. */
+  readonly signal?: AbortSignal;
+}
+
+export type RunOutcome =
+  | { readonly status: 'succeeded' }
+  | { readonly status: 'failed'; readonly error: StepError; readonly nodeId?: string }
+  | { readonly status: 'dead'; readonly error: StepError; readonly nodeId: string }
+  | { readonly status: 'cancelled' }
+  /** Some step waits (a long retry backoff or a delay): resume the run at `resumeAt`. */
+  | { readonly status: 'suspended'; readonly resumeAt: Date };
