@@ -26,7 +26,8 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   await connection.asPromise();
   const models = createModels(connection);
   if (options.syncIndexes ?? true) {
-    await Promise.all(Object.values(models).map((model) => model.createIndexes()));
+    // One collection at a time: creating a collection's indexes concurrently races its creation.
+    for (const model of Object.values(models)) await model.createIndexes();
   }
   return { connection, models, close: () => connection.close() };
 }

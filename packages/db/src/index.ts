@@ -6,3 +6,12 @@ export * from './repositories/run-logs.js';
 export * from './repositories/runs.js';
 export * from './repositories/scenarios.js';
 export * from './repositories/tokens.js';
+export {
+  createQueue,
+  ensureRunScheduled,
+  JOBS_COLLECTION,
+  type QueueOptions,
+  RUN_JOB,
+  type RunJobData,
+  scheduleRun,
+} from './queue.js';

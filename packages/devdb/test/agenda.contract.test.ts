@@ -26,7 +26,11 @@ interface Worker {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
-function startWorker(db: { serverUri: string; dbName: string }, name: string, settings: Record<string, string>): Promise<Worker> {
+function startWorker(
+  db: { serverUri: string; dbName: string },
+  name: string,
+  settings: Record<string, string>,
+): Promise<Worker> {
   const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
     cwd: packageRoot,
     env: { ...process.env, WORKER_URI: db.serverUri, WORKER_DB: db.dbName, WORKER_NAME: name, ...settings },
@@ -116,7 +120,9 @@ describe('contract: Agenda across two worker processes', () => {
       WORKER_CONCURRENCY: '5',
       WORKER_JOB_MS: '5',
     };
-    workers.push(...(await Promise.all(['worker-a', 'worker-b'].map((name) => startWorker(db, name, settings)))));
+    workers.push(
+      ...(await Promise.all(['worker-a', 'worker-b'].map((name) => startWorker(db, name, settings)))),
+    );
 
     const producer = await producerFor(database);
     const keys = Array.from({ length: JOBS }, (_, i) => `job-${String(i).padStart(3, '0')}`);
@@ -143,7 +149,9 @@ describe('contract: Agenda across two worker processes', () => {
     expect(new Set(counterDocs.map((c) => c._id))).toEqual(new Set(keys));
     expect(await effects.countDocuments()).toBe(JOBS);
 
-    const perWorker = await effects.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$worker', n: { $sum: 1 } } }]).toArray();
+    const perWorker = await effects
+      .aggregate<{ _id: string; n: number }>([{ $group: { _id: '$worker', n: { $sum: 1 } } }])
+      .toArray();
     const byName = Object.fromEntries(perWorker.map((w) => [w._id, w.n]));
     expect(Object.keys(byName).sort()).toEqual(['worker-a', 'worker-b']);
     expect(byName['worker-a']! + byName['worker-b']!).toBe(JOBS);
@@ -193,7 +201,8 @@ describe('contract: Agenda notification channel over change streams', () => {
     await eventually(
       async () => (await effects.countDocuments({ jobKey: key })) === 1,
       PROMPT_MS,
-      async () => `job ${key} has not run (processEvery ${PROCESS_EVERY_MS} ms)\n--- worker\n${worker?.output()}`,
+      async () =>
+        `job ${key} has not run (processEvery ${PROCESS_EVERY_MS} ms)\n--- worker\n${worker?.output()}`,
     );
     const effect = await effects.findOne({ jobKey: key });
     return effect!.startedAt.getTime() - enqueuedAt;
@@ -203,7 +212,9 @@ describe('contract: Agenda notification channel over change streams', () => {
     const enqueuedAt = Date.now();
     await producer!.now('effect', { key: 'notify-now' });
     const latency = await latencyOf('notify-now', enqueuedAt);
-    console.info(`agenda contract: now() job started ${latency} ms after enqueue (processEvery ${PROCESS_EVERY_MS} ms)`);
+    console.info(
+      `agenda contract: now() job started ${latency} ms after enqueue (processEvery ${PROCESS_EVERY_MS} ms)`,
+    );
     expect(latency).toBeLessThan(PROMPT_MS);
   });
 
@@ -216,7 +227,10 @@ describe('contract: Agenda notification channel over change streams', () => {
   it(uniqueTitle, async (context) => {
     const check = async () => {
       const enqueuedAt = Date.now();
-      await producer!.create('effect', { key: 'notify-unique' }).unique({ 'data.key': 'notify-unique' }).save();
+      await producer!
+        .create('effect', { key: 'notify-unique' })
+        .unique({ 'data.key': 'notify-unique' })
+        .save();
       const latency = await latencyOf('notify-unique', enqueuedAt);
       expect(latency).toBeLessThan(PROMPT_MS);
     };

@@ -39,8 +39,13 @@ afterAll(async () => {
  * Opens a change stream on `watched` and waits until the server has run its aggregate, so
  * every write after this resolves is reported (`tryNext` runs the initial aggregate).
  */
-async function openStream(...args: Parameters<ReturnType<typeof watched>['watch']>): Promise<ChangeStream<Doc>> {
-  const stream = watcher.db(db.dbName).collection<Doc>('watched').watch(...args);
+async function openStream(
+  ...args: Parameters<ReturnType<typeof watched>['watch']>
+): Promise<ChangeStream<Doc>> {
+  const stream = watcher
+    .db(db.dbName)
+    .collection<Doc>('watched')
+    .watch(...args);
   const first = await stream.tryNext();
   if (first !== null) throw new Error(`unexpected change before any write: ${JSON.stringify(first)}`);
   return stream;
@@ -63,7 +68,9 @@ async function readUntil(
     events.push(event);
     if (until(event)) return events;
   }
-  throw new Error(`change stream: the awaited event did not arrive within ${timeoutMs} ms; got ${JSON.stringify(events)}`);
+  throw new Error(
+    `change stream: the awaited event did not arrive within ${timeoutMs} ms; got ${JSON.stringify(events)}`,
+  );
 }
 
 const keyOf = (e: ChangeStreamDocument<Doc>) => ('documentKey' in e ? e.documentKey._id : undefined);
@@ -121,9 +128,12 @@ describe('contract: change streams (what Agenda relies on)', () => {
   });
 
   it('applies a $match on operationType in the pipeline', async () => {
-    const stream = await openStream([{ $match: { operationType: { $in: ['insert', 'update', 'replace'] } } }], {
-      fullDocument: 'updateLookup',
-    });
+    const stream = await openStream(
+      [{ $match: { operationType: { $in: ['insert', 'update', 'replace'] } } }],
+      {
+        fullDocument: 'updateLookup',
+      },
+    );
     try {
       await watched().insertOne({ _id: 'm', n: 1 });
       await watched().deleteOne({ _id: 'm' });
@@ -185,31 +195,34 @@ describe('contract: change streams (what Agenda relies on)', () => {
 });
 
 describe(`MongoDB change-event behaviour the embedded server lacks${embedded ? ' (it.fails here)' : ''}`, () => {
-  gap('findOneAndUpdate / findOneAndReplace / findOneAndDelete (findAndModify) produce change events', async () => {
-    await watched().insertMany([
-      { _id: 'f1', n: 1 },
-      { _id: 'f2', n: 1 },
-    ]);
-    const stream = await openStream([], { fullDocument: 'updateLookup' });
-    try {
-      await watched().findOneAndUpdate({ _id: 'f1' }, { $inc: { n: 1 } });
-      await watched().findOneAndUpdate({ _id: 'f-new' }, { $set: { n: 1 } }, { upsert: true });
-      await watched().findOneAndReplace({ _id: 'f1' }, { n: 10 });
-      await watched().findOneAndDelete({ _id: 'f2' });
-      await writeSentinel();
-      const events = await readUntil(stream, isSentinel);
-      expect(events.map((e) => [e.operationType, keyOf(e)])).toEqual([
-        ['update', 'f1'],
-        ['insert', 'f-new'],
-        ['replace', 'f1'],
-        ['delete', 'f2'],
-        ['insert', 'sentinel'],
+  gap(
+    'findOneAndUpdate / findOneAndReplace / findOneAndDelete (findAndModify) produce change events',
+    async () => {
+      await watched().insertMany([
+        { _id: 'f1', n: 1 },
+        { _id: 'f2', n: 1 },
       ]);
-    } finally {
-      await stream.close();
-      await watched().deleteMany({});
-    }
-  });
+      const stream = await openStream([], { fullDocument: 'updateLookup' });
+      try {
+        await watched().findOneAndUpdate({ _id: 'f1' }, { $inc: { n: 1 } });
+        await watched().findOneAndUpdate({ _id: 'f-new' }, { $set: { n: 1 } }, { upsert: true });
+        await watched().findOneAndReplace({ _id: 'f1' }, { n: 10 });
+        await watched().findOneAndDelete({ _id: 'f2' });
+        await writeSentinel();
+        const events = await readUntil(stream, isSentinel);
+        expect(events.map((e) => [e.operationType, keyOf(e)])).toEqual([
+          ['update', 'f1'],
+          ['insert', 'f-new'],
+          ['replace', 'f1'],
+          ['delete', 'f2'],
+          ['insert', 'sentinel'],
+        ]);
+      } finally {
+        await stream.close();
+        await watched().deleteMany({});
+      }
+    },
+  );
 
   gap('update events carry documentKey { _id } and updateDescription', async () => {
     await watched().insertOne({ _id: 'd1', n: 1, tag: 't' });

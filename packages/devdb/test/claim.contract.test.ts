@@ -74,8 +74,18 @@ describe('contract: claiming a document with findOneAndUpdate', () => {
     const runs = runsOf(clients[0]!);
     const now = new Date();
     await runs.insertMany([
-      { _id: 'lease-expired', status: 'running', owner: 'dead-worker', leaseUntil: new Date(now.getTime() - 1_000) },
-      { _id: 'lease-live', status: 'running', owner: 'live-worker', leaseUntil: new Date(now.getTime() + 60_000) },
+      {
+        _id: 'lease-expired',
+        status: 'running',
+        owner: 'dead-worker',
+        leaseUntil: new Date(now.getTime() - 1_000),
+      },
+      {
+        _id: 'lease-live',
+        status: 'running',
+        owner: 'live-worker',
+        leaseUntil: new Date(now.getTime() + 60_000),
+      },
     ]);
     const claim = (client: MongoClient, _id: string, owner: string) =>
       runsOf(client).findOneAndUpdate(

@@ -65,7 +65,12 @@ describe('contract: compare-and-set with a version field', () => {
       { $set: { value: seenByB!.value + 1, lastWriter: 2 }, $inc: { version: 1 } },
     );
     expect(b).toMatchObject({ matchedCount: 0, modifiedCount: 0 });
-    expect(await counters.findOne({ _id: 'stale' })).toEqual({ _id: 'stale', value: 1, version: 1, lastWriter: 1 });
+    expect(await counters.findOne({ _id: 'stale' })).toEqual({
+      _id: 'stale',
+      value: 1,
+      version: 1,
+      lastWriter: 1,
+    });
   });
 
   it(`${WRITERS} writers × ${INCREMENTS} read-then-CAS increments lose no update`, async () => {
@@ -152,10 +157,9 @@ describe('contract: appending and updating step results in an array', () => {
       steps: ['a', 'b'].map((nodeId) => ({ nodeId, status: 'pending', attempts: 0 })),
     } as Run);
     const step = { nodeId: 'b', status: 'succeeded', attempts: 1, output: { ok: true } };
-    const ok = await runs.updateOne(
-      { _id: 'run-replace-step', owner: 'w1', 'steps.nodeId': 'b' } as object,
-      { $set: { 'steps.$': step } },
-    );
+    const ok = await runs.updateOne({ _id: 'run-replace-step', owner: 'w1', 'steps.nodeId': 'b' } as object, {
+      $set: { 'steps.$': step },
+    });
     expect(ok).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
     const lost = await runs.updateOne(
       { _id: 'run-replace-step', owner: 'w2', 'steps.nodeId': 'a' } as object,
@@ -212,12 +216,15 @@ describe('contract: appending and updating step results in an array', () => {
 
 describe('contract: update operators and bulk inserts the repositories use', () => {
   it('$min keeps the earliest date and $inc counts every claim', async () => {
-    const runs = clients[0]!.db(db.dbName).collection<{ _id: string; startedAt?: Date; claims: number }>('claims');
+    const runs = clients[0]!
+      .db(db.dbName)
+      .collection<{ _id: string; startedAt?: Date; claims: number }>('claims');
     await runs.insertOne({ _id: 'r', claims: 0 });
     const t1 = new Date('2026-01-01T00:00:10Z');
     const t0 = new Date('2026-01-01T00:00:05Z');
     const t2 = new Date('2026-01-01T00:00:20Z');
-    for (const t of [t1, t0, t2]) await runs.updateOne({ _id: 'r' }, { $min: { startedAt: t }, $inc: { claims: 1 } });
+    for (const t of [t1, t0, t2])
+      await runs.updateOne({ _id: 'r' }, { $min: { startedAt: t }, $inc: { claims: 1 } });
     expect(await runs.findOne({ _id: 'r' })).toEqual({ _id: 'r', startedAt: t0, claims: 3 });
   });
 
@@ -257,7 +264,9 @@ describe(`MongoDB behaviour the embedded server lacks${embedded ? ' (it.fails he
   gap('insertMany with duplicates reports insertedCount = documents actually inserted', async () => {
     const docs = clients[0]!.db(db.dbName).collection<{ _id: string }>('bulk-count');
     await docs.insertOne({ _id: 'b' });
-    const error = await docs.insertMany([{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }], { ordered: false }).catch((e: unknown) => e);
+    const error = await docs
+      .insertMany([{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }], { ordered: false })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoBulkWriteError);
     expect((error as MongoBulkWriteError).insertedCount).toBe(2);
   });
@@ -291,7 +300,9 @@ describe('contract: upsert on a unique key under concurrency', () => {
       const errors = outcomes.filter((o) => o.error !== undefined).map((o) => o.error);
       // MongoDB ≥ 4.2 retries an upsert that lost the race on the unique index itself, so no
       // caller sees a duplicate key error; every caller gets the one document.
-      expect(errors.map((e) => (e instanceof MongoServerError ? `${e.code} ${e.message}` : String(e)))).toEqual([]);
+      expect(
+        errors.map((e) => (e instanceof MongoServerError ? `${e.code} ${e.message}` : String(e))),
+      ).toEqual([]);
       const ids = new Set(outcomes.map((o) => String(o.doc?._id)));
       expect(ids.size).toBe(1);
       expect(await deliveries.countDocuments({ appId: 'app', deliveryId })).toBe(1);

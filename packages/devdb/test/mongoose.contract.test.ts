@@ -52,7 +52,10 @@ const scenarioSchema = new Schema(
   { collection: 'scenarios', autoIndex: false },
 );
 // Names are unique among a workspace's live scenarios; archived ones may repeat a name.
-scenarioSchema.index({ workspaceId: 1, name: 1 }, { unique: true, partialFilterExpression: { archived: false } });
+scenarioSchema.index(
+  { workspaceId: 1, name: 1 },
+  { unique: true, partialFilterExpression: { archived: false } },
+);
 scenarioSchema.index({ workspaceId: 1, createdAt: -1, _id: -1 });
 
 beforeAll(async () => {
@@ -63,11 +66,16 @@ afterAll(async () => {
   await connection.close();
 });
 
-const models = () => ({
-  Delivery: connection.models.Delivery ?? connection.model('Delivery', deliverySchema),
-  Log: connection.models.Log ?? connection.model('Log', logSchema),
-  Scenario: connection.models.Scenario ?? connection.model('Scenario', scenarioSchema),
+const makeModels = (conn: Connection) => ({
+  Delivery: conn.model('Delivery', deliverySchema),
+  Log: conn.model('Log', logSchema),
+  Scenario: conn.model('Scenario', scenarioSchema),
 });
+let bound: ReturnType<typeof makeModels> | undefined;
+const models = () => {
+  bound ??= makeModels(connection);
+  return bound;
+};
 
 interface IndexInfo {
   name: string;
@@ -160,19 +168,30 @@ describe('contract: mongoose queries', () => {
       workspaceId,
       name: 'Projection',
       secrets: { apiKey: 'sk_live_1', webhookSecret: 'whsec_1' },
-      draft: { nodes: [{ id: 'n1', type: 'http.request', config: { url: 'https://example.com', token: 't' } }] },
+      draft: {
+        nodes: [{ id: 'n1', type: 'http.request', config: { url: 'https://example.com', token: 't' } }],
+      },
       createdAt: new Date(),
     });
 
     const included = await Scenario.findById(created._id).select('name revision').lean().exec();
     expect(Object.keys(included!).sort()).toEqual(['_id', 'name', 'revision']);
 
-    const excluded = await Scenario.findById(created._id, { secrets: 0, 'draft.nodes.config': 0 }).lean().exec();
+    const excluded = await Scenario.findById(created._id, { secrets: 0, 'draft.nodes.config': 0 })
+      .lean()
+      .exec();
     expect(excluded).not.toHaveProperty('secrets');
-    expect(excluded).toMatchObject({ name: 'Projection', workspaceId, draft: { nodes: [{ id: 'n1', type: 'http.request' }] } });
+    expect(excluded).toMatchObject({
+      name: 'Projection',
+      workspaceId,
+      draft: { nodes: [{ id: 'n1', type: 'http.request' }] },
+    });
     expect(excluded!.draft!.nodes[0]).not.toHaveProperty('config');
 
-    const nestedOnly = await Scenario.findOne({ _id: created._id }).select({ 'secrets.apiKey': 1, _id: 0 }).lean().exec();
+    const nestedOnly = await Scenario.findOne({ _id: created._id })
+      .select({ 'secrets.apiKey': 1, _id: 0 })
+      .lean()
+      .exec();
     expect(nestedOnly).toEqual({ secrets: { apiKey: 'sk_live_1' } });
 
     const hydrated = await Scenario.findById(created._id).select('-secrets').exec();
@@ -182,7 +201,11 @@ describe('contract: mongoose queries', () => {
 
   it('findOneAndUpdate returns the document after the update (returnDocument and the deprecated new)', async () => {
     const { Scenario } = models();
-    const created = await Scenario.create({ workspaceId: new Types.ObjectId(), name: 'Rev', createdAt: new Date() });
+    const created = await Scenario.create({
+      workspaceId: new Types.ObjectId(),
+      name: 'Rev',
+      createdAt: new Date(),
+    });
     const after = await Scenario.findOneAndUpdate(
       { _id: created._id, revision: 0 },
       { $set: { name: 'Rev 1' }, $inc: { revision: 1 } },
@@ -195,7 +218,11 @@ describe('contract: mongoose queries', () => {
       { new: true },
     ).exec();
     expect(withNew).toMatchObject({ name: 'Rev 2', revision: 2 });
-    const before = await Scenario.findOneAndUpdate({ _id: created._id }, { $inc: { revision: 1 } }, { returnDocument: 'before' })
+    const before = await Scenario.findOneAndUpdate(
+      { _id: created._id },
+      { $inc: { revision: 1 } },
+      { returnDocument: 'before' },
+    )
       .lean()
       .exec();
     expect(before).toMatchObject({ revision: 2 });
@@ -212,13 +239,18 @@ describe('contract: mongoose queries', () => {
     const { Log } = models();
     const runId = new Types.ObjectId();
     const t0 = Date.parse('2026-01-01T00:00:00Z');
-    await Log.insertMany(Array.from({ length: 10 }, (_, i) => ({ runId, ts: new Date(t0 + i * 1000), message: `line ${i}` })));
+    await Log.insertMany(
+      Array.from({ length: 10 }, (_, i) => ({ runId, ts: new Date(t0 + i * 1000), message: `line ${i}` })),
+    );
     const window = await Log.find({ runId, ts: { $gte: new Date(t0 + 3000), $lt: new Date(t0 + 6000) } })
       .sort({ ts: 1 })
       .lean()
       .exec();
     expect(window.map((l) => l.message)).toEqual(['line 3', 'line 4', 'line 5']);
-    const updated = await Log.updateMany({ runId, message: { $in: ['line 0', 'line 9'] } }, { $set: { message: 'edge' } });
+    const updated = await Log.updateMany(
+      { runId, message: { $in: ['line 0', 'line 9'] } },
+      { $set: { message: 'edge' } },
+    );
     expect(updated).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
     expect(await Log.countDocuments({ runId, message: 'edge' })).toBe(2);
   });
@@ -232,6 +264,8 @@ describe('contract: mongoose queries', () => {
       _id: new Types.ObjectId(),
       workspaceId,
       name: `s${i}`,
+      archived: false,
+      revision: 0,
       createdAt: new Date(sameTime.getTime() + Math.floor(i / 5) * 60_000),
     }));
     await Scenario.insertMany(docs);
@@ -258,7 +292,12 @@ describe('contract: mongoose queries', () => {
       const page: { _id: Types.ObjectId; createdAt: Date }[] = await Scenario.find({
         workspaceId,
         ...(cursor
-          ? { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, _id: { $lt: cursor._id } }] }
+          ? {
+              $or: [
+                { createdAt: { $lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, _id: { $lt: cursor._id } },
+              ],
+            }
           : {}),
       })
         .sort({ createdAt: -1, _id: -1 })
@@ -273,7 +312,9 @@ describe('contract: mongoose queries', () => {
       cursor = { createdAt: tail.createdAt, _id: tail._id };
     }
     const expected = [...docs]
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (String(b._id) < String(a._id) ? -1 : 1))
+      .sort(
+        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (String(b._id) < String(a._id) ? -1 : 1),
+      )
       .map((d) => String(d._id));
     expect(pageSizes).toEqual([7, 7, 7, 4]);
     expect(newestFirst).toEqual(expected);
@@ -282,7 +323,9 @@ describe('contract: mongoose queries', () => {
   it('a query cursor streams more documents than one batch (getMore)', async () => {
     const { Log } = models();
     const runId = new Types.ObjectId();
-    await Log.insertMany(Array.from({ length: 250 }, (_, i) => ({ runId, ts: new Date(i), message: String(i) })));
+    await Log.insertMany(
+      Array.from({ length: 250 }, (_, i) => ({ runId, ts: new Date(i), message: String(i) })),
+    );
     let seen = 0;
     for await (const line of Log.find({ runId }).sort({ ts: 1 }).batchSize(40).lean().cursor()) {
       expect(line.message).toBe(String(seen));

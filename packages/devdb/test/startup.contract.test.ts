@@ -69,7 +69,9 @@ describe('contract: embedded server life cycle', () => {
     await withClient(first, async (client) => {
       const runs = client.db('weft').collection<{ _id: string; status: string; n: number }>('runs');
       await runs.createIndex({ status: 1, n: 1 }, { unique: true, name: 'status_n_unique' });
-      await runs.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: `r${i}`, status: 'queued', n: i })));
+      await runs.insertMany(
+        Array.from({ length: 100 }, (_, i) => ({ _id: `r${i}`, status: 'queued', n: i })),
+      );
       await runs.updateOne({ _id: 'r7' }, { $set: { status: 'running' } });
       await runs.deleteOne({ _id: 'r99' });
     });
@@ -96,10 +98,14 @@ describe('contract: embedded server life cycle', () => {
   });
 
   it('the JVM exits when the process that started it is killed (SIGKILL, no cleanup code runs)', async () => {
-    const parent = spawn(process.execPath, ['--import', 'tsx', path.join(packageRoot, 'test', 'fixtures', 'start-embedded.ts')], {
-      cwd: packageRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const parent = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(packageRoot, 'test', 'fixtures', 'start-embedded.ts')],
+      {
+        cwd: packageRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     parent.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
