@@ -15,3 +15,5 @@ export {
   type RunJobData,
   scheduleRun,
 } from './queue.js';
+export * from './repositories/apps.js';
+export * from './repositories/connections.js';

@@ -273,6 +273,20 @@ describe(`MongoDB behaviour the embedded server lacks${embedded ? ' (it.fails he
 });
 
 describe('contract: upsert on a unique key under concurrency', () => {
+  it('a sparse unique index constrains only documents that have the field', async () => {
+    // E.g. agendaJobs { 'data.runId': 1 } unique+sparse: one job per run, other jobs unaffected.
+    const jobs = clients[0]!.db(db.dbName).collection<{ name: string; data: { runId?: string } }>('sparse-jobs');
+    await jobs.createIndex({ 'data.runId': 1 }, { unique: true, sparse: true });
+    await jobs.insertMany([
+      { name: 'schedule', data: {} },
+      { name: 'schedule', data: {} },
+      { name: 'run', data: { runId: 'r1' } },
+    ]);
+    const error = await jobs.insertOne({ name: 'run', data: { runId: 'r1' } }).catch((e: unknown) => e);
+    expect((error as MongoServerError).code).toBe(11000);
+    expect(await jobs.countDocuments()).toBe(3);
+  });
+
   it('concurrent findOneAndUpdate upserts of one key create exactly one document', async () => {
     const deliveries = coll<{ _id: string; appId: string; deliveryId: string; firstWriter: number }>(
       clients[0]!,

@@ -1,0 +1,110 @@
+import { type Connection, type CreateConnectionInput, createConnectionInput } from '@weft/core';
+import { decryptSecret, encryptSecret, type Keyring, maskSecret } from '@weft/core/secrets';
+import type { Types } from 'mongoose';
+import { newObjectId, toObjectId } from '../ids.js';
+import type { ConnectionDoc, EncryptedSecretDoc, Models } from '../models.js';
+
+/** Binds a connection's ciphertext to its owner: copied onto another document, it fails to decrypt. */
+export function connectionSecretAad(workspaceId: Types.ObjectId, connectionId: Types.ObjectId): string {
+  return `connection:${workspaceId.toHexString()}:${connectionId.toHexString()}`;
+}
+
+/** A hint naming the secret keys, each masked: enough to recognise, never enough to use. */
+function hintOf(secrets: Record<string, string>): string {
+  return Object.entries(secrets)
+    .map(([key, value]) => `${key}=${maskSecret(value)}`)
+    .join(', ');
+}
+
+export async function createConnection(
+  models: Models,
+  keyring: Keyring,
+  workspaceId: Types.ObjectId,
+  input: CreateConnectionInput,
+  now = new Date(),
+): Promise<ConnectionDoc> {
+  const parsed = createConnectionInput.parse(input);
+  const _id = newObjectId();
+  const doc: ConnectionDoc = {
+    _id,
+    workspaceId,
+    appId: toObjectId(parsed.appId, 'appId'),
+    name: parsed.name,
+    metadata: parsed.metadata,
+    status: 'active',
+    health: { status: 'unknown', checkedAt: null, lastError: null },
+    secrets: parsed.secrets
+      ? (encryptSecret(keyring, parsed.secrets, connectionSecretAad(workspaceId, _id)) as EncryptedSecretDoc)
+      : null,
+    secretHint: parsed.secrets ? hintOf(parsed.secrets) : null,
+    rotatedAt: parsed.secrets ? now : null,
+    rateLimitPerSec: parsed.rateLimitPerSec,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await models.Connection.collection.insertOne(doc);
+  if (parsed.makeDefault) {
+    await models.App.updateOne({ _id: doc.appId, workspaceId }, { $set: { defaultConnectionId: _id } });
+  }
+  return doc;
+}
+
+/** Replaces a connection's secrets (rotation); returns false when no such connection exists. */
+export async function setConnectionSecrets(
+  models: Models,
+  keyring: Keyring,
+  workspaceId: Types.ObjectId,
+  connectionId: string,
+  secrets: Record<string, string>,
+  now = new Date(),
+): Promise<boolean> {
+  const _id = toObjectId(connectionId, 'connectionId');
+  const result = await models.Connection.updateOne(
+    { _id, workspaceId },
+    {
+      $set: {
+        secrets: encryptSecret(keyring, secrets, connectionSecretAad(workspaceId, _id)),
+        secretHint: hintOf(secrets),
+        rotatedAt: now,
+        updatedAt: now,
+      },
+    },
+    { timestamps: false },
+  );
+  return result.matchedCount > 0;
+}
+
+/** The decrypted secrets of a workspace's connection, or null when it has none or does not exist. */
+export async function readConnectionSecrets(
+  models: Models,
+  keyring: Keyring,
+  workspaceId: Types.ObjectId,
+  connectionId: string | Types.ObjectId,
+): Promise<Record<string, string> | null> {
+  const _id = toObjectId(connectionId, 'connectionId');
+  const doc = await models.Connection.findOne({ _id, workspaceId }, { secrets: 1 })
+    .lean<Pick<ConnectionDoc, 'secrets'>>()
+    .exec();
+  if (!doc?.secrets) return null;
+  const plain = decryptSecret(keyring, doc.secrets, connectionSecretAad(workspaceId, _id));
+  return typeof plain === 'string' ? { value: plain } : plain;
+}
+
+/** The connection as the API shows it: never the secrets, only whether they exist and a hint. */
+export function toConnectionView(doc: ConnectionDoc): Connection {
+  return {
+    id: doc._id.toHexString(),
+    workspaceId: doc.workspaceId.toHexString(),
+    appId: doc.appId.toHexString(),
+    name: doc.name,
+    metadata: doc.metadata,
+    status: doc.status,
+    health: doc.health,
+    hasSecret: doc.secrets !== null,
+    secretHint: doc.secretHint,
+    rotatedAt: doc.rotatedAt,
+    rateLimitPerSec: doc.rateLimitPerSec,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
