@@ -43,15 +43,14 @@ export function createQueue(database: Database, options: QueueOptions): Agenda {
 }
 
 /**
- * Schedules the run's job now or at `when`. One job per run: scheduling again moves the existing
- * job (a retry or a durable wait) instead of adding a second one.
+ * Adds a job that runs the run now or at `when`. Always a plain insert: an insert wakes the
+ * runners through the notification channel (the embedded server emits no change event for the
+ * upserts behind Agenda's `unique()`), and it never touches a job a runner is processing. A
+ * duplicate job is harmless: the run's compare-and-set claim lets only one runner execute it.
  */
-export async function scheduleRun(queue: Agenda, runId: string, when: Date = new Date()): Promise<void> {
-  await queue
-    .create<RunJobData>(RUN_JOB, { runId })
-    .unique({ name: RUN_JOB, 'data.runId': runId })
-    .schedule(when)
-    .save();
+export async function scheduleRun(queue: Agenda, runId: string, when?: Date): Promise<void> {
+  if (!when || when.getTime() <= Date.now()) await queue.now<RunJobData>(RUN_JOB, { runId });
+  else await queue.schedule<RunJobData>(when, RUN_JOB, { runId });
 }
 
 /** Makes sure the run has a job, leaving an existing one as it is (the sweeper's repair). */

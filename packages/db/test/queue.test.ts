@@ -25,19 +25,19 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000) {
 }
 
 describe('run queue', () => {
-  it('keeps one job per run: scheduling again moves it, ensuring leaves it', async () => {
+  it('scheduling adds a job at the given time; ensuring adds one only when the run has none', async () => {
     const queue = createQueue(ctx.db, { name: 'enqueuer' });
     queues.push(queue);
+    const jobs = ctx.db.connection.db!.collection(JOBS_COLLECTION);
     const later = new Date(Date.now() + 3_600_000);
     await scheduleRun(queue, 'run-a', later);
-    await scheduleRun(queue, 'run-a', new Date(later.getTime() + 1_000));
+    const [job] = await jobs.find({ 'data.runId': 'run-a' }).toArray();
+    expect((job?.nextRunAt as Date | undefined)?.getTime()).toBe(later.getTime());
+
     await ensureRunScheduled(queue, 'run-a', new Date(later.getTime() + 99_000));
-    const jobs = await ctx.db.connection
-      .db!.collection(JOBS_COLLECTION)
-      .find({ 'data.runId': 'run-a' })
-      .toArray();
-    expect(jobs).toHaveLength(1);
-    expect((jobs[0]?.nextRunAt as Date).getTime()).toBe(later.getTime() + 1_000);
+    expect(await jobs.countDocuments({ 'data.runId': 'run-a' })).toBe(1);
+    await ensureRunScheduled(queue, 'run-b');
+    expect(await jobs.countDocuments({ 'data.runId': 'run-b' })).toBe(1);
   });
 
   it('a processing queue runs each scheduled run once and removes the finished job', async () => {

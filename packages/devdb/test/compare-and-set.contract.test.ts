@@ -275,7 +275,9 @@ describe(`MongoDB behaviour the embedded server lacks${embedded ? ' (it.fails he
 describe('contract: upsert on a unique key under concurrency', () => {
   it('a sparse unique index constrains only documents that have the field', async () => {
     // E.g. agendaJobs { 'data.runId': 1 } unique+sparse: one job per run, other jobs unaffected.
-    const jobs = clients[0]!.db(db.dbName).collection<{ name: string; data: { runId?: string } }>('sparse-jobs');
+    const jobs = clients[0]!
+      .db(db.dbName)
+      .collection<{ name: string; data: { runId?: string } }>('sparse-jobs');
     await jobs.createIndex({ 'data.runId': 1 }, { unique: true, sparse: true });
     await jobs.insertMany([
       { name: 'schedule', data: {} },
