@@ -3,16 +3,7 @@ import type { Types } from 'mongoose';
 import { newObjectId } from '../ids.js';
 import type { Models, RunLogDoc } from '../models.js';
 
-export interface NewRunLog {
-  workspaceId: Types.ObjectId;
-  runId: Types.ObjectId;
-  nodeId: string | null;
-  attempt: number | null;
-  level: LogLevel;
-  message: string;
-  data?: unknown;
-  ts: Date;
-}
+export type NewRunLog = Omit<RunLogDoc, '_id'>;
 
 /** Appends log lines in one round trip; a batch is written in order of its timestamps. */
 export async function appendRunLogs(models: Models, lines: readonly NewRunLog[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { RunStatus, RunTriggerKind, Step, StepError } from '@weft/core';
+import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
 import type { Types } from 'mongoose';
 import { newObjectId, toObjectId } from '../ids.js';
 import type { Models, RunDoc } from '../models.js';
@@ -16,20 +16,9 @@ export interface NewRun {
   nodes: readonly { id: string; type: string }[];
 }
 
+/** A run's steps start pending, one per node; they are then updated in place by node id. */
 export function pendingStep(nodeId: string, nodeType: string): Step {
-  return {
-    nodeId,
-    nodeType,
-    status: 'pending',
-    attempts: 0,
-    firedHandles: null,
-    outputTruncated: false,
-    error: null,
-    startedAt: null,
-    finishedAt: null,
-    durationMs: null,
-    resumeAt: null,
-  };
+  return pendingStepOf({ id: nodeId, type: nodeType });
 }
 
 function runDocument(run: NewRun, now: Date) {
