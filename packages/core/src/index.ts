@@ -1,10 +1,12 @@
 /** Weft's pure, browser-safe domain logic. Node-only parts: `@weft/core/hmac`, `@weft/core/secrets`. */
+export * from './dry-run/index.js';
 export * from './engine/index.js';
 export * from './errors/index.js';
 export * from './expressions/index.js';
 export * from './graph/index.js';
 export * from './nodes/index.js';
 export * from './retry/index.js';
+export { diffGraphs, type GraphDiff, type NodeChange } from './scenario/diff.js';
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';

@@ -121,5 +121,5 @@ export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly rawExpressionFields?: readonly string[];
   execute(ctx: NodeContext, input: NodeInput, config: z.output<Schema>): Promise<ActionResult>;
   /** What a simulated HTTP call of this node answers in a dry-run. */
-  mock?(request: HttpRequest, config: z.output<Schema>): HttpResponse;
+  mock?(request: HttpRequest): HttpResponse;
 }

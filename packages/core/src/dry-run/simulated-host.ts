@@ -1,0 +1,92 @@
+import type { EngineHost } from '../engine/types.js';
+import { getNodeDefinition } from '../nodes/registry.js';
+import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
+import type { LogLevel, Step } from '../schemas/entities.js';
+
+export interface DryRunLog {
+  readonly nodeId: string | null;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly data?: unknown;
+}
+
+export interface SimulatedHost extends EngineHost {
+  readonly steps: Map<string, Step>;
+  readonly logs: DryRunLog[];
+  readonly requests: { nodeId: string; request: HttpRequest }[];
+  /** Moves the simulated clock: waits and backoffs cost no real time in a preview. */
+  advanceTo(time: Date): void;
+}
+
+const DEFAULT_RESPONSE: HttpResponse = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ simulated: true }),
+};
+
+/** Secrets are never read in a preview: any key yields a visible placeholder. */
+const placeholderSecrets: Readonly<Record<string, string>> = new Proxy(
+  {},
+  { get: (_, key) => (typeof key === 'string' ? `<secret:${key}>` : undefined) },
+);
+
+/**
+ * Effects for a dry-run: HTTP answered by the node type's `mock` (nothing is called), secrets
+ * replaced by placeholders, signatures simulated, time simulated, steps kept in memory.
+ */
+export function createSimulatedHost(start: Date): SimulatedHost {
+  let clock = start.getTime();
+  const steps = new Map<string, Step>();
+  const logs: DryRunLog[] = [];
+  const requests: SimulatedHost['requests'] = [];
+  const now = () => new Date(clock);
+  return {
+    steps,
+    logs,
+    requests,
+    advanceTo(time) {
+      clock = Math.max(clock, time.getTime());
+    },
+    now,
+    async sleep(ms) {
+      clock += ms;
+    },
+    isCancelled: () => false,
+    log(level, message, data) {
+      logs.push({ nodeId: data.nodeId ?? null, level, message });
+    },
+    async saveStep(step) {
+      steps.set(step.nodeId, step);
+    },
+    createContext({ nodeId, nodeType, attempt, stepStartedAt, scope, signal }): NodeContext {
+      const mock = getNodeDefinition(nodeType)?.mock;
+      return {
+        runId: 'dry-run',
+        nodeId,
+        attempt,
+        dryRun: true,
+        stepStartedAt,
+        scope,
+        signal,
+        now,
+        async http(request) {
+          requests.push({ nodeId, request });
+          return mock ? mock(request) : DEFAULT_RESPONSE;
+        },
+        log(level, message, data) {
+          logs.push({ nodeId, level, message, ...(data === undefined ? {} : { data }) });
+        },
+        async secrets() {
+          return placeholderSecrets;
+        },
+        async signWebhook({ id, timestamp }) {
+          return {
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+            'webhook-signature': 'v1,<simulated>',
+          };
+        },
+      };
+    },
+  };
+}
