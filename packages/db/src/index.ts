@@ -17,3 +17,12 @@ export {
 } from './queue.js';
 export * from './repositories/apps.js';
 export * from './repositories/connections.js';
+export {
+  afterCursor,
+  type Cursor,
+  decodeCursor,
+  encodeCursor,
+  InvalidCursorError,
+  type Page,
+  toPage,
+} from './pagination.js';

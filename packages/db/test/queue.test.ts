@@ -45,7 +45,8 @@ describe('run queue', () => {
     const worker = createQueue(ctx.db, { name: 'worker', processEveryMs: 100 });
     queues.push(worker);
     worker.define<RunJobData>(RUN_JOB, async (job) => {
-      if (job.attrs.data.runId.startsWith('r') && job.attrs.data.runId.length === 2) seen.push(job.attrs.data.runId);
+      if (job.attrs.data.runId.startsWith('r') && job.attrs.data.runId.length === 2)
+        seen.push(job.attrs.data.runId);
     });
     await worker.start();
     for (const id of ['r1', 'r2', 'r3']) await scheduleRun(worker, id);

@@ -1,6 +1,7 @@
 import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
 import type { Types } from 'mongoose';
 import { newObjectId, toObjectId } from '../ids.js';
+import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, RunDoc } from '../models.js';
 
 export interface NewRun {
@@ -14,6 +15,8 @@ export interface NewRun {
   input: unknown;
   /** One entry per node, all `pending`: steps are then updated in place by node id. */
   nodes: readonly { id: string; type: string }[];
+  /** Steps to start from instead of pending ones (a replay from the failed step reuses earlier outputs). */
+  steps?: readonly Step[];
 }
 
 /** A run's steps start pending, one per node; they are then updated in place by node id. */
@@ -36,7 +39,7 @@ function runDocument(run: NewRun, now: Date) {
     correlationId: run.correlationId,
     input: run.input,
     status: 'queued' as RunStatus,
-    steps: run.nodes.map((n) => pendingStep(n.id, n.type)),
+    steps: run.nodes.map((n) => run.steps?.find((s) => s.nodeId === n.id) ?? pendingStep(n.id, n.type)),
     error: null,
     cancelRequested: false,
     leaseOwner: null,
@@ -235,4 +238,65 @@ export function findRun(models: Models, workspaceId: Types.ObjectId, runId: stri
   return models.Run.findOne({ _id: toObjectId(runId, 'runId'), workspaceId })
     .lean<RunDoc>()
     .exec();
+}
+
+export interface ListRunsQuery {
+  workspaceId: Types.ObjectId;
+  scenarioId?: Types.ObjectId;
+  status?: RunStatus;
+  correlationId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string | null;
+}
+
+/** What a runs list shows: no input, steps or outputs (those come with the run itself). */
+export type RunSummaryDoc = Pick<
+  RunDoc,
+  | '_id'
+  | 'scenarioId'
+  | 'scenarioVersionId'
+  | 'version'
+  | 'trigger'
+  | 'correlationId'
+  | 'status'
+  | 'error'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+>;
+
+/** Newest first, keyset-paginated by (createdAt, _id). */
+export async function listRuns(models: Models, query: ListRunsQuery): Promise<Page<RunSummaryDoc>> {
+  const createdAt: Record<string, Date> = {};
+  if (query.from) createdAt.$gte = query.from;
+  if (query.to) createdAt.$lt = query.to;
+  const rows = await models.Run.find(
+    {
+      workspaceId: query.workspaceId,
+      ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.correlationId ? { correlationId: query.correlationId } : {}),
+      ...(query.from || query.to ? { createdAt } : {}),
+      ...afterCursor('createdAt', query.cursor),
+    },
+    {
+      scenarioId: 1,
+      scenarioVersionId: 1,
+      version: 1,
+      trigger: 1,
+      correlationId: 1,
+      status: 1,
+      error: 1,
+      createdAt: 1,
+      startedAt: 1,
+      finishedAt: 1,
+    },
+  )
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(query.limit + 1)
+    .lean<RunSummaryDoc[]>()
+    .exec();
+  return toPage(rows, query.limit, (row) => row.createdAt);
 }
