@@ -1,6 +1,7 @@
 import { type CreateAppInput, createAppInput } from '@weft/core';
 import type { Types } from 'mongoose';
-import { isDuplicateKeyError, newObjectId } from '../ids.js';
+import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
+import { scenarioNamesUsingApp } from './scenarios.js';
 import type { AppDoc, Models } from '../models.js';
 
 export class AppKeyTakenError extends Error {
@@ -38,4 +39,59 @@ export async function createApp(
 /** The app behind `POST /webhook/:appKey`: keys are global, the app names its workspace. */
 export function findAppByKey(models: Models, key: string) {
   return models.App.findOne({ key }).lean<AppDoc>().exec();
+}
+
+export function listApps(models: Models, workspaceId: Types.ObjectId) {
+  return models.App.find({ workspaceId }).sort({ name: 1, _id: 1 }).lean<AppDoc[]>().exec();
+}
+
+export function findApp(models: Models, workspaceId: Types.ObjectId, appId: string) {
+  return models.App.findOne({ _id: toObjectId(appId, 'appId'), workspaceId })
+    .lean<AppDoc>()
+    .exec();
+}
+
+export async function updateApp(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  appId: string,
+  changes: { name?: string; signature?: AppDoc['signature']; defaultConnectionId?: Types.ObjectId | null },
+  now = new Date(),
+): Promise<AppDoc | null> {
+  const set: Record<string, unknown> = { updatedAt: now };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.signature !== undefined) set.signature = changes.signature;
+  if (changes.defaultConnectionId !== undefined) set.defaultConnectionId = changes.defaultConnectionId;
+  return models.App.findOneAndUpdate(
+    { _id: toObjectId(appId, 'appId'), workspaceId },
+    { $set: set },
+    {
+      returnDocument: 'after',
+      lean: true,
+      timestamps: false,
+    },
+  ).exec() as Promise<AppDoc | null>;
+}
+
+export class AppInUseError extends Error {
+  constructor(readonly scenarioNames: readonly string[]) {
+    super(
+      `the app is used by ${scenarioNames.length === 1 ? 'scenario' : 'scenarios'} ${scenarioNames.map((n) => `"${n}"`).join(', ')}`,
+    );
+  }
+}
+
+/** Deletes an app and its connections, refused while live scenarios use it (naming them). */
+export async function deleteApp(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  appId: string,
+): Promise<boolean> {
+  const _id = toObjectId(appId, 'appId');
+  const users = await scenarioNamesUsingApp(models, workspaceId, _id);
+  if (users.length > 0) throw new AppInUseError(users);
+  const result = await models.App.deleteOne({ _id, workspaceId });
+  if (result.deletedCount === 0) return false;
+  await models.Connection.deleteMany({ workspaceId, appId: _id });
+  return true;
 }

@@ -108,3 +108,56 @@ export function toConnectionView(doc: ConnectionDoc): Connection {
     updatedAt: doc.updatedAt,
   };
 }
+
+export function listConnections(models: Models, workspaceId: Types.ObjectId, appId?: Types.ObjectId) {
+  return models.Connection.find({ workspaceId, ...(appId ? { appId } : {}) })
+    .sort({ name: 1, _id: 1 })
+    .lean<ConnectionDoc[]>()
+    .exec();
+}
+
+export function findConnection(models: Models, workspaceId: Types.ObjectId, connectionId: string) {
+  return models.Connection.findOne({ _id: toObjectId(connectionId, 'connectionId'), workspaceId })
+    .lean<ConnectionDoc>()
+    .exec();
+}
+
+export async function updateConnection(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  connectionId: string,
+  changes: Partial<Pick<ConnectionDoc, 'name' | 'metadata' | 'status' | 'rateLimitPerSec'>>,
+  now = new Date(),
+): Promise<ConnectionDoc | null> {
+  const set: Record<string, unknown> = { updatedAt: now };
+  for (const [key, value] of Object.entries(changes)) if (value !== undefined) set[key] = value;
+  return models.Connection.findOneAndUpdate(
+    { _id: toObjectId(connectionId, 'connectionId'), workspaceId },
+    { $set: set },
+    {
+      returnDocument: 'after',
+      lean: true,
+      timestamps: false,
+    },
+  ).exec() as Promise<ConnectionDoc | null>;
+}
+
+/** Records the outcome of a connection's health check. */
+export async function recordConnectionHealth(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  connectionId: string,
+  health: { ok: boolean; error?: string },
+  now = new Date(),
+) {
+  const status: ConnectionDoc['health'] = {
+    status: health.ok ? 'ok' : 'failing',
+    checkedAt: now,
+    lastError: health.ok ? null : (health.error ?? 'unknown error'),
+  };
+  return models.Connection.findOneAndUpdate(
+    { _id: toObjectId(connectionId, 'connectionId'), workspaceId },
+    { $set: { health: status } },
+    { returnDocument: 'after', lean: true, timestamps: false },
+  ).exec() as Promise<ConnectionDoc | null>;
+}

@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
-import { isDuplicateKeyError, newObjectId } from '../ids.js';
+import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
+import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, WebhookDeliveryDoc } from '../models.js';
 
 export type NewDelivery = Omit<WebhookDeliveryDoc, '_id' | 'dispatchedAt'> & { _id?: Types.ObjectId };
@@ -54,4 +55,57 @@ export function findUndispatchedDeliveries(
     .limit(limit)
     .lean<WebhookDeliveryDoc[]>()
     .exec();
+}
+
+export type DeliverySummaryDoc = Pick<
+  WebhookDeliveryDoc,
+  | '_id'
+  | 'appId'
+  | 'deliveryId'
+  | 'deliveryIdSource'
+  | 'contentType'
+  | 'sizeBytes'
+  | 'receivedAt'
+  | 'runIds'
+  | 'dispatchedAt'
+>;
+
+/** Inbound webhooks, newest first, without headers and bodies. */
+export async function listDeliveries(
+  models: Models,
+  query: { workspaceId: Types.ObjectId; appId?: Types.ObjectId; limit: number; cursor?: string | null },
+): Promise<Page<DeliverySummaryDoc>> {
+  const rows = await models.WebhookDelivery.find(
+    {
+      workspaceId: query.workspaceId,
+      ...(query.appId ? { appId: query.appId } : {}),
+      ...afterCursor('receivedAt', query.cursor),
+    },
+    {
+      appId: 1,
+      deliveryId: 1,
+      deliveryIdSource: 1,
+      contentType: 1,
+      sizeBytes: 1,
+      receivedAt: 1,
+      runIds: 1,
+      dispatchedAt: 1,
+    },
+  )
+    .sort({ receivedAt: -1, _id: -1 })
+    .limit(query.limit + 1)
+    .lean<DeliverySummaryDoc[]>()
+    .exec();
+  return toPage(rows, query.limit, (row) => row.receivedAt);
+}
+
+export function findDelivery(models: Models, workspaceId: Types.ObjectId, id: string) {
+  return models.WebhookDelivery.findOne({ _id: toObjectId(id, 'deliveryId'), workspaceId })
+    .lean<WebhookDeliveryDoc>()
+    .exec();
+}
+
+/** Records runs started by a redelivery beside the original ones. */
+export async function addDeliveryRuns(models: Models, id: Types.ObjectId, runIds: readonly Types.ObjectId[]) {
+  await models.WebhookDelivery.updateOne({ _id: id }, { $push: { runIds: { $each: [...runIds] } } });
 }

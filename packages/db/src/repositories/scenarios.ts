@@ -1,6 +1,7 @@
 import { type GraphInput, graphInput, scenarioTriggerOf } from '@weft/core';
 import type { Types } from 'mongoose';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
+import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, ScenarioDoc, ScenarioVersionDoc } from '../models.js';
 
 export async function createScenario(
@@ -154,4 +155,137 @@ export function findWebhookScenarios(models: Models, workspaceId: Types.ObjectId
 
 export function findScenarioVersion(models: Models, versionId: Types.ObjectId) {
   return models.ScenarioVersion.findById(versionId).lean<ScenarioVersionDoc>().exec();
+}
+
+export interface ListScenariosQuery {
+  workspaceId: Types.ObjectId;
+  enabled?: boolean;
+  /** Scenarios whose draft or published version is triggered by this app. */
+  appId?: string;
+  /** Case-insensitive substring of the name. */
+  name?: string;
+  limit: number;
+  cursor?: string | null;
+}
+
+export type ScenarioSummaryDoc = Pick<
+  ScenarioDoc,
+  | '_id'
+  | 'name'
+  | 'description'
+  | 'enabled'
+  | 'trigger'
+  | 'publishedTrigger'
+  | 'revision'
+  | 'version'
+  | 'publishedVersionId'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Live (not archived) scenarios, most recently updated first, without their graphs. */
+export async function listScenarios(
+  models: Models,
+  query: ListScenariosQuery,
+): Promise<Page<ScenarioSummaryDoc>> {
+  const rows = await models.Scenario.find(
+    {
+      workspaceId: query.workspaceId,
+      archivedAt: null,
+      ...(query.enabled === undefined ? {} : { enabled: query.enabled }),
+      ...(query.appId
+        ? { $or: [{ 'trigger.appId': query.appId }, { 'publishedTrigger.appId': query.appId }] }
+        : {}),
+      ...(query.name ? { name: { $regex: escapeRegExp(query.name), $options: 'i' } } : {}),
+      ...afterCursor('updatedAt', query.cursor),
+    },
+    { draft: 0, workspaceId: 0, archivedAt: 0 },
+  )
+    .sort({ updatedAt: -1, _id: -1 })
+    .limit(query.limit + 1)
+    .lean<ScenarioSummaryDoc[]>()
+    .exec();
+  return toPage(rows, query.limit, (row) => row.updatedAt);
+}
+
+export function findScenario(models: Models, workspaceId: Types.ObjectId, scenarioId: string) {
+  return models.Scenario.findOne({ _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null })
+    .lean<ScenarioDoc>()
+    .exec();
+}
+
+/** Archives a scenario: it stops running and leaves the lists; its versions and runs are kept. */
+export async function archiveScenario(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: string,
+  now = new Date(),
+) {
+  const result = await models.Scenario.updateOne(
+    { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null },
+    { $set: { archivedAt: now, enabled: false, updatedAt: now } },
+    { timestamps: false },
+  );
+  return result.matchedCount > 0;
+}
+
+/** A new, disabled, unpublished scenario with a copy of the draft. */
+export async function duplicateScenario(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: string,
+  name?: string,
+) {
+  const source = await findScenario(models, workspaceId, scenarioId);
+  if (!source) return null;
+  return createScenario(models, workspaceId, {
+    name: name ?? `${source.name} (copy)`,
+    description: source.description,
+    draft: source.draft,
+  });
+}
+
+export function listScenarioVersions(models: Models, workspaceId: Types.ObjectId, scenarioId: string) {
+  return models.ScenarioVersion.find(
+    { workspaceId, scenarioId: toObjectId(scenarioId, 'scenarioId') },
+    { version: 1, publishedAt: 1, trigger: 1 },
+  )
+    .sort({ version: -1 })
+    .lean<Pick<ScenarioVersionDoc, '_id' | 'version' | 'publishedAt' | 'trigger'>[]>()
+    .exec();
+}
+
+export function findScenarioVersionByNumber(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: string,
+  version: number,
+) {
+  return models.ScenarioVersion.findOne({
+    workspaceId,
+    scenarioId: toObjectId(scenarioId, 'scenarioId'),
+    version,
+  })
+    .lean<ScenarioVersionDoc>()
+    .exec();
+}
+
+/** Names of live scenarios whose draft or published trigger uses this app (an app in use can't be deleted). */
+export async function scenarioNamesUsingApp(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  appId: Types.ObjectId,
+) {
+  const hex = appId.toHexString();
+  const rows = await models.Scenario.find(
+    { workspaceId, archivedAt: null, $or: [{ 'trigger.appId': hex }, { 'publishedTrigger.appId': hex }] },
+    { name: 1 },
+  )
+    .lean<{ name: string }[]>()
+    .exec();
+  return rows.map((r) => r.name);
 }

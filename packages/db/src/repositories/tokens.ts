@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
-import { newObjectId } from '../ids.js';
+import { newObjectId, toObjectId } from '../ids.js';
 import type { ApiTokenDoc, Models, WorkspaceDoc } from '../models.js';
 
 const TOKEN_PREFIX = 'weft_';
@@ -49,4 +49,33 @@ export function findActiveToken(models: Models, token: string) {
   return models.ApiToken.findOne({ tokenHash: hashToken(token), revokedAt: null })
     .lean<ApiTokenDoc>()
     .exec();
+}
+
+/** A workspace's tokens, newest first, without hashes. */
+export function listApiTokens(models: Models, workspaceId: Types.ObjectId) {
+  return models.ApiToken.find({ workspaceId }, { tokenHash: 0 })
+    .sort({ createdAt: -1, _id: -1 })
+    .lean<Omit<ApiTokenDoc, 'tokenHash'>[]>()
+    .exec();
+}
+
+export async function revokeApiToken(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  tokenId: string,
+  now = new Date(),
+) {
+  const result = await models.ApiToken.updateOne(
+    { _id: toObjectId(tokenId, 'tokenId'), workspaceId, revokedAt: null },
+    { $set: { revokedAt: now } },
+  );
+  return result.matchedCount > 0;
+}
+
+/** Records use at most once a minute per token, so authentication stays a read on the hot path. */
+export async function touchApiToken(models: Models, tokenId: Types.ObjectId, now = new Date()) {
+  await models.ApiToken.updateOne(
+    { _id: tokenId, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: new Date(now.getTime() - 60_000) } }] },
+    { $set: { lastUsedAt: now } },
+  );
 }
