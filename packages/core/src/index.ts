@@ -10,3 +10,4 @@ export { diffGraphs, type GraphDiff, type NodeChange } from './scenario/diff.js'
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';
+export { parseStoredBody, type StoredBody, type WebhookTriggerInput, webhookTriggerInput } from './webhook/trigger-input.js';

@@ -13,6 +13,10 @@ export interface ConnectOptions {
   /** Create the indexes now (start-up of api and runner, and tests). */
   syncIndexes?: boolean;
   maxPoolSize?: number;
+  /** How long to look for a server before an operation fails (default 10 s); the api answers 503 sooner. */
+  serverSelectionTimeoutMS?: number;
+  /** Queue operations while disconnected (mongoose's default); off, they fail at once. */
+  bufferCommands?: boolean;
 }
 
 /** Opens a connection of its own (not mongoose's global one) with Weft's models bound to it. */
@@ -20,7 +24,8 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   const connection = mongoose.createConnection(uri, {
     ...(options.dbName ? { dbName: options.dbName } : {}),
     maxPoolSize: options.maxPoolSize ?? 20,
-    serverSelectionTimeoutMS: 10_000,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+    bufferCommands: options.bufferCommands ?? true,
     autoIndex: false,
   });
   await connection.asPromise();

@@ -111,6 +111,8 @@ export interface WebhookDeliveryDoc {
   sizeBytes: number;
   receivedAt: Date;
   runIds: Types.ObjectId[];
+  /** The version each run id belongs to, chosen before the insert: the sweeper creates missing runs from it. */
+  plannedRuns: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId }[];
   dispatchedAt: Date | null;
 }
 
@@ -259,6 +261,7 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
     sizeBytes: { type: Number, required: true },
     receivedAt: { type: Date, required: true },
     runIds: { type: [ObjectId], default: [] },
+    plannedRuns: { type: Mixed, default: () => [] },
     dispatchedAt: { type: Date, default: null },
   },
   { minimize: false },

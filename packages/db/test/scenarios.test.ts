@@ -79,6 +79,22 @@ describe('scenarios repository', () => {
     expect(String(stored?.publishedVersionId)).toBe(v2.ok ? String(v2.version._id) : '');
   });
 
+  it('publishing checks the validated revision: a draft saved since is not published', async () => {
+    const scenario = await createScenario(ctx.db.models, workspaceId, {
+      name: 'Rev',
+      draft: webhookGraph('r0'),
+    });
+    const id = String(scenario._id);
+    await saveDraft(ctx.db.models, workspaceId, id, { revision: 0, draft: webhookGraph('r1') });
+    expect(await publishScenario(ctx.db.models, workspaceId, id, { expectedRevision: 0 })).toEqual({
+      ok: false,
+      reason: 'conflict',
+    });
+    expect(await ctx.db.models.ScenarioVersion.countDocuments({ scenarioId: scenario._id })).toBe(0);
+    const published = await publishScenario(ctx.db.models, workspaceId, id, { expectedRevision: 1 });
+    expect(published.ok && published.version.nodes[1]?.config).toEqual({ message: 'r1' });
+  });
+
   it('concurrent publishes never produce two versions with the same number', async () => {
     const scenario = await createScenario(ctx.db.models, workspaceId, {
       name: 'Race',

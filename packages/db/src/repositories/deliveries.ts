@@ -3,7 +3,10 @@ import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, WebhookDeliveryDoc } from '../models.js';
 
-export type NewDelivery = Omit<WebhookDeliveryDoc, '_id' | 'dispatchedAt'> & { _id?: Types.ObjectId };
+export type NewDelivery = Omit<WebhookDeliveryDoc, '_id' | 'dispatchedAt' | 'plannedRuns'> & {
+  _id?: Types.ObjectId;
+  plannedRuns?: WebhookDeliveryDoc['plannedRuns'];
+};
 
 export type InsertDeliveryResult =
   | { readonly created: true; readonly delivery: WebhookDeliveryDoc }
@@ -18,7 +21,12 @@ export async function insertDeliveryOnce(
   models: Models,
   delivery: NewDelivery,
 ): Promise<InsertDeliveryResult> {
-  const doc: WebhookDeliveryDoc = { ...delivery, _id: delivery._id ?? newObjectId(), dispatchedAt: null };
+  const doc: WebhookDeliveryDoc = {
+    ...delivery,
+    _id: delivery._id ?? newObjectId(),
+    plannedRuns: delivery.plannedRuns ?? [],
+    dispatchedAt: null,
+  };
   try {
     await models.WebhookDelivery.collection.insertOne(doc);
     return { created: true, delivery: doc };

@@ -2,7 +2,7 @@ import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type Ste
 import type { Types } from 'mongoose';
 import { newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
-import type { Models, RunDoc } from '../models.js';
+import type { Models, RunDoc, ScenarioVersionDoc } from '../models.js';
 
 export interface NewRun {
   _id?: Types.ObjectId;
@@ -17,6 +17,33 @@ export interface NewRun {
   nodes: readonly { id: string; type: string }[];
   /** Steps to start from instead of pending ones (a replay from the failed step reuses earlier outputs). */
   steps?: readonly Step[];
+}
+
+/** A queued run of a published version, one pending step per node of that version. */
+export function newRunOfVersion(
+  version: Pick<ScenarioVersionDoc, '_id' | 'workspaceId' | 'scenarioId' | 'version' | 'nodes'>,
+  run: {
+    readonly id: Types.ObjectId;
+    readonly kind: RunTriggerKind;
+    readonly deliveryId?: Types.ObjectId | null;
+    readonly replayOf?: Types.ObjectId | null;
+    readonly correlationId: string;
+    readonly input: unknown;
+    readonly steps?: readonly Step[];
+  },
+): NewRun {
+  return {
+    _id: run.id,
+    workspaceId: version.workspaceId,
+    scenarioId: version.scenarioId,
+    scenarioVersionId: version._id,
+    version: version.version,
+    trigger: { kind: run.kind, deliveryId: run.deliveryId ?? null, replayOf: run.replayOf ?? null },
+    correlationId: run.correlationId,
+    input: run.input,
+    nodes: version.nodes.map((node) => ({ id: node.id, type: node.type })),
+    ...(run.steps ? { steps: run.steps } : {}),
+  };
 }
 
 /** A run's steps start pending, one per node; they are then updated in place by node id. */

@@ -84,13 +84,21 @@ export async function publishScenario(
   models: Models,
   workspaceId: Types.ObjectId,
   scenarioId: string,
-  now = new Date(),
+  options: {
+    /** The draft revision the caller validated: a draft saved since is not published unvalidated. */
+    expectedRevision?: number;
+    now?: Date;
+  } = {},
 ): Promise<PublishResult> {
+  const now = options.now ?? new Date();
   const _id = toObjectId(scenarioId, 'scenarioId');
   const scenario = await models.Scenario.findOne({ _id, workspaceId, archivedAt: null })
     .lean<ScenarioDoc>()
     .exec();
   if (!scenario) return { ok: false, reason: 'not_found' };
+  if (options.expectedRevision !== undefined && scenario.revision !== options.expectedRevision) {
+    return { ok: false, reason: 'conflict' };
+  }
   const version: ScenarioVersionDoc = {
     _id: newObjectId(),
     workspaceId,

@@ -1,0 +1,45 @@
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type Express } from 'express';
+import { type ApiDeps, type ApiDepsInput, resolveDeps } from './deps.js';
+import { errorHandler, sendError } from './errors.js';
+import { appRouter } from './router/index.js';
+import { healthRouter } from './routes/health.js';
+import { triggerRouter } from './routes/trigger.js';
+import { createExpressContext } from './trpc.js';
+import { webhookRouter } from './webhook/index.js';
+
+/**
+ * The HTTP app: `POST /webhook/:appKey`, `POST /trigger/:scenarioId`, `GET /health`,
+ * `GET /system/info` and `/trpc`. It never executes nodes: it stores and enqueues.
+ */
+export function createApp(input: ApiDepsInput | ApiDeps): Express {
+  const deps = resolveDeps(input);
+  const startedAt = deps.clock();
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use(healthRouter(deps, startedAt));
+  app.use(webhookRouter(deps));
+  app.use(triggerRouter(deps));
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: createExpressContext(deps),
+      maxBodySize: deps.limits.jsonBodyLimitBytes,
+      onError({ error, path }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          deps.logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
+        } else if (error.code === 'SERVICE_UNAVAILABLE') {
+          deps.logger.error({ err: error.cause ?? error, path }, 'database unavailable');
+        }
+      },
+    }),
+  );
+
+  app.use((req, res) => {
+    sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

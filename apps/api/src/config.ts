@@ -1,0 +1,157 @@
+import { type Keyring, parseKeyringEnv } from '@weft/core/secrets';
+import { z } from 'zod';
+import { type ApiLimits, DEFAULT_LIMITS } from './deps.js';
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  k: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+};
+
+/** "1048576", "512kb", "1mb", "1 MiB" → bytes; null when unreadable. */
+export function parseByteSize(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  if (!match) return null;
+  const unit = UNITS[match[2]!.toLowerCase()];
+  if (unit === undefined) return null;
+  return Math.floor(Number(match[1]) * unit);
+}
+
+/** Unset and empty variables are the same: the default applies. */
+const unsetIfEmpty = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  MONGODB_URI: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string({ error: 'is required: the MongoDB connection string, e.g. mongodb://127.0.0.1:27017/weft' })
+      .trim()
+      .regex(/^mongodb(\+srv)?:\/\//, { error: 'must start with mongodb:// or mongodb+srv://' }),
+  ),
+  PORT: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: 'must be a port number' })
+      .int({ error: 'must be a whole number' })
+      .min(0, { error: 'must be between 0 and 65535' })
+      .max(65_535, { error: 'must be between 0 and 65535' })
+      .default(8080),
+  ),
+  HOST: z.preprocess(unsetIfEmpty, z.string().trim().default('0.0.0.0')),
+  WEFT_SECRET_KEYS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string({
+        error:
+          'is required: the keys that encrypt connection secrets, "<keyId>:<base64 of 32 random bytes>[,…]" (openssl rand -base64 32)',
+      })
+      .transform((value, ctx): Keyring => {
+        try {
+          return parseKeyringEnv(value);
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `is invalid: ${error instanceof Error ? error.message : String(error)}`,
+          });
+          return z.NEVER;
+        }
+      }),
+  ),
+  WEFT_BOOTSTRAP_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .regex(/^weft_[A-Za-z0-9_-]{20,}$/, {
+        error: 'must look like weft_<at least 20 characters of A-Z a-z 0-9 _ ->',
+      })
+      .optional(),
+  ),
+  WEFT_WEBHOOK_BODY_LIMIT: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .transform((value, ctx) => {
+        const bytes = parseByteSize(value);
+        if (bytes === null || bytes < 1) {
+          ctx.addIssue({ code: 'custom', message: 'must be a size such as 1048576, 512kb or 1mb' });
+          return z.NEVER;
+        }
+        return bytes;
+      })
+      .default(DEFAULT_LIMITS.webhookBodyLimitBytes),
+  ),
+  WEFT_WEBHOOK_RATE_PER_SEC: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: 'must be a number of requests per second (0 turns the limit off)' })
+      .min(0, { error: 'must be 0 or more' })
+      .default(DEFAULT_LIMITS.webhookRatePerSec),
+  ),
+  WEFT_WEBHOOK_BURST: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: 'must be a whole number of requests' })
+      .int({ error: 'must be a whole number of requests' })
+      .min(1, { error: 'must be at least 1' })
+      .optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    (value) => (typeof value === 'string' ? unsetIfEmpty(value.toLowerCase()) : value),
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+});
+
+export interface ApiConfig {
+  readonly mongodbUri: string;
+  readonly port: number;
+  readonly host: string;
+  readonly keyring: Keyring;
+  readonly bootstrapToken: string | null;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly limits: ApiLimits;
+}
+
+/** The configuration is unusable; the message lists every variable at fault. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and checks the environment at start-up. Throws `ConfigError` naming each bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ApiConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (issue) => `${issue.path.map(String).join('.') || 'environment'} ${issue.message}`,
+      ),
+    );
+  }
+  const value = parsed.data;
+  const rate = value.WEFT_WEBHOOK_RATE_PER_SEC;
+  return {
+    mongodbUri: value.MONGODB_URI,
+    port: value.PORT,
+    host: value.HOST,
+    keyring: value.WEFT_SECRET_KEYS,
+    bootstrapToken: value.WEFT_BOOTSTRAP_TOKEN ?? null,
+    logLevel: value.LOG_LEVEL,
+    limits: {
+      ...DEFAULT_LIMITS,
+      webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,
+      webhookRatePerSec: rate,
+      webhookBurst: value.WEFT_WEBHOOK_BURST ?? Math.max(1, Math.ceil(rate * 2)),
+    },
+  };
+}

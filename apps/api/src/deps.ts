@@ -1,0 +1,69 @@
+import type { Keyring } from '@weft/core/secrets';
+import type { createQueue, Database, ScenarioVersionDoc } from '@weft/db';
+import type { Logger } from 'pino';
+import { TtlCache } from './cache.js';
+import type { ResolvedApp } from './webhook/app-lookup.js';
+
+/** Agenda as packages/db builds it: the api only enqueues with it, never processes. */
+export type Queue = ReturnType<typeof createQueue>;
+
+export interface ApiLimits {
+  /** Largest webhook body accepted, in bytes; beyond it: 413. */
+  readonly webhookBodyLimitBytes: number;
+  /** Token bucket per app: tokens added per second; 0 turns the limit off. */
+  readonly webhookRatePerSec: number;
+  /** Token bucket per app: the most requests accepted at once after a quiet period. */
+  readonly webhookBurst: number;
+  /** How long an app (with its decrypted webhook secret) is served from memory. */
+  readonly appCacheTtlMs: number;
+  /** Largest JSON body of `POST /trigger/:scenarioId` and of tRPC calls, in bytes. */
+  readonly jsonBodyLimitBytes: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  webhookBodyLimitBytes: 1024 * 1024,
+  webhookRatePerSec: 1_000,
+  webhookBurst: 2_000,
+  appCacheTtlMs: 5_000,
+  jsonBodyLimitBytes: 5 * 1024 * 1024,
+};
+
+/** Short-lived in-process caches shared by the webhook route and the tRPC mutations that invalidate them. */
+export interface ApiCaches {
+  /** App key → app with its webhook secret; null caches "no such app" briefly. */
+  readonly apps: TtlCache<string, ResolvedApp | null>;
+  /** Published scenario versions by id: immutable, so only size bounds them. */
+  readonly versions: TtlCache<string, ScenarioVersionDoc | null>;
+}
+
+export function createCaches(limits: Pick<ApiLimits, 'appCacheTtlMs'>, clock: () => Date): ApiCaches {
+  const now = () => clock().getTime();
+  return {
+    apps: new TtlCache({ ttlMs: limits.appCacheTtlMs, maxEntries: 10_000, now }),
+    versions: new TtlCache({ ttlMs: 10 * 60_000, maxEntries: 2_000, now }),
+  };
+}
+
+/** Everything the HTTP app needs from the outside world; tests pass their own. */
+export interface ApiDeps {
+  readonly database: Database;
+  readonly queue: Queue;
+  readonly keyring: Keyring;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly limits: ApiLimits;
+  readonly caches: ApiCaches;
+}
+
+export interface ApiDepsInput extends Omit<ApiDeps, 'clock' | 'limits' | 'caches'> {
+  readonly clock?: () => Date;
+  readonly limits?: Partial<ApiLimits>;
+  readonly caches?: ApiCaches;
+}
+
+/** Fills in the defaults: the real clock, the default limits, fresh caches. */
+export function resolveDeps(input: ApiDepsInput): ApiDeps {
+  const clock = input.clock ?? (() => new Date());
+  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  return { ...input, clock, limits, caches: input.caches ?? createCaches(limits, clock) };
+}

@@ -1,0 +1,148 @@
+/**
+ * tRPC setup: the context, the error formatter, and the procedure builders. Routers live in
+ * `router/*.ts`, one per domain (create-t3-turbo style).
+ */
+import type { GraphProblem } from '@weft/core';
+import { AppKeyTakenError, InvalidIdError, isDuplicateKeyError } from '@weft/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import { ZodError, z } from 'zod';
+import { authenticate, bearerToken } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './errors.js';
+
+export interface Context {
+  readonly deps: ApiDeps;
+  /** The bearer token presented with the call, checked by `protectedProcedure`. */
+  readonly bearerToken: string | null;
+}
+
+/** The context without HTTP: what tests and scripts hand to `createCaller`. */
+export function createInnerContext(opts: { deps: ApiDeps; bearerToken?: string | null }): Context {
+  return { deps: opts.deps, bearerToken: opts.bearerToken ?? null };
+}
+
+/** The context of an HTTP call: the bearer token comes from the `Authorization` header. */
+export function createExpressContext(deps: ApiDeps) {
+  return ({ req }: CreateExpressContextOptions): Context =>
+    createInnerContext({ deps, bearerToken: bearerToken(req.headers.authorization) });
+}
+
+/** A graph that cannot be published; its problems travel to the client in `error.data.problems`. */
+export class GraphProblemsError extends Error {
+  constructor(
+    message: string,
+    readonly problems: readonly GraphProblem[],
+  ) {
+    super(message);
+    this.name = 'GraphProblemsError';
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+/** "name: name is required; draft.nodes[0].id: node id is empty" */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${formatPath(issue.path)}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/** Field errors in the shape of zod's `flatten()`, plus every issue with its full path. */
+function zodFieldErrors(error: ZodError) {
+  const flat = z.flattenError(error);
+  return {
+    formErrors: flat.formErrors,
+    fieldErrors: flat.fieldErrors as Record<string, string[] | undefined>,
+    issues: error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+  };
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const { cause } = error;
+    const { stack: _stack, ...data } = shape.data;
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    return {
+      ...shape,
+      // Unexpected errors keep their details in the log: they may name internals.
+      message: internal ? 'an unexpected error occurred; it has been logged' : shape.message,
+      data: {
+        ...data,
+        zodError: cause instanceof ZodError ? zodFieldErrors(cause) : null,
+        problems: cause instanceof GraphProblemsError ? cause.problems : null,
+      },
+    };
+  },
+});
+
+/** Maps the errors repositories and drivers throw to tRPC codes with a message a person can act on. */
+function domainError(error: TRPCError): TRPCError | null {
+  const cause = error.cause;
+  if (error.code === 'BAD_REQUEST' && cause instanceof ZodError) {
+    return new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `invalid input: ${describeZodError(cause)}`,
+      cause,
+    });
+  }
+  if (error.code !== 'INTERNAL_SERVER_ERROR') return null;
+  if (cause instanceof ZodError) {
+    return new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `invalid input: ${describeZodError(cause)}`,
+      cause,
+    });
+  }
+  if (cause instanceof InvalidIdError)
+    return new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  if (cause instanceof AppKeyTakenError) {
+    return new TRPCError({
+      code: 'CONFLICT',
+      message: `an app with the key "${cause.key}" exists already; app keys are global, choose another`,
+      cause,
+    });
+  }
+  if (isDuplicateKeyError(cause)) {
+    const keyValue = (cause as { keyValue?: Record<string, unknown> }).keyValue;
+    const what = keyValue
+      ? Object.entries(keyValue)
+          .map(([key, value]) => `${key} "${String(value)}"`)
+          .join(', ')
+      : 'the same unique fields';
+    return new TRPCError({ code: 'CONFLICT', message: `a record with ${what} exists already`, cause });
+  }
+  if (isDatabaseUnavailable(cause)) {
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause });
+  }
+  return null;
+}
+
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = domainError(result.error);
+    if (mapped) throw mapped;
+  }
+  return result;
+});
+
+const requireToken = t.middleware(async ({ ctx, next }) => {
+  const auth = await authenticate(ctx.deps.database.models, ctx.bearerToken);
+  if (!auth.ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: auth.message });
+  return next({ ctx: { workspaceId: auth.principal.workspaceId, tokenId: auth.principal.tokenId } });
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+/** No authentication. */
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+/** A valid bearer token; `ctx.workspaceId` scopes every query. */
+export const protectedProcedure = publicProcedure.use(requireToken);

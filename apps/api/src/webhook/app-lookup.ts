@@ -1,0 +1,61 @@
+import { appKeySchema, type SignatureConfig } from '@weft/core';
+import { SecretDecryptionError } from '@weft/core/secrets';
+import { findAppByKey, readConnectionSecrets } from '@weft/db';
+import type { ApiDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+import type { ObjectId } from '../ids.js';
+
+/** The secret name on a connection that verifies the app's inbound webhooks. */
+export const WEBHOOK_SECRET_NAME = 'webhookSecret';
+
+/** An app as the webhook route needs it: its signature settings and its decrypted webhook secret. */
+export interface ResolvedApp {
+  readonly id: ObjectId;
+  readonly workspaceId: ObjectId;
+  readonly key: string;
+  readonly signature: SignatureConfig;
+  /** From the app's default connection; empty when it has none (verification then fails with `invalid_secret`). */
+  readonly webhookSecret: string;
+}
+
+async function loadApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> {
+  const { models } = deps.database;
+  const app = await findAppByKey(models, key);
+  if (!app) return null;
+  let webhookSecret = '';
+  if (app.defaultConnectionId) {
+    try {
+      const secrets = await readConnectionSecrets(
+        models,
+        deps.keyring,
+        app.workspaceId,
+        app.defaultConnectionId,
+      );
+      webhookSecret = secrets?.[WEBHOOK_SECRET_NAME] ?? secrets?.value ?? '';
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      deps.logger.error(
+        { appKey: key, connectionId: app.defaultConnectionId.toHexString(), code: error.code },
+        'cannot decrypt the webhook secret of the app',
+      );
+      throw new HttpError(
+        500,
+        'secret_unavailable',
+        "the app's webhook secret cannot be decrypted with the configured keys (WEFT_SECRET_KEYS)",
+      );
+    }
+  }
+  return {
+    id: app._id,
+    workspaceId: app.workspaceId,
+    key: app.key,
+    signature: app.signature,
+    webhookSecret,
+  };
+}
+
+/** The app behind `/webhook/:appKey`, served from a short cache; null when no app has that key. */
+export function lookupApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> {
+  if (!appKeySchema.safeParse(key).success) return Promise.resolve(null);
+  return deps.caches.apps.getOrLoad(key, () => loadApp(deps, key));
+}

@@ -1,0 +1,114 @@
+import { parseStoredBody } from '@weft/core';
+import { verifyWebhook } from '@weft/core/hmac';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { ApiDeps } from '../deps.js';
+import { sendError } from '../errors.js';
+import { lookupApp, type ResolvedApp } from './app-lookup.js';
+import { identifyDelivery } from './delivery-id.js';
+import { ingestDelivery } from './ingest.js';
+import { storeBody } from './payload.js';
+import { TokenBuckets } from './rate-limit.js';
+import { redactHeaders } from './redact-headers.js';
+
+interface WebhookLocals {
+  app: ResolvedApp;
+}
+
+function appOf(res: Response): ResolvedApp {
+  return (res.locals as WebhookLocals).app;
+}
+
+/**
+ * `POST /webhook/:appKey`, a webhook's way (DESIGN.md): app lookup (404), per-app rate limit
+ * (429), raw body with a size limit (413), signature check (401, nothing stored), then the
+ * delivery is stored once and its runs created and enqueued (202, or 200 for a duplicate).
+ */
+export function webhookRouter(deps: ApiDeps): Router {
+  const router = express.Router();
+  const buckets = new TokenBuckets({
+    ratePerSec: deps.limits.webhookRatePerSec,
+    burst: deps.limits.webhookBurst,
+    now: () => deps.clock().getTime(),
+  });
+
+  const resolveApp = async (req: Request<{ appKey: string }>, res: Response, next: NextFunction) => {
+    const app = await lookupApp(deps, req.params.appKey);
+    if (!app) {
+      sendError(res, 404, 'unknown_app', `no app has the key "${req.params.appKey}"`);
+      return;
+    }
+    (res.locals as WebhookLocals).app = app;
+    next();
+  };
+
+  const rateLimit = (_req: Request, res: Response, next: NextFunction) => {
+    const app = appOf(res);
+    const taken = buckets.take(app.id.toHexString());
+    if (!taken.ok) {
+      res.set('Retry-After', String(taken.retryAfterSec));
+      sendError(
+        res,
+        429,
+        'rate_limited',
+        `app "${app.key}" receives more than ${deps.limits.webhookRatePerSec} webhooks per second; retry after ${taken.retryAfterSec} s`,
+      );
+      return;
+    }
+    next();
+  };
+
+  // Any content type, kept as bytes: the signature is over exactly what was sent.
+  const rawBody = express.raw({ type: () => true, limit: deps.limits.webhookBodyLimitBytes });
+
+  const handle = async (req: Request<{ appKey: string }>, res: Response) => {
+    const app = appOf(res);
+    const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const receivedAt = deps.clock();
+    const log = deps.logger.child({ appKey: app.key });
+    const verdict = verifyWebhook({
+      config: app.signature,
+      secret: app.webhookSecret,
+      headers: req.headers,
+      rawBody: body,
+      now: receivedAt,
+    });
+    if (!verdict.ok) {
+      log.info({ reason: verdict.reason }, 'webhook rejected');
+      sendError(res, 401, verdict.reason, verdict.message);
+      return;
+    }
+    const identity = identifyDelivery(app.signature, req.headers, body);
+    const contentType = req.get('content-type') ?? null;
+    const stored = storeBody(body);
+    const result = await ingestDelivery(
+      deps,
+      {
+        app,
+        identity,
+        headers: redactHeaders(req.headers, app.signature),
+        contentType,
+        stored,
+        body: parseStoredBody(stored, contentType),
+        sizeBytes: body.byteLength,
+        receivedAt,
+      },
+      log.child({ correlationId: identity.deliveryId }),
+    );
+    if (result.idempotent) {
+      res.status(200).json({ idempotent: true, deliveryId: result.deliveryId, runIds: result.runIds });
+      return;
+    }
+    log.info(
+      { correlationId: identity.deliveryId, source: identity.source, runIds: result.runIds },
+      'webhook accepted',
+    );
+    res.status(202).json({ deliveryId: result.deliveryId, runIds: result.runIds });
+  };
+
+  router.post('/webhook/:appKey', resolveApp, rateLimit, rawBody, handle);
+  router.all('/webhook/:appKey', (_req, res) => {
+    res.set('Allow', 'POST');
+    sendError(res, 405, 'method_not_allowed', 'webhooks are delivered with POST');
+  });
+  return router;
+}

@@ -1,0 +1,80 @@
+import { type EvaluationScope, evaluateExpression } from '@weft/core';
+import { findWebhookScenarios } from '@weft/db';
+import type { Logger } from 'pino';
+import type { ApiDeps } from '../deps.js';
+import type { ObjectId } from '../ids.js';
+
+/** A trigger filter gets this long; a webhook answer must not wait on a runaway expression. */
+const FILTER_TIMEOUT_MS = 250;
+
+export interface MatchedScenario {
+  readonly scenarioId: ObjectId;
+  readonly versionId: ObjectId;
+  readonly version: number;
+}
+
+/** What a trigger filter reads: `body` and `headers`, also under `trigger` as in node configs. */
+export interface FilterSubject {
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** JSONata truthiness for a filter result: empty sequences and empty strings do not match. */
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return Boolean(value);
+}
+
+/**
+ * Whether a scenario's trigger filter accepts this delivery. No filter accepts all. A filter that
+ * fails to evaluate does not match; the failure is logged with the scenario, never answered to
+ * the partner (their request was fine).
+ */
+export async function filterAccepts(
+  filter: string | null | undefined,
+  subject: FilterSubject,
+  log: Logger,
+  scenarioId: string,
+): Promise<boolean> {
+  if (!filter || filter.trim() === '') return true;
+  const scope = {
+    body: subject.body,
+    headers: subject.headers,
+    trigger: { body: subject.body, headers: subject.headers },
+    nodes: {},
+  } satisfies EvaluationScope & FilterSubject;
+  try {
+    return truthy(await evaluateExpression(filter, scope, { field: 'filter', timeoutMs: FILTER_TIMEOUT_MS }));
+  } catch (error) {
+    log.warn(
+      { scenarioId, err: error instanceof Error ? error.message : String(error) },
+      'trigger filter failed; the scenario does not run for this delivery',
+    );
+    return false;
+  }
+}
+
+/** The enabled, published scenarios of the app whose webhook trigger (and filter) accept the delivery. */
+export async function matchScenarios(
+  deps: ApiDeps,
+  app: { readonly id: ObjectId; readonly workspaceId: ObjectId },
+  subject: FilterSubject,
+  log: Logger,
+): Promise<MatchedScenario[]> {
+  const candidates = await findWebhookScenarios(deps.database.models, app.workspaceId, app.id);
+  const accepted = await Promise.all(
+    candidates.map(async (scenario) => {
+      if (!scenario.publishedVersionId || scenario.publishedTrigger?.kind !== 'webhook') return null;
+      const ok = await filterAccepts(
+        scenario.publishedTrigger.filter,
+        subject,
+        log,
+        scenario._id.toHexString(),
+      );
+      return ok
+        ? { scenarioId: scenario._id, versionId: scenario.publishedVersionId, version: scenario.version }
+        : null;
+    }),
+  );
+  return accepted.filter((match): match is MatchedScenario => match !== null);
+}
