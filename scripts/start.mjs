@@ -1,43 +1,97 @@
-// Starts Weft on this machine: the embedded database (unless MONGODB_URI names a server),
-// then the services that exist, and stops all of them on Ctrl-C.
-import { mkdirSync } from 'node:fs';
+// Starts Weft on this machine: the embedded database (unless MONGODB_URI names a server), the
+// api and a runner, prints where they are, and stops all of them on Ctrl-C. Data and the
+// secret-encryption key persist in .data/.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedMongo } from '@weft/devdb';
+import { startEmbeddedMongo, withDatabaseName } from '@weft/devdb';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.join(root, '.data');
+const port = process.env.PORT ?? '8080';
+
+function say(message) {
+  console.log(`weft: ${message}`);
+}
+
+/** The key that encrypts connection secrets: from the environment, else made once and kept in .data/. */
+function secretKeys() {
+  if (process.env.WEFT_SECRET_KEYS) return process.env.WEFT_SECRET_KEYS;
+  const file = path.join(dataDir, 'secret-keys');
+  if (!existsSync(file)) {
+    writeFileSync(file, `local1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    say('generated a secret-encryption key in .data/secret-keys (set WEFT_SECRET_KEYS to use your own)');
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+function startService(name, entry, env) {
+  const child = spawn(process.execPath, [path.join(root, entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return { name, child };
+}
 
 async function main() {
+  mkdirSync(dataDir, { recursive: true });
   let stopDb = async () => {};
   let uri = process.env.MONGODB_URI;
   if (uri) {
-    console.log(`weft: using MongoDB at ${uri.replace(/\/\/[^@/]*@/, '//***@')}`);
+    say(`using MongoDB at ${uri.replace(/\/\/[^@/]*@/, '//***@')}`);
   } else {
-    mkdirSync(dataDir, { recursive: true });
     const started = Date.now();
     const db = await startEmbeddedMongo({
       backend: 'h2',
       dataFile: path.join(dataDir, 'weft.mv.db'),
       port: Number(process.env.WEFT_DEVDB_PORT ?? 27017),
     });
-    uri = db.uri;
+    uri = withDatabaseName(db.uri, 'weft');
     stopDb = db.stop;
-    console.log(`weft: embedded database ready at ${uri} in ${Date.now() - started} ms (data in .data/)`);
+    say(`embedded database ready at ${db.uri} in ${Date.now() - started} ms (data in .data/)`);
   }
-  console.log('weft: running; press Ctrl-C to stop');
+
+  const env = { MONGODB_URI: uri, WEFT_SECRET_KEYS: secretKeys() };
+  const services = [startService('api', 'apps/api/dist/main.js', { ...env, PORT: port })];
+  if (existsSync(path.join(root, 'apps/runner/dist/main.js'))) {
+    services.push(startService('runner', 'apps/runner/dist/main.js', env));
+  }
+  say(`api on http://localhost:${port} (webhooks: POST /webhook/<appKey>, tRPC: /trpc, health: /health)`);
+  say('press Ctrl-C to stop');
 
   let stopping = false;
-  const stop = async (signal) => {
+  const stopAll = async (reason, code) => {
     if (stopping) return;
     stopping = true;
-    console.log(`weft: ${signal} received, stopping`);
+    say(`${reason}; stopping`);
+    await Promise.all(
+      services.map(
+        ({ child }) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     await stopDb();
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  setInterval(() => {}, 1 << 30);
+  for (const { name, child } of services) {
+    child.on(
+      'exit',
+      (code, signal) => void stopAll(`${name} exited (${code ?? signal})`, code === 0 ? 0 : 1),
+    );
+  }
+  process.on('SIGINT', () => void stopAll('SIGINT received', 0));
+  process.on('SIGTERM', () => void stopAll('SIGTERM received', 0));
 }
 
 main().catch((error) => {

@@ -83,7 +83,13 @@ async function main() {
   await setScenarioEnabled(db.models, workspace._id, scenario._id.toHexString(), true);
 
   const port = await freePort();
-  const common = { MONGODB_URI: uri, WEFT_SECRET_KEYS: keys, LOG_LEVEL: 'warn' };
+  // The per-app rate limit is off: the benchmark measures capacity, not the limiter.
+  const common = {
+    MONGODB_URI: uri,
+    WEFT_SECRET_KEYS: keys,
+    LOG_LEVEL: 'warn',
+    WEFT_WEBHOOK_RATE_PER_SEC: '0',
+  };
   const api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
     ...common,
     PORT: String(port),

@@ -34,7 +34,9 @@ function javaArgs(
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
     '-Xss1m',
-    '-Dorg.slf4j.simpleLogger.defaultLogLevel=error',
+    // The server logs every error it also answers the client with (e.g. a collection created by
+    // two processes at once); the client handles those, so the server's copies are noise.
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=off',
     '-cp',
     classpath,
     'weft.devdb.Launcher',
