@@ -8,7 +8,7 @@ export * from './repositories/scenarios.js';
 export * from './repositories/tokens.js';
 export {
   createQueue,
-  ensureRunScheduled,
+  ensureQueueIndexes,
   JOBS_COLLECTION,
   type QueueOptions,
   RUN_JOB,

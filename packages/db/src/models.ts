@@ -145,6 +145,8 @@ export interface RunLogDoc {
   _id: Types.ObjectId;
   workspaceId: Types.ObjectId;
   runId: Types.ObjectId;
+  /** The run's correlation id, so one search finds the logs of a delivery's runs. */
+  correlationId: string;
   nodeId: string | null;
   attempt: number | null;
   level: LogLevel;
@@ -301,6 +303,7 @@ const runLogSchema = new Schema<RunLogDoc>(
   {
     workspaceId: { type: ObjectId, required: true },
     runId: { type: ObjectId, required: true },
+    correlationId: { type: String, required: true },
     nodeId: { type: String, default: null },
     attempt: { type: Number, default: null },
     level: { type: String, required: true },

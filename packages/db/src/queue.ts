@@ -53,15 +53,9 @@ export async function scheduleRun(queue: Agenda, runId: string, when?: Date): Pr
   else await queue.schedule<RunJobData>(when, RUN_JOB, { runId });
 }
 
-/** Makes sure the run has a job, leaving an existing one as it is (the sweeper's repair). */
-export async function ensureRunScheduled(
-  queue: Agenda,
-  runId: string,
-  when: Date = new Date(),
-): Promise<void> {
-  await queue
-    .create<RunJobData>(RUN_JOB, { runId })
-    .unique({ name: RUN_JOB, 'data.runId': runId }, { insertOnly: true })
-    .schedule(when)
-    .save();
+/** Our index on Agenda's collection: the sweeper looks up the jobs of a run. */
+export async function ensureQueueIndexes(database: Database): Promise<void> {
+  const db = database.connection.db;
+  if (!db) throw new Error('the database connection is not open');
+  await db.collection(JOBS_COLLECTION).createIndex({ name: 1, 'data.runId': 1 });
 }

@@ -10,6 +10,7 @@ import {
   renewLease,
   requestCancel,
   saveStep,
+  saveSteps,
 } from '../src/index.js';
 import { useDatabase } from './setup.js';
 
@@ -145,7 +146,7 @@ describe('runs repository', () => {
     expect(run).toMatchObject({ status: 'waiting', leaseOwner: null });
     expect(run?.resumeAt?.toISOString()).toBe(resumeAt.toISOString());
 
-    expect(await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 30_000 })).not.toBeNull();
+    expect(await claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 30_000, now: resumeAt })).not.toBeNull();
     await finishRun(ctx.db.models, id, 'b', {
       status: 'failed',
       error: { code: 'http_4xx', message: 'nope', retryable: false },
@@ -154,6 +155,50 @@ describe('runs repository', () => {
     expect(run).toMatchObject({ status: 'failed', leaseOwner: null, error: { code: 'http_4xx' } });
     expect(run?.finishedAt).toBeInstanceOf(Date);
     expect(await claimRun(ctx.db.models, id, { owner: 'c', leaseMs: 30_000 })).toBeNull();
+  });
+
+  it('a waiting run is claimed only once its resumeAt is due', async () => {
+    const id = await queuedRun();
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 30_000, now: t0 });
+    await releaseRun(
+      ctx.db.models,
+      id,
+      'a',
+      { status: 'waiting', resumeAt: new Date(t0.getTime() + 60_000) },
+      t0,
+    );
+    expect(
+      await claimRun(ctx.db.models, id, {
+        owner: 'b',
+        leaseMs: 30_000,
+        now: new Date(t0.getTime() + 30_000),
+      }),
+    ).toBeNull();
+    expect(
+      await claimRun(ctx.db.models, id, {
+        owner: 'b',
+        leaseMs: 30_000,
+        now: new Date(t0.getTime() + 59_900),
+      }),
+    ).not.toBeNull();
+  });
+
+  it('several steps are saved in one write under the lease', async () => {
+    const id = await queuedRun();
+    await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 30_000 });
+    await saveSteps(ctx.db.models, id, 'a', [
+      { ...pendingStep('trigger', 'trigger.manual'), status: 'succeeded', attempts: 1, output: { t: 1 } },
+      { ...pendingStep('log', 'logger'), status: 'skipped' },
+    ]);
+    const run = await ctx.db.models.Run.findById(id).lean();
+    expect(run?.steps.map((s) => [s.nodeId, s.status])).toEqual([
+      ['trigger', 'succeeded'],
+      ['log', 'skipped'],
+    ]);
+    await expect(saveSteps(ctx.db.models, id, 'b', [pendingStep('log', 'logger')])).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
   });
 
   it('cancelling a queued run ends it; cancelling a running run asks it to stop', async () => {

@@ -328,6 +328,39 @@ describe('executeRun', () => {
     expect(host.last('wait')).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
+  it('a resumed run lets a step whose backoff is not over wait, while other branches go on', async () => {
+    const host = fakeHost(() => json(200, {}));
+    const nodes = [node('start', 'trigger.manual', {}), node('slow', 'http.request', { url: 'https://x.example/s' }), node('fast', 'logger', { message: 'f' })];
+    const edges = [edge('start', 'slow'), edge('start', 'fast')];
+    const waiting: Step = {
+      nodeId: 'slow', nodeType: 'http.request', status: 'waiting', attempts: 1, firedHandles: null, outputTruncated: false,
+      error: { code: 'http_5xx', message: 'busy', retryable: true }, startedAt: at(0), finishedAt: null, durationMs: 1, resumeAt: at(60_000),
+    };
+    const outcome = await executeRun(runOf(nodes, edges, [waiting]), host);
+    expect(outcome).toEqual({ status: 'suspended', resumeAt: at(60_000) });
+    expect(host.calls).toEqual([]);
+    expect(host.last('fast')?.status).toBe('succeeded');
+
+    // A backoff ending within the inline limit is slept, then the attempt runs.
+    const soon: Step = { ...waiting, resumeAt: at(2_000) };
+    const resumed = await executeRun(runOf(nodes, edges, [soon]), host);
+    expect(resumed).toEqual({ status: 'succeeded' });
+    expect(host.sleeps).toEqual([2_000]);
+    expect(host.last('slow')).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  it('a step interrupted by shutdown is left to run again, even when the node turned the abort into an error', async () => {
+    const shutdown = new AbortController();
+    const host = fakeHost(() => {
+      shutdown.abort();
+      throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    });
+    const nodes = [node('start', 'trigger.manual', {}), node('call', 'http.request', { url: 'https://x.example' })];
+    const outcome = await executeRun(runOf(nodes, [edge('start', 'call')]), host, { signal: shutdown.signal });
+    expect(outcome).toEqual({ status: 'suspended', resumeAt: at(0) });
+    expect(host.last('call')).toMatchObject({ status: 'running', attempts: 1, error: null });
+  });
+
   it('a cancelled run starts no further step', async () => {
     const host = fakeHost();
     const nodes = [

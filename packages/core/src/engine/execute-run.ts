@@ -159,7 +159,9 @@ export async function executeRun(
       }, limitMs);
     });
     try {
-      return await Promise.race([def.execute(ctx, input, resolved.config), timedOut]);
+      const result = await Promise.race([def.execute(ctx, input, resolved.config), timedOut]);
+      // A node that turned the shutdown's abort into an error result did not fail: it was interrupted.
+      return shutdown.aborted && result.kind !== 'success' ? 'aborted' : result;
     } catch (thrown) {
       if (shutdown.aborted) return 'aborted';
       const error = classifyThrown(thrown);
@@ -189,6 +191,14 @@ export async function executeRun(
     const policy = { ...def.retry, ...node.retry, multiplier: 2, jitter: 'full' as const };
     let step = steps.get(nodeId)!;
     const stepStartedAt = step.startedAt ?? host.now();
+    // A resumed run meets steps whose backoff or delay is still running: they wait, not start early.
+    if (step.status === 'waiting' && step.resumeAt) {
+      const resumeAt = new Date(step.resumeAt);
+      const waitMs = resumeAt.getTime() - host.now().getTime();
+      if (waitMs > maxInlineWaitMs) return { nodeId, kind: 'waiting', resumeAt };
+      if (waitMs > 0) await host.sleep(waitMs, shutdown).catch(() => undefined);
+      if (shutdown.aborted) return { nodeId, kind: 'waiting', resumeAt };
+    }
 
     for (;;) {
       const attemptNo = step.attempts + 1;

@@ -2,17 +2,25 @@ import { z } from 'zod';
 import { signatureConfigSchema } from '../signature-schemes.js';
 import { CONNECTION_STATUSES, LOG_LEVELS, RUN_STATUSES } from './entities.js';
 import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.js';
-import { appKeySchema, objectIdSchema } from './ids.js';
+import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
 
 const name = z.string().trim().min(1, 'name is required').max(120, 'name is longer than 120 characters');
 
-export const createAppInput = z.object({
+/*
+ * Every API input is a strict object: a field the server does not know (a typo, a field of
+ * another version of the web app) is a BAD_REQUEST naming it, never silently ignored.
+ */
+
+/** `{ id }` of any stored object. */
+export const idInput = z.strictObject({ id: objectIdSchema });
+
+export const createAppInput = z.strictObject({
   key: appKeySchema,
   name,
   signature: signatureConfigSchema,
 });
 
-export const updateAppInput = z.object({
+export const updateAppInput = z.strictObject({
   id: objectIdSchema,
   name: name.optional(),
   signature: signatureConfigSchema.optional(),
@@ -23,7 +31,7 @@ const secretValues = z
   .record(z.string().min(1).max(64), z.string().min(1, 'a secret value is empty').max(8_192))
   .refine((v) => Object.keys(v).length > 0, 'give at least one secret value');
 
-export const createConnectionInput = z.object({
+export const createConnectionInput = z.strictObject({
   appId: objectIdSchema,
   name,
   /** Write-only: stored encrypted, never returned. `webhookSecret` verifies inbound webhooks. */
@@ -34,7 +42,7 @@ export const createConnectionInput = z.object({
   makeDefault: z.boolean().default(true),
 });
 
-export const updateConnectionInput = z.object({
+export const updateConnectionInput = z.strictObject({
   id: objectIdSchema,
   name: name.optional(),
   metadata: z.record(z.string().max(64), z.string().max(2_000)).optional(),
@@ -42,21 +50,21 @@ export const updateConnectionInput = z.object({
   rateLimitPerSec: z.number().positive().max(10_000).nullable().optional(),
 });
 
-export const setConnectionSecretsInput = z.object({ id: objectIdSchema, secrets: secretValues });
+export const setConnectionSecretsInput = z.strictObject({ id: objectIdSchema, secrets: secretValues });
 
-export const graphInput = z.object({
+export const graphInput = z.strictObject({
   nodes: z.array(scenarioNodeSchema).max(5_000, 'a scenario holds at most 5,000 nodes'),
   edges: z.array(scenarioEdgeSchema).max(20_000, 'a scenario holds at most 20,000 edges'),
   viewport: viewportSchema.nullable().default(null),
 });
 
-export const createScenarioInput = z.object({
+export const createScenarioInput = z.strictObject({
   name,
   description: z.string().max(2_000).default(''),
   draft: graphInput.optional(),
 });
 
-export const updateDraftInput = z.object({
+export const updateDraftInput = z.strictObject({
   id: objectIdSchema,
   /** The revision the editor loaded; a save against a newer one is refused as a conflict. */
   revision: z.number().int().min(0),
@@ -65,18 +73,26 @@ export const updateDraftInput = z.object({
   draft: graphInput,
 });
 
-export const cursorPageInput = z.object({
+export const cursorPageInput = z.strictObject({
   limit: z.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).nullish(),
 });
 
-export const listRunsInput = cursorPageInput.extend({
-  scenarioId: objectIdSchema.optional(),
-  status: z.enum(RUN_STATUSES).optional(),
-  correlationId: z.string().max(200).optional(),
-  from: z.date().optional(),
-  to: z.date().optional(),
-});
+export const listRunsInput = cursorPageInput
+  .extend({
+    scenarioId: objectIdSchema.optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    correlationId: z.string().max(200).optional(),
+    /** Runs created at or after this time. */
+    from: z.date().optional(),
+    /** Runs created before this time. */
+    to: z.date().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.from && value.to && value.from.getTime() >= value.to.getTime()) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be later than from' });
+    }
+  });
 
 export const listRunLogsInput = cursorPageInput.extend({
   runId: objectIdSchema,
@@ -84,7 +100,101 @@ export const listRunLogsInput = cursorPageInput.extend({
   level: z.enum(LOG_LEVELS).optional(),
 });
 
-export const manualTriggerInput = z.object({
+export const listScenariosInput = cursorPageInput.extend({
+  enabled: z.boolean().optional(),
+  /** Scenarios whose draft or published trigger is this app's webhook. */
+  appId: objectIdSchema.optional(),
+  /** Case-insensitive part of the name. */
+  name: z.string().trim().max(120).optional(),
+});
+
+export const duplicateScenarioInput = z.strictObject({ id: objectIdSchema, name: name.optional() });
+
+export const setScenarioEnabledInput = z.strictObject({ id: objectIdSchema, enabled: z.boolean() });
+
+export const validateScenarioInput = z.strictObject({
+  id: objectIdSchema,
+  /** An unsaved draft to check instead of the saved one. */
+  draft: graphInput.optional(),
+});
+
+export const scenarioVersionInput = z.strictObject({
+  id: objectIdSchema,
+  version: z.number().int().min(1, 'versions are numbered from 1'),
+});
+
+export const diffScenarioInput = z.strictObject({
+  id: objectIdSchema,
+  /** The version to compare the draft with; the published one when omitted. */
+  version: z.number().int().min(1, 'versions are numbered from 1').optional(),
+});
+
+/**
+ * A preview of a scenario: the saved draft (or `draft`, or published `version`) runs with a
+ * sample trigger payload (or the stored body of `deliveryId`) through the same node code with
+ * simulated effects. Nothing is stored, nothing is called.
+ */
+export const dryRunInput = z
+  .strictObject({
+    id: objectIdSchema,
+    /** Run this published version instead of the draft. */
+    version: z.number().int().min(1, 'versions are numbered from 1').optional(),
+    /** An unsaved draft to run instead of the saved one. */
+    draft: graphInput.optional(),
+    /**
+     * What the trigger node outputs (`trigger` in expressions): for a webhook trigger
+     * `{ body, headers }`, for a manual trigger the run input.
+     */
+    trigger: z.unknown().optional(),
+    /** A stored webhook delivery whose body and headers become the trigger output. */
+    deliveryId: objectIdSchema.optional(),
+    /** Outputs to use for these nodes instead of running them. */
+    pinnedOutputs: z.record(nodeIdSchema, z.unknown()).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.version !== undefined && value.draft !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['draft'], message: 'give either draft or version, not both' });
+    }
+    if (value.trigger !== undefined && value.deliveryId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deliveryId'],
+        message: 'give either trigger or deliveryId, not both',
+      });
+    }
+  });
+
+export const RUN_REPLAY_MODES = ['start', 'failure'] as const;
+
+export const replayRunInput = z.strictObject({
+  id: objectIdSchema,
+  /**
+   * `start`: every step runs again. `failure`: the steps that succeeded keep their outputs and
+   * are not run again; the failed step and everything after it run.
+   */
+  from: z.enum(RUN_REPLAY_MODES).default('start'),
+});
+
+export const runEventsInput = z.strictObject({
+  /** Only this run's changes. */
+  runId: objectIdSchema.optional(),
+  /** Only the changes of this scenario's runs. */
+  scenarioId: objectIdSchema.optional(),
+});
+
+export const listDeliveriesInput = cursorPageInput.extend({ appId: objectIdSchema.optional() });
+
+export const redeliverInput = z.strictObject({
+  id: objectIdSchema,
+  /** Only these of the matching scenarios; all matching ones when omitted. */
+  scenarioIds: z.array(objectIdSchema).min(1).max(100).optional(),
+});
+
+export const listConnectionsInput = z.strictObject({ appId: objectIdSchema.optional() });
+
+export const createApiTokenInput = z.strictObject({ name });
+
+export const manualTriggerInput = z.strictObject({
   scenarioId: objectIdSchema,
   input: z.unknown(),
   correlationId: z.string().min(1).max(200).optional(),
@@ -99,3 +209,10 @@ export type CreateScenarioInput = z.input<typeof createScenarioInput>;
 export type UpdateDraftInput = z.input<typeof updateDraftInput>;
 export type ListRunsInput = z.input<typeof listRunsInput>;
 export type ListRunLogsInput = z.input<typeof listRunLogsInput>;
+export type ListScenariosInput = z.input<typeof listScenariosInput>;
+export type DryRunRequest = z.input<typeof dryRunInput>;
+export type ReplayRunInput = z.input<typeof replayRunInput>;
+export type RunReplayMode = (typeof RUN_REPLAY_MODES)[number];
+export type RunEventsInput = z.input<typeof runEventsInput>;
+export type ListDeliveriesInput = z.input<typeof listDeliveriesInput>;
+export type RedeliverInput = z.input<typeof redeliverInput>;

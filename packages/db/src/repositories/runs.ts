@@ -100,6 +100,9 @@ export async function createRuns(
   return docs.map((d) => d._id);
 }
 
+/** A job may fire this much before a waiting run's `resumeAt` (timer granularity) and still claim it. */
+export const CLAIM_EARLY_TOLERANCE_MS = 250;
+
 export interface ClaimOptions {
   owner: string;
   leaseMs: number;
@@ -107,7 +110,7 @@ export interface ClaimOptions {
 }
 
 /**
- * Compare-and-set claim: a queued run, a waiting run (its retry or delay is due), or a running
+ * Compare-and-set claim: a queued run, a waiting run whose retry or delay is due, or a running
  * run whose lease expired (its runner died) becomes `running` under this owner's lease. Exactly
  * one of several concurrent claimers gets the run; the others get null.
  */
@@ -120,7 +123,13 @@ export async function claimRun(
   return models.Run.findOneAndUpdate(
     {
       _id: toObjectId(runId, 'runId'),
-      $or: [{ status: 'queued' }, { status: 'waiting' }, { status: 'running', leaseExpiresAt: { $lt: now } }],
+      $or: [
+        { status: 'queued' },
+        // A waiting run only once its retry or delay is due: an extra job must not retry it early.
+        { status: 'waiting', resumeAt: { $lte: new Date(now.getTime() + CLAIM_EARLY_TOLERANCE_MS) } },
+        { status: 'waiting', resumeAt: null },
+        { status: 'running', leaseExpiresAt: { $lt: now } },
+      ],
     },
     {
       $set: {
@@ -182,6 +191,31 @@ export async function saveStep(
     { ...leased(runId, owner), 'steps.nodeId': step.nodeId },
     { $set: { 'steps.$': step, updatedAt: now } },
     { timestamps: false },
+  );
+  if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
+}
+
+/**
+ * Records several steps in one update (arrayFilters by node id), only while this owner holds the
+ * lease: the runner batches steps of nodes without outside effects with the next durable write.
+ */
+export async function saveSteps(
+  models: Models,
+  runId: string | Types.ObjectId,
+  owner: string,
+  steps: readonly Step[],
+  now = new Date(),
+): Promise<void> {
+  if (steps.length === 0) return;
+  const set: Record<string, unknown> = { updatedAt: now };
+  const arrayFilters = steps.map((step, i) => {
+    set[`steps.$[s${i}]`] = step;
+    return { [`s${i}.nodeId`]: step.nodeId };
+  });
+  const result = await models.Run.updateOne(
+    leased(runId, owner),
+    { $set: set },
+    { arrayFilters, timestamps: false, strict: false },
   );
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
 }
@@ -326,4 +360,46 @@ export async function listRuns(models: Models, query: ListRunsQuery): Promise<Pa
     .lean<RunSummaryDoc[]>()
     .exec();
   return toPage(rows, query.limit, (row) => row.createdAt);
+}
+
+/** What a run-status listener needs: no input, outputs or errors. */
+export type RunChangeDoc = Pick<RunDoc, '_id' | 'workspaceId' | 'scenarioId' | 'status' | 'updatedAt'> & {
+  steps: Pick<RunDoc['steps'][number], 'nodeId' | 'status' | 'attempts'>[];
+};
+
+export const RUN_CHANGE_PROJECTION = {
+  workspaceId: 1,
+  scenarioId: 1,
+  status: 1,
+  updatedAt: 1,
+  'steps.nodeId': 1,
+  'steps.status': 1,
+  'steps.attempts': 1,
+} as const;
+
+/**
+ * Runs of every workspace updated at or after `since`, oldest change first: the polling side of
+ * a run-status feed (where change streams are unavailable). Callers dedupe what they have seen.
+ */
+export function listRunChangesSince(models: Models, since: Date, limit = 500) {
+  return models.Run.find({ updatedAt: { $gte: since } }, RUN_CHANGE_PROJECTION)
+    .sort({ updatedAt: 1, _id: 1 })
+    .limit(limit)
+    .lean<RunChangeDoc[]>()
+    .exec();
+}
+
+/** Status summaries of a workspace's runs by id (a delivery's runs, a run's replays). */
+export function findRunSummaries(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  runIds: readonly Types.ObjectId[],
+) {
+  return models.Run.find(
+    { workspaceId, _id: { $in: [...runIds] } },
+    { scenarioId: 1, status: 1, trigger: 1, createdAt: 1, finishedAt: 1 },
+  )
+    .sort({ createdAt: 1, _id: 1 })
+    .lean<Pick<RunDoc, '_id' | 'scenarioId' | 'status' | 'trigger' | 'createdAt' | 'finishedAt'>[]>()
+    .exec();
 }

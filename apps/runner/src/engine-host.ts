@@ -1,0 +1,154 @@
+import { Buffer } from 'node:buffer';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type EngineHost, type NodeContext, WeftError } from '@weft/core';
+import { signWebhook } from '@weft/core/hmac';
+import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
+import { InvalidIdError, LeaseLostError, type Models, readConnectionSecrets, toObjectId } from '@weft/db';
+import type { Types } from 'mongoose';
+import type { HttpClient } from './http-client.js';
+import type { RunLogBuffer } from './run-log-buffer.js';
+import { StepWriter } from './step-writer.js';
+
+export interface EngineHostOptions {
+  readonly models: Models;
+  readonly keyring: Keyring;
+  readonly http: HttpClient;
+  readonly logs: RunLogBuffer;
+  readonly run: { readonly id: Types.ObjectId; readonly workspaceId: Types.ObjectId };
+  /** The lease holder: steps are only saved while this owner holds the run. */
+  readonly owner: string;
+  /** Called once when a save finds the lease gone: the caller aborts the run. */
+  readonly onLeaseLost: (error: LeaseLostError) => void;
+  /** `cancelRequested` is read at most this often (default 250 ms). */
+  readonly cancelCheckEveryMs?: number;
+  /** `cancelRequested` as the claim read it: the first check needs no round trip. */
+  readonly cancelRequested?: boolean;
+  /** Jitter source for retry backoffs (default Math.random). */
+  readonly random?: () => number;
+}
+
+export interface RunnerEngineHost extends EngineHost {
+  /** Writes the steps kept back (see StepWriter); call before the run is finished or released. */
+  flushSteps(): Promise<void>;
+}
+
+/** The real effects behind core's engine for one run: the database, the network, the keyring. */
+export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
+  const { models, keyring, http, logs, run, owner } = options;
+  const steps = new StepWriter(models, run.id, owner);
+  const leaseChecked = async (write: Promise<void>) => {
+    try {
+      await write;
+    } catch (error) {
+      if (error instanceof LeaseLostError) options.onLeaseLost(error);
+      throw error;
+    }
+  };
+  const runId = run.id.toHexString();
+  const cancelCheckEveryMs = options.cancelCheckEveryMs ?? 250;
+  let cancelled = options.cancelRequested === true;
+  let cancelCheckedAt = Date.now();
+  let cancelCheck: Promise<boolean> | undefined;
+
+  async function secrets(connectionId: string): Promise<Readonly<Record<string, string>>> {
+    let id: Types.ObjectId;
+    try {
+      id = toObjectId(connectionId, 'connectionId');
+    } catch (error) {
+      if (error instanceof InvalidIdError)
+        throw new WeftError('invalid_config', `connectionId "${connectionId}" is not a valid id`);
+      throw error;
+    }
+    let found: Record<string, string> | null;
+    try {
+      found = await readConnectionSecrets(models, keyring, run.workspaceId, id);
+    } catch (error) {
+      if (error instanceof SecretDecryptionError) {
+        throw new WeftError(
+          'secret_missing',
+          `the secrets of connection ${connectionId} cannot be decrypted (${error.message}); is its key in WEFT_SECRET_KEYS?`,
+          { retryable: false },
+        );
+      }
+      throw error;
+    }
+    if (!found) {
+      throw new WeftError(
+        'secret_missing',
+        `connection ${connectionId} does not exist in this workspace or holds no secrets`,
+        { details: { connectionId } },
+      );
+    }
+    return found;
+  }
+
+  return {
+    createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
+      return {
+        runId,
+        nodeId,
+        attempt,
+        dryRun: false,
+        stepStartedAt,
+        scope,
+        signal,
+        now: () => new Date(),
+        http: (request) => http(request, signal),
+        log: (level, message, data) => logs.add({ nodeId, attempt, level, message, data }),
+        secrets,
+        async signWebhook({ secret, id, timestamp, body }) {
+          try {
+            return signWebhook({
+              config: { scheme: 'standard-webhooks' },
+              secret,
+              rawBody: Buffer.from(body, 'utf8'),
+              now: timestamp,
+              id,
+            });
+          } catch (error) {
+            throw new WeftError('invalid_config', `node "${nodeId}": ${(error as Error).message}`);
+          }
+        },
+      };
+    },
+
+    saveStep: (step) => leaseChecked(steps.save(step)),
+    flushSteps: () => leaseChecked(steps.flush()),
+
+    isCancelled() {
+      if (cancelled) return true;
+      const now = Date.now();
+      if (now - cancelCheckedAt < cancelCheckEveryMs) return false;
+      cancelCheck ??= models.Run.findById(run.id, { cancelRequested: 1 })
+        .lean<{ cancelRequested?: boolean }>()
+        .exec()
+        .then((doc) => {
+          cancelCheckedAt = Date.now();
+          cancelled = doc?.cancelRequested === true;
+          return cancelled;
+        })
+        .finally(() => {
+          cancelCheck = undefined;
+        });
+      return cancelCheck;
+    },
+
+    log(level, message, data) {
+      const { nodeId, attempt, ...rest } = data;
+      logs.add({
+        nodeId: nodeId ?? null,
+        attempt: attempt ?? null,
+        level,
+        message,
+        ...(Object.keys(rest).length > 0 ? { data: rest } : {}),
+      });
+    },
+
+    now: () => new Date(),
+    ...(options.random ? { random: options.random } : {}),
+
+    async sleep(ms, signal) {
+      await sleep(ms, undefined, { signal });
+    },
+  };
+}

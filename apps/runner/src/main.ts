@@ -1,0 +1,76 @@
+import { connectDatabase } from '@weft/db';
+import pino from 'pino';
+import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
+import { createHttpClient } from './http-client.js';
+import { startWorker } from './worker.js';
+
+/** Starts a runner: config, database, Agenda worker with the sweeper; stops gracefully on SIGTERM/SIGINT. */
+async function main(config: RunnerConfig): Promise<void> {
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'weft-runner', runner: config.runnerName },
+  });
+  const db = await connectDatabase(config.mongodbUri, { maxPoolSize: config.concurrency + 10 });
+  const worker = await startWorker(
+    {
+      db,
+      keyring: config.keyring,
+      http: createHttpClient({
+        allowList: config.httpAllowList,
+        maxTimeoutMs: config.httpTimeoutMs,
+        maxResponseBytes: config.httpMaxResponseBytes,
+      }),
+      logger,
+      owner: config.runnerName,
+      engine: { maxInlineWaitMs: config.maxInlineWaitMs },
+    },
+    {
+      concurrency: config.concurrency,
+      processEveryMs: config.processEveryMs,
+      leaseMs: config.leaseMs,
+      shutdownGraceMs: config.shutdownGraceMs,
+      sweep: { everyMs: config.sweepEveryMs, afterMs: config.sweepAfterMs },
+    },
+  );
+  logger.info(
+    {
+      concurrency: config.concurrency,
+      processEveryMs: config.processEveryMs,
+      leaseMs: config.leaseMs,
+      httpAllowPrivate: config.httpAllowList.entries,
+    },
+    'runner ready',
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, running: worker.inFlight() }, 'stopping');
+    void (async () => {
+      await worker.stop();
+      await db.close();
+      logger.info('runner stopped');
+      logger.flush();
+      process.exit(0);
+    })().catch((error: unknown) => {
+      logger.fatal({ err: error }, 'shutdown failed');
+      logger.flush();
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+let config: RunnerConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+main(config).catch((error: unknown) => {
+  console.error(`weft-runner: could not start: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});

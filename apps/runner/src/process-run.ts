@@ -1,0 +1,264 @@
+import { type EngineOptions, type EngineRun, executeRun, type RunOutcome, type StepError } from '@weft/core';
+import type { Keyring } from '@weft/core/secrets';
+import {
+  claimRun,
+  type Database,
+  finishRun,
+  LeaseLostError,
+  type RunDoc,
+  releaseRun,
+  renewLease,
+  scheduleRun,
+} from '@weft/db';
+import type { Agenda } from 'agenda';
+import type { Logger } from 'pino';
+import { createEngineHost } from './engine-host.js';
+import type { HttpClient } from './http-client.js';
+import { RunLogBuffer } from './run-log-buffer.js';
+import { VersionCache } from './version-cache.js';
+
+export interface ProcessRunDeps {
+  readonly db: Database;
+  /** Used only to enqueue: a suspended run's resume job, a released run's job. */
+  readonly queue: Agenda;
+  readonly keyring: Keyring;
+  readonly http: HttpClient;
+  readonly logger: Logger;
+  /** This runner's name: the lease owner of the runs it claims. */
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** Published versions are immutable, so they are cached by id. */
+  readonly versions?: VersionCache;
+  readonly engine?: Pick<EngineOptions, 'maxInlineWaitMs' | 'outputCapBytes' | 'defaultTimeoutMs'>;
+  /** Jitter source for retry backoffs (default Math.random); fixed in tests. */
+  readonly random?: () => number;
+  /** After an unexpected error, the run is handed back and retried this much later (default 5 s). */
+  readonly errorRetryDelayMs?: number;
+}
+
+export interface ProcessRunOptions {
+  /** Runner shutdown: running steps are aborted, the run is released as queued with a job due now. */
+  readonly signal?: AbortSignal;
+  /** Called with every lease renewal, e.g. Agenda's `job.touch()` so the job's lock lives as long. */
+  readonly keepAlive?: () => Promise<unknown>;
+}
+
+export type ProcessRunResult =
+  /** Finished, or another runner holds it under a live lease, or it waits for a later time: nothing done. */
+  | { readonly status: 'not_claimed' }
+  | { readonly status: 'succeeded' | 'failed' | 'dead' | 'cancelled' }
+  /** Suspended until `resumeAt` (a long retry backoff or a durable delay); a job is scheduled then. */
+  | { readonly status: 'waiting'; readonly resumeAt: Date }
+  /** Handed back as `queued` with a job due now (shutdown, or a wait that is already due). */
+  | { readonly status: 'released' }
+  /** Another runner took the run over (this one stalled past its lease): it stopped without writing. */
+  | { readonly status: 'lease_lost' }
+  | { readonly status: 'error'; readonly error: unknown };
+
+/** A wait this close counts as due: the run goes back to the queue instead of waiting. */
+const DUE_SOON_MS = 50;
+
+/** The run's error names the node that failed, so a user sees where without opening the steps. */
+function runError(error: StepError, nodeId: string | undefined): StepError {
+  if (nodeId === undefined) return error;
+  const message = error.message.startsWith(`node "${nodeId}"`)
+    ? error.message
+    : `node "${nodeId}": ${error.message}`;
+  const details =
+    error.details !== null && typeof error.details === 'object' && !Array.isArray(error.details)
+      ? { nodeId, ...(error.details as Record<string, unknown>) }
+      : error.details === undefined
+        ? { nodeId }
+        : { nodeId, info: error.details };
+  return { ...error, message, details };
+}
+
+function engineRunOf(run: RunDoc, graph: EngineRun['graph']): EngineRun {
+  return {
+    runId: run._id.toHexString(),
+    scenarioId: run.scenarioId.toHexString(),
+    startedAt: run.startedAt ?? new Date(),
+    trigger: run.input,
+    graph,
+    steps: run.steps ?? [],
+  };
+}
+
+/**
+ * Executes one run under a lease: claims it (compare-and-set), loads its pinned version, runs
+ * core's engine with real effects, renews the lease while it runs, and records the outcome:
+ * finished (succeeded/failed/dead/cancelled), or released to wait for a scheduled job
+ * (suspended), or released as queued (shutdown). Steps that succeeded in an earlier claim are not
+ * run again. A run that cannot be claimed is left alone.
+ */
+export async function processRun(
+  deps: ProcessRunDeps,
+  runId: string,
+  options: ProcessRunOptions = {},
+): Promise<ProcessRunResult> {
+  const { models } = deps.db;
+  const run = await claimRun(models, runId, { owner: deps.owner, leaseMs: deps.leaseMs });
+  if (!run) {
+    deps.logger.debug({ runId }, 'run not claimable (finished, leased by another runner, or not due yet)');
+    return { status: 'not_claimed' };
+  }
+  const log = deps.logger.child({ runId, correlationId: run.correlationId });
+  const logs = new RunLogBuffer(
+    models,
+    { workspaceId: run.workspaceId, runId: run._id, correlationId: run.correlationId },
+    deps.logger,
+  );
+  log.debug({ claims: run.claims }, 'run claimed');
+
+  let leaseLost: LeaseLostError | undefined;
+  const lost = new AbortController();
+  const onLeaseLost = (error: LeaseLostError) => {
+    if (leaseLost) return;
+    leaseLost = error;
+    lost.abort(error);
+  };
+  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
+
+  const renewEveryMs = Math.max(100, Math.floor(deps.leaseMs / 3));
+  const renewal = setInterval(() => {
+    renewLease(models, run._id, deps.owner, deps.leaseMs)
+      .then(() => options.keepAlive?.())
+      .catch((error: unknown) => {
+        if (error instanceof LeaseLostError) onLeaseLost(error);
+        else log.warn({ err: error }, 'could not renew the run lease; will try again');
+      });
+  }, renewEveryMs);
+
+  try {
+    const versions = deps.versions ?? new VersionCache();
+    const version = await versions.get(models, run.scenarioVersionId);
+    if (!version) {
+      const error: StepError = {
+        code: 'internal',
+        message: `scenario version ${run.scenarioVersionId.toHexString()} of this run does not exist`,
+        retryable: false,
+      };
+      logs.add({ nodeId: null, attempt: null, level: 'error', message: error.message });
+      await logs.flush();
+      await finishRun(models, run._id, deps.owner, { status: 'failed', error });
+      log.info({ status: 'failed' }, 'run finished');
+      return { status: 'failed' };
+    }
+
+    const host = createEngineHost({
+      models,
+      keyring: deps.keyring,
+      http: deps.http,
+      logs,
+      run: { id: run._id, workspaceId: run.workspaceId },
+      owner: deps.owner,
+      onLeaseLost,
+      cancelRequested: run.cancelRequested,
+      ...(deps.random ? { random: deps.random } : {}),
+    });
+    let outcome: RunOutcome;
+    try {
+      outcome = await executeRun(engineRunOf(run, { nodes: version.nodes, edges: version.edges }), host, {
+        ...deps.engine,
+        signal,
+      });
+    } catch (error) {
+      // A save that found the lease gone aborted the run; the engine's error is a consequence.
+      throw leaseLost ?? error;
+    }
+    if (leaseLost) throw leaseLost;
+    await host.flushSteps();
+    await logs.flush();
+    return await settle(deps, run, outcome, options.signal?.aborted === true, log);
+  } catch (error) {
+    if (error instanceof LeaseLostError) {
+      log.warn('run lease lost: another runner took the run over; this runner stops without writing');
+      return { status: 'lease_lost' };
+    }
+    log.error({ err: error }, 'run failed unexpectedly');
+    await handBack(deps, run, error, log);
+    return { status: 'error', error };
+  } finally {
+    clearInterval(renewal);
+    await logs.flush();
+  }
+}
+
+async function settle(
+  deps: ProcessRunDeps,
+  run: RunDoc,
+  outcome: RunOutcome,
+  shuttingDown: boolean,
+  log: Logger,
+): Promise<ProcessRunResult> {
+  const { models } = deps.db;
+  const runId = run._id.toHexString();
+  switch (outcome.status) {
+    case 'succeeded':
+    case 'cancelled':
+      await finishRun(models, run._id, deps.owner, { status: outcome.status });
+      log.info({ status: outcome.status }, 'run finished');
+      return { status: outcome.status };
+    case 'failed':
+    case 'dead': {
+      const error = runError(outcome.error, outcome.nodeId);
+      await finishRun(models, run._id, deps.owner, { status: outcome.status, error });
+      log.info({ status: outcome.status, code: error.code, nodeId: outcome.nodeId }, 'run finished');
+      return { status: outcome.status };
+    }
+    case 'suspended': {
+      if (shuttingDown || outcome.resumeAt.getTime() <= Date.now() + DUE_SOON_MS) {
+        await releaseRun(models, run._id, deps.owner, { status: 'queued' });
+        await scheduleRun(deps.queue, runId);
+        log.info({ shuttingDown }, 'run released to the queue');
+        return { status: 'released' };
+      }
+      // Released first, scheduled second: a job that fired before the release would find the run
+      // still leased and do nothing. A crash in between leaves a waiting run without a job, which
+      // the sweeper repairs.
+      await releaseRun(models, run._id, deps.owner, { status: 'waiting', resumeAt: outcome.resumeAt });
+      await scheduleRun(deps.queue, runId, outcome.resumeAt);
+      log.info({ resumeAt: outcome.resumeAt.toISOString() }, 'run waiting');
+      return { status: 'waiting', resumeAt: outcome.resumeAt };
+    }
+  }
+}
+
+/** Database trouble (connection lost, failover, timeouts): worth trying the run again later. */
+function isTransient(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /^Mongo|^MongooseServerSelection/.test(name);
+}
+
+/**
+ * After an unexpected error. Database trouble: give the run back as queued with a job a little
+ * later (if even that fails, the lease expires and the sweeper reschedules it). Anything else is
+ * a bug that would recur on every attempt: the run fails with an `internal` error.
+ */
+async function handBack(deps: ProcessRunDeps, run: RunDoc, error: unknown, log: Logger): Promise<void> {
+  try {
+    if (!isTransient(error)) {
+      const message = error instanceof Error ? error.message : String(error);
+      await finishRun(deps.db.models, run._id, deps.owner, {
+        status: 'failed',
+        error: {
+          code: 'internal',
+          message: `the runner failed executing this run: ${message}`,
+          retryable: false,
+        },
+      });
+      return;
+    }
+    await releaseRun(deps.db.models, run._id, deps.owner, { status: 'queued' });
+    await scheduleRun(
+      deps.queue,
+      run._id.toHexString(),
+      new Date(Date.now() + (deps.errorRetryDelayMs ?? 5_000)),
+    );
+  } catch (releaseError) {
+    log.error(
+      { err: releaseError, cause: String(error) },
+      'could not hand the run back; it is retried once its lease expires',
+    );
+  }
+}

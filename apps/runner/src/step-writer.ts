@@ -1,0 +1,61 @@
+import type { Step } from '@weft/core';
+import { type Models, saveSteps } from '@weft/db';
+import type { Types } from 'mongoose';
+
+/**
+ * Node types without effects outside the run: running one again after a crash changes nothing,
+ * so their steps need not reach the database before the run goes on (see `StepWriter`).
+ */
+const PURE_NODE_TYPES: ReadonlySet<string> = new Set([
+  'trigger.webhook',
+  'trigger.manual',
+  'trigger.schedule',
+  'transform',
+  'condition',
+  'merge',
+  'logger',
+]);
+
+/** Whether a step may wait for the next write instead of being written now. */
+export function isDeferrable(step: Step): boolean {
+  if (step.status === 'skipped') return true;
+  return PURE_NODE_TYPES.has(step.nodeType) && step.status !== 'waiting';
+}
+
+/**
+ * A run's step writes. A step of a pure node (and any skipped step) is kept back and written with
+ * the next step that must be durable (a step of a node with effects, a waiting step) or when the
+ * run settles (`flush`), so a run of transforms and conditions costs one write instead of two per
+ * node. Nothing with an effect starts before every step before it is stored: the step of an
+ * effectful node is written, with everything kept back, before the engine executes it. A crash
+ * loses at most kept-back pure steps, which the resumed run simply executes again.
+ *
+ * Writes are applied in order (one at a time), so a later state of a step never loses to an
+ * earlier one. A lost lease fails this write and every later one.
+ */
+export class StepWriter {
+  private readonly pending = new Map<string, Step>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly models: Models,
+    private readonly runId: Types.ObjectId,
+    private readonly owner: string,
+  ) {}
+
+  save(step: Step): Promise<void> {
+    this.pending.set(step.nodeId, step);
+    return isDeferrable(step) ? Promise.resolve() : this.flush();
+  }
+
+  /** Writes everything kept back; resolves once it and every earlier write are stored. */
+  flush(): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      if (this.pending.size === 0) return;
+      const steps = [...this.pending.values()];
+      this.pending.clear();
+      await saveSteps(this.models, this.runId, this.owner, steps);
+    });
+    return this.chain;
+  }
+}

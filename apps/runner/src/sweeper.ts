@@ -1,0 +1,148 @@
+import {
+  type Database,
+  findUndispatchedDeliveries,
+  JOBS_COLLECTION,
+  markDeliveryDispatched,
+  RUN_JOB,
+  scheduleRun,
+} from '@weft/db';
+import type { Agenda } from 'agenda';
+import type { Types } from 'mongoose';
+import type { Logger } from 'pino';
+import { recreateDeliveryRuns } from './delivery-recovery.js';
+
+/** The recurring Agenda job that sweeps: Agenda's lock lets one runner at a time run it. */
+export const SWEEP_JOB = 'runner.sweep';
+
+export interface SweepDeps {
+  readonly db: Database;
+  readonly queue: Agenda;
+  readonly logger: Logger;
+}
+
+export interface SweepOptions {
+  /** Only what has been stuck for longer than this is repaired (the api and runners get that long). */
+  readonly afterMs: number;
+  /** The lock lifetime of run jobs: a job locked longer ago than this belongs to a dead runner. */
+  readonly jobLockLifetimeMs: number;
+  /** At most this many deliveries, and runs of each kind, per sweep. */
+  readonly limit?: number;
+  readonly now?: Date;
+}
+
+export interface SweepReport {
+  readonly deliveriesDispatched: number;
+  readonly runsCreated: number;
+  readonly runsScheduled: number;
+}
+
+/**
+ * The run ids among `runIds` that have a live job: one waiting to be taken (unlocked, with a
+ * `nextRunAt`), or one a runner holds under an unexpired lock. Finished or failed job documents
+ * Agenda left behind (no `nextRunAt`, no lock) do not count.
+ */
+async function runIdsWithLiveJobs(
+  db: Database,
+  runIds: readonly string[],
+  lockLifetimeMs: number,
+  now: Date,
+): Promise<Set<string>> {
+  if (runIds.length === 0) return new Set();
+  const jobs = await db.connection
+    .db!.collection(JOBS_COLLECTION)
+    .find(
+      {
+        name: RUN_JOB,
+        'data.runId': { $in: [...runIds] },
+        disabled: { $ne: true },
+        $or: [
+          { lockedAt: null, nextRunAt: { $ne: null } },
+          { lockedAt: { $gt: new Date(now.getTime() - lockLifetimeMs) } },
+        ],
+      },
+      { projection: { 'data.runId': 1 } },
+    )
+    .toArray();
+  return new Set(jobs.map((job) => String((job.data as { runId?: unknown } | undefined)?.runId)));
+}
+
+async function scheduleOrphans(
+  deps: SweepDeps,
+  runIds: readonly string[],
+  options: SweepOptions,
+  now: Date,
+): Promise<string[]> {
+  const live = await runIdsWithLiveJobs(deps.db, runIds, options.jobLockLifetimeMs, now);
+  const orphans = runIds.filter((id) => !live.has(id));
+  // A plain insert per run (scheduleRun): it wakes the runners through the change stream. Should a
+  // job appear meanwhile, the duplicate is harmless: the run's compare-and-set claim decides.
+  for (const runId of orphans) await scheduleRun(deps.queue, runId);
+  return orphans;
+}
+
+/**
+ * One sweep, repairing what a crash can leave behind (each repair is idempotent, so two sweeps
+ * racing do no harm beyond a duplicate job, which the run claim makes a no-op):
+ *
+ * 1. Deliveries accepted but not dispatched for `afterMs`: runs that exist get a job if they have
+ *    none; run ids without a run are recreated from the delivery's `plannedRuns` (see
+ *    delivery-recovery.ts); then the delivery is marked dispatched.
+ * 2. `queued` runs not updated for `afterMs` without a live job → a job now.
+ * 3. `waiting` runs whose `resumeAt` passed more than `afterMs` ago without a live job → a job now
+ *    (a runner died between releasing the run and scheduling its resume).
+ * 4. `running` runs whose lease expired (their runner died) without a live job → a job now; the
+ *    claim takes the run over and it resumes after its last succeeded step.
+ */
+export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
+  const { models } = deps.db;
+  const now = options.now ?? new Date();
+  const limit = options.limit ?? 200;
+  const stale = new Date(now.getTime() - options.afterMs);
+  let runsCreated = 0;
+  let runsScheduled = 0;
+
+  const deliveries = await findUndispatchedDeliveries(models, options.afterMs, limit, now);
+  for (const delivery of deliveries) {
+    const existing = await models.Run.find({ _id: { $in: delivery.runIds } }, { _id: 1, status: 1 })
+      .lean<{ _id: Types.ObjectId; status: string }[]>()
+      .exec();
+    const existingIds = new Set(existing.map((run) => run._id.toHexString()));
+    const missing = delivery.runIds.filter((id) => !existingIds.has(id.toHexString()));
+    let created: Types.ObjectId[] = [];
+    if (missing.length > 0) {
+      created = await recreateDeliveryRuns(models, delivery, missing, deps.logger);
+      runsCreated += created.length;
+    }
+    const toSchedule = [
+      ...existing.filter((run) => run.status === 'queued').map((run) => run._id.toHexString()),
+      ...created.map((id) => id.toHexString()),
+    ];
+    runsScheduled += (await scheduleOrphans(deps, toSchedule, options, now)).length;
+    await markDeliveryDispatched(models, delivery._id, now);
+    deps.logger.warn(
+      { deliveryId: delivery._id.toHexString(), created: created.length, runIds: toSchedule },
+      'sweeper: dispatched an interrupted delivery',
+    );
+  }
+
+  const strays = await Promise.all([
+    models.Run.find({ status: 'queued', updatedAt: { $lt: stale } }, { _id: 1 })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean<{ _id: Types.ObjectId }[]>()
+      .exec(),
+    models.Run.find({ status: 'waiting', resumeAt: { $lt: stale } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: Types.ObjectId }[]>()
+      .exec(),
+    models.Run.find({ status: 'running', leaseExpiresAt: { $lt: now } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: Types.ObjectId }[]>()
+      .exec(),
+  ]);
+  const candidates = [...new Set(strays.flat().map((run) => run._id.toHexString()))];
+  const orphans = await scheduleOrphans(deps, candidates, options, now);
+  if (orphans.length > 0) deps.logger.warn({ runIds: orphans }, 'sweeper: scheduled runs that had no job');
+  runsScheduled += orphans.length;
+  return { deliveriesDispatched: deliveries.length, runsCreated, runsScheduled };
+}

@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createQueue, ensureQueueIndexes, JOBS_COLLECTION, RUN_JOB, type RunJobData } from '@weft/db';
+import type { Agenda } from 'agenda';
+import { Types } from 'mongoose';
+import { CoalescingChangeStreamChannel } from './notifications.js';
+import { type ProcessRunDeps, type ProcessRunResult, processRun } from './process-run.js';
+import { SWEEP_JOB, sweepOnce } from './sweeper.js';
+import { VersionCache } from './version-cache.js';
+
+export interface WorkerOptions {
+  /** Runs executed at once by this process (Agenda maxConcurrency and the run job's concurrency). */
+  readonly concurrency: number;
+  /** Agenda's poll interval: the fallback for pickup, and how soon scheduled resumes are seen. */
+  readonly processEveryMs: number;
+  /** Run lease, also the lock lifetime of run jobs: both are renewed together while a run executes. */
+  readonly leaseMs: number;
+  /** On stop, how long running runs may still finish before they are aborted and released. */
+  readonly shutdownGraceMs: number;
+  /** Wake on new jobs through a change stream on the jobs collection (default true). */
+  readonly notifications?: boolean;
+  /** The recurring sweep; `false` leaves sweeping to other runners. */
+  readonly sweep?: { readonly everyMs: number; readonly afterMs: number } | false;
+}
+
+export interface Worker {
+  readonly queue: Agenda;
+  /** Runs executing now. */
+  inFlight(): number;
+  /**
+   * Graceful stop: no new jobs; running runs get `shutdownGraceMs` to finish, then are aborted at
+   * their step (the engine's signal) and released as queued with a job due now. Resolves once
+   * they are handed back and Agenda has released their jobs. Does not close the database.
+   */
+  stop(): Promise<void>;
+}
+
+export type WorkerDeps = Omit<ProcessRunDeps, 'queue' | 'leaseMs' | 'versions'>;
+
+/**
+ * An Agenda worker executing `run.execute` jobs with `processRun`.
+ *
+ * Pickup: every job insert reaches every runner through Agenda's change-stream notification
+ * channel (the devdb contract tests show it works on the embedded server for inserts, which is
+ * how `scheduleRun` enqueues), so an idle runner starts a new job within milliseconds; bursts are
+ * coalesced (notifications.ts). The poll (`processEveryMs`) backs that up, picks up jobs whose
+ * insert was missed, and brings scheduled resumes forward. Each runner locks at
+ * most twice its concurrency: enough buffered work to hide the lock round trip, not so much that
+ * one runner hoards a burst while another idles.
+ */
+export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Promise<Worker> {
+  const logger = deps.logger;
+  await ensureQueueIndexes(deps.db);
+  const queue = createQueue(deps.db, {
+    name: deps.owner,
+    processEveryMs: options.processEveryMs,
+    maxConcurrency: options.concurrency + 1,
+    lockLifetimeMs: options.leaseMs,
+    notifications: false,
+  });
+  if (options.notifications ?? true)
+    queue.notifyVia(new CoalescingChangeStreamChannel(deps.db.connection.db!));
+  const runLockLimit = options.concurrency * 2;
+  queue.lockLimit(runLockLimit + 1);
+  queue.on('error', (error: Error) => logger.error({ err: error }, 'queue error'));
+
+  const shutdown = new AbortController();
+  const runDeps: ProcessRunDeps = { ...deps, queue, leaseMs: options.leaseMs, versions: new VersionCache() };
+  const inFlight = new Set<Promise<ProcessRunResult | undefined>>();
+  /** Ids of the jobs whose handler is running, for the shutdown's wait on Agenda's bookkeeping. */
+  const activeJobIds = new Set<string>();
+
+  queue.define<RunJobData>(
+    RUN_JOB,
+    async (job) => {
+      const runId = job.attrs.data?.runId;
+      if (typeof runId !== 'string' || !/^[0-9a-f]{24}$/i.test(runId)) {
+        logger.warn({ data: job.attrs.data }, 'run job without a valid runId; dropped');
+        return;
+      }
+      const jobId = String(job.attrs._id);
+      activeJobIds.add(jobId);
+      const task = processRun(runDeps, runId, {
+        signal: shutdown.signal,
+        keepAlive: () => job.touch(),
+      }).catch((error: unknown) => {
+        // Only the claim can throw (the database is unreachable): the run keeps its state and the
+        // sweeper gives it a new job.
+        logger.error({ err: error, runId }, 'could not claim the run');
+        return undefined;
+      });
+      inFlight.add(task);
+      try {
+        await task;
+      } finally {
+        inFlight.delete(task);
+        activeJobIds.delete(jobId);
+      }
+    },
+    { concurrency: options.concurrency, lockLimit: runLockLimit, lockLifetime: options.leaseMs },
+  );
+
+  if (options.sweep) {
+    const sweep = options.sweep;
+    queue.define(
+      SWEEP_JOB,
+      async () => {
+        const report = await sweepOnce(
+          { db: deps.db, queue, logger },
+          { afterMs: sweep.afterMs, jobLockLifetimeMs: options.leaseMs },
+        );
+        if (report.deliveriesDispatched + report.runsScheduled > 0) logger.info(report, 'sweep repaired');
+      },
+      { concurrency: 1, lockLimit: 1, lockLifetime: Math.max(30_000, sweep.everyMs * 2) },
+    );
+  }
+
+  await queue.start();
+  if (options.sweep) await queue.every(options.sweep.everyMs, SWEEP_JOB);
+
+  let stopping: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    // Agenda stops polling and listening, and unlocks the jobs it locked but has not started.
+    await queue.stop(false).catch((error: unknown) => logger.warn({ err: error }, 'queue stop failed'));
+    const jobIds = [...activeJobIds];
+    const settled = () => Promise.allSettled([...inFlight]);
+    if (inFlight.size > 0) {
+      logger.info({ running: inFlight.size, graceMs: options.shutdownGraceMs }, 'waiting for running runs');
+      await Promise.race([settled(), sleep(options.shutdownGraceMs)]);
+    }
+    if (inFlight.size > 0) {
+      logger.info({ running: inFlight.size }, 'aborting running runs; they are released to the queue');
+      shutdown.abort(new Error('the runner is shutting down'));
+      await Promise.race([settled(), sleep(15_000)]);
+    }
+    await waitForJobBookkeeping(deps, jobIds);
+  }
+
+  return {
+    queue,
+    inFlight: () => inFlight.size,
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * After the last handler returned, Agenda still saves each job unlocked (and removes it). Waits a
+ * little for that, so closing the database right after does not leave a job locked by this
+ * process for another runner to wait out.
+ */
+async function waitForJobBookkeeping(deps: WorkerDeps, jobIds: readonly string[], timeoutMs = 3_000) {
+  if (jobIds.length === 0) return;
+  const ids = jobIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+  const jobs = deps.db.connection.db!.collection(JOBS_COLLECTION);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const locked = await jobs.countDocuments({ _id: { $in: ids }, lockedAt: { $ne: null } }).catch(() => 0);
+    if (locked === 0) return;
+    await sleep(25);
+  }
+  deps.logger.warn(
+    'some jobs were still locked at shutdown; other runners take them after the lock lifetime',
+  );
+}
