@@ -313,6 +313,7 @@ describe('runs.get', () => {
       {
         workspaceId: h.workspaceId,
         runId: toObjectId(runId),
+        correlationId: 'c',
         nodeId: 'log',
         attempt: 1,
         level: 'info',
