@@ -21,8 +21,8 @@ import {
   setScenarioEnabled,
 } from '@weft/db';
 import { startEmbeddedMongo, withDatabaseName } from '@weft/devdb';
+import { freePort, startService, waitFor } from '@weft/devdb/services';
 import { fixedRate, type LoadRequest, type LoadResult, saturate } from './load.js';
-import { freePort, startService, waitFor } from './processes.js';
 import { quantile, round } from './stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -23,7 +23,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a built service (`node <entry>`) with its output prefixed, so a crash is visible. */
+/**
+ * Starts a built Weft service (`node <entry>`) as a child process, as a deployment would, for
+ * end-to-end tests and benchmarks. Its last output lines are printed if it dies unexpectedly.
+ */
 export function startService(name: string, entry: string, env: Record<string, string>): Service {
   const child = spawn(process.execPath, [entry], {
     env: { ...process.env, ...env },
@@ -38,7 +41,7 @@ export function startService(name: string, entry: string, env: Record<string, st
   child.stderr?.on('data', keep);
   child.on('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM')
-      console.error(`bench: ${name} exited (${code ?? signal}):\n${tail.join('').slice(-3000)}`);
+      console.error(`${name} exited (${code ?? signal}):\n${tail.join('').slice(-3000)}`);
   });
   return {
     name,
@@ -69,7 +72,7 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`bench: ${what} did not happen within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,0 +1,268 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type SignatureScheme, signatureSchemes } from '@weft/core';
+import { signWebhook } from '@weft/core/hmac';
+import { createKeyring, generateSecretKey } from '@weft/core/secrets';
+import {
+  connectDatabase,
+  createApp,
+  createConnection,
+  createScenario,
+  createWorkspace,
+  type Database,
+  publishScenario,
+  type RunDoc,
+  setScenarioEnabled,
+  toObjectId,
+} from '@weft/db';
+import { testDatabase } from '@weft/devdb/test-db';
+import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSink } from './sink.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SECRETS: Record<SignatureScheme, string> = {
+  generic: 'generic-shared-secret-0123456789',
+  github: 'github-webhook-secret-0123456789',
+  stripe: 'whsec_stripe_endpoint_secret_0123',
+  'standard-webhooks': 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  slack: 'slack-signing-secret-0123456789ab',
+  shopify: 'shpss_shopify_client_secret_01234',
+};
+
+const target = testDatabase('e2e');
+const key = generateSecretKey();
+const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
+let db: Database;
+let api: Service;
+let runner: Service;
+let apiUrl = '';
+const sink = await startSink((p, count) => {
+  if (p.startsWith('/flaky') && count <= 2) return { status: 503, body: { busy: true } };
+  if (p.startsWith('/missing')) return { status: 404, body: { error: 'no such order' } };
+  return { status: 200, body: { accepted: true } };
+});
+
+/** One app per scheme, each with a scenario: webhook → HTTP call → condition → logger (true) / logger (false). */
+const appKeys = new Map<SignatureScheme, string>();
+
+async function seedScenario(
+  workspaceId: ReturnType<typeof toObjectId>,
+  appId: string,
+  name: string,
+  callPath: string,
+) {
+  const scenario = await createScenario(db.models, workspaceId, {
+    name,
+    draft: {
+      nodes: [
+        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId } },
+        {
+          id: 'call',
+          type: 'http.request',
+          version: 2,
+          config: {
+            method: 'POST',
+            url: `${sink.url}${callPath}`,
+            body: { order: '{{ trigger.body.order }}' },
+          },
+          retry: { initialDelayMs: 200, maxDelayMs: 400 },
+        },
+        { id: 'check', type: 'condition', version: 1, config: { expression: 'trigger.body.amount > 10' } },
+        { id: 'big', type: 'logger', version: 1, config: { message: 'big order {{ trigger.body.order }}' } },
+        { id: 'small', type: 'logger', version: 1, config: { message: 'small order' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'hook', target: 'call' },
+        { id: 'e2', source: 'call', target: 'check' },
+        { id: 'e3', source: 'check', sourceHandle: 'true', target: 'big' },
+        { id: 'e4', source: 'check', sourceHandle: 'false', target: 'small' },
+      ],
+    },
+  });
+  const published = await publishScenario(db.models, workspaceId, scenario._id.toHexString());
+  if (!published.ok) throw new Error(`publish failed: ${published.reason}`);
+  await setScenarioEnabled(db.models, workspaceId, scenario._id.toHexString(), true);
+}
+
+beforeAll(async () => {
+  db = await connectDatabase(target.uri);
+  const workspace = await createWorkspace(db.models, 'e2e');
+  for (const scheme of signatureSchemes) {
+    const appKey = `e2e-${scheme}`;
+    appKeys.set(scheme, appKey);
+    const app = await createApp(db.models, workspace._id, {
+      key: appKey,
+      name: scheme,
+      signature: { scheme },
+    });
+    await createConnection(db.models, keyring, workspace._id, {
+      appId: app._id.toHexString(),
+      name: scheme,
+      secrets: { webhookSecret: SECRETS[scheme] },
+    });
+    await seedScenario(workspace._id, app._id.toHexString(), `orders via ${scheme}`, `/orders/${scheme}`);
+  }
+  for (const [appKey, callPath] of [
+    ['e2e-flaky', '/flaky'],
+    ['e2e-missing', '/missing'],
+  ] as const) {
+    const app = await createApp(db.models, workspace._id, {
+      key: appKey,
+      name: appKey,
+      signature: { scheme: 'generic' },
+    });
+    await createConnection(db.models, keyring, workspace._id, {
+      appId: app._id.toHexString(),
+      name: appKey,
+      secrets: { webhookSecret: SECRETS.generic },
+    });
+    await seedScenario(workspace._id, app._id.toHexString(), appKey, callPath);
+  }
+
+  const port = await freePort();
+  apiUrl = `http://127.0.0.1:${port}`;
+  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
+  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    WEFT_WEBHOOK_BODY_LIMIT: '64kb',
+    WEFT_BOOTSTRAP_TOKEN: `weft_${'e'.repeat(43)}`,
+  });
+  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
+    ...env,
+    WEFT_RUNNER_NAME: 'e2e-runner',
+    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
+  });
+  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+});
+
+afterAll(async () => {
+  await Promise.all([api?.stop(), runner?.stop()]);
+  await sink.close();
+  await db?.connection.dropDatabase();
+  await db?.close();
+});
+
+function signed(scheme: SignatureScheme, body: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    ...signWebhook({ config: { scheme }, secret: SECRETS[scheme], rawBody: Buffer.from(body) }),
+  };
+}
+
+async function send(appKey: string, headers: Record<string, string>, body: string) {
+  const response = await fetch(`${apiUrl}/webhook/${appKey}`, { method: 'POST', headers, body });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+const post = (appKey: string, scheme: SignatureScheme, body: string) =>
+  send(appKey, signed(scheme, body), body);
+
+async function finished(runId: string): Promise<RunDoc> {
+  let run: RunDoc | null = null;
+  await waitFor(
+    async () => {
+      run = await db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
+      return run !== null && ['succeeded', 'failed', 'dead', 'cancelled'].includes(run.status);
+    },
+    30_000,
+    `run ${runId} finishing`,
+  );
+  return run!;
+}
+
+const stepOf = (run: RunDoc, nodeId: string) => run.steps.find((s) => s.nodeId === nodeId);
+
+describe('a signed webhook runs its scenario to completion', () => {
+  it.each(signatureSchemes)(
+    '%s: 202, the run succeeds, the HTTP node called the sink once with its idempotency key',
+    async (scheme) => {
+      const order = `o-${scheme}`;
+      const answer = await post(
+        appKeys.get(scheme)!,
+        scheme,
+        JSON.stringify({ id: `evt_${scheme}`, order, amount: 42 }),
+      );
+      expect(answer.status).toBe(202);
+      const [runId] = answer.json.runIds as string[];
+      const run = await finished(runId!);
+      expect(run.status).toBe('succeeded');
+      expect(stepOf(run, 'call')).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+        output: { status: 200, body: { accepted: true } },
+      });
+      expect(stepOf(run, 'big')?.status).toBe('succeeded');
+      expect(stepOf(run, 'small')?.status).toBe('skipped');
+      const calls = sink.requests.filter((r) => r.path === `/orders/${scheme}`);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.headers['idempotency-key']).toBe(`${runId}:call`);
+      expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ order });
+      const logs = await db.models.RunLog.find({ runId: run._id }).lean().exec();
+      expect(logs.map((l) => l.message)).toContain(`big order ${order}`);
+    },
+  );
+
+  it('a retried delivery answers 200 idempotent with the original runs and runs nothing again', async () => {
+    const body = JSON.stringify({ id: 'evt_dup', order: 'dup', amount: 1 });
+    // The partner retries the very same request: same delivery id header, same signature.
+    const headers = signed('github', body);
+    const first = await send(appKeys.get('github')!, headers, body);
+    expect(first.status).toBe(202);
+    const run = await finished((first.json.runIds as string[])[0]!);
+    expect(stepOf(run, 'small')?.status).toBe('succeeded');
+    expect(stepOf(run, 'big')?.status).toBe('skipped');
+    const again = await send(appKeys.get('github')!, headers, body);
+    expect(again).toEqual({
+      status: 200,
+      json: { idempotent: true, deliveryId: first.json.deliveryId, runIds: first.json.runIds },
+    });
+    expect(await db.models.Run.countDocuments({ 'trigger.deliveryId': run.trigger.deliveryId })).toBe(1);
+  });
+
+  it('refuses a bad signature (401), an unknown app (404) and a body over the limit (413), storing nothing', async () => {
+    const before = await db.models.WebhookDelivery.countDocuments();
+    const forged = await fetch(`${apiUrl}/webhook/${appKeys.get('github')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      body: '{"order":"forged"}',
+    });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ error: 'signature_mismatch' });
+    expect((await post('no-such-app', 'generic', '{}')).status).toBe(404);
+    expect(
+      (await post(appKeys.get('generic')!, 'generic', JSON.stringify({ pad: 'x'.repeat(70_000) }))).status,
+    ).toBe(413);
+    expect(await db.models.WebhookDelivery.countDocuments()).toBe(before);
+  });
+
+  it('a node that fails twice is retried with backoff and succeeds on the third attempt', async () => {
+    const answer = await post('e2e-flaky', 'generic', JSON.stringify({ order: 'flaky', amount: 50 }));
+    const run = await finished((answer.json.runIds as string[])[0]!);
+    expect(run.status).toBe('succeeded');
+    expect(stepOf(run, 'call')).toMatchObject({ status: 'succeeded', attempts: 3 });
+    const calls = sink.requests.filter((r) => r.path === '/flaky');
+    expect(calls).toHaveLength(3);
+    // Every attempt carries the same idempotency key, so the receiver can dedupe.
+    expect(new Set(calls.map((c) => c.headers['idempotency-key']))).toEqual(
+      new Set([`${run._id.toHexString()}:call`]),
+    );
+    const retries = await db.models.RunLog.find({ runId: run._id, level: 'warn' }).lean().exec();
+    expect(retries.map((l) => l.message)).toEqual([
+      expect.stringMatching(/^attempt 1 failed \(http_5xx\); retrying in \d+ ms$/),
+      expect.stringMatching(/^attempt 2 failed/),
+    ]);
+  });
+
+  it('a fatal error fails the run at once and skips the rest', async () => {
+    const answer = await post('e2e-missing', 'generic', JSON.stringify({ order: 'missing', amount: 50 }));
+    const run = await finished((answer.json.runIds as string[])[0]!);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'http_4xx' });
+    expect(stepOf(run, 'call')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(['skipped', 'pending']).toContain(stepOf(run, 'check')?.status);
+    expect(sink.requests.filter((r) => r.path === '/missing')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['@weft/devdb/vitest-global-setup'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // One api and one runner per file; files run one after another to keep the machine calm.
+    fileParallelism: false,
+  },
+});
