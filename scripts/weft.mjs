@@ -84,17 +84,20 @@ function reportTotals() {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
-  for (const group of ['packages', 'apps']) {
-    const dir = path.join(root, group);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      const file = path.join(dir, name, 'test-results', 'vitest.json');
-      if (!existsSync(file)) continue;
-      const report = JSON.parse(readFileSync(file, 'utf8'));
-      passed += report.numPassedTests ?? 0;
-      failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
-      skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-    }
+  const projects = ['packages', 'apps']
+    .flatMap((group) =>
+      existsSync(path.join(root, group))
+        ? readdirSync(path.join(root, group)).map((name) => path.join(group, name))
+        : [],
+    )
+    .concat(['e2e']);
+  for (const project of projects) {
+    const file = path.join(root, project, 'test-results', 'vitest.json');
+    if (!existsSync(file)) continue;
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    passed += report.numPassedTests ?? 0;
+    failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
+    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   }
   console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed;
