@@ -14,11 +14,10 @@ import { webhookRouter } from './webhook/index.js';
  */
 export function createApp(input: ApiDepsInput | ApiDeps): Express {
   const deps = resolveDeps(input);
-  const startedAt = deps.clock();
   const app = express();
   app.disable('x-powered-by');
 
-  app.use(healthRouter(deps, startedAt));
+  app.use(healthRouter(deps));
   app.use(webhookRouter(deps));
   app.use(triggerRouter(deps));
   app.use(

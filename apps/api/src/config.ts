@@ -1,6 +1,7 @@
 import { type Keyring, parseKeyringEnv } from '@weft/core/secrets';
 import { z } from 'zod';
 import { type ApiLimits, DEFAULT_LIMITS } from './deps.js';
+import { type AllowList, parseAllowList } from './net/ip-guard.js';
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -104,6 +105,20 @@ const envSchema = z.object({
       .min(1, { error: 'must be at least 1' })
       .optional(),
   ),
+  WEFT_HTTP_ALLOW_PRIVATE: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .optional()
+      .transform((value, ctx): AllowList => {
+        try {
+          return parseAllowList(value ?? '');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `is invalid: ${(error as Error).message}` });
+          return z.NEVER;
+        }
+      }),
+  ),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? unsetIfEmpty(value.toLowerCase()) : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -118,6 +133,8 @@ export interface ApiConfig {
   readonly bootstrapToken: string | null;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly limits: ApiLimits;
+  /** Private targets connection health checks may reach (same variable and rule as the runner). */
+  readonly httpAllowList: AllowList;
 }
 
 /** The configuration is unusable; the message lists every variable at fault. */
@@ -147,6 +164,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     keyring: value.WEFT_SECRET_KEYS,
     bootstrapToken: value.WEFT_BOOTSTRAP_TOKEN ?? null,
     logLevel: value.LOG_LEVEL,
+    httpAllowList: value.WEFT_HTTP_ALLOW_PRIVATE,
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,

@@ -2,6 +2,9 @@ import type { Keyring } from '@weft/core/secrets';
 import type { createQueue, Database, ScenarioVersionDoc } from '@weft/db';
 import type { Logger } from 'pino';
 import { TtlCache } from './cache.js';
+import { type HealthProbe, probeHealthUrl } from './net/health-probe.js';
+import { type AllowList, EMPTY_ALLOW_LIST } from './net/ip-guard.js';
+import { RunEvents, type RunEventsOptions } from './run-events.js';
 import type { ResolvedApp } from './webhook/app-lookup.js';
 
 /** Agenda as packages/db builds it: the api only enqueues with it, never processes. */
@@ -53,17 +56,45 @@ export interface ApiDeps {
   readonly clock: () => Date;
   readonly limits: ApiLimits;
   readonly caches: ApiCaches;
+  /** When this api started (system info, uptime). */
+  readonly startedAt: Date;
+  /** The process's one watcher of run status changes, shared by every subscription. */
+  readonly runEvents: RunEvents;
+  /** Exceptions to the SSRF rule for connection health checks (`WEFT_HTTP_ALLOW_PRIVATE`, as in the runner). */
+  readonly httpAllowList: AllowList;
+  /** `GET <metadata.healthUrl>` of `connections.test`; tests replace it. */
+  readonly probeHealthUrl: HealthProbe;
 }
 
-export interface ApiDepsInput extends Omit<ApiDeps, 'clock' | 'limits' | 'caches'> {
+export interface ApiDepsInput
+  extends Omit<
+    ApiDeps,
+    'clock' | 'limits' | 'caches' | 'startedAt' | 'runEvents' | 'httpAllowList' | 'probeHealthUrl'
+  > {
   readonly clock?: () => Date;
   readonly limits?: Partial<ApiLimits>;
   readonly caches?: ApiCaches;
+  readonly startedAt?: Date;
+  readonly runEvents?: RunEvents;
+  /** How the run watcher works when `runEvents` is not given. */
+  readonly runEventsOptions?: RunEventsOptions;
+  readonly httpAllowList?: AllowList;
+  readonly probeHealthUrl?: HealthProbe;
 }
 
-/** Fills in the defaults: the real clock, the default limits, fresh caches. */
-export function resolveDeps(input: ApiDepsInput): ApiDeps {
+/** Fills in the defaults: the real clock, the default limits, fresh caches, a run watcher. */
+export function resolveDeps(input: ApiDepsInput | ApiDeps): ApiDeps {
+  const { runEventsOptions, ...rest } = input as ApiDepsInput;
   const clock = input.clock ?? (() => new Date());
   const limits = { ...DEFAULT_LIMITS, ...input.limits };
-  return { ...input, clock, limits, caches: input.caches ?? createCaches(limits, clock) };
+  return {
+    ...rest,
+    clock,
+    limits,
+    caches: input.caches ?? createCaches(limits, clock),
+    startedAt: input.startedAt ?? clock(),
+    runEvents: input.runEvents ?? new RunEvents(input.database.models, input.logger, runEventsOptions),
+    httpAllowList: input.httpAllowList ?? EMPTY_ALLOW_LIST,
+    probeHealthUrl: input.probeHealthUrl ?? probeHealthUrl,
+  };
 }

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { ensureBootstrapToken } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
+import { resolveDeps } from './deps.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -39,7 +40,15 @@ async function main(): Promise<void> {
     );
   }
 
-  const app = createApp({ database, queue, keyring: config.keyring, logger, limits: config.limits });
+  const deps = resolveDeps({
+    database,
+    queue,
+    keyring: config.keyring,
+    logger,
+    limits: config.limits,
+    httpAllowList: config.httpAllowList,
+  });
+  const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
@@ -62,7 +71,10 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Live subscriptions (SSE) end now; their clients reconnect to another api process.
+    await deps.runEvents.close();
+    await closed;
     clearTimeout(force);
     await queue.stop(false).catch((error: unknown) => logger.warn({ err: error }, 'queue stop failed'));
     await database.close();

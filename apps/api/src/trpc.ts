@@ -3,9 +3,16 @@
  * `router/*.ts`, one per domain (create-t3-turbo style).
  */
 import type { GraphProblem } from '@weft/core';
-import { AppKeyTakenError, InvalidIdError, isDuplicateKeyError } from '@weft/db';
+import {
+  AppInUseError,
+  AppKeyTakenError,
+  InvalidCursorError,
+  InvalidIdError,
+  isDuplicateKeyError,
+} from '@weft/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import { authenticate, bearerToken } from './auth.js';
 import type { ApiDeps } from './deps.js';
@@ -22,10 +29,25 @@ export function createInnerContext(opts: { deps: ApiDeps; bearerToken?: string |
   return { deps: opts.deps, bearerToken: opts.bearerToken ?? null };
 }
 
-/** The context of an HTTP call: the bearer token comes from the `Authorization` header. */
+/**
+ * The context of an HTTP call: the bearer token comes from the `Authorization` header, or, for
+ * a browser's `EventSource` (which cannot send headers), from the subscription's
+ * `connectionParams.token` (tRPC puts those in the query string of the SSE request).
+ */
 export function createExpressContext(deps: ApiDeps) {
-  return ({ req }: CreateExpressContextOptions): Context =>
-    createInnerContext({ deps, bearerToken: bearerToken(req.headers.authorization) });
+  return ({ req, info }: CreateExpressContextOptions): Context => {
+    const fromHeader = bearerToken(req.headers.authorization);
+    const fromParams = info.connectionParams?.token;
+    return createInnerContext({
+      deps,
+      bearerToken: fromHeader ?? (typeof fromParams === 'string' && fromParams !== '' ? fromParams : null),
+    });
+  };
+}
+
+/** NOT_FOUND with the message every procedure uses: what was looked for, and that it is not in this workspace. */
+export function notFound(kind: string, id: string): TRPCError {
+  return new TRPCError({ code: 'NOT_FOUND', message: `no ${kind} with the id "${id}" in this workspace` });
 }
 
 /** A graph that cannot be published; its problems travel to the client in `error.data.problems`. */
@@ -66,6 +88,13 @@ function zodFieldErrors(error: ZodError) {
 }
 
 const t = initTRPC.context<Context>().create({
+  // Dates (createdAt, run timings …) arrive as Dates; the web app's links use superjson too.
+  transformer: superjson,
+  sse: {
+    // Keeps proxies from closing an idle stream; the client reconnects when pings stop.
+    ping: { enabled: true, intervalMs: 15_000 },
+    client: { reconnectAfterInactivityMs: 40_000 },
+  },
   errorFormatter({ shape, error }) {
     const { cause } = error;
     const { stack: _stack, ...data } = shape.data;
@@ -78,6 +107,8 @@ const t = initTRPC.context<Context>().create({
         ...data,
         zodError: cause instanceof ZodError ? zodFieldErrors(cause) : null,
         problems: cause instanceof GraphProblemsError ? cause.problems : null,
+        /** For an app that cannot be deleted: the scenarios using it. */
+        usedBy: cause instanceof AppInUseError ? [...cause.scenarioNames] : null,
       },
     };
   },
@@ -103,6 +134,15 @@ function domainError(error: TRPCError): TRPCError | null {
   }
   if (cause instanceof InvalidIdError)
     return new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  if (cause instanceof InvalidCursorError)
+    return new TRPCError({ code: 'BAD_REQUEST', message: `cursor: ${cause.message}`, cause });
+  if (cause instanceof AppInUseError) {
+    return new TRPCError({
+      code: 'CONFLICT',
+      message: `${cause.message}; remove its trigger from ${cause.scenarioNames.length === 1 ? 'that scenario' : 'those scenarios'} (or delete ${cause.scenarioNames.length === 1 ? 'it' : 'them'}) first`,
+      cause,
+    });
+  }
   if (cause instanceof AppKeyTakenError) {
     return new TRPCError({
       code: 'CONFLICT',

@@ -3,7 +3,18 @@
  * model (or an internal one such as a lease or an encrypted secret) never leaks by accident.
  */
 import type { Step } from '@weft/core';
-import type { AppDoc, RunDoc, RunLogDoc, ScenarioDoc, ScenarioVersionDoc } from '@weft/db';
+import type {
+  ApiTokenDoc,
+  AppDoc,
+  DeliverySummaryDoc,
+  RunDoc,
+  RunLogDoc,
+  RunSummaryDoc,
+  ScenarioDoc,
+  ScenarioSummaryDoc,
+  ScenarioVersionDoc,
+  WebhookDeliveryDoc,
+} from '@weft/db';
 
 export function appView(doc: AppDoc) {
   return {
@@ -38,13 +49,49 @@ export function scenarioView(doc: ScenarioDoc) {
   };
 }
 
-export function versionView(doc: ScenarioVersionDoc) {
+/** A scenario in a list: no graph. */
+export function scenarioSummaryView(doc: ScenarioSummaryDoc) {
+  return {
+    id: doc._id.toHexString(),
+    name: doc.name,
+    description: doc.description,
+    enabled: doc.enabled,
+    trigger: doc.trigger,
+    publishedTrigger: doc.publishedTrigger ?? null,
+    revision: doc.revision,
+    publishedVersionId: doc.publishedVersionId?.toHexString() ?? null,
+    version: doc.version,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+export function versionView(
+  doc: Pick<ScenarioVersionDoc, '_id' | 'scenarioId' | 'version' | 'trigger' | 'publishedAt'>,
+) {
   return {
     id: doc._id.toHexString(),
     scenarioId: doc.scenarioId.toHexString(),
     version: doc.version,
     trigger: doc.trigger,
     publishedAt: doc.publishedAt,
+  };
+}
+
+/** A published version with its frozen graph. */
+export function versionDetailView(doc: ScenarioVersionDoc) {
+  return { ...versionView(doc), nodes: doc.nodes, edges: doc.edges };
+}
+
+export function tokenView(doc: Omit<ApiTokenDoc, 'tokenHash'>) {
+  return {
+    id: doc._id.toHexString(),
+    name: doc.name,
+    /** The first characters of the token, to tell tokens apart. */
+    prefix: doc.prefix,
+    createdAt: doc.createdAt,
+    lastUsedAt: doc.lastUsedAt ?? null,
+    revokedAt: doc.revokedAt ?? null,
   };
 }
 
@@ -78,18 +125,108 @@ export function runLogView(doc: RunLogDoc) {
   };
 }
 
-export function runView(doc: RunDoc, logs: readonly RunLogDoc[]) {
+function runTriggerView(trigger: RunDoc['trigger']) {
+  return {
+    kind: trigger.kind,
+    deliveryId: trigger.deliveryId?.toHexString() ?? null,
+    replayOf: trigger.replayOf?.toHexString() ?? null,
+  };
+}
+
+/** A run in a list: no input, steps or outputs. */
+export function runSummaryView(doc: RunSummaryDoc) {
+  return {
+    id: doc._id.toHexString(),
+    scenarioId: doc.scenarioId.toHexString(),
+    scenarioVersionId: doc.scenarioVersionId.toHexString(),
+    version: doc.version,
+    trigger: runTriggerView(doc.trigger),
+    correlationId: doc.correlationId,
+    status: doc.status,
+    error: doc.error ?? null,
+    createdAt: doc.createdAt,
+    startedAt: doc.startedAt ?? null,
+    finishedAt: doc.finishedAt ?? null,
+    durationMs:
+      doc.startedAt && doc.finishedAt
+        ? Math.max(0, doc.finishedAt.getTime() - doc.startedAt.getTime())
+        : null,
+  };
+}
+
+function deliveryBase(doc: DeliverySummaryDoc) {
+  return {
+    id: doc._id.toHexString(),
+    appId: doc.appId.toHexString(),
+    /** The partner's delivery id (or Idempotency-Key, or sha256 of the body). */
+    deliveryId: doc.deliveryId,
+    deliveryIdSource: doc.deliveryIdSource,
+    contentType: doc.contentType,
+    sizeBytes: doc.sizeBytes,
+    receivedAt: doc.receivedAt,
+    /**
+     * Only verified deliveries are stored (a request failing its signature check is answered 401
+     * and counted, never stored), so a stored delivery's outcome is always `verified`.
+     */
+    verification: 'verified' as const,
+    runIds: doc.runIds.map((id) => id.toHexString()),
+    dispatchedAt: doc.dispatchedAt,
+  };
+}
+
+export function deliverySummaryView(doc: DeliverySummaryDoc) {
+  return deliveryBase(doc);
+}
+
+export function deliveryView(
+  doc: WebhookDeliveryDoc,
+  extra: {
+    scheme: string | null;
+    runs: ReturnType<typeof deliveryRunView>[];
+  },
+) {
+  return {
+    ...deliveryBase(doc),
+    method: doc.method,
+    /** Credentials were replaced by `[redacted]` before the delivery was stored. */
+    headers: doc.headers,
+    body: doc.body,
+    bodyEncoding: doc.bodyEncoding,
+    /** The app's signature scheme the delivery was verified with (null once the app is deleted). */
+    scheme: extra.scheme,
+    runs: extra.runs,
+  };
+}
+
+export function deliveryRunView(
+  doc: Pick<RunDoc, '_id' | 'scenarioId' | 'status' | 'trigger' | 'createdAt' | 'finishedAt'>,
+) {
+  return {
+    id: doc._id.toHexString(),
+    scenarioId: doc.scenarioId.toHexString(),
+    status: doc.status,
+    kind: doc.trigger.kind,
+    createdAt: doc.createdAt,
+    finishedAt: doc.finishedAt ?? null,
+  };
+}
+
+/** A run with its steps (outputs, errors, timings) and the version it is pinned to. */
+export function runView(
+  doc: RunDoc,
+  version: Pick<ScenarioVersionDoc, '_id' | 'version' | 'publishedAt'> | null,
+) {
   return {
     id: doc._id.toHexString(),
     workspaceId: doc.workspaceId.toHexString(),
     scenarioId: doc.scenarioId.toHexString(),
     scenarioVersionId: doc.scenarioVersionId.toHexString(),
     version: doc.version,
-    trigger: {
-      kind: doc.trigger.kind,
-      deliveryId: doc.trigger.deliveryId?.toHexString() ?? null,
-      replayOf: doc.trigger.replayOf?.toHexString() ?? null,
-    },
+    /** The published version the run executes (it never changes during the run). */
+    scenarioVersion: version
+      ? { id: version._id.toHexString(), version: version.version, publishedAt: version.publishedAt }
+      : null,
+    trigger: runTriggerView(doc.trigger),
     correlationId: doc.correlationId,
     input: doc.input ?? null,
     status: doc.status,
@@ -99,7 +236,12 @@ export function runView(doc: RunDoc, logs: readonly RunLogDoc[]) {
     createdAt: doc.createdAt,
     startedAt: doc.startedAt ?? null,
     finishedAt: doc.finishedAt ?? null,
+    durationMs:
+      doc.startedAt && doc.finishedAt
+        ? Math.max(0, doc.finishedAt.getTime() - doc.startedAt.getTime())
+        : null,
+    /** When a waiting run (retry backoff or delay) resumes. */
+    resumeAt: doc.resumeAt ?? null,
     updatedAt: doc.updatedAt,
-    logs: logs.map(runLogView),
   };
 }

@@ -14,12 +14,13 @@ import {
 import { testDatabase } from '@weft/devdb/test-db';
 import type { Express } from 'express';
 import { pino } from 'pino';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createApp } from '../src/app.js';
-import { type ApiDeps, type ApiLimits, type Queue, resolveDeps } from '../src/deps.js';
+import { type ApiDeps, type ApiDepsInput, type ApiLimits, type Queue, resolveDeps } from '../src/deps.js';
 import type { ObjectId } from '../src/ids.js';
 import { createCaller } from '../src/router/index.js';
 import { createInnerContext } from '../src/trpc.js';
+import { leakedSecrets, recordingCaller, recordResponse, rememberSecret } from './recorder.js';
 
 export type Caller = ReturnType<typeof createCaller>;
 
@@ -57,7 +58,16 @@ export async function closeServer(server: Server | undefined): Promise<void> {
 }
 
 /** A database of this file's own, the api listening on a free port, a workspace and its token. */
-export function useApi(options: { limits?: Partial<ApiLimits>; clock?: () => Date } = {}): Harness {
+/** A recording caller acting with `token` (see recorder.ts). */
+export function callerFor(deps: ApiDeps, token: string | null, signal?: AbortSignal): Caller {
+  return recordingCaller(
+    createCaller(createInnerContext({ deps, bearerToken: token }), signal ? { signal } : undefined),
+  );
+}
+
+export function useApi(
+  options: { limits?: Partial<ApiLimits>; clock?: () => Date; deps?: Partial<ApiDepsInput> } = {},
+): Harness {
   const target = testDatabase();
   const h = {} as Harness;
   beforeAll(async () => {
@@ -70,6 +80,7 @@ export function useApi(options: { limits?: Partial<ApiLimits>; clock?: () => Dat
       logger: silentLogger,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
+      ...options.deps,
     });
     const listening = await listen(createApp(h.deps));
     h.server = listening.server;
@@ -77,9 +88,12 @@ export function useApi(options: { limits?: Partial<ApiLimits>; clock?: () => Dat
     const workspace = await createWorkspace(h.db.models, 'Test workspace');
     h.workspaceId = workspace._id;
     h.token = (await createApiToken(h.db.models, workspace._id, 'test')).token;
-    h.caller = createCaller(createInnerContext({ deps: h.deps, bearerToken: h.token }));
+    h.caller = callerFor(h.deps, h.token);
   });
   afterAll(async () => {
+    // No answer of this file may contain a secret stored through the api (every file checks its own).
+    expect(leakedSecrets()).toEqual([]);
+    await h.deps?.runEvents.close();
     await closeServer(h.server);
     await h.db?.connection.dropDatabase();
     await h.db?.close();
@@ -170,6 +184,7 @@ export interface HttpAnswer {
 export async function request(url: string, init: RequestInit = {}): Promise<HttpAnswer> {
   const response = await fetch(url, init);
   const text = await response.text();
+  recordResponse(text);
   let json: unknown = null;
   try {
     json = JSON.parse(text);
@@ -187,6 +202,7 @@ export function postSigned(
   options: { headers?: Record<string, string>; now?: Date; id?: string; secret?: string } = {},
 ): Promise<HttpAnswer> {
   const rawBody = typeof body === 'string' ? Buffer.from(body) : body;
+  rememberSecret(options.secret ?? app.secret);
   const signed = signWebhook({
     config: app.signature,
     secret: options.secret ?? app.secret,

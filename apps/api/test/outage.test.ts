@@ -90,13 +90,14 @@ describe('database unavailable', () => {
     expect(health.json).toMatchObject({ status: 'unhealthy', checks: { database: { ok: false } } });
 
     const trpc = await request(
-      `${h.baseUrl}/trpc/runs.get?input=${encodeURIComponent('{"id":"0123456789abcdef01234567"}')}`,
+      // superjson on the wire: { json: <input> }.
+      `${h.baseUrl}/trpc/runs.get?input=${encodeURIComponent('{"json":{"id":"0123456789abcdef01234567"}}')}`,
       {
         headers: { authorization: `Bearer ${h.token}` },
       },
     );
     expect(trpc.status).toBe(503);
-    expect(trpc.json.error.data.code).toBe('SERVICE_UNAVAILABLE');
+    expect(trpc.json.error.json.data.code).toBe('SERVICE_UNAVAILABLE');
 
     const trigger = await request(`${h.baseUrl}/trigger/0123456789abcdef01234567`, {
       method: 'POST',

@@ -1,11 +1,12 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { TRPCError } from '@trpc/server';
 import { appendRunLogs, createApiToken, createWorkspace, toObjectId } from '@weft/db';
+import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/router/index.js';
-import { createCaller } from '../src/router/index.js';
-import { createInnerContext, GraphProblemsError } from '../src/trpc.js';
-import { postSigned, SECRETS, uniqueKey, useApi, webhookGraph } from './harness.js';
+import { GraphProblemsError } from '../src/trpc.js';
+import { callerFor, postSigned, SECRETS, uniqueKey, useApi, webhookGraph } from './harness.js';
+import { recordingFetch } from './recorder.js';
 
 const h = useApi();
 
@@ -14,6 +15,8 @@ function httpClient(token: string | null) {
     links: [
       httpLink({
         url: `${h.baseUrl}/trpc`,
+        transformer: superjson,
+        fetch: recordingFetch,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
       }),
     ],
@@ -42,12 +45,12 @@ async function clientRejection(promise: Promise<unknown>) {
 
 describe('authentication', () => {
   it('no token or an unknown token is UNAUTHORIZED', async () => {
-    const anonymous = createCaller(createInnerContext({ deps: h.deps }));
+    const anonymous = callerFor(h.deps, null);
     expect(
       (await rejection(anonymous.apps.create({ key: 'x1', name: 'x', signature: { scheme: 'github' } })))
         .code,
     ).toBe('UNAUTHORIZED');
-    const wrong = createCaller(createInnerContext({ deps: h.deps, bearerToken: 'weft_unknown' }));
+    const wrong = callerFor(h.deps, 'weft_unknown');
     expect((await rejection(wrong.runs.get({ id: '0123456789abcdef01234567' }))).code).toBe('UNAUTHORIZED');
 
     const overHttp = await clientRejection(
@@ -59,7 +62,7 @@ describe('authentication', () => {
 
   it("a token's use is recorded in the background", async () => {
     const { token, doc } = await createApiToken(h.db.models, h.workspaceId, 'touched');
-    const caller = createCaller(createInnerContext({ deps: h.deps, bearerToken: token }));
+    const caller = callerFor(h.deps, token);
     await caller.scenarios.create({ name: 'touch' });
     await expect
       .poll(async () => (await h.db.models.ApiToken.findById(doc._id).lean().exec())?.lastUsedAt ?? null)
@@ -75,7 +78,7 @@ describe('authentication', () => {
     const scenario = await h.caller.scenarios.create({ name: 'Mine' });
     const other = await createWorkspace(h.db.models, 'Other');
     const { token } = await createApiToken(h.db.models, other._id, 'other');
-    const stranger = createCaller(createInnerContext({ deps: h.deps, bearerToken: token }));
+    const stranger = callerFor(h.deps, token);
     expect((await rejection(stranger.apps.get({ id: app.id }))).code).toBe('NOT_FOUND');
     expect((await rejection(stranger.scenarios.get({ id: scenario.id }))).code).toBe('NOT_FOUND');
     expect(
@@ -271,7 +274,7 @@ describe('scenarios', () => {
     const app = await h.caller.apps.create({ key: uniqueKey(), name: 'A', signature: { scheme: 'github' } });
     const scenario = await h.caller.scenarios.create({ name: 'Empty' });
     const ok = await h.caller.scenarios.validate({ id: scenario.id, draft: webhookGraph(app.id) });
-    expect(ok).toEqual({ valid: true, problems: [] });
+    expect(ok).toEqual({ valid: true, revision: 0, problems: [] });
   });
 
   it('publishes versions in order and enables', async () => {
@@ -292,7 +295,7 @@ describe('scenarios', () => {
 });
 
 describe('runs.get', () => {
-  it('returns the run with its steps and logs, and nothing internal', async () => {
+  it('returns the run with its steps and version, its logs apart, and nothing internal', async () => {
     const key = uniqueKey();
     const app = await h.caller.apps.create({ key, name: 'A', signature: { scheme: 'github' } });
     await h.caller.connections.create({
@@ -329,8 +332,11 @@ describe('runs.get', () => {
       status: 'queued',
       trigger: { kind: 'webhook' },
       input: { body: { a: 1 } },
-      logs: [{ nodeId: 'log', attempt: 1, level: 'info', message: 'got it' }],
+      scenarioVersion: { version: 1 },
     });
+    const logs = await h.caller.runs.logs({ runId });
+    expect(logs.items).toMatchObject([{ nodeId: 'log', attempt: 1, level: 'info', message: 'got it' }]);
+    expect(logs.nextCursor).toBeNull();
     expect(run.steps).toHaveLength(2);
     expect(Object.keys(run)).not.toContain('leaseOwner');
     expect(Object.keys(run)).not.toContain('claims');

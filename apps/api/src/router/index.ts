@@ -1,17 +1,32 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createCallerFactory, createTRPCRouter } from '../trpc.js';
 import { appsRouter } from './apps.js';
+import { authRouter } from './auth.js';
 import { connectionsRouter } from './connections.js';
+import { deliveriesRouter } from './deliveries.js';
+import { registryRouter } from './registry.js';
 import { runsRouter } from './runs.js';
 import { scenariosRouter } from './scenarios.js';
+import { systemRouter } from './system.js';
+import { tokensRouter } from './tokens.js';
 
 export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  tokens: tokensRouter,
   apps: appsRouter,
   connections: connectionsRouter,
   scenarios: scenariosRouter,
   runs: runsRouter,
+  deliveries: deliveriesRouter,
+  registry: registryRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;
+/** What each procedure takes, as the web app writes it (before defaults). */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+/** What each procedure answers, as the web app receives it (Dates are Dates: superjson). */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 /** Server-side calls without HTTP: `createCaller(createInnerContext({ deps, bearerToken }))`. */
 export const createCaller = createCallerFactory(appRouter);

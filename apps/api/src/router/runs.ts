@@ -1,28 +1,243 @@
-import { objectIdSchema } from '@weft/core';
-import { findRun, listRunLogs } from '@weft/db';
+import {
+  FINAL_RUN_STATUSES,
+  idInput,
+  listRunLogsInput,
+  listRunsInput,
+  replayRunInput,
+  runEventsInput,
+  type Step,
+  type StepStatus,
+} from '@weft/core';
+import {
+  createRuns,
+  findRun,
+  findScenarioVersion,
+  listRunLogsPage,
+  listRuns,
+  newObjectId,
+  newRunOfVersion,
+  type RunDoc,
+  requestCancel,
+  scheduleRun,
+  toObjectId,
+} from '@weft/db';
 import { TRPCError } from '@trpc/server';
-import { z } from 'zod';
-import { createTRPCRouter, protectedProcedure } from '../trpc.js';
-import { runView } from '../views.js';
+import type { ObjectId } from '../ids.js';
+import type { RunChangeEvent, RunFeed } from '../run-events.js';
+import { type Context, createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
+import { runLogView, runSummaryView, runView } from '../views.js';
 
-/** Log lines returned with a run; the full listing with paging comes with the runs API. */
-const LOG_LIMIT = 1_000;
+type Scoped = Context & { workspaceId: ObjectId };
+
+const FINAL: ReadonlySet<string> = new Set(FINAL_RUN_STATUSES);
+
+async function loadRun(ctx: Scoped, id: string): Promise<RunDoc> {
+  const run = await findRun(ctx.deps.database.models, ctx.workspaceId, id);
+  if (!run) throw notFound('run', id);
+  return run;
+}
+
+async function loadRunVersion(ctx: Scoped, run: RunDoc) {
+  const version = await findScenarioVersion(ctx.deps.database.models, run.scenarioVersionId);
+  return version?.workspaceId.equals(ctx.workspaceId) ? version : null;
+}
+
+/**
+ * The steps a replay from the failure starts with: every step that succeeded keeps its output,
+ * handles and timings (it does not run again); every other step is pending again, so the failed
+ * step and what follows it run, and branches are decided again from the kept outputs.
+ */
+export function stepsForReplay(steps: readonly Step[]): Step[] {
+  return steps.filter((step) => step.status === 'succeeded').map((step) => ({ ...step }));
+}
+
+function changeEvent(run: RunDoc): RunChangeEvent {
+  return {
+    runId: run._id.toHexString(),
+    scenarioId: run.scenarioId.toHexString(),
+    status: run.status,
+    steps: run.steps.map((step) => ({
+      nodeId: step.nodeId,
+      status: step.status as StepStatus,
+      attempts: step.attempts,
+    })),
+    updatedAt: run.updatedAt,
+  };
+}
+
+async function* streamEvents(
+  feed: RunFeed,
+  first: RunChangeEvent | null,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<RunChangeEvent, void, unknown> {
+  const onAbort = () => feed.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (first) yield first;
+    for await (const event of feed) yield event;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    feed.close();
+  }
+}
 
 export const runsRouter = createTRPCRouter({
-  /** A run with its steps and its log lines. */
-  get: protectedProcedure.input(z.object({ id: objectIdSchema })).query(async ({ ctx, input }) => {
-    const { models } = ctx.deps.database;
-    const run = await findRun(models, ctx.workspaceId, input.id);
-    if (!run)
-      throw new TRPCError({
-        code: 'NOT_FOUND',
-        message: `no run with the id "${input.id}" in this workspace`,
-      });
-    const logs = await listRunLogs(models, {
+  /** Newest first; filters combine: scenario, status, correlation id, created in [from, to). */
+  list: protectedProcedure.input(listRunsInput).query(async ({ ctx, input }) => {
+    const page = await listRuns(ctx.deps.database.models, {
+      workspaceId: ctx.workspaceId,
+      limit: input.limit,
+      cursor: input.cursor ?? null,
+      ...(input.scenarioId ? { scenarioId: toObjectId(input.scenarioId, 'scenarioId') } : {}),
+      ...(input.status ? { status: input.status } : {}),
+      ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+      ...(input.from ? { from: input.from } : {}),
+      ...(input.to ? { to: input.to } : {}),
+    });
+    return { items: page.items.map(runSummaryView), nextCursor: page.nextCursor };
+  }),
+
+  /** A run with its steps (status, attempts, output, error, timings) and its pinned version. */
+  get: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {
+    const run = await loadRun(ctx, input.id);
+    return runView(run, await loadRunVersion(ctx, run));
+  }),
+
+  /** The run's log lines, oldest first, paginated; optionally of one node and/or one level. */
+  logs: protectedProcedure.input(listRunLogsInput).query(async ({ ctx, input }) => {
+    const run = await loadRun(ctx, input.runId);
+    const page = await listRunLogsPage(ctx.deps.database.models, {
       workspaceId: ctx.workspaceId,
       runId: run._id,
-      limit: LOG_LIMIT,
+      limit: input.limit,
+      cursor: input.cursor ?? null,
+      ...(input.nodeId ? { nodeId: input.nodeId } : {}),
+      ...(input.level ? { level: input.level } : {}),
     });
-    return runView(run, logs);
+    return { items: page.items.map(runLogView), nextCursor: page.nextCursor };
   }),
+
+  /**
+   * A new run of the same version with the same input, linked to this one (`trigger.kind`
+   * `replay`, `trigger.replayOf`), same correlation id. `from: 'start'` runs every step again;
+   * `from: 'failure'` keeps the outputs of the steps that succeeded and runs the rest. Only a
+   * finished run can be replayed (cancel a live one first); `failure` needs one that did not
+   * succeed.
+   */
+  replay: protectedProcedure.input(replayRunInput).mutation(async ({ ctx, input }) => {
+    const { models } = ctx.deps.database;
+    const run = await loadRun(ctx, input.id);
+    if (!FINAL.has(run.status)) {
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: `run ${input.id} is still ${run.status}; wait for it to finish or cancel it before replaying it`,
+      });
+    }
+    if (input.from === 'failure' && run.status === 'succeeded') {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `run ${input.id} succeeded: there is no failed step to replay from; replay it from the start`,
+      });
+    }
+    const scenario = await models.Scenario.findOne(
+      { _id: run.scenarioId, workspaceId: ctx.workspaceId },
+      { archivedAt: 1, name: 1 },
+    )
+      .lean<{ archivedAt: Date | null; name: string }>()
+      .exec();
+    if (!scenario || scenario.archivedAt) {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `the scenario of run ${input.id}${scenario ? ` ("${scenario.name}")` : ''} was deleted; its runs can be read but not replayed`,
+      });
+    }
+    const version = await loadRunVersion(ctx, run);
+    if (!version) {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `the version run ${input.id} was pinned to no longer exists`,
+      });
+    }
+    const id = newObjectId();
+    const now = ctx.deps.clock();
+    await createRuns(
+      models,
+      [
+        newRunOfVersion(version, {
+          id,
+          kind: 'replay',
+          replayOf: run._id,
+          deliveryId: run.trigger.deliveryId,
+          correlationId: run.correlationId,
+          input: run.input,
+          ...(input.from === 'failure' ? { steps: stepsForReplay(run.steps) } : {}),
+        }),
+      ],
+      now,
+    );
+    await scheduleRun(ctx.deps.queue, id.toHexString());
+    ctx.deps.logger.info(
+      { runId: id.toHexString(), replayOf: input.id, from: input.from, correlationId: run.correlationId },
+      'run replayed',
+    );
+    const created = await loadRun(ctx, id.toHexString());
+    return runView(created, version);
+  }),
+
+  /**
+   * Stops a run: a queued or waiting run is cancelled at once (`outcome: 'cancelled'`); a running
+   * one stops before its next step (`requested`; its status turns `cancelled` when the runner
+   * stops it). Cancelling a cancelled run changes nothing; a run that finished otherwise is a
+   * CONFLICT.
+   */
+  cancel: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    const run = await loadRun(ctx, input.id);
+    if (run.status === 'cancelled') {
+      return { outcome: 'cancelled' as const, run: runView(run, await loadRunVersion(ctx, run)) };
+    }
+    const outcome = await requestCancel(ctx.deps.database.models, ctx.workspaceId, run._id, ctx.deps.clock());
+    if (outcome === 'not_cancellable') {
+      const current = await loadRun(ctx, input.id);
+      if (current.status === 'cancelled') {
+        return { outcome: 'cancelled' as const, run: runView(current, await loadRunVersion(ctx, current)) };
+      }
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: `run ${input.id} has already finished (${current.status}); there is nothing to cancel`,
+      });
+    }
+    const after = await loadRun(ctx, input.id);
+    return { outcome, run: runView(after, await loadRunVersion(ctx, after)) };
+  }),
+
+  /**
+   * Live run and step status changes of the workspace (tRPC subscription over SSE), optionally of
+   * one run or one scenario's runs: `{ runId, scenarioId, status, steps: [{ nodeId, status,
+   * attempts }], updatedAt }`. With `runId`, the run's current state comes first. Events are the
+   * latest state per run: a slow client gets fewer, never stale ones.
+   */
+  onChange: protectedProcedure
+    .input(runEventsInput.optional())
+    .subscription(async ({ ctx, input, signal }) => {
+      const { models } = ctx.deps.database;
+      let first: RunChangeEvent | null = null;
+      if (input?.runId) first = changeEvent(await loadRun(ctx, input.runId));
+      if (input?.scenarioId) {
+        const exists = await models.Scenario.exists({
+          _id: toObjectId(input.scenarioId, 'scenarioId'),
+          workspaceId: ctx.workspaceId,
+        }).exec();
+        if (!exists) throw notFound('scenario', input.scenarioId);
+      }
+      const feed = await ctx.deps.runEvents.subscribe({
+        workspaceId: ctx.workspaceId.toHexString(),
+        runId: input?.runId,
+        scenarioId: input?.scenarioId,
+      });
+      if (input?.runId) {
+        // Read again after subscribing: a change between the first read and the subscription is not lost.
+        first = changeEvent(await loadRun(ctx, input.runId));
+      }
+      return streamEvents(feed, first, signal);
+    }),
 });

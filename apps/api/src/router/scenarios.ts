@@ -1,44 +1,84 @@
 import {
   createScenarioInput,
+  diffGraphs,
+  diffScenarioInput,
+  dryRun,
+  dryRunInput,
+  duplicateScenarioInput,
   type GraphProblem,
   type GraphShape,
-  graphInput,
-  objectIdSchema,
+  idInput,
+  listScenariosInput,
   registryLookup,
+  type ScenarioNode,
+  scenarioVersionInput,
+  setScenarioEnabledInput,
   updateDraftInput,
   validateGraph,
+  validateScenarioInput,
+  webhookTriggerInput,
 } from '@weft/core';
 import {
+  archiveScenario,
   createScenario,
+  duplicateScenario,
+  findDelivery,
   findScenario,
+  findScenarioVersion,
+  findScenarioVersionByNumber,
+  listScenarios,
+  listScenarioVersions,
   publishScenario,
   type ScenarioDoc,
+  type ScenarioVersionDoc,
   saveDraft,
   setScenarioEnabled,
+  toObjectId,
 } from '@weft/db';
 import { TRPCError } from '@trpc/server';
-import { z } from 'zod';
 import type { ObjectId } from '../ids.js';
-import { type Context, createTRPCRouter, GraphProblemsError, protectedProcedure } from '../trpc.js';
-import { scenarioView, versionView } from '../views.js';
+import { type Context, createTRPCRouter, GraphProblemsError, notFound, protectedProcedure } from '../trpc.js';
+import { scenarioSummaryView, scenarioView, versionDetailView, versionView } from '../views.js';
 
-const idInput = z.object({ id: objectIdSchema });
+type Scoped = Context & { workspaceId: ObjectId };
 
-async function loadScenario(ctx: Context & { workspaceId: ObjectId }, id: string): Promise<ScenarioDoc> {
+async function loadScenario(ctx: Scoped, id: string): Promise<ScenarioDoc> {
   const doc = await findScenario(ctx.deps.database.models, ctx.workspaceId, id);
-  if (!doc)
-    throw new TRPCError({ code: 'NOT_FOUND', message: `no scenario with the id "${id}" in this workspace` });
+  if (!doc) throw notFound('scenario', id);
   return doc;
+}
+
+async function loadVersionNumber(
+  ctx: Scoped,
+  scenario: ScenarioDoc,
+  version: number,
+): Promise<ScenarioVersionDoc> {
+  const doc = await findScenarioVersionByNumber(
+    ctx.deps.database.models,
+    ctx.workspaceId,
+    scenario._id.toHexString(),
+    version,
+  );
+  if (!doc) {
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `scenario "${scenario.name}" has no version ${version}${scenario.version > 0 ? ` (the latest is ${scenario.version})` : ' (it was never published)'}`,
+    });
+  }
+  return doc;
+}
+
+async function publishedVersion(ctx: Scoped, scenario: ScenarioDoc): Promise<ScenarioVersionDoc | null> {
+  if (!scenario.publishedVersionId) return null;
+  const version = await findScenarioVersion(ctx.deps.database.models, scenario.publishedVersionId);
+  return version?.workspaceId.equals(ctx.workspaceId) ? version : null;
 }
 
 /**
  * `validateGraph` plus what only the server knows: a webhook trigger must name an app of this
  * workspace.
  */
-async function graphProblems(
-  ctx: Context & { workspaceId: ObjectId },
-  graph: GraphShape,
-): Promise<GraphProblem[]> {
+async function graphProblems(ctx: Scoped, graph: GraphShape): Promise<GraphProblem[]> {
   const problems = validateGraph(graph, registryLookup);
   const webhookTriggers = graph.nodes.filter(
     (node) =>
@@ -49,7 +89,7 @@ async function graphProblems(
   if (webhookTriggers.length === 0) return problems;
   const appIds = [...new Set(webhookTriggers.map((node) => node.config.appId as string))];
   const found = await ctx.deps.database.models.App.find(
-    { _id: { $in: appIds }, workspaceId: ctx.workspaceId },
+    { _id: { $in: appIds.map((id) => toObjectId(id)) }, workspaceId: ctx.workspaceId },
     { _id: 1 },
   )
     .lean<{ _id: ObjectId }[]>()
@@ -68,7 +108,35 @@ async function graphProblems(
   return problems;
 }
 
+/** What a trigger node outputs in a preview when no payload is given. */
+function defaultTriggerPayload(nodes: readonly ScenarioNode[], now: Date): unknown {
+  const trigger = nodes.find((node) => node.type.startsWith('trigger.'));
+  switch (trigger?.type) {
+    case 'trigger.webhook':
+      return { body: {}, headers: {}, deliveryId: 'dry-run', receivedAt: now.toISOString() };
+    case 'trigger.manual':
+      return trigger.config.sampleInput ?? {};
+    case 'trigger.schedule':
+      return { firedAt: now.toISOString(), scheduledFor: now.toISOString() };
+    default:
+      return {};
+  }
+}
+
 export const scenariosRouter = createTRPCRouter({
+  /** Live scenarios, most recently updated first, without graphs; filters combine. */
+  list: protectedProcedure.input(listScenariosInput).query(async ({ ctx, input }) => {
+    const page = await listScenarios(ctx.deps.database.models, {
+      workspaceId: ctx.workspaceId,
+      limit: input.limit,
+      cursor: input.cursor ?? null,
+      ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
+      ...(input.appId ? { appId: input.appId } : {}),
+      ...(input.name ? { name: input.name } : {}),
+    });
+    return { items: page.items.map(scenarioSummaryView), nextCursor: page.nextCursor };
+  }),
+
   create: protectedProcedure.input(createScenarioInput).mutation(async ({ ctx, input }) => {
     const doc = await createScenario(ctx.deps.database.models, ctx.workspaceId, input, ctx.deps.clock());
     return scenarioView(doc);
@@ -93,12 +161,7 @@ export const scenariosRouter = createTRPCRouter({
       ctx.deps.clock(),
     );
     if (result.ok) return scenarioView(result.scenario);
-    if (result.reason === 'not_found') {
-      throw new TRPCError({
-        code: 'NOT_FOUND',
-        message: `no scenario with the id "${input.id}" in this workspace`,
-      });
-    }
+    if (result.reason === 'not_found') throw notFound('scenario', input.id);
     throw new TRPCError({
       code: 'CONFLICT',
       message: `the scenario was changed since revision ${input.revision}: the current revision is ${result.currentRevision}; reload it and apply your changes again`,
@@ -106,15 +169,18 @@ export const scenariosRouter = createTRPCRouter({
   }),
 
   /** Every problem of the saved draft, or of `draft` when given (what the editor shows before saving). */
-  validate: protectedProcedure
-    .input(z.object({ id: objectIdSchema, draft: graphInput.optional() }))
-    .query(async ({ ctx, input }) => {
-      const graph = input.draft ?? (await loadScenario(ctx, input.id)).draft;
-      const problems = await graphProblems(ctx, graph);
-      return { valid: problems.length === 0, problems };
-    }),
+  validate: protectedProcedure.input(validateScenarioInput).query(async ({ ctx, input }) => {
+    const scenario = await loadScenario(ctx, input.id);
+    const graph = input.draft ?? scenario.draft;
+    const problems = await graphProblems(ctx, graph);
+    return { valid: problems.length === 0, revision: scenario.revision, problems };
+  }),
 
-  /** Freezes the draft as the next immutable version; refused (BAD_REQUEST, `data.problems`) when invalid. */
+  /**
+   * Freezes the draft as the next immutable version; refused (BAD_REQUEST, `data.problems`)
+   * when invalid. The draft revision that was validated is the one published: a save in between
+   * is a CONFLICT, never an unvalidated publish.
+   */
   publish: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     const scenario = await loadScenario(ctx, input.id);
     const problems = await graphProblems(ctx, scenario.draft);
@@ -130,12 +196,7 @@ export const scenariosRouter = createTRPCRouter({
       expectedRevision: scenario.revision,
       now: ctx.deps.clock(),
     });
-    if (!result.ok && result.reason === 'not_found') {
-      throw new TRPCError({
-        code: 'NOT_FOUND',
-        message: `no scenario with the id "${input.id}" in this workspace`,
-      });
-    }
+    if (!result.ok && result.reason === 'not_found') throw notFound('scenario', input.id);
     if (!result.ok) {
       throw new TRPCError({
         code: 'CONFLICT',
@@ -149,22 +210,158 @@ export const scenariosRouter = createTRPCRouter({
     };
   }),
 
+  /** Published versions, newest first (without graphs). */
+  versions: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {
+    const scenario = await loadScenario(ctx, input.id);
+    const rows = await listScenarioVersions(ctx.deps.database.models, ctx.workspaceId, input.id);
+    return rows.map((row) => ({
+      ...versionView({ ...row, scenarioId: scenario._id }),
+      published: scenario.publishedVersionId?.equals(row._id) ?? false,
+    }));
+  }),
+
+  /** One published version with its frozen graph. */
+  version: protectedProcedure.input(scenarioVersionInput).query(async ({ ctx, input }) => {
+    const scenario = await loadScenario(ctx, input.id);
+    return versionDetailView(await loadVersionNumber(ctx, scenario, input.version));
+  }),
+
+  /**
+   * What publishing the draft would change: nodes and edges added, removed, changed (with the
+   * fields), nodes moved; against the published version or `version`. Before the first publish
+   * everything in the draft is added.
+   */
+  diff: protectedProcedure.input(diffScenarioInput).query(async ({ ctx, input }) => {
+    const scenario = await loadScenario(ctx, input.id);
+    const base =
+      input.version === undefined
+        ? await publishedVersion(ctx, scenario)
+        : await loadVersionNumber(ctx, scenario, input.version);
+    const before: GraphShape = base ?? { nodes: [], edges: [] };
+    return {
+      against: base ? { id: base._id.toHexString(), version: base.version } : null,
+      revision: scenario.revision,
+      diff: diffGraphs(before, scenario.draft),
+    };
+  }),
+
   /** Disabled scenarios keep their versions but webhooks no longer start them (manual runs still do). */
-  setEnabled: protectedProcedure
-    .input(z.object({ id: objectIdSchema, enabled: z.boolean() }))
-    .mutation(async ({ ctx, input }) => {
-      const found = await setScenarioEnabled(
-        ctx.deps.database.models,
-        ctx.workspaceId,
-        input.id,
-        input.enabled,
-      );
-      if (!found) {
-        throw new TRPCError({
-          code: 'NOT_FOUND',
-          message: `no scenario with the id "${input.id}" in this workspace`,
-        });
-      }
-      return scenarioView(await loadScenario(ctx, input.id));
-    }),
+  setEnabled: protectedProcedure.input(setScenarioEnabledInput).mutation(async ({ ctx, input }) => {
+    const found = await setScenarioEnabled(
+      ctx.deps.database.models,
+      ctx.workspaceId,
+      input.id,
+      input.enabled,
+    );
+    if (!found) throw notFound('scenario', input.id);
+    return scenarioView(await loadScenario(ctx, input.id));
+  }),
+
+  /** A new, disabled, unpublished scenario with a copy of the draft ("<name> (copy)" unless named). */
+  duplicate: protectedProcedure.input(duplicateScenarioInput).mutation(async ({ ctx, input }) => {
+    const copy = await duplicateScenario(ctx.deps.database.models, ctx.workspaceId, input.id, input.name);
+    if (!copy) throw notFound('scenario', input.id);
+    return scenarioView(copy);
+  }),
+
+  /**
+   * Archives the scenario: it stops running and leaves every list and lookup; its versions and
+   * runs are kept (run history stays readable, `runs.list({ scenarioId })` included).
+   */
+  delete: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    const archived = await archiveScenario(
+      ctx.deps.database.models,
+      ctx.workspaceId,
+      input.id,
+      ctx.deps.clock(),
+    );
+    if (!archived) throw notFound('scenario', input.id);
+    return { id: input.id, archived: true as const };
+  }),
+
+  /**
+   * A preview through the same node code with simulated effects: HTTP answered by each node's
+   * mock, secrets as placeholders, waits take no time; nothing is stored, nothing is called.
+   * Runs the saved draft, an unsaved `draft`, or a published `version`, with `trigger` as the
+   * trigger's output, or the stored body and headers of delivery `deliveryId`, or a default
+   * sample. `pinnedOutputs` replace chosen nodes' outputs (those nodes do not run).
+   */
+  dryRun: protectedProcedure.input(dryRunInput).mutation(async ({ ctx, input }) => {
+    const { models } = ctx.deps.database;
+    const scenario = await loadScenario(ctx, input.id);
+    const now = ctx.deps.clock();
+    let graph: GraphShape;
+    let source: { kind: 'draft'; revision: number | null } | { kind: 'version'; version: number };
+    if (input.version !== undefined) {
+      const version = await loadVersionNumber(ctx, scenario, input.version);
+      graph = { nodes: version.nodes, edges: version.edges };
+      source = { kind: 'version', version: version.version };
+    } else if (input.draft) {
+      graph = input.draft;
+      source = { kind: 'draft', revision: null };
+    } else {
+      graph = scenario.draft;
+      source = { kind: 'draft', revision: scenario.revision };
+    }
+
+    const unknownPins = Object.keys(input.pinnedOutputs ?? {}).filter(
+      (nodeId) => !graph.nodes.some((node) => node.id === nodeId),
+    );
+    if (unknownPins.length > 0) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `pinnedOutputs: no node ${unknownPins.map((id) => `"${id}"`).join(', ')} in this graph`,
+      });
+    }
+
+    let trigger: unknown;
+    let triggerSource: 'payload' | 'delivery' | 'default';
+    if (input.deliveryId) {
+      const delivery = await findDelivery(models, ctx.workspaceId, input.deliveryId);
+      if (!delivery) throw notFound('delivery', input.deliveryId);
+      trigger = webhookTriggerInput(delivery);
+      triggerSource = 'delivery';
+    } else if (input.trigger !== undefined) {
+      trigger = input.trigger;
+      triggerSource = 'payload';
+    } else {
+      trigger = defaultTriggerPayload(graph.nodes, now);
+      triggerSource = 'default';
+    }
+
+    const problems = await graphProblems(ctx, graph);
+    const result = await dryRun({
+      scenarioId: scenario._id.toHexString(),
+      graph,
+      trigger,
+      ...(input.pinnedOutputs ? { pinnedOutputs: input.pinnedOutputs } : {}),
+      now,
+    });
+    return {
+      source,
+      trigger: { source: triggerSource, value: trigger },
+      /** Validation problems of the graph that ran (a preview runs even when there are some). */
+      problems,
+      status: result.status,
+      error: result.error,
+      nodes: result.nodes.map((node) => ({
+        nodeId: node.nodeId,
+        status: node.status,
+        pinned: node.pinned,
+        attempts: node.attempts,
+        output: node.output,
+        error: node.error,
+        durationMs: node.durationMs,
+        firedHandles: node.firedHandles,
+        logs: node.logs.map((log) => ({
+          level: log.level,
+          message: log.message,
+          data: log.data === undefined ? null : log.data,
+        })),
+        /** Requests the node would have sent (answered by the simulation, not sent). */
+        requests: node.requests,
+      })),
+      skipped: result.skipped,
+    };
+  }),
 });

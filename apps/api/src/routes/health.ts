@@ -1,80 +1,16 @@
-import { NODE_TYPES, nodeCatalog, signatureSchemes } from '@weft/core';
-import { JOBS_COLLECTION } from '@weft/db';
 import express, { type Router } from 'express';
 import type { ApiDeps } from '../deps.js';
-import { PACKAGE } from '../version.js';
-
-const CHECK_TIMEOUT_MS = 2_000;
-
-export interface CheckResult {
-  readonly ok: boolean;
-  readonly latencyMs: number;
-  readonly error?: string;
-}
-
-async function timed(run: () => Promise<unknown>, timeoutMs = CHECK_TIMEOUT_MS): Promise<CheckResult> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      run(),
-      new Promise((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return { ok: true, latencyMs: Math.round(performance.now() - started) };
-  } catch (error) {
-    return {
-      ok: false,
-      latencyMs: Math.round(performance.now() - started),
-      error: error instanceof Error ? error.message : String(error),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { checkHealth, systemInfo } from '../system.js';
 
 /** `GET /health` (503 when the database or the queue cannot be reached) and `GET /system/info`. */
-export function healthRouter(deps: ApiDeps, startedAt: Date): Router {
+export function healthRouter(deps: ApiDeps): Router {
   const router = express.Router();
-
   router.get('/health', async (_req, res) => {
-    const db = deps.database.connection.db;
-    const [database, queue] = await Promise.all([
-      timed(async () => {
-        if (!db) throw new Error('the database connection is not open');
-        await db.command({ ping: 1 });
-      }),
-      timed(async () => {
-        if (!db) throw new Error('the database connection is not open');
-        await deps.queue.ready;
-        await db.collection(JOBS_COLLECTION).findOne({}, { projection: { _id: 1 } });
-      }),
-    ]);
-    const healthy = database.ok && queue.ok;
-    res.status(healthy ? 200 : 503).json({
-      status: healthy ? 'ok' : 'unhealthy',
-      checks: { database, queue },
-      registry: { nodeTypes: NODE_TYPES.length, signatureSchemes: signatureSchemes.length },
-    });
+    const health = await checkHealth(deps);
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
-
   router.get('/system/info', (_req, res) => {
-    const now = deps.clock();
-    res.json({
-      name: PACKAGE.name,
-      version: PACKAGE.version,
-      node: process.version,
-      startedAt: startedAt.toISOString(),
-      uptimeSec: Math.max(0, Math.round((now.getTime() - startedAt.getTime()) / 1000)),
-      nodeTypes: nodeCatalog().map((entry) => ({
-        type: entry.type,
-        version: entry.version,
-        title: entry.title,
-        category: entry.category,
-      })),
-      signatureSchemes,
-    });
+    res.json(systemInfo(deps));
   });
   return router;
 }

@@ -16,6 +16,8 @@ export interface ResolvedApp {
   readonly signature: SignatureConfig;
   /** From the app's default connection; empty when it has none (verification then fails with `invalid_secret`). */
   readonly webhookSecret: string;
+  /** The default connection is disabled: its secret verifies nothing, every webhook is refused. */
+  readonly connectionDisabled: boolean;
 }
 
 async function loadApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> {
@@ -23,7 +25,17 @@ async function loadApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> 
   const app = await findAppByKey(models, key);
   if (!app) return null;
   let webhookSecret = '';
+  let connectionDisabled = false;
   if (app.defaultConnectionId) {
+    const connection = await models.Connection.findOne(
+      { _id: app.defaultConnectionId, workspaceId: app.workspaceId },
+      { status: 1 },
+    )
+      .lean<{ status: string }>()
+      .exec();
+    connectionDisabled = connection?.status === 'disabled';
+  }
+  if (app.defaultConnectionId && !connectionDisabled) {
     try {
       const secrets = await readConnectionSecrets(
         models,
@@ -51,6 +63,7 @@ async function loadApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> 
     key: app.key,
     signature: app.signature,
     webhookSecret,
+    connectionDisabled,
   };
 }
 

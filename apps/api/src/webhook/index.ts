@@ -65,6 +65,16 @@ export function webhookRouter(deps: ApiDeps): Router {
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const receivedAt = deps.clock();
     const log = deps.logger.child({ appKey: app.key });
+    if (app.connectionDisabled) {
+      log.info({ reason: 'invalid_secret' }, 'webhook rejected: the default connection is disabled');
+      sendError(
+        res,
+        401,
+        'invalid_secret',
+        `the default connection of app "${app.key}" is disabled; enable it or choose another default connection`,
+      );
+      return;
+    }
     const verdict = verifyWebhook({
       config: app.signature,
       secret: app.webhookSecret,
