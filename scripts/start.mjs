@@ -55,10 +55,13 @@ async function main() {
   }
 
   const env = { MONGODB_URI: uri, WEFT_SECRET_KEYS: secretKeys() };
-  const services = [startService('api', 'apps/api/dist/main.js', { ...env, PORT: port })];
+  const webDist = path.join(root, 'apps/web/dist');
+  const web = existsSync(path.join(webDist, 'index.html')) ? { WEFT_WEB_DIST: webDist } : {};
+  const services = [startService('api', 'apps/api/dist/main.js', { ...env, ...web, PORT: port })];
   if (existsSync(path.join(root, 'apps/runner/dist/main.js'))) {
     services.push(startService('runner', 'apps/runner/dist/main.js', env));
   }
+  if (web.WEFT_WEB_DIST) say(`editor on http://localhost:${port}/ (sign in with the API token)`);
   say(`api on http://localhost:${port} (webhooks: POST /webhook/<appKey>, tRPC: /trpc, health: /health)`);
   say('press Ctrl-C to stop');
 

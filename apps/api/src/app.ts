@@ -5,12 +5,14 @@ import { errorHandler, sendError } from './errors.js';
 import { appRouter } from './router/index.js';
 import { healthRouter } from './routes/health.js';
 import { triggerRouter } from './routes/trigger.js';
+import { webAppRouter } from './routes/web.js';
 import { createExpressContext } from './trpc.js';
 import { webhookRouter } from './webhook/index.js';
 
 /**
  * The HTTP app: `POST /webhook/:appKey`, `POST /trigger/:scenarioId`, `GET /health`,
- * `GET /system/info` and `/trpc`. It never executes nodes: it stores and enqueues.
+ * `GET /system/info`, `/trpc`, and the built web app at `/` when configured. It never executes
+ * nodes: it stores and enqueues.
  */
 export function createApp(input: ApiDepsInput | ApiDeps): Express {
   const deps = resolveDeps(input);
@@ -35,6 +37,8 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
       },
     }),
   );
+
+  if (deps.webDist) app.use(webAppRouter(deps.webDist));
 
   app.use((req, res) => {
     sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path}`);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { type Keyring, parseKeyringEnv } from '@weft/core/secrets';
 import { z } from 'zod';
 import { type ApiLimits, DEFAULT_LIMITS } from './deps.js';
@@ -105,6 +107,15 @@ const envSchema = z.object({
       .min(1, { error: 'must be at least 1' })
       .optional(),
   ),
+  WEFT_WEB_DIST: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .refine((dir) => existsSync(path.join(dir, 'index.html')), {
+        error: 'must be a directory holding the built web app (index.html); build apps/web first',
+      })
+      .optional(),
+  ),
   WEFT_HTTP_ALLOW_PRIVATE: z.preprocess(
     unsetIfEmpty,
     z
@@ -135,6 +146,8 @@ export interface ApiConfig {
   readonly limits: ApiLimits;
   /** Private targets connection health checks may reach (same variable and rule as the runner). */
   readonly httpAllowList: AllowList;
+  /** The built web app served at `/`, or null. */
+  readonly webDist: string | null;
 }
 
 /** The configuration is unusable; the message lists every variable at fault. */
@@ -165,6 +178,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bootstrapToken: value.WEFT_BOOTSTRAP_TOKEN ?? null,
     logLevel: value.LOG_LEVEL,
     httpAllowList: value.WEFT_HTTP_ALLOW_PRIVATE,
+    webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,

@@ -64,6 +64,8 @@ export interface ApiDeps {
   readonly httpAllowList: AllowList;
   /** `GET <metadata.healthUrl>` of `connections.test`; tests replace it. */
   readonly probeHealthUrl: HealthProbe;
+  /** The built web app to serve at `/` (`WEFT_WEB_DIST`); null serves none. */
+  readonly webDist?: string | null;
 }
 
 export interface ApiDepsInput

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     logger,
     limits: config.limits,
     httpAllowList: config.httpAllowList,
+    webDist: config.webDist,
   });
   const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {
