@@ -73,6 +73,20 @@ function ensureJava() {
   run('apt-get', ['install', '-y', '-q', 'openjdk-17-jdk-headless', 'maven']);
 }
 
+/** The editor's browser tests drive Debian's Chromium (a browser download of a test tool cannot work here). */
+function ensureChromium() {
+  if (!existsSync(path.join(root, 'apps', 'web')) || existsSync('/usr/bin/chromium')) return;
+  if (process.getuid?.() !== 0 || !has('apt-get', ['--version'])) {
+    console.error(
+      'weft: the browser tests need Chromium at /usr/bin/chromium; install it (e.g. apt-get install chromium).',
+    );
+    process.exit(1);
+  }
+  say('installing Chromium with apt-get (for the browser tests)');
+  run('apt-get', ['update', '-q']);
+  run('apt-get', ['install', '-y', '-q', 'chromium']);
+}
+
 function install() {
   ensurePnpm();
   ensureJava();
@@ -105,6 +119,7 @@ function reportTotals() {
 
 function test() {
   install();
+  ensureChromium();
   const result = spawnSync(
     'pnpm',
     ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', '--output-logs=errors-only'],
