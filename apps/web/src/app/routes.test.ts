@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseRoute, type Route, routeHref, sectionOf } from './routes';
+
+const id = '0123456789abcdef01234567';
+
+describe('routes', () => {
+  it('parses every route and writes it back', () => {
+    const routes: Route[] = [
+      { name: 'scenarios', query: '' },
+      { name: 'scenarios', query: 'orders' },
+      { name: 'editor', scenarioId: id },
+      { name: 'runs', filters: {} },
+      { name: 'runs', filters: { scenarioId: id, status: 'failed', correlationId: 'abc' } },
+      { name: 'run', runId: id },
+      { name: 'deliveries', appId: null },
+      { name: 'deliveries', appId: id },
+      { name: 'delivery', deliveryId: id },
+      { name: 'apps' },
+      { name: 'app', appId: id },
+    ];
+    for (const route of routes) expect(parseRoute(routeHref(route))).toEqual(route);
+  });
+
+  it('treats the empty hash as the scenarios list', () => {
+    expect(parseRoute('')).toEqual({ name: 'scenarios', query: '' });
+    expect(parseRoute('#/')).toEqual({ name: 'scenarios', query: '' });
+  });
+
+  it('rejects malformed ids and unknown paths', () => {
+    expect(parseRoute('#/runs/nope').name).toBe('notFound');
+    expect(parseRoute('#/whatever').name).toBe('notFound');
+    expect(parseRoute(`#/runs/${id}/extra`).name).toBe('notFound');
+  });
+
+  it('drops malformed filter ids', () => {
+    expect(parseRoute('#/runs?scenarioId=bad&status=failed')).toEqual({
+      name: 'runs',
+      filters: { status: 'failed' },
+    });
+    expect(parseRoute('#/deliveries?appId=bad')).toEqual({ name: 'deliveries', appId: null });
+  });
+
+  it('knows the section of a route', () => {
+    expect(sectionOf({ name: 'editor', scenarioId: id })).toBe('scenarios');
+    expect(sectionOf({ name: 'delivery', deliveryId: id })).toBe('deliveries');
+    expect(sectionOf({ name: 'notFound', path: '/x' })).toBeNull();
+  });
+});

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { configSummary } from './summary';
+
+describe('configSummary', () => {
+  it('says what each node does', () => {
+    const appName = (id: string) => (id === 'a1' ? 'Shop' : undefined);
+    expect(configSummary({ type: 'trigger.webhook', config: { appId: 'a1' } }, appName)).toBe('Shop');
+    expect(configSummary({ type: 'trigger.webhook', config: { appId: 'a1', filter: 'x' } }, appName)).toBe('Shop · when x');
+    expect(configSummary({ type: 'trigger.webhook', config: {} })).toBe('no app chosen');
+    expect(configSummary({ type: 'http.request', config: { url: 'https://x' } })).toBe('GET https://x');
+    expect(configSummary({ type: 'logger', config: { message: 'hi' } })).toBe('hi');
+    expect(configSummary({ type: 'logger', config: {} })).toBe('no message');
+    expect(configSummary({ type: 'delay', config: { durationMs: 60_000 } })).toBe('wait 1m 0s');
+    expect(configSummary({ type: 'merge', config: {} })).toBe('mode: array');
+    expect(configSummary({ type: 'trigger.schedule', config: { cron: '* * * * *', timezone: 'UTC' } })).toBe('* * * * * (UTC)');
+    expect(configSummary({ type: 'webhook.send', config: { eventType: 'x.y', url: 'https://p' } })).toBe('x.y → https://p');
+    expect(configSummary({ type: 'other', config: {} })).toBe('other');
+  });
+});

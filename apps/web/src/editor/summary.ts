@@ -1,0 +1,39 @@
+/** One line under a node's title saying what it does, from its config. Pure. */
+import { formatDuration } from '../lib/format';
+import type { NodeSpec } from './graph';
+
+const str = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value : null);
+
+export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?: (id: string) => string | undefined): string {
+  const c = spec.config;
+  switch (spec.type) {
+    case 'trigger.webhook': {
+      const app = str(c.appId);
+      const name = app ? (appName?.(app) ?? 'unknown app') : 'no app chosen';
+      return str(c.filter) ? `${name} · when ${c.filter as string}` : name;
+    }
+    case 'trigger.manual':
+      return 'started by hand or the API';
+    case 'trigger.schedule':
+      return str(c.cron) ? `${c.cron as string}${str(c.timezone) ? ` (${c.timezone as string})` : ''}` : 'no schedule';
+    case 'http.request':
+      return `${str(c.method) ?? 'GET'} ${str(c.url) ?? 'no URL'}`;
+    case 'webhook.send':
+      return `${str(c.eventType) ?? 'event'} → ${str(c.url) ?? 'no URL'}`;
+    case 'logger':
+      return str(c.message) ?? 'no message';
+    case 'transform':
+    case 'condition':
+      return str(c.expression) ?? 'no expression';
+    case 'delay':
+      return typeof c.durationMs === 'number'
+        ? `wait ${formatDuration(c.durationMs)}`
+        : str(c.until)
+          ? `until ${c.until as string}`
+          : 'no duration';
+    case 'merge':
+      return `mode: ${str(c.mode) ?? 'array'}`;
+    default:
+      return spec.type;
+  }
+}

@@ -1,0 +1,130 @@
+import { nodeCatalog, registryLookup, validateGraph } from '@weft/core';
+import { describe, expect, it } from 'vitest';
+import {
+  fieldMessage,
+  formFields,
+  getAt,
+  humanize,
+  mapRows,
+  numberText,
+  parseNumberInput,
+  problemsByField,
+  rowsToMap,
+  setAt,
+  unplacedProblemKeys,
+} from './schema-form';
+
+const entry = (type: string) => {
+  const found = nodeCatalog().find((e) => e.type === type);
+  if (!found) throw new Error(type);
+  return found;
+};
+const fieldsOf = (type: string) =>
+  formFields(entry(type).configJsonSchema, { rawFields: entry(type).rawExpressionFields });
+
+describe('formFields', () => {
+  it('models the HTTP request config', () => {
+    const fields = fieldsOf('http.request');
+    const byKey = new Map(fields.map((f) => [f.key, f]));
+    expect(byKey.get('method')).toMatchObject({ kind: 'select', default: 'GET' });
+    expect(byKey.get('url')).toMatchObject({ kind: 'string', required: true, format: 'uri', expression: 'template' });
+    expect(byKey.get('headers')).toMatchObject({ kind: 'map', label: 'Headers' });
+    expect(byKey.get('body')).toMatchObject({ kind: 'json' });
+    expect(byKey.get('connectionId')).toMatchObject({ kind: 'string', reference: 'connection' });
+    expect(byKey.get('timeoutMs')).toMatchObject({ kind: 'number', integer: true, minimum: 100, label: 'Timeout (ms)' });
+    expect(byKey.get('failOnErrorStatus')).toMatchObject({ kind: 'boolean', default: true });
+    const auth = byKey.get('auth');
+    expect(auth?.kind).toBe('variant');
+    if (auth?.kind !== 'variant') return;
+    expect(auth.discriminator).toBe('kind');
+    expect(auth.variants.map((v) => v.value)).toEqual(['none', 'bearer', 'basic', 'header']);
+    expect(auth.variants[3]?.fields.map((f) => [f.key, f.path.join('.'), f.required])).toEqual([
+      ['header', 'auth.header', true],
+      ['secretKey', 'auth.secretKey', false],
+    ]);
+  });
+
+  it('marks raw JSONata fields, app pickers and multiline text', () => {
+    expect(fieldsOf('transform')[0]).toMatchObject({ kind: 'string', expression: 'raw', multiline: true });
+    const webhook = fieldsOf('trigger.webhook');
+    expect(webhook[0]).toMatchObject({ key: 'appId', reference: 'app', required: true, label: 'App' });
+    expect(webhook[1]).toMatchObject({ key: 'filter', expression: 'raw' });
+    expect(fieldsOf('logger').map((f) => f.kind)).toEqual(['string', 'select', 'json']);
+    expect(fieldsOf('logger')[0]).toMatchObject({ multiline: true, minLength: 1 });
+  });
+
+  it('handles every catalog type', () => {
+    for (const item of nodeCatalog()) expect(() => formFields(item.configJsonSchema)).not.toThrow();
+  });
+});
+
+describe('values', () => {
+  it('reads and writes nested paths immutably', () => {
+    const config = { auth: { kind: 'header', header: 'X-Key' }, url: 'x' };
+    const next = setAt(config, ['auth', 'header'], 'X-Other');
+    expect(next).toEqual({ auth: { kind: 'header', header: 'X-Other' }, url: 'x' });
+    expect(config.auth.header).toBe('X-Key');
+    expect(getAt(next, ['auth', 'header'])).toBe('X-Other');
+    expect(getAt(next, ['url', 'deeper'])).toBeUndefined();
+    expect(setAt({ a: { b: 1 } }, ['a', 'b'], undefined)).toEqual({});
+    expect(setAt({ a: 1 }, [], 2)).toEqual({ a: 1 });
+  });
+
+  it('parses number inputs', () => {
+    expect(parseNumberInput('', true)).toEqual({ ok: true, value: undefined });
+    expect(parseNumberInput(' 250 ', true)).toEqual({ ok: true, value: 250 });
+    expect(parseNumberInput('2.5', true)).toMatchObject({ ok: false, message: 'Enter a whole number' });
+    expect(parseNumberInput('abc', false)).toMatchObject({ ok: false });
+    expect(parseNumberInput('{{ 1 + 1 }}', true)).toEqual({ ok: true, value: '{{ 1 + 1 }}' });
+    expect(numberText(undefined)).toBe('');
+    expect(numberText(5)).toBe('5');
+  });
+
+  it('turns maps into rows and back', () => {
+    expect(mapRows({ A: '1', B: 2 })).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ]);
+    expect(mapRows('x')).toEqual([]);
+    expect(rowsToMap([{ name: ' A ', value: '1' }, { name: '', value: 'x' }])).toEqual({ A: '1' });
+    expect(rowsToMap([])).toBeUndefined();
+  });
+
+  it('labels keys for people', () => {
+    expect(humanize('timeoutMs')).toBe('Timeout (ms)');
+    expect(humanize('toleranceSec')).toBe('Tolerance (s)');
+    expect(humanize('healthUrl')).toBe('Health URL');
+    expect(humanize('idHeader')).toBe('ID header');
+  });
+});
+
+describe('problems by field', () => {
+  it("places core's config problems on their fields", () => {
+    const graph = {
+      nodes: [
+        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId: '0123456789abcdef01234567' }, position: { x: 0, y: 0 } },
+        {
+          id: 'call',
+          type: 'http.request',
+          version: 2,
+          config: { url: 'nope', auth: { kind: 'header' }, headers: { A: '{{ x' } },
+          position: { x: 0, y: 0 },
+        },
+      ],
+      edges: [{ id: 'e', source: 'hook', sourceHandle: 'out', target: 'call', targetHandle: 'in' }],
+    };
+    const problems = validateGraph(graph, registryLookup).filter((p) => p.nodeId === 'call');
+    const byField = problemsByField(problems);
+    expect(byField.get('url')).toEqual(['url must be an absolute http(s) URL']);
+    expect(byField.get('auth.header')).toEqual(['Required']);
+    expect(byField.get('headers.A')?.[0]).toMatch(/Unclosed expression/);
+    expect(unplacedProblemKeys(fieldsOf('http.request'), byField)).toEqual([]);
+    expect(unplacedProblemKeys(fieldsOf('http.request'), new Map([['extra', ['x']]]))).toEqual(['extra']);
+  });
+
+  it('strips the node preamble from messages', () => {
+    expect(fieldMessage({ message: 'Node "a" (logger) field "level": Invalid option: expected one of "x"' })).toBe(
+      'Invalid option: expected one of "x"',
+    );
+  });
+});
