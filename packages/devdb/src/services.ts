@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export interface Service {
@@ -26,9 +26,15 @@ export function freePort(): Promise<number> {
 /**
  * Starts a built Weft service (`node <entry>`) as a child process, as a deployment would, for
  * end-to-end tests and benchmarks. Its last output lines are printed if it dies unexpectedly.
+ * `nodeArgs` go before the entry (e.g. `--cpu-prof`); `logFile` receives all its output.
  */
-export function startService(name: string, entry: string, env: Record<string, string>): Service {
-  const child = spawn(process.execPath, [entry], {
+export function startService(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  options: { readonly nodeArgs?: readonly string[]; readonly logFile?: string } = {},
+): Service {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,6 +45,11 @@ export function startService(name: string, entry: string, env: Record<string, st
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  if (options.logFile) {
+    const file = createWriteStream(options.logFile);
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   child.on('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM')
       console.error(`${name} exited (${code ?? signal}):\n${tail.join('').slice(-3000)}`);

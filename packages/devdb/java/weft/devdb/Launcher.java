@@ -7,17 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import de.bwaldvogel.mongo.MongoBackend;
-import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.AbstractMongoBackend;
 
 /**
  * Starts mongo-java-server on a chosen host and port (0 = any free port) with the memory
  * backend or the H2 backend persisted to one file, prints one READY line with the URI, and
  * shuts down cleanly on SIGTERM or when its standard input closes (the parent process died),
  * so no server outlives the process that started it.
+ *
+ * <p>Three changes to the stock server, for its cost under load (see the package README): an
+ * in-memory, bounded, tail-indexed oplog ({@link TailOplog}), awaitData for change-stream getMores
+ * ({@link AwaitDataHandler}), and, with the memory backend, queries with an {@code _id} condition
+ * answered through the {@code _id} index ({@link IdFirstMemoryCollection}).
  */
 public final class Launcher {
     private static final MongoVersion MONGO_4_4 = new MongoVersion() {
@@ -38,6 +40,10 @@ public final class Launcher {
         String backendName = "memory";
         String file = null;
         boolean watchStdin = false;
+        boolean awaitData = true;
+        int oplogMaxEntries = 50_000;
+        long oplogMaxBytes = 64L * 1024 * 1024;
+        long oplogMaxAgeMillis = 10L * 60 * 1000;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -46,17 +52,22 @@ public final class Launcher {
                 case "--backend" -> backendName = value(args, ++i, arg);
                 case "--file" -> file = value(args, ++i, arg);
                 case "--watch-stdin" -> watchStdin = true;
+                case "--no-await-data" -> awaitData = false;
+                case "--oplog-max-entries" -> oplogMaxEntries = Integer.parseInt(value(args, ++i, arg));
+                case "--oplog-max-bytes" -> oplogMaxBytes = Long.parseLong(value(args, ++i, arg));
+                case "--oplog-max-age-ms" -> oplogMaxAgeMillis = Long.parseLong(value(args, ++i, arg));
                 default -> fail("unknown argument " + arg);
             }
         }
 
-        MongoBackend backend = switch (backendName) {
-            case "memory" -> new MemoryBackend();
+        TailOplog.Limits limits = new TailOplog.Limits(oplogMaxEntries, oplogMaxBytes, oplogMaxAgeMillis);
+        AbstractMongoBackend backend = switch (backendName) {
+            case "memory" -> new Backends.Memory(limits);
             case "h2" -> {
                 if (file == null) fail("--backend h2 needs --file <path>");
                 Path parent = Path.of(file).toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
-                yield new H2Backend(file);
+                yield new Backends.H2(file, limits);
             }
             default -> throw fail("unknown backend " + backendName + " (memory or h2)");
         };
@@ -65,9 +76,9 @@ public final class Launcher {
         // below wire version 9 (MongoDB 4.4). Announce 4.4 through the server's own version
         // setting; the contract tests prove the operations Weft relies on behave as on MongoDB.
         backend.version(MONGO_4_4);
-        MongoServer server = new MongoServer(backend);
         // The oplog makes $changeStream work, which Agenda's notification channel uses.
-        server.enableOplog();
+        backend.enableOplog();
+        WeftMongoServer server = new WeftMongoServer(backend, ((Backends.WithTailOplog) backend).tailOplog(), awaitData);
         server.bind(host, port);
         InetSocketAddress address = server.getLocalAddress();
 
