@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
+import { OutboundRateLimitWait } from '../limits/outbound-rate.js';
+import type { HttpCallOptions, HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import type { Step } from '../schemas/entities.js';
 import { executeRun } from './execute-run.js';
@@ -21,7 +22,11 @@ function edge(source: string, target: string, sourceHandle = 'out', targetHandle
 
 /** An in-memory host: records saved steps, logs and sleeps; HTTP answered by `respond`. */
 function fakeHost(
-  respond: (request: HttpRequest, nodeId: string) => HttpResponse | Promise<HttpResponse> = () => ({
+  respond: (
+    request: HttpRequest,
+    nodeId: string,
+    options?: HttpCallOptions,
+  ) => HttpResponse | Promise<HttpResponse> = () => ({
     status: 200,
     headers: {},
     body: '',
@@ -76,9 +81,9 @@ function fakeHost(
         scope,
         signal,
         now: () => at(clock),
-        http: async (request) => {
+        http: async (request, options) => {
           calls.push(nodeId);
-          return respond(request, nodeId);
+          return respond(request, nodeId, options);
         },
         log: (level, message) => logs.push(`${level} ${nodeId} ${message}`),
         secrets: async () => ({}),
@@ -274,6 +279,49 @@ describe('executeRun', () => {
     expect(host.last('second')).toMatchObject({ status: 'succeeded', attempts: 2, startedAt: at(0) });
   });
 
+  it('a connection at its outbound rate limit makes the step wait, without counting an attempt', async () => {
+    const connectionId = 'cccccccccccccccccccccccc';
+    const seen: (string | undefined)[] = [];
+    let limited = 2;
+    const host = fakeHost((_, nodeId, options) => {
+      seen.push(`${nodeId}:${options?.connectionId ?? '-'}`);
+      if (limited-- > 0) throw new OutboundRateLimitWait(at(20_000), connectionId, 5);
+      return json(200, { sent: true });
+    });
+    const createContext = host.createContext.bind(host);
+    host.createContext = (args) => ({ ...createContext(args), secrets: async () => ({ signingSecret: 's' }) });
+    const nodes = [
+      node('start', 'trigger.manual', {}),
+      node('call', 'http.request', { url: 'https://x.example/1', connectionId }, { retry: { maxAttempts: 1 } }),
+      node('notify', 'webhook.send', {
+        url: 'https://x.example/2',
+        connectionId,
+        eventType: 'x',
+        payload: {},
+      }),
+    ];
+    const edges = [edge('start', 'call'), edge('call', 'notify')];
+    const outcome = await executeRun(runOf(nodes, edges), host);
+    expect(outcome).toEqual({ status: 'suspended', resumeAt: at(20_000) });
+    expect(host.last('call')).toMatchObject({ status: 'waiting', attempts: 0, resumeAt: at(20_000) });
+    expect(host.logs.some((line) => line.includes('call waiting: connection cccc'))).toBe(true);
+
+    host.advance(20_000);
+    const again = await executeRun(runOf(nodes, edges, ['start', 'call'].map((id) => host.last(id)!)), host);
+    // maxAttempts 1 and yet no failure: waiting for a slot is not an attempt.
+    expect(again).toEqual({ status: 'suspended', resumeAt: at(20_000) });
+    host.advance(1_000);
+    const done = await executeRun(runOf(nodes, edges, ['start', 'call'].map((id) => host.last(id)!)), host);
+    expect(done).toEqual({ status: 'succeeded' });
+    expect(host.last('call')).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(seen).toEqual([
+      `call:${connectionId}`,
+      `call:${connectionId}`,
+      `call:${connectionId}`,
+      `notify:${connectionId}`,
+    ]);
+  });
+
   it('a resumed run starting from a crashed step reruns only that step, with earlier outputs', async () => {
     const host = fakeHost(() => json(200, { ok: 2 }));
     const nodes = [
@@ -398,6 +446,38 @@ describe('executeRun', () => {
     const outcome = await executeRun(runOf(nodes, [edge('start', 'left'), edge('start', 'right')]), host);
     expect(outcome).toEqual({ status: 'succeeded' });
     expect(started.sort()).toEqual(['left', 'right']);
+  });
+
+  it('when a step cannot be stored, the other running nodes are stopped before the error leaves the run', async () => {
+    const events: string[] = [];
+    const host = fakeHost();
+    const baseContext = host.createContext.bind(host);
+    host.createContext = (args) => ({
+      ...baseContext(args),
+      // 'slow' runs until it is aborted; 'fast' answers at once.
+      http: async () => {
+        if (args.nodeId === 'fast') return json(200, {});
+        await new Promise((resolve) => args.signal.addEventListener('abort', resolve, { once: true }));
+        events.push('slow saw the abort');
+        throw new Error('aborted');
+      },
+    });
+    const save = host.saveStep.bind(host);
+    host.saveStep = async (step) => {
+      if (step.nodeId === 'fast' && step.status === 'succeeded') throw new Error('database unreachable');
+      await save(step);
+    };
+    const nodes = [
+      node('start', 'trigger.manual', {}),
+      node('slow', 'http.request', { url: 'https://x.example/s' }),
+      node('fast', 'http.request', { url: 'https://x.example/f' }),
+    ];
+    await expect(
+      executeRun(runOf(nodes, [edge('start', 'slow'), edge('start', 'fast')]), host).finally(() =>
+        events.push('run settled'),
+      ),
+    ).rejects.toThrow('database unreachable');
+    expect(events).toEqual(['slow saw the abort', 'run settled']);
   });
 
   it('a config that is invalid once its expressions are evaluated fails naming node and field', async () => {

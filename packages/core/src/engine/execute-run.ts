@@ -1,4 +1,5 @@
 import { classifyThrown, toSerializableError } from '../errors/index.js';
+import { isOutboundRateLimitWait } from '../limits/outbound-rate.js';
 import { buildExecutionPlan, type ExecutionPlan, InvalidGraphError } from '../graph/execution-plan.js';
 import { collectInputs } from '../graph/collect-inputs.js';
 import { StepTracker } from '../graph/step-tracker.js';
@@ -73,7 +74,9 @@ export async function executeRun(
   const maxInlineWaitMs = options.maxInlineWaitMs ?? 5_000;
   const outputCapBytes = options.outputCapBytes ?? 256 * 1024;
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 5 * 60_000;
-  const shutdown = options.signal ?? new AbortController().signal;
+  // Aborted when the runner shuts down, or by this run itself when it stops on an error (below).
+  const halt = new AbortController();
+  const shutdown = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal;
 
   let plan: ExecutionPlan;
   try {
@@ -164,6 +167,9 @@ export async function executeRun(
       return shutdown.aborted && result.kind !== 'success' ? 'aborted' : result;
     } catch (thrown) {
       if (shutdown.aborted) return 'aborted';
+      // A node that let the rate-limit wait through still waits rather than fails.
+      if (isOutboundRateLimitWait(thrown))
+        return { kind: 'wait', until: thrown.until.toISOString(), reason: thrown.message };
       const error = classifyThrown(thrown);
       const nodeError = {
         code: error.code,
@@ -240,7 +246,11 @@ export async function executeRun(
           // Waiting is not a failed attempt: the next execution keeps the attempt count.
           step = { ...step, status: 'waiting', attempts: attemptNo - 1, resumeAt, durationMs };
           await save(step);
-          host.log('info', `waiting until ${resumeAt.toISOString()}`, { nodeId, attempt: attemptNo });
+          host.log(
+            'info',
+            result.reason ? `waiting: ${result.reason}` : `waiting until ${resumeAt.toISOString()}`,
+            { nodeId, attempt: attemptNo },
+          );
           return { nodeId, kind: 'waiting', resumeAt };
         }
         case 'fatal_error': {
@@ -290,52 +300,60 @@ export async function executeRun(
   const waits: Date[] = [];
   let stop: RunOutcome | undefined;
 
-  for (;;) {
-    if (!stop) {
-      const { ready, skipped } = tracker.next();
-      for (const id of skipped) {
-        await save({ ...steps.get(id)!, status: 'skipped', finishedAt: host.now() });
+  try {
+    for (;;) {
+      if (!stop) {
+        const { ready, skipped } = tracker.next();
+        for (const id of skipped) {
+          await save({ ...steps.get(id)!, status: 'skipped', finishedAt: host.now() });
+        }
+        for (const id of ready) {
+          if (shutdown.aborted) {
+            stop = { status: 'suspended', resumeAt: host.now() };
+            break;
+          }
+          if (await host.isCancelled()) {
+            stop = { status: 'cancelled' };
+            break;
+          }
+          tracker.set(id, { status: 'running' });
+          inflight.set(id, runNode(id));
+        }
       }
-      for (const id of ready) {
-        if (shutdown.aborted) {
-          stop = { status: 'suspended', resumeAt: host.now() };
+      if (inflight.size === 0) break;
+      const outcome = await Promise.race(inflight.values());
+      inflight.delete(outcome.nodeId);
+      switch (outcome.kind) {
+        case 'succeeded':
+          tracker.set(
+            outcome.nodeId,
+            outcome.firedHandles
+              ? { status: 'succeeded', firedHandles: outcome.firedHandles }
+              : { status: 'succeeded' },
+          );
           break;
-        }
-        if (await host.isCancelled()) {
-          stop = { status: 'cancelled' };
+        case 'waiting':
+          waits.push(outcome.resumeAt);
           break;
-        }
-        tracker.set(id, { status: 'running' });
-        inflight.set(id, runNode(id));
+        case 'failed':
+          tracker.set(outcome.nodeId, { status: 'failed' });
+          stop ??= { status: 'failed', error: outcome.error, nodeId: outcome.nodeId };
+          break;
+        case 'dead':
+          tracker.set(outcome.nodeId, { status: 'failed' });
+          stop ??= { status: 'dead', error: outcome.error, nodeId: outcome.nodeId };
+          break;
+        case 'aborted':
+          stop ??= { status: 'suspended', resumeAt: host.now() };
+          break;
       }
     }
-    if (inflight.size === 0) break;
-    const outcome = await Promise.race(inflight.values());
-    inflight.delete(outcome.nodeId);
-    switch (outcome.kind) {
-      case 'succeeded':
-        tracker.set(
-          outcome.nodeId,
-          outcome.firedHandles
-            ? { status: 'succeeded', firedHandles: outcome.firedHandles }
-            : { status: 'succeeded' },
-        );
-        break;
-      case 'waiting':
-        waits.push(outcome.resumeAt);
-        break;
-      case 'failed':
-        tracker.set(outcome.nodeId, { status: 'failed' });
-        stop ??= { status: 'failed', error: outcome.error, nodeId: outcome.nodeId };
-        break;
-      case 'dead':
-        tracker.set(outcome.nodeId, { status: 'failed' });
-        stop ??= { status: 'dead', error: outcome.error, nodeId: outcome.nodeId };
-        break;
-      case 'aborted':
-        stop ??= { status: 'suspended', resumeAt: host.now() };
-        break;
-    }
+  } catch (error) {
+    // A step could not be stored (or the cancel check failed): the caller hands the run on, so no
+    // other node of it may still be running then. Stop them and wait until they have.
+    halt.abort(error);
+    await Promise.allSettled(inflight.values());
+    throw error;
   }
 
   if (stop && stop.status !== 'suspended') return stop;

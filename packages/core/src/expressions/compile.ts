@@ -56,18 +56,43 @@ export function describeJsonataError(err: unknown, limits?: EvaluationLimits): J
   return { message, position, code };
 }
 
+/**
+ * Compiled expressions by source and limits. Parsing is most of what evaluating a small expression
+ * costs, and a run evaluates the same few sources again and again. A compiled JSONata expression
+ * may be evaluated concurrently (each evaluation gets a frame of its own when bindings are passed,
+ * as `evaluateSite` does); its limits are fixed at compile time, so they are part of the key, and
+ * the time limit is rounded down to a few steps (never more time than was asked for).
+ */
+const compiled = new Map<string, CompileResult>();
+const MAX_COMPILED = 2_000;
+
+function roundedTimeout(ms: number): number {
+  if (ms >= 1_000) return Math.floor(ms / 100) * 100;
+  if (ms >= 100) return Math.floor(ms / 10) * 10;
+  return Math.max(1, Math.floor(ms));
+}
+
 /** Compiles JSONata, never throwing: syntax problems come back as a failure. */
 export function compileExpression(source: string, limits?: EvaluationLimits): CompileResult {
   if (source.trim() === '') {
     return { ok: false, failure: { message: 'Empty expression', position: 0, code: undefined } };
   }
+  const timeout = limits === undefined ? undefined : roundedTimeout(limits.timeoutMs);
+  const key = limits === undefined ? `\u0000${source}` : `${timeout}\u0000${limits.maxDepth}\u0000${source}`;
+  const hit = compiled.get(key);
+  if (hit) return hit;
+  let result: CompileResult;
   try {
     const expression =
-      limits === undefined
-        ? jsonata(source)
-        : jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
-    return { ok: true, expression };
+      limits === undefined ? jsonata(source) : jsonata(source, { timeout, stack: limits.maxDepth });
+    result = { ok: true, expression };
   } catch (err) {
-    return { ok: false, failure: describeJsonataError(err) };
+    result = { ok: false, failure: describeJsonataError(err) };
   }
+  compiled.set(key, result);
+  if (compiled.size > MAX_COMPILED) {
+    const oldest = compiled.keys().next();
+    if (!oldest.done) compiled.delete(oldest.value);
+  }
+  return result;
 }

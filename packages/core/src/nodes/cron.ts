@@ -1,13 +1,14 @@
 import { z } from 'zod';
 
-interface FieldSpec {
+export interface CronFieldSpec {
   readonly name: string;
   readonly min: number;
   readonly max: number;
   readonly names?: readonly string[];
 }
 
-const FIELDS: readonly FieldSpec[] = [
+/** The five fields in order, with their bounds and names (shared by validation and `schedule/`). */
+export const CRON_FIELDS: readonly CronFieldSpec[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
@@ -21,14 +22,14 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
 
-function parseValue(text: string, spec: FieldSpec): number | null {
+export function parseCronValue(text: string, spec: CronFieldSpec): number | null {
   const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
   if (index >= 0) return index + (spec.name === 'month' ? 1 : 0);
   if (!/^\d+$/.test(text)) return null;
   return Number(text);
 }
 
-function checkField(field: string, spec: FieldSpec): string | null {
+function checkField(field: string, spec: CronFieldSpec): string | null {
   for (const part of field.split(',')) {
     const [range = '', step, extra] = part.split('/');
     if (extra !== undefined) return `${spec.name} "${part}" has more than one "/"`;
@@ -37,7 +38,7 @@ function checkField(field: string, spec: FieldSpec): string | null {
     if (range === '*') continue;
     const bounds = range.split('-');
     if (bounds.length > 2) return `${spec.name} range "${range}" is malformed`;
-    const values = bounds.map((b) => parseValue(b, spec));
+    const values = bounds.map((b) => parseCronValue(b, spec));
     for (const [i, value] of values.entries()) {
       if (value === null) return `${spec.name} value "${bounds[i]}" is not a number or name`;
       if (value < spec.min || value > spec.max) {
@@ -56,7 +57,7 @@ export function cronProblem(expression: string): string | null {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5)
     return `cron needs 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
-  for (const [i, spec] of FIELDS.entries()) {
+  for (const [i, spec] of CRON_FIELDS.entries()) {
     const problem = checkField(fields[i] ?? '', spec);
     if (problem) return problem;
   }

@@ -12,6 +12,8 @@ export function retryable(error: Omit<NodeError, 'retryable'>): ActionResult {
   return { kind: 'retryable_error', error: { ...error, retryable: true } };
 }
 
-export function waitUntil(until: Date): ActionResult {
-  return { kind: 'wait', until: until.toISOString() };
+export function waitUntil(until: Date, reason?: string): ActionResult {
+  return reason === undefined
+    ? { kind: 'wait', until: until.toISOString() }
+    : { kind: 'wait', until: until.toISOString(), reason };
 }

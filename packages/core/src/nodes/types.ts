@@ -44,7 +44,8 @@ export type ActionResult =
   | { readonly kind: 'success'; readonly data: unknown; readonly handles?: readonly string[] }
   | { readonly kind: 'retryable_error'; readonly error: NodeError }
   | { readonly kind: 'fatal_error'; readonly error: NodeError }
-  | { readonly kind: 'wait'; readonly until: string };
+  /** `reason` says why in the run log (a delay, an outbound rate limit). */
+  | { readonly kind: 'wait'; readonly until: string; readonly reason?: string };
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -52,6 +53,15 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
   readonly timeoutMs: number;
+}
+
+/** How a request relates to Weft's own state; not part of what is sent. */
+export interface HttpCallOptions {
+  /**
+   * The connection the request is made for: the runner holds the request to that connection's
+   * outbound rate limit (`rateLimitPerSec`), across all runners. Set it whenever a connection is used.
+   */
+  readonly connectionId?: string;
 }
 
 export interface HttpResponse {
@@ -82,8 +92,11 @@ export interface NodeContext {
   readonly scope: ExpressionScope;
   readonly signal: AbortSignal;
   now(): Date;
-  /** Performs an HTTP request; throws a classified error on network failure, timeout or a refused target. */
-  http(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * Performs an HTTP request; throws a classified error on network failure, timeout or a refused
+   * target, and `OutboundRateLimitWait` when the connection's rate limit has no slot soon enough.
+   */
+  http(request: HttpRequest, options?: HttpCallOptions): Promise<HttpResponse>;
   log(level: LogLevel, message: string, data?: unknown): void;
   /** Decrypted secrets of a connection of the run's workspace. */
   secrets(connectionId: string): Promise<Readonly<Record<string, string>>>;

@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { classifyHttpStatus, classifyThrown } from '../../errors/index.js';
 import { objectIdSchema } from '../../schemas/ids.js';
-import { fatal, retryable, success } from '../results.js';
-import type { ActionResult, HttpRequest, HttpResponse, NodeContext, NodeDefinition } from '../types.js';
+import { isOutboundRateLimitWait } from '../../limits/outbound-rate.js';
+import { fatal, retryable, success, waitUntil } from '../results.js';
+import type {
+  ActionResult,
+  HttpCallOptions,
+  HttpRequest,
+  HttpResponse,
+  NodeContext,
+  NodeDefinition,
+} from '../types.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const ERROR_BODY_PREVIEW = 2_000;
@@ -136,10 +144,20 @@ export function httpResult(response: HttpResponse, failOnErrorStatus: boolean): 
   return classified.retryable ? retryable(error) : fatal(error.code, error.message, error.details);
 }
 
-export async function performHttp(ctx: NodeContext, request: HttpRequest, failOnErrorStatus: boolean) {
+/**
+ * Sends the request and classifies the outcome. A connection at its outbound rate limit is not an
+ * error: the step waits (durably, without counting an attempt) and sends when a slot is free.
+ */
+export async function performHttp(
+  ctx: NodeContext,
+  request: HttpRequest,
+  failOnErrorStatus: boolean,
+  options: HttpCallOptions = {},
+) {
   try {
-    return httpResult(await ctx.http(request), failOnErrorStatus);
+    return httpResult(await ctx.http(request, options), failOnErrorStatus);
   } catch (thrown) {
+    if (isOutboundRateLimitWait(thrown)) return waitUntil(thrown.until, thrown.message);
     const error = classifyThrown(thrown);
     return error.retryable
       ? retryable({ code: error.code, message: error.message })
@@ -189,7 +207,12 @@ export const httpRequest: NodeDefinition<typeof config> = {
       if (error instanceof MissingSecret) return fatal('secret_missing', error.message, { key: error.key });
       throw error;
     }
-    return performHttp(ctx, buildHttpRequest(ctx, cfg, auth), cfg.failOnErrorStatus);
+    return performHttp(
+      ctx,
+      buildHttpRequest(ctx, cfg, auth),
+      cfg.failOnErrorStatus,
+      cfg.connectionId ? { connectionId: cfg.connectionId } : {},
+    );
   },
   mock(request) {
     return {

@@ -64,6 +64,7 @@ export const webhookSend: NodeDefinition<typeof config> = {
         timeoutMs: cfg.timeoutMs,
       },
       true,
+      { connectionId: cfg.connectionId },
     );
   },
   mock() {
