@@ -3,7 +3,12 @@ export { InvalidIdError, isDuplicateKeyError, newObjectId, toObjectId } from './
 export * from './models.js';
 export * from './repositories/deliveries.js';
 export * from './repositories/run-logs.js';
+export * from './repositories/run-queue.js';
+export { allOk, GroupCommit, type Settled } from './group-commit.js';
+export * from './repositories/outbound-limits.js';
+export * from './repositories/retention.js';
 export * from './repositories/runs.js';
+export * from './repositories/schedules.js';
 export * from './repositories/scenarios.js';
 export * from './repositories/tokens.js';
 export {

@@ -82,6 +82,14 @@ export interface ScenarioDoc {
   publishedVersionId: Types.ObjectId | null;
   version: number;
   archivedAt: Date | null;
+  /**
+   * Since when the published schedule applies as it is: set when a disabled scenario is enabled
+   * and when a version with a different cron or time zone is published. Ticks before it are not
+   * fired (a scenario enabled at 09:05 does not catch up on 09:00). Absent on older documents.
+   */
+  scheduleSince?: Date | null;
+  /** The latest schedule tick fired for this scenario (by any runner). */
+  lastScheduledAt?: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -135,6 +143,8 @@ export interface RunDoc {
   /** How many times a runner claimed the run (1 unless resumed after a crash or a wait). */
   claims: number;
   resumeAt: Date | null;
+  /** When retention removed the steps' outputs and input summaries (absent while they are kept). */
+  outputsPrunedAt?: Date | null;
   createdAt: Date;
   startedAt?: Date;
   finishedAt: Date | null;
@@ -153,6 +163,32 @@ export interface RunLogDoc {
   message: string;
   data?: unknown;
   ts: Date;
+}
+
+/** One fired tick of a scheduled scenario; the unique (scenarioId, tickAt) lets one runner fire it. */
+export interface ScheduleTickDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  scenarioId: Types.ObjectId;
+  /** The instant the cron named (`scheduledFor` of the run). */
+  tickAt: Date;
+  scenarioVersionId: Types.ObjectId;
+  /** Chosen before the insert, so a crash before the run exists is repaired with the same id. */
+  runId: Types.ObjectId;
+  firedAt: Date;
+  /** Set once the run exists and is enqueued. */
+  dispatchedAt: Date | null;
+}
+
+/** The recent request slots of one connection's outbound rate limit, shared by every runner. */
+export interface OutboundLimitDoc {
+  /** The connection id (hex). */
+  _id: string;
+  /** Compare-and-set version: bumped by every reservation. */
+  v: number;
+  /** Reserved request times (ms), ascending, at most the window's count. */
+  slots: number[];
+  updatedAt: Date;
 }
 
 const { ObjectId, Mixed } = Schema.Types;
@@ -229,10 +265,14 @@ const scenarioSchema = new Schema<ScenarioDoc>(
     publishedVersionId: { type: ObjectId, default: null },
     version: { type: Number, default: 0 },
     archivedAt: { type: Date, default: null },
+    scheduleSince: { type: Date, default: null },
+    lastScheduledAt: { type: Date, default: null },
   },
   { timestamps: true, minimize: false },
 );
 scenarioSchema.index({ workspaceId: 1, 'publishedTrigger.kind': 1, 'publishedTrigger.appId': 1, enabled: 1 });
+// The runners' scheduler reads the enabled schedule scenarios of every workspace.
+scenarioSchema.index({ 'publishedTrigger.kind': 1, enabled: 1 });
 scenarioSchema.index({ workspaceId: 1, updatedAt: -1, _id: -1 });
 
 const scenarioVersionSchema = new Schema<ScenarioVersionDoc>(
@@ -289,15 +329,21 @@ const runSchema = new Schema<RunDoc>(
     leaseExpiresAt: { type: Date, default: null },
     claims: { type: Number, default: 0 },
     resumeAt: { type: Date, default: null },
+    outputsPrunedAt: { type: Date, default: null },
     startedAt: { type: Date },
     finishedAt: { type: Date, default: null },
   },
   { timestamps: true, minimize: false },
 );
-runSchema.index({ workspaceId: 1, scenarioId: 1, createdAt: -1 });
+// listRuns sorts by (createdAt, _id) desc: every index it uses ends in both, so a page is an index
+// range scan of `limit + 1` entries, never a sort of all the matching runs.
 runSchema.index({ workspaceId: 1, createdAt: -1, _id: -1 });
-runSchema.index({ status: 1, updatedAt: 1 });
+runSchema.index({ workspaceId: 1, scenarioId: 1, createdAt: -1, _id: -1 });
+runSchema.index({ workspaceId: 1, status: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, correlationId: 1 });
+runSchema.index({ status: 1, updatedAt: 1 });
+// Retention: finished runs whose outputs are still kept, oldest first.
+runSchema.index({ outputsPrunedAt: 1, finishedAt: 1 });
 
 const runLogSchema = new Schema<RunLogDoc>(
   {
@@ -314,6 +360,30 @@ const runLogSchema = new Schema<RunLogDoc>(
   { minimize: false },
 );
 runLogSchema.index({ runId: 1, ts: 1 });
+// Retention: by age, and the newest lines per workspace.
+runLogSchema.index({ ts: 1 });
+runLogSchema.index({ workspaceId: 1, ts: -1, _id: -1 });
+
+const scheduleTickSchema = new Schema<ScheduleTickDoc>({
+  workspaceId: { type: ObjectId, required: true },
+  scenarioId: { type: ObjectId, required: true },
+  tickAt: { type: Date, required: true },
+  scenarioVersionId: { type: ObjectId, required: true },
+  runId: { type: ObjectId, required: true },
+  firedAt: { type: Date, required: true },
+  dispatchedAt: { type: Date, default: null },
+});
+scheduleTickSchema.index({ scenarioId: 1, tickAt: 1 }, { unique: true });
+scheduleTickSchema.index({ dispatchedAt: 1, firedAt: 1 });
+scheduleTickSchema.index({ tickAt: 1 });
+
+const outboundLimitSchema = new Schema<OutboundLimitDoc>({
+  _id: { type: String, required: true },
+  v: { type: Number, required: true },
+  slots: { type: [Number], default: [] },
+  updatedAt: { type: Date, required: true },
+});
+outboundLimitSchema.index({ updatedAt: 1 });
 
 export interface Models {
   Workspace: Model<WorkspaceDoc>;
@@ -325,6 +395,8 @@ export interface Models {
   WebhookDelivery: Model<WebhookDeliveryDoc>;
   Run: Model<RunDoc>;
   RunLog: Model<RunLogDoc>;
+  ScheduleTick: Model<ScheduleTickDoc>;
+  OutboundLimit: Model<OutboundLimitDoc>;
 }
 
 /** Binds Weft's models to one connection (tests run several connections side by side). */
@@ -347,5 +419,7 @@ export function createModels(connection: Connection): Models {
     ),
     Run: connection.model<RunDoc>('Run', runSchema, 'runs'),
     RunLog: connection.model<RunLogDoc>('RunLog', runLogSchema, 'runLogs'),
+    ScheduleTick: connection.model<ScheduleTickDoc>('ScheduleTick', scheduleTickSchema, 'scheduleTicks'),
+    OutboundLimit: connection.model<OutboundLimitDoc>('OutboundLimit', outboundLimitSchema, 'outboundLimits'),
   };
 }

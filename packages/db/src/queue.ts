@@ -58,4 +58,6 @@ export async function ensureQueueIndexes(database: Database): Promise<void> {
   const db = database.connection.db;
   if (!db) throw new Error('the database connection is not open');
   await db.collection(JOBS_COLLECTION).createIndex({ name: 1, 'data.runId': 1 });
+  // Retention finds jobs that are over by their last finish.
+  await db.collection(JOBS_COLLECTION).createIndex({ lastFinishedAt: 1, _id: 1 });
 }

@@ -201,6 +201,25 @@ describe('runs repository', () => {
     );
   });
 
+  it('a step write with leaseMs extends the lease, so the run cannot be taken over mid-effect', async () => {
+    const id = await queuedRun();
+    const t0 = new Date();
+    await claimRun(ctx.db.models, id, { owner: 'a', leaseMs: 1_000, now: t0 });
+    // Just before the lease would run out, the write ahead of an effect gives it a whole lease.
+    await saveSteps(ctx.db.models, id, 'a', [{ ...pendingStep('call', 'http.request'), status: 'running' }], {
+      leaseMs: 1_000,
+      now: new Date(t0.getTime() + 900),
+    });
+    const takeOver = (ms: number) =>
+      claimRun(ctx.db.models, id, { owner: 'b', leaseMs: 1_000, now: new Date(t0.getTime() + ms) });
+    expect(await takeOver(1_500)).toBeNull();
+    expect((await takeOver(2_000))?.leaseOwner).toBe('b');
+    // The fence: the first owner's next write fails, so it starts no further effect.
+    await expect(saveSteps(ctx.db.models, id, 'a', [pendingStep('call', 'http.request')], { leaseMs: 1_000 })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
+  });
+
   it('cancelling a queued run ends it; cancelling a running run asks it to stop', async () => {
     const queued = await queuedRun();
     expect(await requestCancel(ctx.db.models, workspaceId, queued)).toBe('cancelled');

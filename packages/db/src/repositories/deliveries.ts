@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import { type InsertFailure, insertFailures } from '../bulk-insert.js';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, WebhookDeliveryDoc } from '../models.js';
@@ -41,6 +42,45 @@ export async function insertDeliveryOnce(
     if (!existing) throw error;
     return { created: false, delivery: existing };
   }
+}
+
+/**
+ * `insertDeliveryOnce` for many deliveries in one write (the api inserts concurrent webhooks
+ * together). Unordered: each delivery is stored or found a duplicate on its own, exactly as alone;
+ * duplicates (of earlier deliveries or of one another) get the stored original. The outcomes come
+ * in the order of `deliveries`; a delivery that failed otherwise gets its error.
+ */
+export async function insertDeliveriesOnce(
+  models: Models,
+  deliveries: readonly NewDelivery[],
+): Promise<({ readonly ok: true; readonly value: InsertDeliveryResult } | { readonly ok: false; readonly error: unknown })[]> {
+  const docs: WebhookDeliveryDoc[] = deliveries.map((delivery) => ({
+    ...delivery,
+    _id: delivery._id ?? newObjectId(),
+    plannedRuns: delivery.plannedRuns ?? [],
+    dispatchedAt: null,
+  }));
+  let failed = new Map<number, InsertFailure>();
+  try {
+    await models.WebhookDelivery.collection.insertMany(docs, { ordered: false });
+  } catch (error) {
+    // Unless every delivery is accounted for (stored, or failed on its own), none is acknowledged.
+    const failures = insertFailures(error);
+    if (!failures) throw error;
+    failed = failures;
+  }
+  return Promise.all(
+    docs.map(async (doc, index) => {
+      const failure = failed.get(index);
+      if (!failure) return { ok: true as const, value: { created: true as const, delivery: doc } };
+      if (failure.code !== 11000) return { ok: false as const, error: failure.error };
+      const existing = await models.WebhookDelivery.findOne({ appId: doc.appId, deliveryId: doc.deliveryId })
+        .lean<WebhookDeliveryDoc>()
+        .exec();
+      if (!existing) return { ok: false as const, error: failure.error };
+      return { ok: true as const, value: { created: false as const, delivery: existing } };
+    }),
+  );
 }
 
 /** Marks a delivery's runs as created and enqueued; the sweeper repairs deliveries left without this. */
@@ -116,4 +156,17 @@ export function findDelivery(models: Models, workspaceId: Types.ObjectId, id: st
 /** Records runs started by a redelivery beside the original ones. */
 export async function addDeliveryRuns(models: Models, id: Types.ObjectId, runIds: readonly Types.ObjectId[]) {
   await models.WebhookDelivery.updateOne({ _id: id }, { $push: { runIds: { $each: [...runIds] } } });
+}
+
+/** `markDeliveryDispatched` for many deliveries in one write (the api marks them in groups). */
+export async function markDeliveriesDispatched(
+  models: Models,
+  ids: readonly Types.ObjectId[],
+  now = new Date(),
+): Promise<void> {
+  if (ids.length === 0) return;
+  await models.WebhookDelivery.updateMany(
+    { _id: { $in: [...ids] }, dispatchedAt: null },
+    { $set: { dispatchedAt: now } },
+  );
 }

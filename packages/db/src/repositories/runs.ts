@@ -1,5 +1,6 @@
 import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
 import type { Types } from 'mongoose';
+import { insertFailures } from '../bulk-insert.js';
 import { newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, RunDoc, ScenarioVersionDoc } from '../models.js';
@@ -93,9 +94,9 @@ export async function createRuns(
   try {
     await models.Run.collection.insertMany(docs, { ordered: false });
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
-    const onlyDuplicates = Array.isArray(writeErrors) && writeErrors.every((e) => e.code === 11000);
-    if (!onlyDuplicates && (error as { code?: number }).code !== 11000) throw error;
+    // Only duplicates of existing runs are fine; anything else (a lost connection too) is thrown.
+    const failures = insertFailures(error);
+    if (!failures || [...failures.values()].some((f) => f.code !== 11000)) throw error;
   }
   return docs.map((d) => d._id);
 }
@@ -120,7 +121,9 @@ export async function claimRun(
   options: ClaimOptions,
 ): Promise<RunDoc | null> {
   const now = options.now ?? new Date();
-  return models.Run.findOneAndUpdate(
+  // The hot writes of a run go to the driver's collection: steps are Mixed and every value has its
+  // stored type already, so mongoose's casting (array filters, paths, timestamps) would only cost.
+  return models.Run.collection.findOneAndUpdate(
     {
       _id: toObjectId(runId, 'runId'),
       $or: [
@@ -142,8 +145,8 @@ export async function claimRun(
       $min: { startedAt: now },
       $inc: { claims: 1 },
     },
-    { returnDocument: 'after', lean: true, timestamps: false },
-  ).exec() as Promise<RunDoc | null>;
+    { returnDocument: 'after' },
+  ) as Promise<RunDoc | null>;
 }
 
 export class LeaseLostError extends Error {
@@ -166,13 +169,9 @@ export async function renewLease(
   leaseMs: number,
   now = new Date(),
 ) {
-  const result = await models.Run.updateOne(
-    leased(runId, owner),
-    {
-      $set: { leaseExpiresAt: new Date(now.getTime() + leaseMs) },
-    },
-    { timestamps: false },
-  );
+  const result = await models.Run.collection.updateOne(leased(runId, owner), {
+    $set: { leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+  });
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
 }
 
@@ -187,10 +186,9 @@ export async function saveStep(
   step: Step,
   now = new Date(),
 ) {
-  const result = await models.Run.updateOne(
+  const result = await models.Run.collection.updateOne(
     { ...leased(runId, owner), 'steps.nodeId': step.nodeId },
     { $set: { 'steps.$': step, updatedAt: now } },
-    { timestamps: false },
   );
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
 }
@@ -198,41 +196,61 @@ export async function saveStep(
 /**
  * Records several steps in one update (arrayFilters by node id), only while this owner holds the
  * lease: the runner batches steps of nodes without outside effects with the next durable write.
+ *
+ * With `leaseMs` the same update extends the lease to `now + leaseMs`. The runner writes a step
+ * this way just before a node with outside effects starts: the write fences the effect (a runner
+ * that lost the run cannot start it) and leaves it a whole lease, so another runner cannot take the
+ * run over mid-call because a renewal tick came late.
  */
 export async function saveSteps(
   models: Models,
   runId: string | Types.ObjectId,
   owner: string,
   steps: readonly Step[],
-  now = new Date(),
+  options: { readonly leaseMs?: number; readonly now?: Date } = {},
 ): Promise<void> {
   if (steps.length === 0) return;
-  const set: Record<string, unknown> = { updatedAt: now };
-  const arrayFilters = steps.map((step, i) => {
-    set[`steps.$[s${i}]`] = step;
-    return { [`s${i}.nodeId`]: step.nodeId };
-  });
-  const result = await models.Run.updateOne(
+  const now = options.now ?? new Date();
+  const { set, arrayFilters } = stepsUpdate(steps);
+  const lease = options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
+  const result = await models.Run.collection.updateOne(
     leased(runId, owner),
-    { $set: set },
-    { arrayFilters, timestamps: false, strict: false },
+    { $set: { ...set, ...lease, updatedAt: now } },
+    { arrayFilters },
   );
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
 }
 
+/** `$set` entries and array filters that replace these steps in place, by node id. */
+function stepsUpdate(steps: readonly Step[]) {
+  const set: Record<string, unknown> = {};
+  const arrayFilters = steps.map((step, i) => {
+    set[`steps.$[s${i}]`] = step;
+    return { [`s${i}.nodeId`]: step.nodeId };
+  });
+  return { set, arrayFilters };
+}
+
 export type FinalRunStatus = Extract<RunStatus, 'succeeded' | 'failed' | 'dead' | 'cancelled'>;
 
+/**
+ * Settles a run, only while this owner holds the lease. `steps` (steps not stored yet, see the
+ * runner's StepWriter) are written in the same update: a run's last steps and its outcome are one
+ * write.
+ */
 export async function finishRun(
   models: Models,
   runId: string | Types.ObjectId,
   owner: string,
-  outcome: { status: FinalRunStatus; error?: StepError | null },
+  outcome: { status: FinalRunStatus; error?: StepError | null; steps?: readonly Step[] },
   now = new Date(),
 ) {
-  const result = await models.Run.updateOne(
+  const steps = outcome.steps && outcome.steps.length > 0 ? stepsUpdate(outcome.steps) : undefined;
+  const result = await models.Run.collection.updateOne(
     leased(runId, owner),
     {
       $set: {
+        ...steps?.set,
         status: outcome.status,
         error: outcome.error ?? null,
         finishedAt: now,
@@ -241,7 +259,7 @@ export async function finishRun(
         leaseExpiresAt: null,
       },
     },
-    { timestamps: false },
+    steps ? { arrayFilters: steps.arrayFilters } : {},
   );
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
 }
@@ -257,19 +275,15 @@ export async function releaseRun(
   next: { status: 'waiting'; resumeAt: Date } | { status: 'queued' },
   now = new Date(),
 ) {
-  const result = await models.Run.updateOne(
-    leased(runId, owner),
-    {
-      $set: {
-        status: next.status,
-        resumeAt: next.status === 'waiting' ? next.resumeAt : null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        updatedAt: now,
-      },
+  const result = await models.Run.collection.updateOne(leased(runId, owner), {
+    $set: {
+      status: next.status,
+      resumeAt: next.status === 'waiting' ? next.resumeAt : null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      updatedAt: now,
     },
-    { timestamps: false },
-  );
+  });
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
 }
 

@@ -1,4 +1,4 @@
-import { type GraphInput, graphInput, scenarioTriggerOf } from '@weft/core';
+import { type GraphInput, graphInput, type ScenarioTrigger, scenarioTriggerOf } from '@weft/core';
 import type { Types } from 'mongoose';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
@@ -24,6 +24,8 @@ export async function createScenario(
     publishedVersionId: null,
     version: 0,
     archivedAt: null,
+    scheduleSince: null,
+    lastScheduledAt: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -123,6 +125,8 @@ export async function publishScenario(
         publishedVersionId: version._id,
         publishedTrigger: version.trigger,
         updatedAt: now,
+        // A new cron or time zone applies from now: ticks it would have had before are not caught up.
+        ...(scheduleChanged(scenario.publishedTrigger, version.trigger) ? { scheduleSince: now } : {}),
       },
     },
     { timestamps: false },
@@ -131,15 +135,32 @@ export async function publishScenario(
   return { ok: true, version };
 }
 
+/** Whether publishing `next` after `previous` starts a schedule afresh (new, or another cron or zone). */
+function scheduleChanged(previous: ScenarioTrigger | null, next: ScenarioTrigger): boolean {
+  if (next.kind !== 'schedule') return false;
+  return previous?.kind !== 'schedule' || previous.cron !== next.cron || previous.timezone !== next.timezone;
+}
+
 export async function setScenarioEnabled(
   models: Models,
   workspaceId: Types.ObjectId,
   scenarioId: string,
   enabled: boolean,
+  now = new Date(),
 ) {
+  const filter = { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null };
+  if (enabled) {
+    // Switching on starts the schedule afresh: ticks missed while it was off are not caught up.
+    const switched = await models.Scenario.updateOne(
+      { ...filter, enabled: { $ne: true } },
+      { $set: { enabled: true, scheduleSince: now, updatedAt: now } },
+      { timestamps: false },
+    );
+    if (switched.matchedCount > 0) return true;
+  }
   const result = await models.Scenario.updateOne(
-    { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null },
-    { $set: { enabled, updatedAt: new Date() } },
+    filter,
+    { $set: { enabled, updatedAt: now } },
     { timestamps: false },
   );
   return result.matchedCount > 0;
