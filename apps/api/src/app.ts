@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import { type ApiDeps, type ApiDepsInput, resolveDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
 import { appRouter } from './router/index.js';
+import { metricsRouter } from './metrics.js';
 import { healthRouter } from './routes/health.js';
 import { triggerRouter } from './routes/trigger.js';
 import { webAppRouter } from './routes/web.js';
@@ -11,7 +12,7 @@ import { webhookRouter } from './webhook/index.js';
 
 /**
  * The HTTP app: `POST /webhook/:appKey`, `POST /trigger/:scenarioId`, `GET /health`,
- * `GET /system/info`, `/trpc`, and the built web app at `/` when configured. It never executes
+ * `GET /system/info`, `GET /metrics` (Prometheus), `/trpc`, and the built web app at `/` when configured. It never executes
  * nodes: it stores and enqueues.
  */
 export function createApp(input: ApiDepsInput | ApiDeps): Express {
@@ -20,6 +21,7 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
   app.disable('x-powered-by');
 
   app.use(healthRouter(deps));
+  app.use(metricsRouter());
   app.use(webhookRouter(deps));
   app.use(triggerRouter(deps));
   app.use(

@@ -17,6 +17,7 @@ import { ZodError, z } from 'zod';
 import { authenticate, bearerToken } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './errors.js';
+import { forgetWebhookScenarios } from './webhook/scenario-cache.js';
 
 export interface Context {
   readonly deps: ApiDeps;
@@ -183,6 +184,13 @@ const requireToken = t.middleware(async ({ ctx, next }) => {
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 /** No authentication. */
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(
+  // A change to scenarios or apps reaches the webhook route's scenario cache at once.
+  t.middleware(async ({ ctx, type, path, next }) => {
+    const result = await next();
+    if (type === 'mutation' && /^(scenarios|apps)\./.test(path)) forgetWebhookScenarios(ctx.deps);
+    return result;
+  }),
+);
 /** A valid bearer token; `ctx.workspaceId` scopes every query. */
 export const protectedProcedure = publicProcedure.use(requireToken);

@@ -242,6 +242,8 @@ export function runView(
         : null,
     /** When a waiting run (retry backoff or delay) resumes. */
     resumeAt: doc.resumeAt ?? null,
+    /** When retention removed the steps' outputs and input summaries (null: they are kept). */
+    outputsPrunedAt: doc.outputsPrunedAt ?? null,
     updatedAt: doc.updatedAt,
   };
 }

@@ -743,6 +743,13 @@ describe('runs', () => {
     const nothingFailed = await rejection(h.caller.runs.replay({ id: ok, from: 'failure' }));
     expect(nothingFailed.code).toBe('PRECONDITION_FAILED');
     expect((await h.caller.runs.replay({ id: ok, from: 'start' })).status).toBe('queued');
+    // Retention removed the outputs of the failed run: it can only start over.
+    await h.deps.database.models.Run.updateOne({ _id: failedId }, { $set: { outputsPrunedAt: new Date() } });
+    const pruned = await rejection(h.caller.runs.replay({ id: failedId, from: 'failure' }));
+    expect(pruned.code).toBe('PRECONDITION_FAILED');
+    expect(pruned.message).toContain('removed by retention');
+    expect((await h.caller.runs.get({ id: failedId })).outputsPrunedAt).toBeInstanceOf(Date);
+    expect((await h.caller.runs.replay({ id: failedId, from: 'start' })).status).toBe('queued');
     expect((await rejection(h.caller.runs.replay({ id: '0123456789abcdef01234567' }))).code).toBe(
       'NOT_FOUND',
     );

@@ -139,6 +139,12 @@ export const runsRouter = createTRPCRouter({
         message: `run ${input.id} succeeded: there is no failed step to replay from; replay it from the start`,
       });
     }
+    if (input.from === 'failure' && run.outputsPrunedAt) {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `the step outputs of run ${input.id} were removed by retention on ${run.outputsPrunedAt.toISOString()}: it cannot continue from its failure; replay it from the start`,
+      });
+    }
     const scenario = await models.Scenario.findOne(
       { _id: run.scenarioId, workspaceId: ctx.workspaceId },
       { archivedAt: 1, name: 1 },

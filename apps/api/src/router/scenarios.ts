@@ -252,6 +252,7 @@ export const scenariosRouter = createTRPCRouter({
       ctx.workspaceId,
       input.id,
       input.enabled,
+      ctx.deps.clock(),
     );
     if (!found) throw notFound('scenario', input.id);
     return scenarioView(await loadScenario(ctx, input.id));

@@ -3,6 +3,7 @@ import { verifyWebhook } from '@weft/core/hmac';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ApiDeps } from '../deps.js';
 import { sendError } from '../errors.js';
+import { observeWebhook } from '../metrics.js';
 import { lookupApp, type ResolvedApp } from './app-lookup.js';
 import { identifyDelivery } from './delivery-id.js';
 import { ingestDelivery } from './ingest.js';
@@ -88,6 +89,8 @@ export function webhookRouter(deps: ApiDeps): Router {
       return;
     }
     const identity = identifyDelivery(app.signature, req.headers, body);
+    // Every line about this delivery names it; its runs carry the same correlation id.
+    const deliveryLog = log.child({ deliveryId: identity.deliveryId, correlationId: identity.deliveryId });
     const contentType = req.get('content-type') ?? null;
     const stored = storeBody(body);
     const result = await ingestDelivery(
@@ -102,20 +105,19 @@ export function webhookRouter(deps: ApiDeps): Router {
         sizeBytes: body.byteLength,
         receivedAt,
       },
-      log.child({ correlationId: identity.deliveryId }),
+      deliveryLog,
     );
     if (result.idempotent) {
+      deliveryLog.info({ runIds: result.runIds }, 'webhook duplicate: answered with the original runs');
       res.status(200).json({ idempotent: true, deliveryId: result.deliveryId, runIds: result.runIds });
       return;
     }
-    log.info(
-      { correlationId: identity.deliveryId, source: identity.source, runIds: result.runIds },
-      'webhook accepted',
-    );
+    (res.locals as { webhookRunCount?: number }).webhookRunCount = result.runIds.length;
+    deliveryLog.info({ source: identity.source, runIds: result.runIds }, 'webhook accepted');
     res.status(202).json({ deliveryId: result.deliveryId, runIds: result.runIds });
   };
 
-  router.post('/webhook/:appKey', resolveApp, rateLimit, rawBody, handle);
+  router.post('/webhook/:appKey', observeWebhook, resolveApp, rateLimit, rawBody, handle);
   router.all('/webhook/:appKey', (_req, res) => {
     res.set('Allow', 'POST');
     sendError(res, 405, 'method_not_allowed', 'webhooks are delivered with POST');

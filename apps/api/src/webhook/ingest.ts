@@ -1,17 +1,11 @@
 import { webhookTriggerInput } from '@weft/core';
-import {
-  createRuns,
-  insertDeliveryOnce,
-  markDeliveryDispatched,
-  newObjectId,
-  newRunOfVersion,
-  scheduleRun,
-} from '@weft/db';
+import { newObjectId, newRunOfVersion } from '@weft/db';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
 import { loadVersion } from '../runs.js';
 import type { ResolvedApp } from './app-lookup.js';
 import type { DeliveryIdentity } from './delivery-id.js';
+import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
 import type { StoredBody } from './payload.js';
 
@@ -33,16 +27,19 @@ export type IngestResult =
 
 /**
  * Steps 3–4 of a webhook's way: match scenarios, choose run ids, store the delivery once (a
- * duplicate answers with the original run ids), then create the runs and enqueue one job each.
- * A crash after the insert leaves a delivery without `dispatchedAt`, which the runner's sweeper
- * repairs with the very run ids stored on it.
+ * duplicate answers with the original run ids), then create the runs, queued. Runners claim new
+ * runs from the stream of run inserts (apps/runner run-feed.ts): no Agenda job per run. The
+ * delivery is then marked dispatched, without holding the answer back. Concurrent webhooks share
+ * these writes (group-writes.ts).
+ * A crash after the insert
+ * leaves a delivery without `dispatchedAt`, which the runner's sweeper repairs with the very run
+ * ids stored on it.
  */
 export async function ingestDelivery(
   deps: ApiDeps,
   delivery: VerifiedDelivery,
   log: Logger,
 ): Promise<IngestResult> {
-  const { models } = deps.database;
   const { app, identity } = delivery;
   const matches = await matchScenarios(deps, app, { body: delivery.body, headers: delivery.headers }, log);
   const versions = await Promise.all(matches.map((match) => loadVersion(deps, match.versionId)));
@@ -56,7 +53,8 @@ export async function ingestDelivery(
   });
 
   const deliveryObjectId = newObjectId();
-  const inserted = await insertDeliveryOnce(models, {
+  const writes = webhookWrites(deps);
+  const inserted = await writes.insertDelivery({
     _id: deliveryObjectId,
     workspaceId: app.workspaceId,
     appId: app.id,
@@ -87,8 +85,7 @@ export async function ingestDelivery(
     deliveryId: identity.deliveryId,
     receivedAt: delivery.receivedAt,
   });
-  await createRuns(
-    models,
+  await writes.createRuns(
     planned.map(({ version, runId }) =>
       newRunOfVersion(version, {
         id: runId,
@@ -100,8 +97,11 @@ export async function ingestDelivery(
     ),
     delivery.receivedAt,
   );
-  await Promise.all(planned.map(({ runId }) => scheduleRun(deps.queue, runId.toHexString())));
-  await markDeliveryDispatched(models, deliveryObjectId, deps.clock());
+  // The answer waits for the delivery and its runs, not for this mark: without it, the runner's
+  // sweeper creates the stored run ids again, which changes nothing once they exist.
+  writes.markDispatched(deliveryObjectId).catch((error: unknown) => {
+    log.warn({ err: error }, 'could not mark the delivery dispatched; the sweeper will');
+  });
   return {
     idempotent: false,
     deliveryId: identity.deliveryId,

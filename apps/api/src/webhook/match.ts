@@ -1,8 +1,8 @@
 import { type EvaluationScope, evaluateExpression } from '@weft/core';
-import { findWebhookScenarios } from '@weft/db';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
+import { webhookScenariosOf } from './scenario-cache.js';
 
 /** A trigger filter gets this long; a webhook answer must not wait on a runaway expression. */
 const FILTER_TIMEOUT_MS = 250;
@@ -54,14 +54,17 @@ export async function filterAccepts(
   }
 }
 
-/** The enabled, published scenarios of the app whose webhook trigger (and filter) accept the delivery. */
+/**
+ * The enabled, published scenarios of the app whose webhook trigger (and filter) accept the
+ * delivery. The candidates come from a short per-process cache (scenario-cache.ts).
+ */
 export async function matchScenarios(
   deps: ApiDeps,
   app: { readonly id: ObjectId; readonly workspaceId: ObjectId },
   subject: FilterSubject,
   log: Logger,
 ): Promise<MatchedScenario[]> {
-  const candidates = await findWebhookScenarios(deps.database.models, app.workspaceId, app.id);
+  const candidates = await webhookScenariosOf(deps, app);
   const accepted = await Promise.all(
     candidates.map(async (scenario) => {
       if (!scenario.publishedVersionId || scenario.publishedTrigger?.kind !== 'webhook') return null;

@@ -1,0 +1,60 @@
+import {
+  allOk,
+  createRuns,
+  GroupCommit,
+  type InsertDeliveryResult,
+  insertDeliveriesOnce,
+  markDeliveriesDispatched,
+  type NewDelivery,
+  type NewRun,
+} from '@weft/db';
+import type { Types } from 'mongoose';
+import type { ApiDeps } from '../deps.js';
+
+/**
+ * The webhook route's writes, each a group commit (packages/db `GroupCommit`): concurrent webhooks
+ * share one insert of deliveries, one insert of runs and one dispatch mark, instead of three round
+ * trips each. A webhook alone waits for nothing extra: a write starts at once when none is under
+ * way. Each webhook still answers only after its own delivery, its runs and its mark are stored,
+ * with the same outcomes as single writes (a duplicate delivery gets the stored original).
+ */
+export interface WebhookWrites {
+  insertDelivery(delivery: NewDelivery): Promise<InsertDeliveryResult>;
+  createRuns(runs: readonly NewRun[], now: Date): Promise<void>;
+  markDispatched(id: Types.ObjectId): Promise<void>;
+}
+
+const byDatabase = new WeakMap<object, WebhookWrites>();
+
+export function webhookWrites(deps: Pick<ApiDeps, 'database' | 'clock'>): WebhookWrites {
+  const existing = byDatabase.get(deps.database);
+  if (existing) return existing;
+  const { models } = deps.database;
+  const deliveries = new GroupCommit<NewDelivery, InsertDeliveryResult>((items) =>
+    insertDeliveriesOnce(models, items),
+  );
+  const runs = new GroupCommit<{ runs: readonly NewRun[]; now: Date }>(async (items) => {
+    // Each run keeps the creation time its webhook gave it.
+    const byTime = new Map<number, NewRun[]>();
+    for (const item of items) {
+      const list = byTime.get(item.now.getTime()) ?? [];
+      list.push(...item.runs);
+      byTime.set(item.now.getTime(), list);
+    }
+    await Promise.all([...byTime].map(([time, list]) => createRuns(models, list, new Date(time))));
+    return allOk(items, undefined);
+  });
+  const marks = new GroupCommit<Types.ObjectId>(async (ids) => {
+    await markDeliveriesDispatched(models, ids, deps.clock());
+    return allOk(ids, undefined);
+  });
+  const writes: WebhookWrites = {
+    insertDelivery: (delivery) => deliveries.submit(delivery),
+    createRuns: async (list, now) => {
+      if (list.length > 0) await runs.submit({ runs: list, now });
+    },
+    markDispatched: (id) => marks.submit(id),
+  };
+  byDatabase.set(deps.database, writes);
+  return writes;
+}
