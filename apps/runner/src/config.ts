@@ -2,6 +2,8 @@ import os from 'node:os';
 import { type Keyring, KeyringError, parseKeyringEnv } from '@weft/core/secrets';
 import { z } from 'zod';
 import { type AllowList, parseAllowList } from './ip-guard.js';
+import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance-config.js';
+import { type MetricsConfig, metricsConfig, metricsEnv } from './metrics-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -90,6 +92,8 @@ const envSchema = z.object({
       }
     }),
   WEFT_HTTP_TIMEOUT_MS: millis('WEFT_HTTP_TIMEOUT_MS', 120_000, 100, 3_600_000),
+  ...maintenanceEnv,
+  ...metricsEnv,
   WEFT_HTTP_MAX_RESPONSE_BYTES: integer('WEFT_HTTP_MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1_024, 1 << 30),
   LOG_LEVEL: z
     .string()
@@ -130,6 +134,12 @@ export interface RunnerConfig {
   readonly httpTimeoutMs: number;
   readonly httpMaxResponseBytes: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Schedules and retention (`maintenance-config.ts`). */
+  readonly scheduler: MaintenanceConfig['scheduler'];
+  readonly retention: MaintenanceConfig['retention'];
+  /** `GET /metrics` listener (`metrics-config.ts`). */
+  readonly metricsPort: MetricsConfig['metricsPort'];
+  readonly metricsHost: MetricsConfig['metricsHost'];
 }
 
 export class ConfigError extends Error {
@@ -161,5 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     httpTimeoutMs: e.WEFT_HTTP_TIMEOUT_MS,
     httpMaxResponseBytes: e.WEFT_HTTP_MAX_RESPONSE_BYTES,
     logLevel: e.LOG_LEVEL,
+    ...maintenanceConfig(e),
+    ...metricsConfig(e),
   };
 }

@@ -1,11 +1,12 @@
 import { Buffer } from 'node:buffer';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EngineHost, type NodeContext, WeftError } from '@weft/core';
+import { type EngineHost, isOutboundRateLimitWait, type NodeContext, type Step, WeftError } from '@weft/core';
 import { signWebhook } from '@weft/core/hmac';
 import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
 import { InvalidIdError, LeaseLostError, type Models, readConnectionSecrets, toObjectId } from '@weft/db';
 import type { Types } from 'mongoose';
 import type { HttpClient } from './http-client.js';
+import type { OutboundLimiter } from './outbound-limiter.js';
 import type { RunLogBuffer } from './run-log-buffer.js';
 import { StepWriter } from './step-writer.js';
 
@@ -17,6 +18,8 @@ export interface EngineHostOptions {
   readonly run: { readonly id: Types.ObjectId; readonly workspaceId: Types.ObjectId };
   /** The lease holder: steps are only saved while this owner holds the run. */
   readonly owner: string;
+  /** The lease's length: each step write extends it (see `saveSteps`). */
+  readonly leaseMs: number;
   /** Called once when a save finds the lease gone: the caller aborts the run. */
   readonly onLeaseLost: (error: LeaseLostError) => void;
   /** `cancelRequested` is read at most this often (default 250 ms). */
@@ -25,17 +28,21 @@ export interface EngineHostOptions {
   readonly cancelRequested?: boolean;
   /** Jitter source for retry backoffs (default Math.random). */
   readonly random?: () => number;
+  /** Holds requests made for a connection to its outbound rate limit; none: no limits. */
+  readonly outbound?: OutboundLimiter;
 }
 
 export interface RunnerEngineHost extends EngineHost {
   /** Writes the steps kept back (see StepWriter); call before the run is finished or released. */
   flushSteps(): Promise<void>;
+  /** The steps kept back, handed over unwritten, for the caller's final write (see StepWriter). */
+  takePendingSteps(): Promise<Step[]>;
 }
 
 /** The real effects behind core's engine for one run: the database, the network, the keyring. */
 export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
   const { models, keyring, http, logs, run, owner } = options;
-  const steps = new StepWriter(models, run.id, owner);
+  const steps = new StepWriter(models, run.id, owner, options.leaseMs);
   const leaseChecked = async (write: Promise<void>) => {
     try {
       await write;
@@ -82,6 +89,23 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
     return found;
   }
 
+  /** The connection's outbound slot; database trouble while reserving it is a retryable error. */
+  async function acquireSlot(outbound: OutboundLimiter, connectionId: string, signal: AbortSignal) {
+    try {
+      await outbound.acquire(connectionId, run.workspaceId, signal);
+    } catch (error) {
+      if (isOutboundRateLimitWait(error) || signal.aborted) throw error;
+      throw new WeftError(
+        'network',
+        `could not reserve an outbound slot of connection ${connectionId}: ${(error as Error).message}`,
+        {
+          retryable: true,
+          cause: error,
+        },
+      );
+    }
+  }
+
   return {
     createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
       return {
@@ -93,7 +117,11 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
         scope,
         signal,
         now: () => new Date(),
-        http: (request) => http(request, signal),
+        async http(request, callOptions) {
+          if (callOptions?.connectionId && options.outbound)
+            await acquireSlot(options.outbound, callOptions.connectionId, signal);
+          return http(request, signal);
+        },
         log: (level, message, data) => logs.add({ nodeId, attempt, level, message, data }),
         secrets,
         async signWebhook({ secret, id, timestamp, body }) {
@@ -114,6 +142,7 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
 
     saveStep: (step) => leaseChecked(steps.save(step)),
     flushSteps: () => leaseChecked(steps.flush()),
+    takePendingSteps: () => steps.takePending(),
 
     isCancelled() {
       if (cancelled) return true;

@@ -2,6 +2,7 @@ import { connectDatabase } from '@weft/db';
 import pino from 'pino';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
 import { createHttpClient } from './http-client.js';
+import { startMetricsServer } from './metrics.js';
 import { startWorker } from './worker.js';
 
 /** Starts a runner: config, database, Agenda worker with the sweeper; stops gracefully on SIGTERM/SIGINT. */
@@ -30,8 +31,12 @@ async function main(config: RunnerConfig): Promise<void> {
       leaseMs: config.leaseMs,
       shutdownGraceMs: config.shutdownGraceMs,
       sweep: { everyMs: config.sweepEveryMs, afterMs: config.sweepAfterMs },
+      schedules: config.scheduler,
+      retention: config.retention,
     },
   );
+  const metrics =
+    config.metricsPort > 0 ? await startMetricsServer(config.metricsPort, config.metricsHost, logger) : undefined;
   logger.info(
     {
       concurrency: config.concurrency,
@@ -49,6 +54,7 @@ async function main(config: RunnerConfig): Promise<void> {
     logger.info({ signal, running: worker.inFlight() }, 'stopping');
     void (async () => {
       await worker.stop();
+      await metrics?.close();
       await db.close();
       logger.info('runner stopped');
       logger.flush();

@@ -1,4 +1,11 @@
-import { type EngineOptions, type EngineRun, executeRun, type RunOutcome, type StepError } from '@weft/core';
+import {
+  type EngineOptions,
+  type EngineRun,
+  executeRun,
+  type RunOutcome,
+  type Step,
+  type StepError,
+} from '@weft/core';
 import type { Keyring } from '@weft/core/secrets';
 import {
   claimRun,
@@ -14,6 +21,7 @@ import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import { createEngineHost } from './engine-host.js';
 import type { HttpClient } from './http-client.js';
+import type { OutboundLimiter } from './outbound-limiter.js';
 import { RunLogBuffer } from './run-log-buffer.js';
 import { VersionCache } from './version-cache.js';
 
@@ -34,6 +42,8 @@ export interface ProcessRunDeps {
   readonly random?: () => number;
   /** After an unexpected error, the run is handed back and retried this much later (default 5 s). */
   readonly errorRetryDelayMs?: number;
+  /** Connections' outbound rate limits (shared by all runners); none: requests are not limited. */
+  readonly outbound?: OutboundLimiter;
 }
 
 export interface ProcessRunOptions {
@@ -41,6 +51,8 @@ export interface ProcessRunOptions {
   readonly signal?: AbortSignal;
   /** Called with every lease renewal, e.g. Agenda's `job.touch()` so the job's lock lives as long. */
   readonly keepAlive?: () => Promise<unknown>;
+  /** The run, already claimed by this owner (the run feed claims before it executes): no claim here. */
+  readonly claimed?: RunDoc;
 }
 
 export type ProcessRunResult =
@@ -97,7 +109,8 @@ export async function processRun(
   options: ProcessRunOptions = {},
 ): Promise<ProcessRunResult> {
   const { models } = deps.db;
-  const run = await claimRun(models, runId, { owner: deps.owner, leaseMs: deps.leaseMs });
+  const run =
+    options.claimed ?? (await claimRun(models, runId, { owner: deps.owner, leaseMs: deps.leaseMs }));
   if (!run) {
     deps.logger.debug({ runId }, 'run not claimable (finished, leased by another runner, or not due yet)');
     return { status: 'not_claimed' };
@@ -152,9 +165,11 @@ export async function processRun(
       logs,
       run: { id: run._id, workspaceId: run.workspaceId },
       owner: deps.owner,
+      leaseMs: deps.leaseMs,
       onLeaseLost,
       cancelRequested: run.cancelRequested,
       ...(deps.random ? { random: deps.random } : {}),
+      ...(deps.outbound ? { outbound: deps.outbound } : {}),
     });
     let outcome: RunOutcome;
     try {
@@ -167,9 +182,13 @@ export async function processRun(
       throw leaseLost ?? error;
     }
     if (leaseLost) throw leaseLost;
-    await host.flushSteps();
+    // A finished run's last steps are written with its outcome (one update); a run handed back
+    // stores its steps first.
+    let lastSteps: Step[] = [];
+    if (outcome.status === 'suspended') await host.flushSteps();
+    else lastSteps = await host.takePendingSteps();
     await logs.flush();
-    return await settle(deps, run, outcome, options.signal?.aborted === true, log);
+    return await settle(deps, run, outcome, options.signal?.aborted === true, log, lastSteps);
   } catch (error) {
     if (error instanceof LeaseLostError) {
       log.warn('run lease lost: another runner took the run over; this runner stops without writing');
@@ -190,19 +209,20 @@ async function settle(
   outcome: RunOutcome,
   shuttingDown: boolean,
   log: Logger,
+  lastSteps: readonly Step[] = [],
 ): Promise<ProcessRunResult> {
   const { models } = deps.db;
   const runId = run._id.toHexString();
   switch (outcome.status) {
     case 'succeeded':
     case 'cancelled':
-      await finishRun(models, run._id, deps.owner, { status: outcome.status });
+      await finishRun(models, run._id, deps.owner, { status: outcome.status, steps: lastSteps });
       log.info({ status: outcome.status }, 'run finished');
       return { status: outcome.status };
     case 'failed':
     case 'dead': {
       const error = runError(outcome.error, outcome.nodeId);
-      await finishRun(models, run._id, deps.owner, { status: outcome.status, error });
+      await finishRun(models, run._id, deps.owner, { status: outcome.status, error, steps: lastSteps });
       log.info({ status: outcome.status, code: error.code, nodeId: outcome.nodeId }, 'run finished');
       return { status: outcome.status };
     }

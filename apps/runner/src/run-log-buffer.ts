@@ -1,5 +1,5 @@
 import { type LogLevel, toJsonSafe } from '@weft/core';
-import { appendRunLogs, type Models, type NewRunLog } from '@weft/db';
+import { allOk, appendRunLogs, GroupCommit, type Models, type NewRunLog } from '@weft/db';
 import type { Logger } from 'pino';
 import type { Types } from 'mongoose';
 
@@ -19,12 +19,30 @@ export interface RunLogLine {
 
 /** A stored log line also names the run's correlation id, so one query finds a whole flow's lines. */
 
+/**
+ * All runs of a process write their lines through one group commit: lines of runs settling at the
+ * same time go to the database in one insert.
+ */
+const writers = new WeakMap<Models, GroupCommit<readonly NewRunLog[]>>();
+function writerOf(models: Models): GroupCommit<readonly NewRunLog[]> {
+  let writer = writers.get(models);
+  if (!writer) {
+    writer = new GroupCommit(async (batches) => {
+      await appendRunLogs(models, batches.flat());
+      return allOk(batches, undefined);
+    });
+    writers.set(models, writer);
+  }
+  return writer;
+}
+
 const MAX_MESSAGE = 4_000;
 
 /**
  * A run's log lines: written to pino at once, and to `runLogs` in batches (one insert per
- * `flushEveryMs` or `maxBatch` lines, and when the run ends) so logging costs no round trip per
- * line. A failed write is reported to pino and dropped: logs never fail a run.
+ * `flushEveryMs` or `maxBatch` lines, and when the run ends, shared with other runs' batches) so
+ * logging costs no round trip per line. A failed write is reported to pino and dropped: logs never
+ * fail a run.
  */
 export class RunLogBuffer {
   private pending: NewRunLog[] = [];
@@ -75,7 +93,7 @@ export class RunLogBuffer {
     this.pending = [];
     if (batch.length > 0) {
       this.writing = this.writing.then(() =>
-        appendRunLogs(this.models, batch).catch((error: unknown) => {
+        writerOf(this.models).submit(batch).catch((error: unknown) => {
           this.logger.error(
             { runId: this.context.runId.toHexString(), err: error, lines: batch.length },
             'could not store run log lines',

@@ -1,6 +1,7 @@
 import type { Step } from '@weft/core';
 import { type Models, saveSteps } from '@weft/db';
 import type { Types } from 'mongoose';
+import { recordStep } from './metrics.js';
 
 /**
  * Node types without effects outside the run: running one again after a crash changes nothing,
@@ -41,11 +42,25 @@ export class StepWriter {
     private readonly models: Models,
     private readonly runId: Types.ObjectId,
     private readonly owner: string,
+    /** Every write extends the lease by this much (see `saveSteps`). */
+    private readonly leaseMs: number,
   ) {}
 
   save(step: Step): Promise<void> {
+    recordStep(step);
     this.pending.set(step.nodeId, step);
     return isDeferrable(step) ? Promise.resolve() : this.flush();
+  }
+
+  /**
+   * Waits for the writes under way, then hands over the steps kept back and forgets them: the
+   * caller stores them with its own write (a finished run's last steps go with `finishRun`).
+   */
+  async takePending(): Promise<Step[]> {
+    await this.chain;
+    const steps = [...this.pending.values()];
+    this.pending.clear();
+    return steps;
   }
 
   /** Writes everything kept back; resolves once it and every earlier write are stored. */
@@ -54,7 +69,7 @@ export class StepWriter {
       if (this.pending.size === 0) return;
       const steps = [...this.pending.values()];
       this.pending.clear();
-      await saveSteps(this.models, this.runId, this.owner, steps);
+      await saveSteps(this.models, this.runId, this.owner, steps, { leaseMs: this.leaseMs });
     });
     return this.chain;
   }

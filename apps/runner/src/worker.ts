@@ -3,9 +3,17 @@ import { createQueue, ensureQueueIndexes, JOBS_COLLECTION, RUN_JOB, type RunJobD
 import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
 import { CoalescingChangeStreamChannel } from './notifications.js';
-import { type ProcessRunDeps, type ProcessRunResult, processRun } from './process-run.js';
+import { OutboundLimiter } from './outbound-limiter.js';
+import { metered, observeWorker } from './metrics.js';
+import { type ProcessRunDeps, type ProcessRunResult, processRun as processRunUnmetered } from './process-run.js';
+import { RETENTION_JOB, type RetentionJobOptions, runRetention } from './retention.js';
+import { startRunFeed } from './run-feed.js';
+import { Scheduler } from './scheduler.js';
 import { SWEEP_JOB, sweepOnce } from './sweeper.js';
 import { VersionCache } from './version-cache.js';
+
+/** Every run result is counted in the metrics (metrics.ts). */
+const processRun = metered(processRunUnmetered);
 
 export interface WorkerOptions {
   /** Runs executed at once by this process (Agenda maxConcurrency and the run job's concurrency). */
@@ -20,6 +28,12 @@ export interface WorkerOptions {
   readonly notifications?: boolean;
   /** The recurring sweep; `false` leaves sweeping to other runners. */
   readonly sweep?: { readonly everyMs: number; readonly afterMs: number } | false;
+  /** Fire `trigger.schedule` scenarios (scheduler.ts); absent or `false`: this runner fires none. */
+  readonly schedules?: { readonly refreshEveryMs: number; readonly clock?: () => Date } | false;
+  /** The recurring retention job (retention.ts); absent or `false`: this runner prunes nothing. */
+  readonly retention?: (RetentionJobOptions & { readonly everyMs: number }) | false;
+  /** Claim new runs from the run-insert stream (run-feed.ts; default true); `false`: Agenda jobs only. */
+  readonly feed?: boolean;
 }
 
 export interface Worker {
@@ -64,10 +78,47 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
   queue.on('error', (error: Error) => logger.error({ err: error }, 'queue error'));
 
   const shutdown = new AbortController();
-  const runDeps: ProcessRunDeps = { ...deps, queue, leaseMs: options.leaseMs, versions: new VersionCache() };
+  const runDeps: ProcessRunDeps = {
+    outbound: new OutboundLimiter(deps.db.models, { horizonMs: deps.engine?.maxInlineWaitMs ?? 5_000 }),
+    ...deps,
+    queue,
+    leaseMs: options.leaseMs,
+    versions: new VersionCache(),
+  };
   const inFlight = new Set<Promise<ProcessRunResult | undefined>>();
   /** Ids of the jobs whose handler is running, for the shutdown's wait on Agenda's bookkeeping. */
   const activeJobIds = new Set<string>();
+  // The feed and Agenda's run jobs share `concurrency` run slots (Agenda's own limit does not see
+  // the feed's runs). The feed takes a slot before it claims; a run job waits here for one.
+  let slotsTaken = 0;
+  let accepting = true;
+  const slotWaiters: (() => void)[] = [];
+  const takeSlot = (): boolean => {
+    if (!accepting || slotsTaken >= options.concurrency) return false;
+    slotsTaken++;
+    return true;
+  };
+  const releaseSlot = (): void => {
+    slotsTaken--;
+    slotWaiters.shift()?.();
+  };
+  /** Resolves true with a slot taken, or false when the runner is stopping (the run stays queued). */
+  const waitForSlot = async (): Promise<boolean> => {
+    while (!takeSlot()) {
+      if (!accepting) return false;
+      await new Promise<void>((resolve) => slotWaiters.push(resolve));
+    }
+    return true;
+  };
+  /** Runs a task in the slot taken for it; the slot frees when it ends. */
+  const inSlot = <T extends Promise<ProcessRunResult | undefined>>(task: T): T => {
+    inFlight.add(task);
+    void task.finally(() => {
+      inFlight.delete(task);
+      releaseSlot();
+    });
+    return task;
+  };
 
   queue.define<RunJobData>(
     RUN_JOB,
@@ -79,20 +130,20 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
       }
       const jobId = String(job.attrs._id);
       activeJobIds.add(jobId);
-      const task = processRun(runDeps, runId, {
-        signal: shutdown.signal,
-        keepAlive: () => job.touch(),
-      }).catch((error: unknown) => {
-        // Only the claim can throw (the database is unreachable): the run keeps its state and the
-        // sweeper gives it a new job.
-        logger.error({ err: error, runId }, 'could not claim the run');
-        return undefined;
-      });
-      inFlight.add(task);
       try {
-        await task;
+        // Stopping: the run stays as it is; another runner's catch-up or the sweep takes it.
+        if (!(await waitForSlot())) return;
+        const task = processRun(runDeps, runId, {
+          signal: shutdown.signal,
+          keepAlive: () => job.touch(),
+        }).catch((error: unknown) => {
+          // Only the claim can throw (the database is unreachable): the run keeps its state and the
+          // sweeper gives it a new job.
+          logger.error({ err: error, runId }, 'could not claim the run');
+          return undefined;
+        });
+        await inSlot(task);
       } finally {
-        inFlight.delete(task);
         activeJobIds.delete(jobId);
       }
     },
@@ -114,11 +165,62 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
     );
   }
 
+  const retention = options.retention;
+  if (retention) {
+    queue.define(RETENTION_JOB, async () => void (await runRetention({ db: deps.db, logger }, retention)), {
+      concurrency: 1,
+      lockLimit: 1,
+      lockLifetime: Math.max(60_000, retention.maxDurationMs * 2),
+    });
+  }
+
   await queue.start();
   if (options.sweep) await queue.every(options.sweep.everyMs, SWEEP_JOB);
+  if (retention) await queue.every(retention.everyMs, RETENTION_JOB);
+  const scheduler = options.schedules
+    ? new Scheduler(
+        {
+          db: deps.db,
+          queue,
+          logger,
+          versions: runDeps.versions!,
+          ...(options.schedules.clock ? { clock: options.schedules.clock } : {}),
+        },
+        { refreshEveryMs: options.schedules.refreshEveryMs },
+      )
+    : undefined;
+  scheduler?.start();
+
+  // New runs come without a job: the feed claims them (run-feed.ts). Agenda runs the rest.
+  const feed =
+    options.feed === false
+      ? undefined
+      : startRunFeed(
+          { db: deps.db, logger, owner: deps.owner, leaseMs: options.leaseMs },
+          {
+            takeSlot,
+            releaseSlot,
+            hasSlot: () => accepting && slotsTaken < options.concurrency,
+            execute: (run) => {
+              const task = processRun(runDeps, run._id.toHexString(), {
+                signal: shutdown.signal,
+                claimed: run,
+              }).catch((error: unknown) => {
+                logger.error({ err: error, runId: run._id.toHexString() }, 'run failed unexpectedly');
+                return undefined;
+              });
+              return inSlot(task);
+            },
+          },
+        );
+  observeWorker({ db: deps.db, inFlight: () => inFlight.size, feedBacklog: () => feed?.backlog() ?? 0 });
 
   let stopping: Promise<void> | undefined;
   async function stop(): Promise<void> {
+    accepting = false;
+    for (const wake of slotWaiters.splice(0)) wake();
+    await feed?.stop();
+    await scheduler?.stop();
     // Agenda stops polling and listening, and unlocks the jobs it locked but has not started.
     await queue.stop(false).catch((error: unknown) => logger.warn({ err: error }, 'queue stop failed'));
     const jobIds = [...activeJobIds];

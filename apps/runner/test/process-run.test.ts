@@ -1,5 +1,5 @@
 import { verifyWebhook } from '@weft/core/hmac';
-import { claimRun, createQueue, JOBS_COLLECTION, listRunLogs, requestCancel, toObjectId } from '@weft/db';
+import { claimRun, createQueue, JOBS_COLLECTION, listRunLogs, requestCancel, scheduleRun, toObjectId } from '@weft/db';
 import type { Agenda } from 'agenda';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -484,6 +484,8 @@ describe('processRun', () => {
         leaseMs: 10_000,
         shutdownGraceMs: 1_000,
         sweep: { everyMs: 300, afterMs: 200 },
+        // Agenda jobs only: the run must be found by the sweep, not by the feed.
+        feed: false,
       },
     );
     workers.push(worker);
@@ -493,5 +495,42 @@ describe('processRun', () => {
       async () => JSON.stringify(await runOf(ctx.db, runId!)),
     );
     expect(sink.count('/stranded')).toBe(1);
+  });
+
+  it('the feed and Agenda jobs together never run more than the concurrency at once', async () => {
+    // Only this test's runner may take these runs.
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    let open = 0;
+    let most = 0;
+    sink.on('/capped', () => {
+      open++;
+      most = Math.max(most, open);
+      return {
+        after: new Promise((resolve) => setTimeout(resolve, 150)).finally(() => {
+          open--;
+        }),
+      };
+    });
+    const version = await publish(
+      ctx.db,
+      seeded.workspaceId,
+      [trigger(), node('call', 'http.request', { url: `${sink.url}/capped` })],
+      [edge('start', 'call')],
+    );
+    const ids = await queueRuns(ctx.db, version, 8);
+    // Every run also has an Agenda job, so both ways of pickup compete for the runner.
+    await Promise.all(ids.map((id) => scheduleRun(queue, id)));
+    const worker = await startWorker(
+      { db: ctx.db, keyring, http: deps().http, logger, owner: 'capped-worker' },
+      { concurrency: 2, processEveryMs: 100, leaseMs: 10_000, shutdownGraceMs: 1_000, sweep: false },
+    );
+    workers.push(worker);
+    await eventually(
+      async () => (await ctx.db.models.Run.countDocuments({ _id: { $in: ids }, status: 'succeeded' })) === ids.length,
+      20_000,
+      async () => JSON.stringify(await ctx.db.models.Run.find({ _id: { $in: ids } }, { status: 1 }).lean()),
+    );
+    expect(sink.count('/capped')).toBe(ids.length);
+    expect(most).toBe(2);
   });
 });

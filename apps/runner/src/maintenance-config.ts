@@ -1,0 +1,122 @@
+import type { RetentionLimit, RetentionPolicy } from '@weft/db';
+import { z } from 'zod';
+
+const DAY_MS = 86_400_000;
+
+/** Days (decimals allowed) from an environment variable; 0 turns the limit off. */
+function days(name: string, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < 0 || parsed > 36_500) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a number of days between 0 (off) and 36500, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+}
+
+/** A whole number from an environment variable within bounds; 0 turns the limit off where allowed. */
+function whole(name: string, fallback: number, min: number, max: number, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be ${what} between ${min} and ${max}, got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+}
+
+/**
+ * The environment of the runner's schedules and retention (merged into the runner's config
+ * schema, so every problem is still reported at once).
+ */
+export const maintenanceEnv = {
+  WEFT_SCHEDULER_REFRESH_MS: whole(
+    'WEFT_SCHEDULER_REFRESH_MS',
+    5_000,
+    100,
+    300_000,
+    'a whole number of milliseconds',
+  ),
+  WEFT_RETENTION_EVERY_MS: whole(
+    'WEFT_RETENTION_EVERY_MS',
+    3_600_000,
+    1_000,
+    86_400_000,
+    'a whole number of milliseconds',
+  ),
+  WEFT_RETENTION_MAX_DURATION_MS: whole(
+    'WEFT_RETENTION_MAX_DURATION_MS',
+    60_000,
+    100,
+    3_600_000,
+    'a whole number of milliseconds',
+  ),
+  WEFT_RETENTION_RUN_LOGS_DAYS: days('WEFT_RETENTION_RUN_LOGS_DAYS', 30),
+  WEFT_RETENTION_RUN_LOGS_MAX: whole(
+    'WEFT_RETENTION_RUN_LOGS_MAX',
+    1_000_000,
+    0,
+    1e12,
+    'a whole number (0 = off)',
+  ),
+  WEFT_RETENTION_OUTPUTS_DAYS: days('WEFT_RETENTION_OUTPUTS_DAYS', 30),
+  WEFT_RETENTION_OUTPUTS_MAX_RUNS: whole(
+    'WEFT_RETENTION_OUTPUTS_MAX_RUNS',
+    100_000,
+    0,
+    1e12,
+    'a whole number (0 = off)',
+  ),
+  WEFT_RETENTION_JOBS_DAYS: days('WEFT_RETENTION_JOBS_DAYS', 7),
+  WEFT_RETENTION_JOBS_MAX: whole('WEFT_RETENTION_JOBS_MAX', 10_000, 0, 1e12, 'a whole number (0 = off)'),
+};
+
+type MaintenanceEnv = { [K in keyof typeof maintenanceEnv]: z.output<(typeof maintenanceEnv)[K]> };
+
+export interface MaintenanceConfig {
+  readonly scheduler: { readonly refreshEveryMs: number };
+  readonly retention: {
+    readonly everyMs: number;
+    /** One retention run stops starting batches after this; the next run goes on. */
+    readonly maxDurationMs: number;
+    readonly policy: RetentionPolicy;
+  };
+}
+
+function limit(ageDays: number, maxCount: number): RetentionLimit {
+  return {
+    maxAgeMs: ageDays > 0 ? Math.round(ageDays * DAY_MS) : null,
+    maxCount: maxCount > 0 ? maxCount : null,
+  };
+}
+
+export function maintenanceConfig(env: MaintenanceEnv): MaintenanceConfig {
+  return {
+    scheduler: { refreshEveryMs: env.WEFT_SCHEDULER_REFRESH_MS },
+    retention: {
+      everyMs: env.WEFT_RETENTION_EVERY_MS,
+      maxDurationMs: env.WEFT_RETENTION_MAX_DURATION_MS,
+      policy: {
+        runLogs: limit(env.WEFT_RETENTION_RUN_LOGS_DAYS, env.WEFT_RETENTION_RUN_LOGS_MAX),
+        stepOutputs: limit(env.WEFT_RETENTION_OUTPUTS_DAYS, env.WEFT_RETENTION_OUTPUTS_MAX_RUNS),
+        finishedJobs: limit(env.WEFT_RETENTION_JOBS_DAYS, env.WEFT_RETENTION_JOBS_MAX),
+      },
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Step } from '@weft/core';
+import { type Database, JOBS_COLLECTION } from '@weft/db';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProcessRunResult } from './process-run.js';
+
+/**
+ * The runner's Prometheus metrics, one registry per process, served by `startMetricsServer` on
+ * `WEFT_RUNNER_METRICS_PORT`. Labels stay bounded: a run status, a node type, a job name; never a
+ * run id.
+ */
+export const registry = new Registry();
+registry.setDefaultLabels({ service: 'weft-runner' });
+// Process CPU, memory, handles, GC and event-loop lag (nodejs_eventloop_lag_*).
+collectDefaultMetrics({ register: registry });
+
+export const runsTotal = new Counter({
+  name: 'weft_runs_total',
+  help: 'Runs this runner took up, by how it left them: succeeded, failed, dead, cancelled (final), waiting, released, lease_lost, not_claimed, error',
+  labelNames: ['status'] as const,
+  registers: [registry],
+});
+
+export const stepDuration = new Histogram({
+  name: 'weft_step_duration_seconds',
+  help: 'Duration of step attempts, by node type and outcome: succeeded, failed, retry (failed, tried again later)',
+  labelNames: ['node_type', 'status'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const stepRetriesTotal = new Counter({
+  name: 'weft_step_retries_total',
+  help: 'Step attempts after the first (retries), by node type',
+  labelNames: ['node_type'] as const,
+  registers: [registry],
+});
+
+export const pickupLag = new Histogram({
+  name: 'weft_run_pickup_seconds',
+  help: 'New runs: time from creation (enqueue) to the claim that starts them',
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [registry],
+});
+
+interface WorkerSource {
+  readonly db: Database;
+  readonly inFlight: () => number;
+  readonly feedBacklog: () => number;
+}
+let worker: WorkerSource | undefined;
+
+new Gauge({
+  name: 'weft_runs_in_flight',
+  help: 'Runs this runner executes now',
+  registers: [registry],
+  collect() {
+    this.set(worker?.inFlight() ?? 0);
+  },
+});
+
+new Gauge({
+  name: 'weft_run_feed_backlog',
+  help: 'New runs this runner has heard of and not seen claimed yet (its view of the queue of new runs)',
+  registers: [registry],
+  collect() {
+    this.set(worker?.feedBacklog() ?? 0);
+  },
+});
+
+new Gauge({
+  name: 'weft_queue_due_jobs',
+  help: 'Agenda jobs due now and not locked (resumes, released runs, sweeps …), by job name; read at scrape time',
+  labelNames: ['name'] as const,
+  registers: [registry],
+  async collect() {
+    const db = worker?.db.connection.db;
+    if (!db) return;
+    const rows = await db
+      .collection(JOBS_COLLECTION)
+      .aggregate<{ _id: string; n: number }>([
+        { $match: { nextRunAt: { $lte: new Date() }, lockedAt: null, disabled: { $ne: true } } },
+        { $group: { _id: '$name', n: { $sum: 1 } } },
+      ])
+      .toArray()
+      .catch(() => []);
+    this.reset();
+    for (const row of rows) this.set({ name: row._id }, row.n);
+  },
+});
+
+new Gauge({
+  name: 'weft_runs_pending',
+  help: 'Runs not settled yet, by status (queued: the queue of new and handed-back runs, waiting: retries and delays, running); read at scrape time',
+  labelNames: ['status'] as const,
+  registers: [registry],
+  async collect() {
+    const models = worker?.db.models;
+    if (!models) return;
+    for (const status of ['queued', 'waiting', 'running'] as const) {
+      const n = await models.Run.countDocuments({ status }).catch(() => undefined);
+      if (n !== undefined) this.set({ status }, n);
+    }
+  },
+});
+
+new Gauge({
+  name: 'weft_queue_oldest_queued_seconds',
+  help: 'Age of the oldest queued run (0 when none): pickup lag as it builds up; read at scrape time',
+  registers: [registry],
+  async collect() {
+    const models = worker?.db.models;
+    if (!models) return;
+    const oldest = await models.Run.findOne({ status: 'queued' }, { updatedAt: 1 })
+      .sort({ status: 1, updatedAt: 1 })
+      .lean<{ updatedAt?: Date }>()
+      .catch(() => undefined);
+    if (oldest === undefined) return;
+    this.set(oldest?.updatedAt ? Math.max(0, Date.now() - oldest.updatedAt.getTime()) / 1000 : 0);
+  },
+});
+
+/** Records what `processRun` did with a run. */
+export function recordRunResult(result: ProcessRunResult | undefined): void {
+  runsTotal.inc({ status: result?.status ?? 'error' });
+}
+
+/** Records a step as it is saved: its duration once settled, a retry when a later attempt starts. */
+export function recordStep(step: Step): void {
+  if ((step.status === 'succeeded' || step.status === 'failed') && step.durationMs !== null) {
+    stepDuration.observe({ node_type: step.nodeType, status: step.status }, step.durationMs / 1000);
+  } else if (step.status === 'waiting' && step.error && step.durationMs !== null) {
+    stepDuration.observe({ node_type: step.nodeType, status: 'retry' }, step.durationMs / 1000);
+  } else if (step.status === 'running' && step.attempts > 1) {
+    stepRetriesTotal.inc({ node_type: step.nodeType });
+  }
+}
+
+/** Records a new run's wait between creation and its first claim. */
+export function recordPickup(run: { createdAt?: Date; startedAt?: Date | null; claims?: number }): void {
+  if (run.claims !== 1 || !run.createdAt || !run.startedAt) return;
+  pickupLag.observe(Math.max(0, run.startedAt.getTime() - run.createdAt.getTime()) / 1000);
+}
+
+/** Wraps `processRun` so every result is counted. */
+export function metered<A extends unknown[]>(
+  processRun: (...args: A) => Promise<ProcessRunResult>,
+): (...args: A) => Promise<ProcessRunResult> {
+  return async (...args) => {
+    const result = await processRun(...args);
+    recordRunResult(result);
+    return result;
+  };
+}
+
+/** Gauges read when scraped: runs in flight, the feed's backlog, Agenda's due jobs (one count query). */
+export function observeWorker(source: WorkerSource): void {
+  worker = source;
+}
+
+export interface MetricsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `GET /metrics` (and `GET /health`, answering 200 while the process runs) on `port` (0: any free
+ * port). A port that is taken is logged and leaves the runner without metrics rather than down.
+ */
+export async function startMetricsServer(
+  port: number,
+  host: string,
+  logger: Logger,
+): Promise<MetricsServer | undefined> {
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      registry
+        .metrics()
+        .then((text) => {
+          res.writeHead(200, { 'Content-Type': registry.contentType });
+          res.end(text);
+        })
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'metrics could not be collected');
+          res.writeHead(500).end();
+        });
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/health') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    logger.error({ err: error, port }, 'the metrics listener could not start; this runner serves no metrics');
+    return undefined;
+  }
+  const address = server.address() as AddressInfo;
+  logger.info({ port: address.port, host }, 'metrics on /metrics');
+  return {
+    port: address.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,196 @@
+import { claimQueuedRun, type Database, findQueuedRunIds, RUN_INSERTS_PIPELINE, type RunDoc } from '@weft/db';
+import { Types } from 'mongoose';
+import type { Logger } from 'pino';
+import { recordPickup } from './metrics.js';
+
+export interface RunFeedDeps {
+  readonly db: Database;
+  readonly logger: Logger;
+  /** This runner's name: the lease owner of the runs it claims. */
+  readonly owner: string;
+  readonly leaseMs: number;
+}
+
+export interface RunFeedOptions {
+  /**
+   * Takes one of the runner's run slots if one is free (shared with Agenda's run jobs). The feed
+   * takes a slot before it claims: a claim that finds no run gives it back with `releaseSlot`.
+   */
+  readonly takeSlot: () => boolean;
+  readonly releaseSlot: () => void;
+  /** Whether a slot is free now (without taking it). */
+  readonly hasSlot: () => boolean;
+  /** Executes a run this feed claimed, in the slot taken for it, and frees the slot when done. */
+  readonly execute: (run: RunDoc) => Promise<unknown>;
+  /** While idle, how often queued runs are looked up in case a notification was missed (default 30 s). */
+  readonly pollEveryMs?: number;
+  /** Candidates per claim: claimers sharing a list each get a different run of it (default 16). */
+  readonly claimBatch?: number;
+  /** Queued runs read per catch-up (default 1000). */
+  readonly catchUpLimit?: number;
+}
+
+export interface RunFeed {
+  /** Try to start runs now (capacity may have been freed by work this feed does not see). */
+  wake(): void;
+  /** Runs heard of and not yet claimed (by anyone, as far as this runner knows). */
+  backlog(): number;
+  /** Stops claiming and listening; runs already started keep going (the worker waits for them). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Pickup of new runs without an Agenda job per run. Every runner listens to run inserts (a change
+ * stream, `RUN_INSERTS_PIPELINE`) and keeps the ids in a list; while it has capacity it claims
+ * from the front of that list with one compare-and-set (`claimQueuedRun`: the first of up to
+ * `claimBatch` candidates still `queued`). Runners sharing the list get different runs; a
+ * candidate another runner took is dropped after one answer naming none of the batch.
+ *
+ * What is not heard of is still found: once the stream has started (at start and after every
+ * reopening) the queued runs are read (catch-up), and while idle that read repeats every
+ * `pollEveryMs`. The
+ * sweeper, unchanged, gives any run queued for longer than its window an Agenda job. Exactly-once
+ * is the claim's, as before: a run is executed only by the runner whose compare-and-set took it.
+ */
+export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFeed {
+  const { models } = deps.db;
+  const log = deps.logger.child({ component: 'run-feed' });
+  const claimBatch = options.claimBatch ?? 16;
+  const catchUpLimit = options.catchUpLimit ?? 1_000;
+  const pollEveryMs = options.pollEveryMs ?? 30_000;
+  /** Run ids heard of, oldest first (a Set keeps insertion order). */
+  const pending = new Set<string>();
+  let claiming = 0;
+  let stopped = false;
+  let stream: ReturnType<typeof models.Run.collection.watch> | undefined;
+  let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastCatchUp = 0;
+  let catchingUp: Promise<void> | undefined;
+
+  const add = (id: string) => {
+    if (!pending.has(id)) pending.add(id);
+  };
+
+  const frontBatch = (): string[] => {
+    const batch: string[] = [];
+    for (const id of pending) {
+      batch.push(id);
+      if (batch.length >= claimBatch) break;
+    }
+    return batch;
+  };
+
+  const claimOne = async (batch: readonly string[]) => {
+    let run: RunDoc | null = null;
+    try {
+      run = await claimQueuedRun(
+        models,
+        batch.map((id) => new Types.ObjectId(id)),
+        { owner: deps.owner, leaseMs: deps.leaseMs },
+      );
+    } catch (error) {
+      // The database is unreachable: keep the candidates, try again on the next tick.
+      options.releaseSlot();
+      log.warn({ err: error }, 'could not claim queued runs; will retry');
+      await new Promise((resolve) => setTimeout(resolve, 500).unref());
+      return;
+    }
+    if (!run) {
+      options.releaseSlot();
+      for (const id of batch) pending.delete(id);
+      return;
+    }
+    pending.delete(run._id.toHexString());
+    recordPickup(run);
+    void options
+      .execute(run)
+      .catch(() => undefined)
+      .finally(pump);
+  };
+
+  function pump(): void {
+    // Concurrent claims share the front batch; each takes a different run of it.
+    while (!stopped && pending.size > 0 && claiming < claimBatch && options.takeSlot()) {
+      claiming++;
+      void claimOne(frontBatch()).finally(() => {
+        claiming--;
+        pump();
+      });
+    }
+  }
+
+  const catchUp = (): Promise<void> => {
+    catchingUp ??= (async () => {
+      lastCatchUp = Date.now();
+      try {
+        const ids = await findQueuedRunIds(models, catchUpLimit);
+        for (const id of ids) add(id.toHexString());
+        pump();
+      } catch (error) {
+        log.warn({ err: error }, 'could not read queued runs');
+      } finally {
+        catchingUp = undefined;
+      }
+    })();
+    return catchingUp;
+  };
+
+  const open = () => {
+    if (stopped) return;
+    const watched = models.Run.collection.watch([...RUN_INSERTS_PIPELINE] as never[], {});
+    stream = watched;
+    // Runs inserted before the server-side stream exists are not in it: read the queued runs once
+    // the stream has started (the cursor's 'init', after its aggregate), and once more a little
+    // later should that event never come.
+    let caughtUp = false;
+    const afterStart = () => {
+      if (caughtUp) return;
+      caughtUp = true;
+      void catchUp();
+    };
+    (watched as unknown as { cursor?: NodeJS.EventEmitter }).cursor?.once('init', afterStart);
+    setTimeout(afterStart, 2_000).unref();
+    watched.on(
+      'change',
+      (event: { operationType?: string; fullDocument?: { _id?: unknown; status?: string } }) => {
+        const id = event.fullDocument?._id;
+        if (event.operationType !== 'insert' || !(id instanceof Types.ObjectId)) return;
+        if (event.fullDocument?.status !== undefined && event.fullDocument.status !== 'queued') return;
+        add(id.toHexString());
+        pump();
+      },
+    );
+    watched.once('error', (error: unknown) => {
+      if (stopped) return;
+      log.warn({ err: error }, 'run insert stream failed; reopening');
+      void watched.close().catch(() => undefined);
+      if (stream === watched) stream = undefined;
+      reopenTimer = setTimeout(open, 1_000);
+      reopenTimer.unref();
+    });
+  };
+
+  open();
+  // Idle: look for queued runs now and then (a missed notification); busy: keep pumping, since
+  // capacity also frees up with work this feed does not run (Agenda's jobs).
+  const ticker = setInterval(() => {
+    if (stopped) return;
+    if (pending.size > 0) pump();
+    else if (options.hasSlot() && Date.now() - lastCatchUp >= pollEveryMs) void catchUp();
+  }, 100);
+  ticker.unref();
+
+  return {
+    wake: pump,
+    backlog: () => pending.size,
+    async stop() {
+      stopped = true;
+      clearInterval(ticker);
+      clearTimeout(reopenTimer);
+      pending.clear();
+      await stream?.close().catch(() => undefined);
+      await catchingUp;
+      while (claiming > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+  };
+}
