@@ -14,9 +14,18 @@ export interface LoadResult {
   /** Latency of each answered request, in ms. */
   readonly latenciesMs: number[];
   readonly elapsedMs: number;
+  /** The run ids of the accepted webhooks (202 answers). */
+  readonly runIds: string[];
+  /** When each answered request was sent (ms since the load started), in the order of `latenciesMs`. */
+  readonly sentAtMs: number[];
 }
 
-function send(agent: http.Agent, port: number, request: LoadRequest): Promise<number> {
+function send(
+  agent: http.Agent,
+  port: number,
+  request: LoadRequest,
+  runIds: string[],
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -28,8 +37,22 @@ function send(agent: http.Agent, port: number, request: LoadRequest): Promise<nu
         headers: { ...request.headers, 'content-length': String(request.body.length) },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        if (res.statusCode !== 202) {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            const answer = JSON.parse(Buffer.concat(chunks).toString()) as { runIds?: string[] };
+            runIds.push(...(answer.runIds ?? []));
+          } catch {
+            // counted by status; a 202 without run ids shows as runs missing in the drain
+          }
+          resolve(202);
+        });
       },
     );
     req.on('error', reject);
@@ -42,8 +65,11 @@ function emptyResult(): {
   byStatus: Record<number, number>;
   errors: number;
   latenciesMs: number[];
+  runIds: string[];
+  sentAtMs: number[];
+  origin: number;
 } {
-  return { sent: 0, byStatus: {}, errors: 0, latenciesMs: [] };
+  return { sent: 0, byStatus: {}, errors: 0, latenciesMs: [], runIds: [], sentAtMs: [], origin: performance.now() };
 }
 
 async function timed(
@@ -55,20 +81,25 @@ async function timed(
   const started = performance.now();
   into.sent++;
   try {
-    const status = await send(agent, port, request);
+    const status = await send(agent, port, request, into.runIds);
     into.latenciesMs.push(performance.now() - started);
+    into.sentAtMs.push(started - into.origin);
     into.byStatus[status] = (into.byStatus[status] ?? 0) + 1;
   } catch {
     into.errors++;
   }
 }
 
-/** Closed loop: `connections` clients each send the next request as soon as the last is answered. */
+/**
+ * Closed loop: `connections` clients each send the next request as soon as the last is answered,
+ * for `durationMs` or until `done()` says so.
+ */
 export async function saturate(
   port: number,
   connections: number,
   durationMs: number,
   next: () => LoadRequest,
+  done: () => boolean = () => false,
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const result = emptyResult();
@@ -76,7 +107,7 @@ export async function saturate(
   const deadline = started + durationMs;
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) await timed(agent, port, next(), result);
+      while (performance.now() < deadline && !done()) await timed(agent, port, next(), result);
     }),
   );
   agent.destroy();
