@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { type Keyring, KeyringError, parseKeyringEnv } from '@weft/core/secrets';
 import { z } from 'zod';
+import { numberEnv } from './env-number.js';
 import { type AllowList, parseAllowList } from './ip-guard.js';
 import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance-config.js';
 import { type MetricsConfig, metricsConfig, metricsEnv } from './metrics-config.js';
@@ -8,41 +9,11 @@ import { type MetricsConfig, metricsConfig, metricsEnv } from './metrics-config.
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A whole number of milliseconds from an environment variable, within bounds. */
-function millis(name: string, fallback: number, min: number, max: number) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a whole number of milliseconds between ${min} and ${max}, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-}
+const millis = (name: string, fallback: number, min: number, max: number) =>
+  numberEnv(name, fallback, { min, max, what: 'a whole number of milliseconds' });
 
-function integer(name: string, fallback: number, min: number, max: number) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a whole number between ${min} and ${max}, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-}
+const integer = (name: string, fallback: number, min: number, max: number) =>
+  numberEnv(name, fallback, { min, max, what: 'a whole number' });
 
 const envSchema = z.object({
   MONGODB_URI: z

@@ -1,45 +1,16 @@
 import type { RetentionLimit, RetentionPolicy } from '@weft/db';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { numberEnv } from './env-number.js';
 
 const DAY_MS = 86_400_000;
 
 /** Days (decimals allowed) from an environment variable; 0 turns the limit off. */
-function days(name: string, fallback: number) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isFinite(parsed) || parsed < 0 || parsed > 36_500) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a number of days between 0 (off) and 36500, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-}
+const days = (name: string, fallback: number) =>
+  numberEnv(name, fallback, { min: 0, max: 36_500, what: 'a number of days (0: off)', decimals: true });
 
 /** A whole number from an environment variable within bounds; 0 turns the limit off where allowed. */
-function whole(name: string, fallback: number, min: number, max: number, what: string) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be ${what} between ${min} and ${max}, got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-}
+const whole = (name: string, fallback: number, min: number, max: number, what: string) =>
+  numberEnv(name, fallback, { min, max, what });
 
 /**
  * The environment of the runner's schedules and retention (merged into the runner's config

@@ -65,7 +65,7 @@ describe('schedule and retention settings', () => {
     }
     expect(problems).toEqual([
       'WEFT_SCHEDULER_REFRESH_MS must be a whole number of milliseconds between 100 and 300000, got "10"',
-      'WEFT_RETENTION_RUN_LOGS_DAYS must be a number of days between 0 (off) and 36500, got "-1"',
+      'WEFT_RETENTION_RUN_LOGS_DAYS must be a number of days (0: off) between 0 and 36500, got "-1"',
       'WEFT_RETENTION_JOBS_MAX must be a whole number (0 = off) between 0 and 1000000000000, got "lots"',
     ]);
   });

@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import type { Models, RunDoc } from '../models.js';
+import { claimUpdate } from './runs.js';
 
 /**
  * The runs collection as the queue of runs due now. A run is created `queued`; runners hear of it
@@ -34,17 +35,7 @@ export function claimQueuedRun(
   const now = options.now ?? new Date();
   return models.Run.collection.findOneAndUpdate(
     { _id: { $in: [...runIds] }, status: 'queued' },
-    {
-      $set: {
-        status: 'running',
-        leaseOwner: options.owner,
-        leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
-        resumeAt: null,
-        updatedAt: now,
-      },
-      $min: { startedAt: now },
-      $inc: { claims: 1 },
-    },
+    claimUpdate(options.owner, options.leaseMs, now),
     { sort: { _id: 1 }, returnDocument: 'after' },
   ) as Promise<RunDoc | null>;
 }

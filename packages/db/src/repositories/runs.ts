@@ -134,19 +134,24 @@ export async function claimRun(
         { status: 'running', leaseExpiresAt: { $lt: now } },
       ],
     },
-    {
-      $set: {
-        status: 'running',
-        leaseOwner: options.owner,
-        leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
-        resumeAt: null,
-        updatedAt: now,
-      },
-      $min: { startedAt: now },
-      $inc: { claims: 1 },
-    },
+    claimUpdate(options.owner, options.leaseMs, now),
     { returnDocument: 'after' },
   ) as Promise<RunDoc | null>;
+}
+
+/** What a claim writes: `running` under `owner`'s lease, counted (`claims`), started once. */
+export function claimUpdate(owner: string, leaseMs: number, now: Date) {
+  return {
+    $set: {
+      status: 'running' as const,
+      leaseOwner: owner,
+      leaseExpiresAt: new Date(now.getTime() + leaseMs),
+      resumeAt: null,
+      updatedAt: now,
+    },
+    $min: { startedAt: now },
+    $inc: { claims: 1 },
+  };
 }
 
 export class LeaseLostError extends Error {
