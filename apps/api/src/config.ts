@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Keyring, parseKeyringEnv } from '@weft/core/secrets';
 import { z } from 'zod';
 import { type ApiLimits, DEFAULT_LIMITS } from './deps.js';
-import { type AllowList, parseAllowList } from './net/ip-guard.js';
+import { type AllowList, parseAllowList } from '@weft/core/net';
 
 const UNITS: Record<string, number> = {
   '': 1,

@@ -3,7 +3,7 @@ import type { createQueue, Database, ScenarioVersionDoc } from '@weft/db';
 import type { Logger } from 'pino';
 import { TtlCache } from './cache.js';
 import { type HealthProbe, probeHealthUrl } from './net/health-probe.js';
-import { type AllowList, EMPTY_ALLOW_LIST } from './net/ip-guard.js';
+import { type AllowList, EMPTY_ALLOW_LIST } from '@weft/core/net';
 import { RunEvents, type RunEventsOptions } from './run-events.js';
 import type { ResolvedApp } from './webhook/app-lookup.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createSimulatedHost, executeRun } from '@weft/core';
 import { appendRunLogs, createApiToken, JOBS_COLLECTION, toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllowList } from '../src/net/ip-guard.js';
+import { parseAllowList } from '@weft/core/net';
 import { probeHealthUrl } from '../src/net/health-probe.js';
 import { finishedRun, manualGraph, publishedManualScenario, rejection } from './fixtures.js';
 import {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { type Keyring, KeyringError, parseKeyringEnv } from '@weft/core/secrets';
 import { z } from 'zod';
 import { numberEnv } from './env-number.js';
-import { type AllowList, parseAllowList } from './ip-guard.js';
+import { type AllowList, parseAllowList } from '@weft/core/net';
 import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance-config.js';
 import { type MetricsConfig, metricsConfig, metricsEnv } from './metrics-config.js';
 

@@ -10,7 +10,7 @@ import {
   allowListPermitsHost,
   classifyAddress,
   EMPTY_ALLOW_LIST,
-} from './ip-guard.js';
+} from '@weft/core/net';
 
 export interface HttpClientOptions {
   /** Exceptions to the SSRF guard (`WEFT_HTTP_ALLOW_PRIVATE`). */

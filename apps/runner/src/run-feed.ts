@@ -47,9 +47,10 @@ export interface RunFeed {
  * candidate another runner took is dropped after one answer naming none of the batch.
  *
  * What is not heard of is still found: once the stream has started (at start and after every
- * reopening) the queued runs are read (catch-up), and while idle that read repeats every
- * `pollEveryMs`. The
- * sweeper, unchanged, gives any run queued for longer than its window an Agenda job. Exactly-once
+ * reopening) the queued runs are read (catch-up, `catchUpLimit` at a time: a full page is followed
+ * by the next as soon as it is claimed, so a backlog found at start drains at full speed), and
+ * while idle that read repeats every `pollEveryMs`. The sweeper, unchanged, gives any run queued
+ * for longer than its window an Agenda job. Exactly-once
  * is the claim's, as before: a run is executed only by the runner whose compare-and-set took it.
  */
 export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFeed {
@@ -65,6 +66,8 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   let stream: ReturnType<typeof models.Run.collection.watch> | undefined;
   let reopenTimer: ReturnType<typeof setTimeout> | undefined;
   let lastCatchUp = 0;
+  /** The last catch-up read a full page: more queued runs wait, read them once these are claimed. */
+  let moreQueued = false;
   let catchingUp: Promise<void> | undefined;
 
   const add = (id: string) => {
@@ -124,6 +127,7 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
       lastCatchUp = Date.now();
       try {
         const ids = await findQueuedRunIds(models, catchUpLimit);
+        moreQueued = ids.length >= catchUpLimit;
         for (const id of ids) add(id.toHexString());
         pump();
       } catch (error) {
@@ -176,7 +180,7 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   const ticker = setInterval(() => {
     if (stopped) return;
     if (pending.size > 0) pump();
-    else if (options.hasSlot() && Date.now() - lastCatchUp >= pollEveryMs) void catchUp();
+    else if (options.hasSlot() && (moreQueued || Date.now() - lastCatchUp >= pollEveryMs)) void catchUp();
   }, 100);
   ticker.unref();
 

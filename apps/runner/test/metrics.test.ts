@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../src/http-client.js';
-import { parseAllowList } from '../src/ip-guard.js';
+import { parseAllowList } from '@weft/core/net';
 import { type MetricsServer, startMetricsServer } from '../src/metrics.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import { edge, eventually, keyring, node, publish, queueRuns, type Seeded, seedWorkspace, useDatabase } from './fixtures/seed.js';

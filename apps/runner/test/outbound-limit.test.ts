@@ -13,7 +13,7 @@ import type { Types } from 'mongoose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../src/http-client.js';
-import { parseAllowList } from '../src/ip-guard.js';
+import { parseAllowList } from '@weft/core/net';
 import { startWorker, type Worker } from '../src/worker.js';
 import {
   edge,

@@ -4,7 +4,7 @@ import type { Agenda } from 'agenda';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../src/http-client.js';
-import { parseAllowList } from '../src/ip-guard.js';
+import { parseAllowList } from '@weft/core/net';
 import { type ProcessRunDeps, processRun } from '../src/process-run.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import {

@@ -8,7 +8,7 @@ import {
   allowListPermitsHost,
   classifyAddress,
   EMPTY_ALLOW_LIST,
-} from './ip-guard.js';
+} from '@weft/core/net';
 
 export type ProbeResult =
   | { readonly ok: true; readonly status: number; readonly latencyMs: number }

@@ -4,7 +4,7 @@ import {
   allowListPermitsHost,
   classifyAddress,
   parseAllowList,
-} from '../src/ip-guard.js';
+} from './ip-guard.js';
 
 describe('classifyAddress', () => {
   it.each([
