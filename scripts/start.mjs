@@ -62,7 +62,11 @@ async function main() {
     services.push(startService('runner', 'apps/runner/dist/main.js', env));
   }
   if (web.WEFT_WEB_DIST) say(`editor on http://localhost:${port}/ (sign in with the API token)`);
-  say(`api on http://localhost:${port} (webhooks: POST /webhook/<appKey>, tRPC: /trpc, health: /health)`);
+  say(`api on http://localhost:${port} (webhooks: POST /webhook/<appKey>, tRPC: /trpc, health: /health, metrics: /metrics)`);
+  if (services.length > 1) {
+    const metricsPort = process.env.WEFT_RUNNER_METRICS_PORT ?? '9464';
+    if (metricsPort !== '0') say(`runner metrics on http://localhost:${metricsPort}/metrics`);
+  }
   say('press Ctrl-C to stop');
 
   let stopping = false;
