@@ -3,6 +3,7 @@ package weft.devdb;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import de.bwaldvogel.mongo.MongoBackend;
@@ -74,13 +75,15 @@ final class AwaitDataHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         AtomicBoolean woken = new AtomicBoolean();
+        AtomicReference<Runnable> unregister = new AtomicReference<>(() -> { });
         Runnable retry = () -> {
             if (woken.compareAndSet(false, true)) {
+                unregister.get().run();
                 ctx.executor().execute(() -> serve(ctx, request, namespace, deadlineNanos));
             }
         };
         ctx.executor().schedule(retry, remainingNanos, TimeUnit.NANOSECONDS);
-        oplog.awaitAppend(namespace, seen, retry);
+        unregister.set(oplog.awaitAppend(namespace, seen, retry));
     }
 
     private static boolean isEmptyBatch(Document response) {

@@ -101,13 +101,25 @@ final class TailOplog implements Oplog {
                 if (!entryPosition.isAfter(position)) {
                     continue;
                 }
-                position = entryPosition;
                 if (!filterNamespace(document, namespace)) {
+                    position = entryPosition;
                     continue;
                 }
-                Document event = toChangeStreamResponseDocument(document, changeStreamDocument);
-                // Change-stream stages are per event ($match, $project …): one event at a time.
-                aggregation.runStagesAsStream(Stream.of(event)).forEach(out::add);
+                List<Document> events;
+                try {
+                    Document event = toChangeStreamResponseDocument(document, changeStreamDocument);
+                    // Change-stream stages are per event ($match, $project …): one event at a time.
+                    events = aggregation.runStagesAsStream(Stream.of(event)).toList();
+                } catch (RuntimeException e) {
+                    // The events before this entry are answered; the cursor stays before it, so the
+                    // next getMore tries it again instead of losing the batch.
+                    if (!out.isEmpty()) {
+                        return out;
+                    }
+                    throw e;
+                }
+                position = entryPosition;
+                out.addAll(events);
             }
             return out;
         }
@@ -151,17 +163,27 @@ final class TailOplog implements Oplog {
     /**
      * Runs {@code waiter} once, after the next append a stream on {@code namespace} could report, or
      * at once when there was one since {@code seenVersion}. It runs on the appending thread: it must
-     * only hand work off.
+     * only hand work off. Returns what unregisters it (a no-op once it ran).
      */
-    void awaitAppend(String namespace, long seenVersion, Runnable waiter) {
+    Runnable awaitAppend(String namespace, long seenVersion, Runnable waiter) {
         synchronized (lock) {
             long now = versions.getOrDefault(namespace, 0L) + versions.getOrDefault(databaseOf(namespace) + ".$cmd", 0L);
             if (now == seenVersion) {
                 waiters.computeIfAbsent(namespace, k -> new ArrayList<>()).add(waiter);
-                return;
+                // A getMore that times out first takes its waiter back: on a quiet collection they
+                // would otherwise pile up until the next write.
+                return () -> {
+                    synchronized (lock) {
+                        List<Runnable> waiting = waiters.get(namespace);
+                        if (waiting != null && waiting.remove(waiter) && waiting.isEmpty()) {
+                            waiters.remove(namespace);
+                        }
+                    }
+                };
             }
         }
         waiter.run();
+        return () -> { };
     }
 
     /** The namespace a change-stream cursor of this oplog watches, or null for any other cursor. */
@@ -409,9 +431,12 @@ final class TailOplog implements Oplog {
         if (collection == null) {
             return delta;
         }
-        // {_id: id} alone: answered by the _id index, not by a scan.
-        for (Document found : collection.handleQuery(new Document("_id", id), 0, 1)) {
-            return found;
+        // {_id: id} alone: answered by the _id index, not by a scan. The stored document is updated
+        // in place by writers, so it is copied under the collection's own lock.
+        synchronized (collection) {
+            for (Document found : collection.handleQuery(new Document("_id", id), 0, 1)) {
+                return found.cloneDeeply();
+            }
         }
         return delta;
     }
