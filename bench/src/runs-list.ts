@@ -4,11 +4,14 @@
 // first page filtered by scenario and by status. Not part of the tests; not part of `pnpm bench`.
 //
 //   cd bench && npx tsx src/runs-list.ts            # BENCH_RUNS, BENCH_BATCH, BENCH_REPS, BENCH_PAGE
-//   WEFT_DEVDB_JAVA_OPTS=-Xmx12g                    # heap for the embedded server with 1M runs
+//   WEFT_DEVDB_JAVA_OPTS=-Xmx10g                    # heap for the embedded server (about 16 KiB a run)
+//   BENCH_HEAP_HISTO=1                              # also the embedded JVM's largest classes
 //
-// Prints one table (median and p95 per query, ms) and, on a real MongoDB, each query's plan
-// (index used, keys and documents examined). The embedded server keeps non-unique indexes as
-// metadata only (packages/devdb README): there every page is a scan and sort of the collection.
+// Prints one table (median and p95 per query, ms), each query's plan (index used, keys and
+// documents examined: MongoDB and the embedded server both answer explain) and, for the embedded
+// server, its JVM heap after a full GC once the runs are in. The embedded server walks real
+// ordered indexes (packages/devdb README, "Secondary indexes"): a page reads limit + 1 entries.
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import {
   afterCursor,
@@ -150,6 +153,27 @@ for (let offset = 0; offset < RUNS; offset += BATCH) {
 }
 const insertSecs = (performance.now() - insertStarted) / 1000;
 
+/**
+ * The embedded server's JVM heap in use after a full collection (`jcmd GC.run`, then
+ * `GC.heap_info`): what the stored runs and their indexes hold. With BENCH_HEAP_HISTO=1 also the
+ * largest classes (`GC.class_histogram`). Undefined when jcmd is not available.
+ */
+function heapAfterFullGc(pid: number): number | undefined {
+  try {
+    execFileSync('jcmd', [String(pid), 'GC.run'], { stdio: 'ignore' });
+    const info = execFileSync('jcmd', [String(pid), 'GC.heap_info'], { encoding: 'utf8' });
+    if (process.env.BENCH_HEAP_HISTO === '1') {
+      const histogram = execFileSync('jcmd', [String(pid), 'GC.class_histogram'], { encoding: 'utf8' });
+      console.error(histogram.split('\n').slice(0, 25).join('\n'));
+    }
+    const used = /used (\d+)K/.exec(info);
+    return used ? Number(used[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const heapBytes = embedded ? heapAfterFullGc(embedded.pid) : undefined;
+
 const queries: { name: string; query: ListRunsQuery }[] = [
   { name: `first page (${PAGE})`, query: { workspaceId: workspace, limit: PAGE } },
   {
@@ -186,29 +210,37 @@ console.log(
   `\nlistRuns over ${RUNS.toLocaleString('en')} runs (${round(insertSecs, 1)} s to insert, ${REPS} timed calls each, after 2 warm-ups)`,
 );
 console.table(rows);
+if (heapBytes !== undefined)
+  console.log(
+    `embedded server's JVM heap after a full GC: ${round(heapBytes / 2 ** 20, 0).toLocaleString('en')} MiB, ${round(heapBytes / RUNS / 1024, 1)} KiB per run`,
+  );
 
-if (!embedded) {
-  // On a real MongoDB: which index each page uses and how much it reads.
-  for (const { name, query } of queries) {
-    const filter = {
-      workspaceId: query.workspaceId,
-      ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
-      ...(query.status ? { status: query.status } : {}),
-      ...afterCursor('createdAt', query.cursor),
-    };
-    const plan = await runs
-      .find(filter)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(PAGE + 1)
-      .explain('executionStats');
-    const stats = plan.executionStats as { totalKeysExamined: number; totalDocsExamined: number };
-    const winning =
-      JSON.stringify(plan.queryPlanner?.winningPlan).match(/"indexName":"([^"]+)"/)?.[1] ??
-      'none (collection scan)';
-    console.log(
-      `${name}: index ${winning}, keys examined ${stats.totalKeysExamined}, docs examined ${stats.totalDocsExamined}`,
-    );
+// Which index each page uses and how much it reads (MongoDB, and the embedded server, which
+// answers explain for find).
+for (const { name, query } of queries) {
+  const filter = {
+    workspaceId: query.workspaceId,
+    ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...afterCursor('createdAt', query.cursor),
+  };
+  const plan = await runs
+    .find(filter)
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(PAGE + 1)
+    .explain('executionStats')
+    .catch((error: Error) => error);
+  if (plan instanceof Error) {
+    console.log(`${name}: no plan (${plan.message})`);
+    continue;
   }
+  const stats = plan.executionStats as { totalKeysExamined: number; totalDocsExamined: number };
+  const winning =
+    JSON.stringify(plan.queryPlanner?.winningPlan).match(/"indexName":"([^"]+)"/)?.[1] ??
+    'none (collection scan)';
+  console.log(
+    `${name}: index ${winning}, keys examined ${stats.totalKeysExamined}, docs examined ${stats.totalDocsExamined}`,
+  );
 }
 
 await db.connection.dropDatabase();

@@ -9,3 +9,5 @@ export const targetDir = path.join(packageRoot, 'target');
 export const classesDir = path.join(targetDir, 'classes');
 export const libDir = path.join(targetDir, 'lib');
 export const launcherClass = path.join(classesDir, 'weft', 'devdb', 'Launcher.class');
+/** The hash of the sources target/classes was compiled from (see jars.ts). */
+export const sourcesStamp = path.join(targetDir, '.sources-sha256');

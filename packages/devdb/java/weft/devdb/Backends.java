@@ -1,14 +1,27 @@
 package weft.devdb;
 
+import java.lang.reflect.Field;
+
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
+import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 
-/** mongo-java-server's backends with Weft's oplog ({@link TailOplog}) and, in memory, id-first queries. */
+/**
+ * mongo-java-server's backends with Weft's oplog ({@link TailOplog}), collections whose indexes are
+ * used ({@link SecondaryIndexes}) and {@code explain} of a find ({@link Explain}).
+ */
 final class Backends {
 
     private Backends() {
@@ -40,18 +53,24 @@ final class Backends {
 
         @Override
         public MemoryDatabase openOrCreateDatabase(String databaseName) {
-            return new IdFirstMemoryDatabase(databaseName, getCursorRegistry());
+            return new IndexedMemoryDatabase(databaseName, getCursorRegistry());
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            Document explained = Explain.command(this, databaseName, command, query);
+            return explained != null ? explained : super.handleCommand(channel, databaseName, command, query);
         }
     }
 
-    static final class IdFirstMemoryDatabase extends MemoryDatabase {
-        IdFirstMemoryDatabase(String databaseName, CursorRegistry cursorRegistry) {
+    static final class IndexedMemoryDatabase extends MemoryDatabase {
+        IndexedMemoryDatabase(String databaseName, CursorRegistry cursorRegistry) {
             super(databaseName, cursorRegistry);
         }
 
         @Override
         protected MemoryCollection openOrCreateCollection(String collectionName, CollectionOptions options) {
-            return new IdFirstMemoryCollection(this, collectionName, options, cursorRegistry);
+            return new IndexedMemoryCollection(this, collectionName, options, cursorRegistry);
         }
     }
 
@@ -73,6 +92,54 @@ final class Backends {
         @Override
         public TailOplog tailOplog() {
             return oplog;
+        }
+
+        @Override
+        protected MongoDatabase openOrCreateDatabase(String databaseName) {
+            // Also called from H2Backend's constructor (it opens the stored databases): no fields
+            // of this class may be used here.
+            return new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            Document explained = Explain.command(this, databaseName, command, query);
+            return explained != null ? explained : super.handleCommand(channel, databaseName, command, query);
+        }
+    }
+
+    /** H2's database with {@link IndexedH2Collection}s. */
+    static final class IndexedH2Database extends H2Database {
+        private static final Field MV_STORE;
+
+        static {
+            try {
+                MV_STORE = H2Database.class.getDeclaredField("mvStore");
+                MV_STORE.setAccessible(true);
+            } catch (NoSuchFieldException e) {
+                throw new IllegalStateException("mongo-java-server's H2Database has no mvStore field", e);
+            }
+        }
+
+        IndexedH2Database(String databaseName, MVStore mvStore, CursorRegistry cursorRegistry) {
+            super(databaseName, mvStore, cursorRegistry);
+        }
+
+        @Override
+        protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+            // Called from H2Database's constructor (it opens the stored collections and indexes)
+            // before a field of this class could be set: the store comes from H2Database's own
+            // field. The map names are H2Database's (its openOrCreateCollection).
+            MVStore mvStore;
+            try {
+                mvStore = (MVStore) MV_STORE.get(this);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+            String fullName = getFullCollectionNamespace(collectionName);
+            MVMap<Object, Document> dataMap = mvStore.openMap("databases." + fullName);
+            MVMap<String, Object> metaMap = mvStore.openMap("meta." + fullName);
+            return new IndexedH2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry);
         }
     }
 }

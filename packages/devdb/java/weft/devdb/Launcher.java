@@ -16,10 +16,11 @@ import de.bwaldvogel.mongo.backend.AbstractMongoBackend;
  * shuts down cleanly on SIGTERM or when its standard input closes (the parent process died),
  * so no server outlives the process that started it.
  *
- * <p>Three changes to the stock server, for its cost under load (see the package README): an
- * in-memory, bounded, tail-indexed oplog ({@link TailOplog}), awaitData for change-stream getMores
- * ({@link AwaitDataHandler}), and, with the memory backend, queries with an {@code _id} condition
- * answered through the {@code _id} index ({@link IdFirstMemoryCollection}).
+ * <p>Changes to the stock server, for its cost under load (see the package README): an in-memory,
+ * bounded, tail-indexed oplog ({@link TailOplog}), awaitData for change-stream getMores
+ * ({@link AwaitDataHandler}), queries answered through the {@code _id} index and through real
+ * ordered secondary indexes ({@link SecondaryIndexes}, both backends), and {@code explain} of a
+ * find ({@link Explain}).
  */
 public final class Launcher {
     private static final MongoVersion MONGO_4_4 = new MongoVersion() {

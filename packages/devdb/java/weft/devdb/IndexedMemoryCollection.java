@@ -1,0 +1,171 @@
+package weft.devdb;
+
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
+import de.bwaldvogel.mongo.bson.Document;
+
+/**
+ * The memory backend's collection with indexes that are used ({@link SecondaryIndexes#query}):
+ *
+ * <ul>
+ * <li>mongo-java-server uses an index only when a query names exactly the index's fields, so
+ * {@code {_id: x, status: 'running', leaseOwner: o}} (a compare-and-set) scanned the whole
+ * collection. Here a query with an exact {@code _id} condition (a value, or {@code $in} of values)
+ * reads the candidates from the {@code _id} index and matches the rest of the query against them.</li>
+ * <li>Secondary indexes, which the stock server accepts but ignores, are real ordered indexes here
+ * ({@link OrderedIndex}, built on first use): a sorted, limited page reads only its own documents.</li>
+ * </ul>
+ *
+ * The same documents come back in the same order as from the stock scan. Collection sizes are not
+ * tracked (see {@link #tracksDataSize}). Everything here runs under the collection's lock (the
+ * stock collection's public methods are synchronized; {@link #count(Document, int, int)} is made so).
+ */
+final class IndexedMemoryCollection extends MemoryCollection
+    implements Explain.Explainable, SecondaryIndexes.Host<Integer> {
+
+    private final SecondaryIndexes<Integer> secondary = new SecondaryIndexes<>(Integer::compare);
+
+    IndexedMemoryCollection(MongoDatabase database, String collectionName, CollectionOptions options,
+                            CursorRegistry cursorRegistry) {
+        super(database, collectionName, options, cursorRegistry);
+    }
+
+    /**
+     * The stock memory collection BSON-encodes the whole old and new document on every write to keep
+     * {@code collStats.size} exact; for a run holding a large payload that is most of an update's
+     * cost. Weft reads no collection sizes, so they are not tracked (collStats reports 0).
+     */
+    @Override
+    protected boolean tracksDataSize() {
+        return false;
+    }
+
+    @Override
+    protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit, int batchSize,
+                                         Document fieldSelector) {
+        return secondary.query(this, query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+    }
+
+    @Override
+    public synchronized Document explainFind(Document find) {
+        return Explain.run(secondary, getFullName(), find, (filter, sort, skip, limit, projection) -> {
+            int returned = 0;
+            for (Document ignored : queryDocuments(filter, sort, skip, limit, 0, projection)) {
+                returned++;
+            }
+            return returned;
+        });
+    }
+
+    /** Not synchronized in the stock collection, but it reads the indexes. */
+    @Override
+    public synchronized int count(Document query, int skip, int limit) {
+        return super.count(query, skip, limit);
+    }
+
+    @Override
+    public synchronized void addIndex(Index<Integer> index) {
+        if (!secondary.addSecondary(index, getIndexes())) {
+            super.addIndex(index);
+        }
+    }
+
+    @Override
+    public synchronized void dropIndex(String indexName) {
+        super.dropIndex(indexName);
+        secondary.dropIndex(indexName);
+    }
+
+    @Override
+    protected Integer addDocumentInternal(Document document) {
+        secondary.build(this);
+        Integer position = super.addDocumentInternal(document);
+        secondary.added(document, position);
+        return position;
+    }
+
+    @Override
+    protected void handleUpdate(Integer position, Document oldDocument, Document newDocument) {
+        super.handleUpdate(position, oldDocument, newDocument);
+        // Built now, the indexes already see the new document.
+        if (!secondary.build(this)) {
+            secondary.updated(position, oldDocument, newDocument);
+        }
+    }
+
+    @Override
+    protected void removeDocument(Integer position) {
+        secondary.build(this);
+        Document document = getDocument(position);
+        if (document != null) {
+            secondary.removed(document, position);
+        }
+        super.removeDocument(position);
+    }
+
+    // SecondaryIndexes.Host: the stock operations, for SecondaryIndexes.query (under the lock).
+
+    @Override
+    public String idField() {
+        return getIdField();
+    }
+
+    @Override
+    public List<Index<Integer>> stockIndexes() {
+        return getIndexes();
+    }
+
+    @Override
+    public Document documentAt(Integer position) {
+        return getDocument(position);
+    }
+
+    @Override
+    public int documentCount() {
+        return count();
+    }
+
+    @Override
+    public void forEachDocument(BiConsumer<Document, Integer> action) {
+        // Positions run from 0 to the end of the stock collection's list; a removed document
+        // leaves null. (streamAllDocumentsWithPosition skips those with a linear search of the
+        // free positions for each position.)
+        for (int position = 0; ; position++) {
+            Document document;
+            try {
+                document = getDocument(position);
+            } catch (IndexOutOfBoundsException end) {
+                return;
+            }
+            if (document != null) {
+                action.accept(document, position);
+            }
+        }
+    }
+
+    @Override
+    public QueryResult matchPositions(Document query, Iterable<Integer> positions, Document orderBy, int skip,
+                                      int limit, int batchSize, Document projection) {
+        return matchDocuments(query, positions, orderBy, skip, limit, batchSize, projection);
+    }
+
+    @Override
+    public QueryResult matchStream(Document query, Stream<Document> documents, Document orderBy, int skip, int limit,
+                                   int batchSize, Document projection) {
+        return matchDocumentsFromStream(documents, query, orderBy, skip, limit, batchSize, projection);
+    }
+
+    @Override
+    public QueryResult stockQuery(Document query, Document orderBy, int skip, int limit, int batchSize,
+                                  Document projection) {
+        return super.queryDocuments(query, orderBy, skip, limit, batchSize, projection);
+    }
+}
