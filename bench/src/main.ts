@@ -235,9 +235,8 @@ async function runRound(): Promise<Row[]> {
   samplePeaks();
   await second.stop();
 
-  // 3. Ingest at a fixed rate: the acknowledgement latency at the target rate.
-  {
-    const section = `ingest at ${INGEST_RATE}/s`;
+  /** Webhooks at the target rate for the phase's duration: acknowledgement latency. */
+  const ingestAtRate = async (section: string) => {
     const next = request(four, Math.ceil((INGEST_RATE * RATE_DURATION_MS) / 1000));
     cpu.start();
     const rate = await fixedRate(port, INGEST_RATE, RATE_DURATION_MS, next);
@@ -248,29 +247,22 @@ async function runRound(): Promise<Row[]> {
     if (rate.sent !== (rate.byStatus[202] ?? 0) || rate.errors > 0)
       row(section, 'not 202', `${JSON.stringify(rate.byStatus)}, ${rate.errors} errors`);
     cpuRows(section, usage);
-    await drain(db, rate.runIds, 600_000);
-  }
+    return rate.runIds;
+  };
+
+  // 3. Ingest at a fixed rate: the acknowledgement latency at the target rate.
+  await drain(db, await ingestAtRate(`ingest at ${INGEST_RATE}/s`), 600_000);
 
   // 3b. The same rate with no runner: what the ack path (api and database) does alone. In
   // production runners scale on machines of their own; here every process shares two cores.
   {
-    const section = `ingest at ${INGEST_RATE}/s, no runner`;
     const alive = runners.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
     samplePeaks();
     await Promise.all(alive.map((r) => r.stop()));
-    const next = request(four, Math.ceil((INGEST_RATE * RATE_DURATION_MS) / 1000));
-    cpu.start();
-    const rate = await fixedRate(port, INGEST_RATE, RATE_DURATION_MS, next);
-    const usage = cpu.stop();
-    row(section, 'acks/s', round((rate.byStatus[202] ?? 0) / (rate.elapsedMs / 1000)));
-    row(section, 'ack p50', round(quantile(rate.latenciesMs, 0.5), 1), 'ms');
-    row(section, 'ack p99', round(quantile(rate.latenciesMs, 0.99), 1), 'ms');
-    if (rate.sent !== (rate.byStatus[202] ?? 0) || rate.errors > 0)
-      row(section, 'not 202', `${JSON.stringify(rate.byStatus)}, ${rate.errors} errors`);
-    cpuRows(section, usage);
+    const runIds = await ingestAtRate(`ingest at ${INGEST_RATE}/s, no runner`);
     // A runner again for the rest; it finds the queued runs (catch-up) and drains them.
     startRunner();
-    await drain(db, rate.runIds, 600_000);
+    await drain(db, runIds, 600_000);
   }
 
   // 4. End to end at a rate the runner keeps up with: latency from receipt to finish.
