@@ -1,15 +1,15 @@
-import dns from 'node:dns';
+import type dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import type { HttpRequest, HttpResponse } from '@weft/core';
 import { WeftError } from '@weft/core';
 import {
   type AllowList,
-  allowListPermitsAddress,
   allowListPermitsHost,
-  classifyAddress,
   EMPTY_ALLOW_LIST,
+  guardedLookup,
+  literalHostRefusal,
+  type Refusal,
 } from '@weft/core/net';
 
 export interface HttpClientOptions {
@@ -40,49 +40,13 @@ const CROSS_ORIGIN_SAFE_HEADERS = new Set([
   'webhook-signature',
 ]);
 
-function ssrfError(host: string, address: string, range: string): WeftError {
+function ssrfError({ host, address, range }: Refusal): WeftError {
   return new WeftError(
     'ssrf_blocked',
     `Refused to connect to ${host}: it resolves to ${address} (${range}), a non-public address. ` +
       'Add the host or address to WEFT_HTTP_ALLOW_PRIVATE to allow it.',
     { details: { host, address, range } },
   );
-}
-
-/**
- * A `lookup` for sockets that resolves the name, then refuses the connection when any address
- * is not public (the guard runs on what the socket will actually connect to, so DNS tricks that
- * point a public name at 127.0.0.1 are caught). Refuses with a fatal `ssrf_blocked` WeftError.
- */
-export function guardedLookup(allowList: AllowList, resolve: typeof dns.lookup = dns.lookup): LookupFunction {
-  return (hostname, options, callback) => {
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, '', 0);
-      const list = addresses as unknown as dns.LookupAddress[];
-      for (const { address } of list) {
-        if (allowListPermitsAddress(allowList, address)) continue;
-        const verdict = classifyAddress(address);
-        if (!verdict.allowed) {
-          return callback(ssrfError(hostname, address, verdict.range) as NodeJS.ErrnoException, '', 0);
-        }
-      }
-      if (list.length === 0) {
-        const empty = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-        return callback(empty, '', 0);
-      }
-      if (options.all) return callback(null, list);
-      return callback(null, list[0]!.address, list[0]!.family);
-    });
-  };
-}
-
-/** Checks a URL whose host is an IP literal: sockets skip `lookup` for those. */
-function checkLiteralHost(url: URL, allowList: AllowList): void {
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const verdict = classifyAddress(host);
-  if (verdict.range === 'invalid') return; // a name: the guarded lookup checks what it resolves to
-  if (verdict.allowed || allowListPermitsAddress(allowList, host)) return;
-  throw ssrfError(url.hostname, verdict.judged, verdict.range);
 }
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
@@ -118,7 +82,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const maxTimeoutMs = options.maxTimeoutMs ?? 120_000;
   const maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
   const maxRedirects = options.maxRedirects ?? 3;
-  const lookup = guardedLookup(allowList, options.lookup);
+  // The SSRF rule on the resolved address (DNS tricks pointing a public name at 127.0.0.1 are caught).
+  const lookup = guardedLookup(allowList, ssrfError, options.lookup);
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
     'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
@@ -132,13 +97,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       );
     }
     const guarded = !allowListPermitsHost(allowList, url.hostname);
-    if (guarded) {
-      try {
-        checkLiteralHost(url, allowList);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    // Sockets skip `lookup` for an IP literal: it is judged here.
+    const refusal = guarded ? literalHostRefusal(url, allowList) : null;
+    if (refusal) return Promise.reject(ssrfError(refusal));
     return new Promise<RawResponse>((resolve, reject) => {
       const remaining = deadline - Date.now();
       const headers = Object.fromEntries(

@@ -19,7 +19,11 @@ function feedWith(slots: number, options: { catchUpLimit?: number; pollEveryMs?:
   feed = startRunFeed(
     { db: ctx.db, logger, owner: 'feed-test', leaseMs: 10_000 },
     {
-      takeSlot: () => (taken < slots ? (taken++, true) : false),
+      takeSlot: () => {
+        if (taken >= slots) return false;
+        taken++;
+        return true;
+      },
       releaseSlot: () => {
         taken--;
       },

@@ -1,13 +1,13 @@
-import dns from 'node:dns';
+import type dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import {
   type AllowList,
-  allowListPermitsAddress,
   allowListPermitsHost,
-  classifyAddress,
   EMPTY_ALLOW_LIST,
+  guardedLookup,
+  literalHostRefusal,
+  type Refusal,
 } from '@weft/core/net';
 
 export type ProbeResult =
@@ -25,33 +25,11 @@ export type HealthProbe = (url: string, options?: ProbeOptions) => Promise<Probe
 
 class RefusedTarget extends Error {}
 
-function refusal(host: string, address: string, range: string): RefusedTarget {
+function refused({ host, address, range }: Refusal): RefusedTarget {
   return new RefusedTarget(
     `refused to connect to ${host}: it resolves to ${address} (${range}), a non-public address; ` +
       'add the host or address to WEFT_HTTP_ALLOW_PRIVATE to allow it',
   );
-}
-
-/** Resolves, then refuses when any resolved address is not public (the runner's SSRF rule). */
-function guardedLookup(allowList: AllowList, resolve: typeof dns.lookup): LookupFunction {
-  return (hostname, options, callback) => {
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, '', 0);
-      const list = addresses as unknown as dns.LookupAddress[];
-      for (const { address } of list) {
-        if (allowListPermitsAddress(allowList, address)) continue;
-        const verdict = classifyAddress(address);
-        if (!verdict.allowed) {
-          return callback(refusal(hostname, address, verdict.range) as NodeJS.ErrnoException, '', 0);
-        }
-      }
-      if (list.length === 0) {
-        return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
-      }
-      if (options.all) return callback(null, list);
-      return callback(null, list[0]!.address, list[0]!.family);
-    });
-  };
 }
 
 /**
@@ -80,16 +58,8 @@ export const probeHealthUrl: HealthProbe = (rawUrl, options = {}) => {
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const guarded = !allowListPermitsHost(allowList, url.hostname);
-  if (guarded) {
-    const literal = classifyAddress(host);
-    if (literal.range !== 'invalid' && !literal.allowed && !allowListPermitsAddress(allowList, host)) {
-      return Promise.resolve({
-        ok: false,
-        error: refusal(url.hostname, literal.judged, literal.range).message,
-        latencyMs: 0,
-      });
-    }
-  }
+  const literal = guarded ? literalHostRefusal(url, allowList) : null;
+  if (literal) return Promise.resolve({ ok: false, error: refused(literal).message, latencyMs: 0 });
   return new Promise<ProbeResult>((resolve) => {
     let settled = false;
     const settle = (result: ProbeResult) => {
@@ -107,7 +77,7 @@ export const probeHealthUrl: HealthProbe = (rawUrl, options = {}) => {
       method: 'GET',
       headers: { accept: '*/*', 'user-agent': 'weft-connection-check' },
       agent: false,
-      ...(guarded ? { lookup: guardedLookup(allowList, options.lookup ?? dns.lookup) } : {}),
+      ...(guarded ? { lookup: guardedLookup(allowList, refused, options.lookup) } : {}),
     });
     const timer = setTimeout(
       () =>

@@ -11,3 +11,4 @@ export {
   EMPTY_ALLOW_LIST,
   parseAllowList,
 } from './ip-guard.js';
+export { guardedLookup, literalHostRefusal, type Refusal } from './guarded-lookup.js';
