@@ -93,8 +93,9 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
   let slotsTaken = 0;
   let accepting = true;
   const slotWaiters: (() => void)[] = [];
+  const slotFree = (): boolean => accepting && slotsTaken < options.concurrency;
   const takeSlot = (): boolean => {
-    if (!accepting || slotsTaken >= options.concurrency) return false;
+    if (!slotFree()) return false;
     slotsTaken++;
     return true;
   };
@@ -200,7 +201,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
           {
             takeSlot,
             releaseSlot,
-            hasSlot: () => accepting && slotsTaken < options.concurrency,
+            hasSlot: slotFree,
             execute: (run) => {
               const task = processRun(runDeps, run._id.toHexString(), {
                 signal: shutdown.signal,
