@@ -46,10 +46,17 @@ export class OutboundLimiter {
     private readonly options: OutboundLimiterOptions,
   ) {}
 
-  /** Resolves when a request for `connectionId` may go; throws `OutboundRateLimitWait` to suspend. */
-  async acquire(connectionId: string, workspaceId: Types.ObjectId, signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves when a request for `connectionId` may go, with the slot it was given (ms), or null
+   * when the connection has no limit; throws `OutboundRateLimitWait` to suspend.
+   */
+  async acquire(
+    connectionId: string,
+    workspaceId: Types.ObjectId,
+    signal: AbortSignal,
+  ): Promise<number | null> {
     const ratePerSec = await this.rateOf(connectionId, workspaceId);
-    if (ratePerSec === null) return;
+    if (ratePerSec === null) return null;
     const limit = outboundRateWindow(ratePerSec);
     const margin = (this.options.marginMs ?? defaultMarginMs)(limit.windowMs);
     const window = { count: limit.count, windowMs: limit.windowMs + margin };
@@ -64,7 +71,7 @@ export class OutboundLimiter {
       if (waitMs > 0) await sleep(waitMs, undefined, { signal });
       // Sent much later than its slot (the event loop was busy), a request could crowd the next
       // window at the remote side: take a fresh slot instead (a few times at most).
-      if (Date.now() - at <= margin || attempt >= 3) return;
+      if (Date.now() - at <= margin || attempt >= 3) return at;
     }
   }
 

@@ -149,14 +149,20 @@ describe.sequential('runner processes', () => {
     expect(await takingOver.stop()).toBe(0);
   }, 90_000);
 
-  it('pickup latency of an idle runner (notification channel): measured', async () => {
+  it('an idle runner picks up new runs through the notification channel, not its polls', async () => {
     const version = await publish(
       ctx.db,
       seeded.workspaceId,
       [node('start', 'trigger.manual', {}), node('log', 'logger', { message: 'hi' })],
       [edge('start', 'log')],
     );
-    const runner = await startRunner('runner-latency', { WEFT_RUNNER_PROCESS_EVERY_MS: '5000' });
+    // Every fallback is far away: Agenda's poll and the sweep a minute, the feed's idle catch-up
+    // 30 s. A run picked up within seconds was woken by the change stream on its insert.
+    const runner = await startRunner('runner-latency', {
+      WEFT_RUNNER_PROCESS_EVERY_MS: '60000',
+      WEFT_RUNNER_SWEEP_EVERY_MS: '60000',
+      WEFT_RUNNER_SWEEP_AFTER_MS: '60000',
+    });
     const latencies: number[] = [];
     const RUNS = 40;
     for (let i = 0; i < RUNS; i++) {
@@ -172,7 +178,7 @@ describe.sequential('runner processes', () => {
           }).lean();
           return doc?.status === 'succeeded' ? doc : null;
         },
-        10_000,
+        30_000,
         outputs,
       );
       latencies.push(run.startedAt!.getTime() - enqueuedAt);
@@ -181,10 +187,11 @@ describe.sequential('runner processes', () => {
     const p50 = latencies[Math.floor(latencies.length * 0.5)]!;
     const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
     console.info(`runner pickup latency (enqueue → claimed), ${RUNS} runs: p50 ${p50} ms, p99 ${p99} ms`);
-    // processEvery is 5 s here: runs picked up far sooner were woken by the change stream.
-    expect(p50).toBeLessThan(1_000);
+    // A liveness bound, not a speed claim: at most one or two runs can meet a fallback by chance,
+    // so the median one was woken by its notification.
+    expect(p50).toBeLessThan(10_000);
     expect(await runner.stop()).toBe(0);
-  }, 90_000);
+  }, 300_000);
 
   it('two runner processes on 300 runs: every run executed exactly once, both did work', async () => {
     const RUNS = 300;

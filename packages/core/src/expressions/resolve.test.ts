@@ -178,14 +178,13 @@ describe('resolveConfig', () => {
   });
 
   it('stops infinite tail recursion with the time limit', async () => {
-    const started = Date.now();
     const error = await expressionErrorOf(
       resolveConfig({ loop: '{{ ($f := function($n) { $f($n + 1) }; $f(0)) }}' }, scope, {
         nodeId: 'loop1',
         timeoutMs: 100,
       }),
     );
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The time limit's own error: nothing else ends an infinite loop.
     expect(error.jsonataCode).toBe('D1012');
     expect(error.message).toMatch(
       /^node "loop1", field "loop" at \d+: Evaluation exceeded the time limit of 100 ms; check for an infinite loop/,
