@@ -6,8 +6,8 @@ export default defineConfig({
     outputFile: { json: 'test-results/vitest.json' },
     include: ['test/**/*.test.ts'],
     globalSetup: ['@weft/devdb/vitest-global-setup'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     // One api and one runner per file; files run one after another to keep the machine calm.
     fileParallelism: false,
   },

@@ -6,7 +6,9 @@ export default defineConfig({
     outputFile: { json: 'test-results/vitest.json' },
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     globalSetup: ['@weft/devdb/vitest-global-setup'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // expect.poll waits 1 s by default: too little for a loaded 2-core machine.
+    expect: { poll: { timeout: 30_000 } },
   },
 });

@@ -6,7 +6,7 @@ export default defineConfig({
     outputFile: { json: 'test-results/vitest.json' },
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     globalSetup: ['@weft/devdb/vitest-global-setup'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

@@ -17,6 +17,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
           environment: 'node',
+          // A liveness bound, not a speed claim: the suite must pass on a loaded 2-core machine.
+          testTimeout: 60_000,
         },
       },
       {
@@ -27,6 +29,8 @@ export default defineConfig({
           globalSetup: ['@weft/devdb/vitest-global-setup'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          // expect.poll waits 1 s by default: too little for a loaded 2-core machine.
+          expect: { poll: { timeout: 30_000 } },
           // One api, runner and browser per file; files one after another to keep 2 cores calm.
           fileParallelism: false,
         },

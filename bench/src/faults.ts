@@ -8,7 +8,8 @@
 //   - FAULTS_RATE webhooks/s for FAULTS_DURATION_S, each retried by the "partner" until it is
 //     acknowledged (202, or 200 for a delivery seen before), as partners do;
 //   - at 25 % of the time runner-1 is killed (SIGKILL) and started again 4 s later; at 55 % the
-//     database is stopped for FAULTS_DB_DOWN_S seconds and started again.
+//     database is killed (SIGKILL, as a crash: nothing is flushed; FAULTS_DB_FAULT=stop stops it
+//     with SIGTERM instead) for FAULTS_DB_DOWN_S seconds and started again on its data file.
 //
 // Afterwards, once every run has settled (or FAULTS_SETTLE_S passed): every acknowledged
 // delivery is stored with exactly the run ids it was answered with, every run reached a final
@@ -36,6 +37,7 @@ const DB_DOWN_MS = num('FAULTS_DB_DOWN_S', 4) * 1000;
 const SETTLE_MS = num('FAULTS_SETTLE_S', 90) * 1000;
 /** How long the sink takes to answer: runs are in flight when things break. */
 const STEP_MS = num('FAULTS_STEP_MS', 150);
+const DB_FAULT = process.env.FAULTS_DB_FAULT === 'stop' ? 'stop' : 'kill';
 const FINAL = new Set(['succeeded', 'failed', 'dead', 'cancelled']);
 
 /** FAULTS_LOG_DIR=<dir>: each service's output goes to <dir>/<name>.log. */
@@ -204,8 +206,8 @@ async function main() {
           {
             at: DURATION_MS * 0.55,
             run: async () => {
-              log(`stopping the database for ${DB_DOWN_MS / 1000} s`);
-              await embedded!.stop();
+              log(`${DB_FAULT === 'kill' ? 'killing (SIGKILL)' : 'stopping'} the database for ${DB_DOWN_MS / 1000} s`);
+              await (DB_FAULT === 'kill' ? embedded!.kill() : embedded!.stop());
               await new Promise((resolve) => setTimeout(resolve, DB_DOWN_MS));
               embedded = await startDb();
               log('database started again');

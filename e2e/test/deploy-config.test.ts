@@ -174,5 +174,5 @@ describe("the images' commands outside Docker", () => {
     }
     expect(api.child.exitCode).toBe(0);
     expect(runner.child.exitCode).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The load-and-fault script (bench/src/faults.ts), bounded: webhooks at a steady rate to one api
- * and two runners while a runner is killed (SIGKILL) and restarted and the database is stopped
- * and started again. It exits 0 only when every acknowledged delivery has its runs, every run is
+ * and two runners while a runner is killed (SIGKILL) and restarted and the database is killed
+ * (SIGKILL: nothing flushed) and started again on its data file. It exits 0 only when every acknowledged delivery has its runs, every run is
  * final and no step ran more often than its attempts: a step whose runner died or lost the database
  * mid-call runs again on the next claim with the same Idempotency-Key, which a receiver dedupes.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-describe('load with a runner killed and the database restarted', () => {
+describe('load with a runner and the database killed and restarted', () => {
   it('loses no acknowledged delivery, leaves no run unfinished, repeats a step only when interrupted (same Idempotency-Key)', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/src/faults.ts')], {
       cwd: root,
@@ -30,5 +30,5 @@ describe('load with a runner killed and the database restarted', () => {
     console.info(output.slice(output.indexOf('Weft load and fault test')));
     expect(code, output.slice(-6_000)).toBe(0);
     expect(output).toMatch(/problems\s+0/);
-  }, 240_000);
+  }, 420_000);
 });

@@ -6,7 +6,7 @@ export default defineConfig({
     outputFile: { json: 'test-results/vitest.json' },
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     globalSetup: ['./src/vitest-global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 });

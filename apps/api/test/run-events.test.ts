@@ -159,7 +159,7 @@ describe('run events watcher', () => {
     expect(mode === 'changeStream' || mode === 'poll').toBe(true);
     one.close();
     two.close();
-    await expect.poll(() => events.mode, { timeout: 2_000 }).toBeNull();
+    await expect.poll(() => events.mode, { timeout: 20_000 }).toBeNull();
     const three = await events.subscribe({ workspaceId: h.workspaceId.toHexString() });
     expect(events.mode).toBe(mode);
     const runId = await newRun();

@@ -51,7 +51,7 @@ describe('POST /webhook/:appKey: a signed delivery of each scheme', () => {
     expect(delivery!.runIds.map(String)).toEqual(answer.json.runIds);
     // The dispatch mark follows the answer (the runs are stored before it).
     await expect
-      .poll(async () => (await deliveriesOf(app.id))[0]?.dispatchedAt, { timeout: 5_000 })
+      .poll(async () => (await deliveriesOf(app.id))[0]?.dispatchedAt, { timeout: 30_000 })
       .toBeInstanceOf(Date);
 
     const runs = await runsOf(scenarioId);

@@ -141,7 +141,7 @@ describe('the retention job', () => {
       );
       const run = await ctx.db.models.Run.findById(runId).lean();
       return messages.length === 1 && messages[0] === 'new' && run?.outputsPrunedAt instanceof Date;
-    }, 10_000);
+    }, 60_000);
     // One recurring job for both runners.
     const jobs = await ctx.db.connection
       .db!.collection(JOBS_COLLECTION)

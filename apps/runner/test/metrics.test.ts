@@ -71,7 +71,7 @@ describe('runner metrics (GET /metrics on WEFT_RUNNER_METRICS_PORT)', () => {
     await eventually(
       async () =>
         (await ctx.db.models.Run.countDocuments({ _id: { $in: ids }, status: 'succeeded' })) === ids.length || null,
-      15_000,
+      60_000,
       async () => JSON.stringify(await ctx.db.models.Run.find({ _id: { $in: ids } }, { status: 1, steps: 1, claims: 1 }).lean()),
     );
     const after = await scrape();
@@ -87,7 +87,7 @@ describe('runner metrics (GET /metrics on WEFT_RUNNER_METRICS_PORT)', () => {
     expect(after).toMatch(/^weft_run_feed_backlog\{service="weft-runner"\} \d+/m);
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds\{service="weft-runner"\} /m);
     expect((await fetch(`http://127.0.0.1:${server!.port}/health`)).status).toBe(200);
-  }, 30_000);
+  }, 120_000);
 
   it('reports the queue: runs pending by status and the age of the oldest queued run', async () => {
     // No runner claims: the runs stay queued.

@@ -455,7 +455,7 @@ describe('processRun', () => {
         const run = await runOf(ctx.db, runId!);
         return run.status === 'succeeded' ? run : null;
       },
-      15_000,
+      60_000,
       async () => JSON.stringify(await runOf(ctx.db, runId!)),
     );
     expect(stepOf(done, 'call')).toMatchObject({ status: 'succeeded', attempts: 2 });
@@ -491,7 +491,7 @@ describe('processRun', () => {
     workers.push(worker);
     await eventually(
       async () => (await runOf(ctx.db, runId!)).status === 'succeeded',
-      15_000,
+      60_000,
       async () => JSON.stringify(await runOf(ctx.db, runId!)),
     );
     expect(sink.count('/stranded')).toBe(1);
@@ -527,7 +527,7 @@ describe('processRun', () => {
     workers.push(worker);
     await eventually(
       async () => (await ctx.db.models.Run.countDocuments({ _id: { $in: ids }, status: 'succeeded' })) === ids.length,
-      20_000,
+      60_000,
       async () => JSON.stringify(await ctx.db.models.Run.find({ _id: { $in: ids } }, { status: 1 }).lean()),
     );
     expect(sink.count('/capped')).toBe(ids.length);

@@ -91,7 +91,7 @@ describe.sequential('runner processes', () => {
 
     const first = await startRunner('runner-killed');
     await scheduleRun(queue, runId!);
-    await sink.waitFor('/k-b', 1, 15_000);
+    await sink.waitFor('/k-b', 1, 60_000);
     const midway = await runOf(ctx.db, runId!);
     expect(midway).toMatchObject({ status: 'running', leaseOwner: 'runner-killed' });
     expect(stepOf(midway, 'a')).toMatchObject({ status: 'succeeded', attempts: 1 });
@@ -101,7 +101,7 @@ describe.sequential('runner processes', () => {
     expect(await first.exited).toBeNull();
 
     const second = await startRunner('runner-second');
-    const done = await waitForStatus(runId!, 'succeeded', 30_000);
+    const done = await waitForStatus(runId!, 'succeeded', 60_000);
     expect(done.claims).toBe(2);
     expect(stepOf(done, 'a')).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(stepOf(done, 'b')).toMatchObject({ status: 'succeeded', attempts: 2 });
@@ -113,9 +113,9 @@ describe.sequential('runner processes', () => {
     expect(bCalls).toHaveLength(2);
     expect(new Set(bCalls.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${runId}:b`]));
     // The log line may still be in the pipe when the database already says succeeded.
-    await eventually(async () => second.finishedRunIds().includes(runId!), 5_000, second.output);
+    await eventually(async () => second.finishedRunIds().includes(runId!), 30_000, second.output);
     expect(await second.stop()).toBe(0);
-  }, 90_000);
+  }, 300_000);
 
   it('SIGTERM releases a running run to the queue and exits 0; another runner completes it', async () => {
     let release!: () => void;
@@ -132,7 +132,7 @@ describe.sequential('runner processes', () => {
     const [runId] = await queueRuns(ctx.db, version);
     const leaving = await startRunner('runner-leaving', { WEFT_RUNNER_SHUTDOWN_GRACE_MS: '300' });
     await scheduleRun(queue, runId!);
-    await sink.waitFor('/g-slow', 1, 15_000);
+    await sink.waitFor('/g-slow', 1, 60_000);
 
     const stoppedAt = Date.now();
     expect(await leaving.stop('SIGTERM')).toBe(0);
@@ -143,11 +143,11 @@ describe.sequential('runner processes', () => {
     expect(leaving.output()).toContain('run released to the queue');
 
     const takingOver = await startRunner('runner-taking-over');
-    const done = await waitForStatus(runId!, 'succeeded', 20_000);
+    const done = await waitForStatus(runId!, 'succeeded', 60_000);
     expect(done.claims).toBe(2);
     expect(sink.count('/g-slow')).toBe(2);
     expect(await takingOver.stop()).toBe(0);
-  }, 90_000);
+  }, 300_000);
 
   it('an idle runner picks up new runs through the notification channel, not its polls', async () => {
     const version = await publish(
@@ -254,5 +254,5 @@ describe.sequential('runner processes', () => {
     expect(byTwo.size).toBeGreaterThan(0);
     expect(byOne.size + byTwo.size).toBe(RUNS);
     expect([...byOne].filter((id) => byTwo.has(id))).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

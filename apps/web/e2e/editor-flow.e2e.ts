@@ -146,7 +146,7 @@ describe('the editor in a real browser', () => {
     await page.keyboard.press('Escape');
     await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
     await page.getByText('No problems: this draft can be published.').waitFor();
-    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 }).toBe('All changes saved');
+    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 30_000 }).toBe('All changes saved');
   });
 
   it('undoes and redoes an edit', async () => {

@@ -143,7 +143,7 @@ describe('a 300-node scenario', () => {
     expect(after).not.toBe(before);
     expect(frames.length).toBeGreaterThan(10);
     // The move is one undoable edit, saved by autosave.
-    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 15_000 }).toBe('All changes saved');
+    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 30_000 }).toBe('All changes saved');
     const saved = await client.scenarios.get.query({ id: scenario.id });
     const moved = saved.draft.nodes.find((node) => node.id === 'step_5');
     expect(moved?.position).not.toEqual({ x: 300, y: 4 * 110 });

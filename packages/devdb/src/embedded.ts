@@ -22,6 +22,8 @@ export interface EmbeddedMongo {
   readonly uri: string;
   readonly pid: number;
   stop(): Promise<void>;
+  /** Ends the server as a crash would (SIGKILL: no shutdown hook, nothing flushed); resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 const READY_PREFIX = 'WEFT_DEVDB_READY ';
@@ -65,6 +67,9 @@ function javaArgs(
     // change streams through it could stop getting answers with awaitData on. Off for H2 until
     // understood; change-stream getMores then return at once (cheap, but a busy loop).
     if (process.env.WEFT_DEVDB_AWAIT_DATA !== '1') args.push('--no-await-data');
+    // Every acknowledged write is on file before its reply (a killed server loses none);
+    // WEFT_DEVDB_FSYNC=1 also forces each group commit to the disk (a power cut loses none).
+    if (process.env.WEFT_DEVDB_FSYNC === '1') args.push('--fsync');
   }
   return args;
 }
@@ -122,7 +127,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   });
 
   let stopped: Promise<void> | undefined;
-  const stop = () => {
+  const end = (signal: 'SIGTERM' | 'SIGKILL') => {
     stopped ??= new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -130,9 +135,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
         clearTimeout(killTimer);
         resolve();
       });
-      child.kill('SIGTERM');
+      child.kill(signal);
     });
     return stopped;
   };
-  return { uri, pid: child.pid ?? -1, stop };
+  return { uri, pid: child.pid ?? -1, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }

@@ -59,7 +59,7 @@ scenarioSchema.index(
 scenarioSchema.index({ workspaceId: 1, createdAt: -1, _id: -1 });
 
 beforeAll(async () => {
-  connection = mongoose.createConnection(db.uri, { autoIndex: false, serverSelectionTimeoutMS: 10_000 });
+  connection = mongoose.createConnection(db.uri, { autoIndex: false, serverSelectionTimeoutMS: 30_000 });
   await connection.asPromise();
 });
 afterAll(async () => {

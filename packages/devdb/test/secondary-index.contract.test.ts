@@ -499,7 +499,7 @@ describe.runIf(embedded)('secondary indexes: the h2 backend', () => {
         ).slice(0, 21),
       );
     const check = async (uri: string) => {
-      const c = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
+      const c = new MongoClient(uri, { serverSelectionTimeoutMS: 30_000 });
       try {
         const runs = c.db('weft').collection<Run>('runs');
         for (const direction of [-1, 1] as const) {
@@ -524,7 +524,7 @@ describe.runIf(embedded)('secondary indexes: the h2 backend', () => {
 
     const first = await startEmbeddedMongo({ backend: 'h2', dataFile, log: () => {} });
     try {
-      const c = new MongoClient(first.uri, { serverSelectionTimeoutMS: 10_000 });
+      const c = new MongoClient(first.uri, { serverSelectionTimeoutMS: 30_000 });
       try {
         const runs = c.db('weft').collection<Run>('runs');
         await runs.createIndex({ workspaceId: 1, createdAt: -1, _id: -1 });
@@ -545,7 +545,7 @@ describe.runIf(embedded)('secondary indexes: the h2 backend', () => {
     const second = await startEmbeddedMongo({ backend: 'h2', dataFile, log: () => {} });
     try {
       // Writes first: the indexes are built on first use, here by an insert.
-      const c = new MongoClient(second.uri, { serverSelectionTimeoutMS: 10_000 });
+      const c = new MongoClient(second.uri, { serverSelectionTimeoutMS: 30_000 });
       try {
         const runs = c.db('weft').collection<Run>('runs');
         const newest: Run = {

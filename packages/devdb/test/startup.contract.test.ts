@@ -36,7 +36,7 @@ async function gone(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 async function withClient<T>(server: EmbeddedMongo, use: (client: MongoClient) => Promise<T>): Promise<T> {
-  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 10_000 });
+  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 30_000 });
   try {
     await client.connect();
     return await use(client);
@@ -76,7 +76,7 @@ describe('contract: embedded server life cycle', () => {
       await runs.deleteOne({ _id: 'r99' });
     });
     await first.stop();
-    expect(await gone(first.pid, 5_000), `java pid ${first.pid} still alive after stop()`).toBe(true);
+    expect(await gone(first.pid, 30_000), `java pid ${first.pid} still alive after stop()`).toBe(true);
 
     const second = await start(dataFile);
     expect(second.pid).not.toBe(first.pid);
@@ -92,7 +92,7 @@ describe('contract: embedded server life cycle', () => {
       expect((duplicate as MongoServerError).code).toBe(11000);
     });
     await second.stop();
-    expect(await gone(second.pid, 5_000), `java pid ${second.pid} still alive after stop()`).toBe(true);
+    expect(await gone(second.pid, 30_000), `java pid ${second.pid} still alive after stop()`).toBe(true);
     // stop() is idempotent.
     await second.stop();
   });
@@ -128,7 +128,7 @@ describe('contract: embedded server life cycle', () => {
       expect(isAlive(javaPid)).toBe(true);
       parent.kill('SIGKILL');
       await exited;
-      expect(await gone(javaPid, 10_000), `java pid ${javaPid} outlived its parent`).toBe(true);
+      expect(await gone(javaPid, 30_000), `java pid ${javaPid} outlived its parent`).toBe(true);
     } finally {
       if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
     }

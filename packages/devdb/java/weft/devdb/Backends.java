@@ -76,11 +76,16 @@ final class Backends {
 
     static final class H2 extends H2Backend implements WithTailOplog {
         private final TailOplog.Limits limits;
+        private final GroupCommit groupCommit;
         private TailOplog oplog;
 
-        H2(String fileName, TailOplog.Limits limits) {
+        H2(String fileName, TailOplog.Limits limits, boolean fsync) {
             super(fileName);
             this.limits = limits;
+            // Every store is a group commit before a reply (GroupCommit): the store's own
+            // background writer would only race it.
+            getMvStore().setAutoCommitDelay(0);
+            this.groupCommit = new GroupCommit(getMvStore(), fsync);
         }
 
         @Override
@@ -104,7 +109,14 @@ final class Backends {
         @Override
         public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
             Document explained = Explain.command(this, databaseName, command, query);
-            return explained != null ? explained : super.handleCommand(channel, databaseName, command, query);
+            if (explained != null) return explained;
+            if (!GroupCommit.mayWrite(command)) return super.handleCommand(channel, databaseName, command, query);
+            try {
+                return super.handleCommand(channel, databaseName, command, query);
+            } finally {
+                // Also after an error: an ordered insert that failed at its n-th document wrote the first n - 1.
+                groupCommit.afterWrite();
+            }
         }
     }
 

@@ -42,6 +42,7 @@ public final class Launcher {
         String file = null;
         boolean watchStdin = false;
         boolean awaitData = true;
+        boolean fsync = false;
         int oplogMaxEntries = 50_000;
         long oplogMaxBytes = 64L * 1024 * 1024;
         long oplogMaxAgeMillis = 10L * 60 * 1000;
@@ -54,6 +55,7 @@ public final class Launcher {
                 case "--file" -> file = value(args, ++i, arg);
                 case "--watch-stdin" -> watchStdin = true;
                 case "--no-await-data" -> awaitData = false;
+                case "--fsync" -> fsync = true;
                 case "--oplog-max-entries" -> oplogMaxEntries = Integer.parseInt(value(args, ++i, arg));
                 case "--oplog-max-bytes" -> oplogMaxBytes = Long.parseLong(value(args, ++i, arg));
                 case "--oplog-max-age-ms" -> oplogMaxAgeMillis = Long.parseLong(value(args, ++i, arg));
@@ -68,7 +70,7 @@ public final class Launcher {
                 if (file == null) fail("--backend h2 needs --file <path>");
                 Path parent = Path.of(file).toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
-                yield new Backends.H2(file, limits);
+                yield new Backends.H2(file, limits, fsync);
             }
             default -> throw fail("unknown backend " + backendName + " (memory or h2)");
         };
