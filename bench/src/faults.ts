@@ -24,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signWebhook } from '@weft/core/hmac';
 import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import { connectDatabase, createWorkspace, type Database, type RunDoc, toObjectId } from '@weft/db';
+import { connectDatabase, createWorkspace, type Database, JOBS_COLLECTION, type RunDoc, toObjectId } from '@weft/db';
 import { type EmbeddedMongo, startEmbeddedMongo, withDatabaseName } from '@weft/devdb';
 import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
 import { seedApp, WEBHOOK_SECRET } from './seed.js';
@@ -276,7 +276,20 @@ async function main() {
   const statuses: Record<string, number> = {};
   for (const run of runs.values()) statuses[run.status] = (statuses[run.status] ?? 0) + 1;
   const unfinished = [...runs.values()].filter((run) => !FINAL.has(run.status));
-  if (unfinished.length > 0) problems.push(`${unfinished.length} runs did not reach a final state: ${JSON.stringify(statuses)}`);
+  if (unfinished.length > 0) {
+    problems.push(`${unfinished.length} runs did not reach a final state: ${JSON.stringify(statuses)}`);
+    // What a stuck run looked like, and the queue's jobs for it: enough to tell why nothing took it.
+    for (const run of unfinished.slice(0, 3)) {
+      const jobs = await db.connection
+        .db!.collection(JOBS_COLLECTION)
+        .find({ 'data.runId': run._id.toHexString() }, { projection: { name: 1, nextRunAt: 1, lockedAt: 1, lastFinishedAt: 1, failReason: 1, disabled: 1 } })
+        .toArray();
+      const { _id, status, leaseOwner, leaseExpiresAt, claims, resumeAt, updatedAt } = run as RunDoc & Record<string, unknown>;
+      problems.push(
+        `  run ${_id}: ${JSON.stringify({ status, leaseOwner, leaseExpiresAt, claims, resumeAt, updatedAt, steps: run.steps.map((s) => `${s.nodeId}:${s.status}`) })}; jobs ${JSON.stringify(jobs)}`,
+      );
+    }
+  }
   // 3. No step ran twice: requests per Idempotency-Key ≤ the step's attempts; succeeded steps reached the sink.
   let repeated = 0;
   for (const run of runs.values()) {

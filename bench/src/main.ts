@@ -15,15 +15,18 @@
 //   memory      peak RSS of the api and of each runner over the whole suite
 //
 // CPU time of every process (api, runners, database, this client) is recorded per phase, so the
-// table also says who was busy. The suite runs BENCH_ROUNDS times (default 3, each on a fresh
-// database and fresh processes) and prints the median of each figure with every round's value.
+// table also says who was busy. The suite runs on each backend of BENCH_BACKENDS (default
+// `memory,h2`: the embedded database in memory, and on its H2 file as `npm start` runs it, every
+// write on file before it is acknowledged; with MONGODB_URI, that server alone), BENCH_ROUNDS
+// times each (default 3, each on a fresh database and fresh processes), and prints the median of
+// each figure with every round's value, the backends side by side with their ratio.
 // BENCH_QUICK=1 shortens every phase and runs one round (a smoke run).
 // BENCH_CPU_PROF=<dir> starts api and runners with `--cpu-prof` into <dir> (summaries:
 // `pnpm --filter @weft/bench profile <file>`); WEFT_DEVDB_JAVA_OPTS passes options to the
 // embedded database's JVM (e.g. a flight recording).
 //
 // Writes bench/results/<date>.json and bench/results/latest.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +45,8 @@ import { quantile, round } from './stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const QUICK = process.env.BENCH_QUICK === '1';
-const env = (name: string, normal: number, quick: number) => Number(process.env[name] ?? (QUICK ? quick : normal));
+const env = (name: string, normal: number, quick: number) =>
+  Number(process.env[name] ?? (QUICK ? quick : normal));
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50, 20);
 const DURATION_MS = env('BENCH_DURATION_S', 20, 4) * 1000;
 const RATE = env('BENCH_RATE', 200, 50);
@@ -66,15 +70,31 @@ interface Row {
 
 const ROUNDS = env('BENCH_ROUNDS', 3, 1);
 
+/** Where the suite's data lives: the embedded server's two backends, or the MONGODB_URI server. */
+type Backend = 'memory' | 'h2' | 'mongodb';
+const BACKEND_NAMES: Record<Backend, string> = {
+  memory: 'embedded, memory backend (keeps nothing)',
+  h2: 'embedded, H2 backend (a file; what npm start runs)',
+  mongodb: 'MONGODB_URI',
+};
+
+function backendsToRun(): Backend[] {
+  if (process.env.MONGODB_URI) return ['mongodb'];
+  const names = (process.env.BENCH_BACKENDS ?? 'memory,h2').split(',').map((name) => name.trim());
+  for (const name of names)
+    if (name !== 'memory' && name !== 'h2')
+      throw new Error(`BENCH_BACKENDS: unknown backend "${name}" (memory or h2)`);
+  return names as Backend[];
+}
+
 /** One round of every phase, on a fresh database and fresh processes. */
-async function runRound(): Promise<Row[]> {
-  const external = process.env.MONGODB_URI;
+async function runRound(backend: Backend): Promise<Row[]> {
+  const external = backend === 'mongodb' ? process.env.MONGODB_URI : undefined;
+  const dataDir = backend === 'h2' ? mkdtempSync(path.join(os.tmpdir(), 'weft-bench-h2-')) : null;
   const embedded = external
     ? null
     : await startEmbeddedMongo(
-        process.env.BENCH_DB_FILE
-          ? { backend: 'h2', dataFile: process.env.BENCH_DB_FILE }
-          : { backend: 'memory' },
+        dataDir ? { backend: 'h2', dataFile: path.join(dataDir, 'weft.mv.db') } : { backend: 'memory' },
       );
   const uri = withDatabaseName(external ?? embedded!.uri, `weft_bench_${Date.now()}`);
   const key = generateSecretKey();
@@ -139,7 +159,9 @@ async function runRound(): Promise<Row[]> {
   /** A signed webhook with a body of its own (its delivery id is the body's hash, as for a partner without ids). */
   const makeRequest = (app: SeededApp): LoadRequest => {
     n++;
-    const body = Buffer.from(JSON.stringify({ n, total: n % 100, customer: { id: `c${n % 977}`, tier: 'gold' } }));
+    const body = Buffer.from(
+      JSON.stringify({ n, total: n % 100, customer: { id: `c${n % 977}`, tier: 'gold' } }),
+    );
     const headers = signWebhook({ config: { scheme: 'generic' }, secret: WEBHOOK_SECRET, rawBody: body });
     return { path: `/webhook/${app.key}`, headers: { ...headers, 'content-type': 'application/json' }, body };
   };
@@ -160,7 +182,10 @@ async function runRound(): Promise<Row[]> {
     const bodies = Array.from({ length: 8 }, (_, k) => {
       const head = JSON.stringify({ n: k, total: 60 + k, customer: { id: `c${k}`, tier: 'gold' } });
       const body = Buffer.from(`${head.slice(0, -1)},"pad":"${'x'.repeat(BIG_BYTES - head.length - 10)}"}`);
-      return { body, headers: signWebhook({ config: { scheme: 'generic' }, secret: WEBHOOK_SECRET, rawBody: body }) };
+      return {
+        body,
+        headers: signWebhook({ config: { scheme: 'generic' }, secret: WEBHOOK_SECRET, rawBody: body }),
+      };
     });
     return (): LoadRequest => {
       n++;
@@ -176,14 +201,12 @@ async function runRound(): Promise<Row[]> {
   const row = (section: string, metric: string, value: number | string | null, unit?: string) =>
     rows.push({ section, metric, value, ...(unit ? { unit } : {}) });
   const cpuRows = (section: string, usage: ReturnType<CpuMeter['stop']>) => {
-    row(
-      section,
-      `CPU, cores busy over ${usage.wall?.seconds ?? '?'} s`,
-      Object.entries(usage)
-        .filter(([name]) => name !== 'wall')
-        .map(([name, u]) => `${name} ${u.cores}`)
-        .join(', '),
-    );
+    const busy = Object.entries(usage)
+      .filter(([name]) => name !== 'wall')
+      .map(([name, u]) => `${name} ${u.cores}`)
+      .join(', ');
+    // The metric's name is the same on every backend, so their rows line up.
+    row(section, 'CPU, cores busy', `${busy} (over ${usage.wall?.seconds ?? '?'} s)`);
   };
 
   // Warm-up: JIT, caches, connection pools; also proves the runner is processing.
@@ -200,9 +223,17 @@ async function runRound(): Promise<Row[]> {
     const satCpu = cpu.stop();
     if (process.env.BENCH_SLOW) {
       const slow = sat.latenciesMs
-        .map((ms, i) => [new Date(satStarted + (sat.sentAtMs[i] ?? 0)).toISOString().slice(11, 23), Math.round(ms)] as const)
+        .map(
+          (ms, i) =>
+            [
+              new Date(satStarted + (sat.sentAtMs[i] ?? 0)).toISOString().slice(11, 23),
+              Math.round(ms),
+            ] as const,
+        )
         .filter(([, ms]) => ms > Number(process.env.BENCH_SLOW) * 5);
-      console.log(`${section}: very slow answers [sent at, latency ms]: ${JSON.stringify(slow.slice(0, 40))}`);
+      console.log(
+        `${section}: very slow answers [sent at, latency ms]: ${JSON.stringify(slow.slice(0, 40))}`,
+      );
     }
     const accepted = sat.byStatus[202] ?? 0;
     cpu.start();
@@ -219,7 +250,8 @@ async function runRound(): Promise<Row[]> {
     cpuRows(`${section}: while ingesting`, satCpu);
     row(section, 'runs completed/s (4 nodes, first received → last finished)', round(runsPerSec));
     const statuses = countBy(runs.map((r) => r.status));
-    if (Object.keys(statuses).some((s) => s !== 'succeeded')) row(section, 'run statuses', JSON.stringify(statuses));
+    if (Object.keys(statuses).some((s) => s !== 'succeeded'))
+      row(section, 'run statuses', JSON.stringify(statuses));
     cpuRows(`${section}: draining`, drainCpu);
     return { acksPerSec: accepted / (sat.elapsedMs / 1000), runsPerSec };
   };
@@ -301,12 +333,15 @@ async function runRound(): Promise<Row[]> {
     const usage = cpu.stop();
     const first = Math.min(...runs.map((r) => r.createdAt.getTime()));
     const last = Math.max(...runs.map((r) => r.finishedAt?.getTime() ?? 0));
-    const e2e = runs.map((r) => (r.finishedAt?.getTime() ?? Number.NaN) - (r.startedAt?.getTime() ?? Number.NaN));
+    const e2e = runs.map(
+      (r) => (r.finishedAt?.getTime() ?? Number.NaN) - (r.startedAt?.getTime() ?? Number.NaN),
+    );
     row(section, `runs completed/s (${runs.length} runs)`, round(runs.length / ((last - first) / 1000)));
     row(section, 'steps completed/s', round((runs.length * 50) / ((last - first) / 1000)));
     row(section, 'run duration (start → finished) p50', round(quantile(e2e, 0.5), 1), 'ms');
     const statuses = countBy(runs.map((r) => r.status));
-    if (Object.keys(statuses).some((s) => s !== 'succeeded')) row(section, 'run statuses', JSON.stringify(statuses));
+    if (Object.keys(statuses).some((s) => s !== 'succeeded'))
+      row(section, 'run statuses', JSON.stringify(statuses));
     cpuRows(section, usage);
   }
 
@@ -342,26 +377,57 @@ async function runRound(): Promise<Row[]> {
   await db.connection.dropDatabase();
   await db.close();
   await embedded?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 
   return rows;
 }
 
+interface Summary extends Row {
+  /** Per backend: the median of the rounds (numbers; the first round's text otherwise) and every round's value. */
+  readonly byBackend: Partial<
+    Record<Backend, { median: number | string | null; rounds: (number | string | null)[] }>
+  >;
+}
+
+/** One row per metric, with each backend's median and rounds. */
+function summarize(rounds: ReadonlyMap<Backend, Row[][]>): Summary[] {
+  const keyOf = (r: Row) => `${r.section}\0${r.metric}`;
+  const order = new Map<string, Row>();
+  for (const list of rounds.values())
+    for (const rows of list) for (const r of rows) if (!order.has(keyOf(r))) order.set(keyOf(r), r);
+  return [...order.values()].map((first) => {
+    const byBackend: Summary['byBackend'] = {};
+    for (const [backend, list] of rounds) {
+      const values = list.map((rows) => rows.find((r) => keyOf(r) === keyOf(first))?.value ?? null);
+      const numbers = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+      const median =
+        numbers.length > 0
+          ? numbers[Math.floor((numbers.length - 1) / 2)]!
+          : (values.find((v) => v !== null) ?? null);
+      byBackend[backend] = { median, rounds: values };
+    }
+    return {
+      section: first.section,
+      metric: first.metric,
+      value: null,
+      ...(first.unit ? { unit: first.unit } : {}),
+      byBackend,
+    };
+  });
+}
+
 async function main() {
   const suiteStarted = performance.now();
-  const rounds: Row[][] = [];
+  const backends = backendsToRun();
+  const rounds = new Map<Backend, Row[][]>(backends.map((backend) => [backend, []]));
+  // Rounds alternate between the backends, so a slow spell of the machine hits both alike.
   for (let i = 0; i < ROUNDS; i++) {
-    console.log(`round ${i + 1} of ${ROUNDS}…`);
-    rounds.push(await runRound());
+    for (const backend of backends) {
+      console.log(`round ${i + 1} of ${ROUNDS}, ${BACKEND_NAMES[backend]}…`);
+      rounds.get(backend)!.push(await runRound(backend));
+    }
   }
-  // One row per metric: the median of the rounds (numbers), the first round's text otherwise.
-  const medians: (Row & { rounds: (number | string | null)[] })[] = (rounds[0] ?? []).map((first, index) => {
-    const values = rounds.map((rows) => rows.find((r) => r.section === first.section && r.metric === first.metric)?.value ?? null);
-    const numbers = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
-    const value = numbers.length > 0 ? numbers[Math.floor((numbers.length - 1) / 2)]! : first.value;
-    void index;
-    return { ...first, value, rounds: values };
-  });
-  const external = process.env.MONGODB_URI;
+  const summary = summarize(rounds);
   const results = {
     date: new Date().toISOString(),
     machine: {
@@ -369,7 +435,8 @@ async function main() {
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
       memoryGiB: round(os.totalmem() / 2 ** 30, 1),
       node: process.version,
-      database: external ? 'MONGODB_URI' : 'embedded (mongo-java-server 1.47.0, memory backend)',
+      database: external(backends) ? 'MONGODB_URI' : 'embedded (mongo-java-server 1.47.0)',
+      backends: Object.fromEntries(backends.map((backend) => [backend, BACKEND_NAMES[backend]])),
     },
     workload: {
       quick: QUICK,
@@ -384,14 +451,18 @@ async function main() {
       bigConnections: BIG_CONNECTIONS,
     },
     suiteSeconds: round((performance.now() - suiteStarted) / 1000),
-    rows: medians,
+    rows: summary,
   };
-  printTable(results.machine, medians, results.suiteSeconds);
+  printTable(backends, summary, results.suiteSeconds);
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(results, null, 2)}\n`;
   writeFileSync(path.join(dir, `${results.date.slice(0, 10)}.json`), json);
   writeFileSync(path.join(dir, 'latest.json'), json);
+}
+
+function external(backends: readonly Backend[]): boolean {
+  return backends.includes('mongodb');
 }
 
 function countBy(values: readonly string[]): Record<string, number> {
@@ -414,7 +485,10 @@ async function runsByIds(db: Database, ids: readonly string[]): Promise<RunTimes
   for (let i = 0; i < ids.length; i += 1_000) {
     const chunk = ids.slice(i, i + 1_000).map((id) => toObjectId(id));
     out.push(
-      ...(await db.models.Run.find({ _id: { $in: chunk } }, { status: 1, createdAt: 1, startedAt: 1, finishedAt: 1 })
+      ...(await db.models.Run.find(
+        { _id: { $in: chunk } },
+        { status: 1, createdAt: 1, startedAt: 1, finishedAt: 1 },
+      )
         .lean<RunTimes[]>()
         .exec()),
     );
@@ -432,7 +506,8 @@ async function drain(db: Database, ids: readonly string[], timeoutMs: number): P
   const finishedOf = async (some: readonly string[]) =>
     new Set((await runsByIds(db, some)).filter((r) => r.finishedAt).map((r) => String(r._id)));
   while (open.length > 0) {
-    if (Date.now() > deadline) throw new Error(`${open.length} of ${ids.length} runs did not finish in ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${open.length} of ${ids.length} runs did not finish in ${timeoutMs} ms`);
     const newest = open.slice(-50);
     const finished = await finishedOf(newest);
     if (finished.size === newest.length) {
@@ -452,24 +527,48 @@ async function countedLoad(
   next: () => LoadRequest,
 ): Promise<LoadResult> {
   let left = total;
-  return saturate(port, connections, 10 * 60_000, () => next(), () => --left < 0);
+  return saturate(
+    port,
+    connections,
+    10 * 60_000,
+    () => next(),
+    () => --left < 0,
+  );
 }
 
-function printTable(
-  machine: Record<string, unknown>,
-  rows: readonly (Row & { rounds: (number | string | null)[] })[],
-  seconds: number,
-) {
-  console.log(`\nWeft benchmark suite (${JSON.stringify(machine)}), ${seconds} s; median of ${ROUNDS} rounds [each round]\n`);
+/** One line per metric: each backend's median [its rounds], then the ratio of the second to the first. */
+function printTable(backends: readonly Backend[], rows: readonly Summary[], seconds: number) {
+  const ratioOf = backends.length === 2 ? `${backends[1]} ÷ ${backends[0]}` : null;
+  console.log(`\nWeft benchmark suite, ${seconds} s; median of ${ROUNDS} round(s) per backend [each round]`);
+  for (const backend of backends) console.log(`  ${backend}: ${BACKEND_NAMES[backend]}`);
+  console.log('');
+  const cell = (row: Summary, backend: Backend) => {
+    const entry = row.byBackend[backend];
+    if (!entry) return '';
+    const each = ROUNDS > 1 && typeof entry.median === 'number' ? ` [${entry.rounds.join(', ')}]` : '';
+    return `${String(entry.median)}${row.unit && typeof entry.median === 'number' ? ` ${row.unit}` : ''}${each}`;
+  };
+  const ratio = (row: Summary) => {
+    if (!ratioOf) return '';
+    const a = row.byBackend[backends[0]!]?.median;
+    const b = row.byBackend[backends[1]!]?.median;
+    return typeof a === 'number' && typeof b === 'number' && a !== 0 ? `${round(b / a, 2)}×` : '';
+  };
   const sectionWidth = Math.max(...rows.map((r) => r.section.length));
   const metricWidth = Math.max(...rows.map((r) => r.metric.length));
+  const widths = backends.map((backend) =>
+    Math.max(backend.length, ...rows.map((r) => cell(r, backend).length)),
+  );
+  console.log(
+    `${''.padEnd(sectionWidth)}  ${''.padEnd(metricWidth)}  ${backends.map((b, i) => b.padEnd(widths[i]!)).join('  ')}${ratioOf ? `  ${ratioOf}` : ''}`,
+  );
   let last = '';
   for (const r of rows) {
     const section = r.section === last ? '' : r.section;
     last = r.section;
-    const each = ROUNDS > 1 && typeof r.value === 'number' ? `  [${r.rounds.join(', ')}]` : '';
+    const cells = backends.map((backend, i) => cell(r, backend).padEnd(widths[i]!)).join('  ');
     console.log(
-      `${section.padEnd(sectionWidth)}  ${r.metric.padEnd(metricWidth)}  ${String(r.value)}${r.unit ? ` ${r.unit}` : ''}${each}`,
+      `${section.padEnd(sectionWidth)}  ${r.metric.padEnd(metricWidth)}  ${cells}  ${ratio(r)}`.trimEnd(),
     );
   }
 }

@@ -23,10 +23,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Services still running: ended with this process, so a failed test or benchmark leaves none behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Starts a built Weft service (`node <entry>`) as a child process, as a deployment would, for
  * end-to-end tests and benchmarks. Its last output lines are printed if it dies unexpectedly.
- * `nodeArgs` go before the entry (e.g. `--cpu-prof`); `logFile` receives all its output.
+ * `nodeArgs` go before the entry (e.g. `--cpu-prof`); `logFile` receives all its output. It is
+ * killed when this process exits.
  */
 export function startService(
   name: string,
@@ -50,7 +57,9 @@ export function startService(
     child.stdout?.pipe(file);
     child.stderr?.pipe(file);
   }
+  running.add(child);
   child.on('exit', (code, signal) => {
+    running.delete(child);
     if (code !== 0 && signal !== 'SIGTERM')
       console.error(`${name} exited (${code ?? signal}):\n${tail.join('').slice(-3000)}`);
   });
