@@ -37,7 +37,10 @@ async function scenario(name: string, publish = true) {
   return doc._id;
 }
 
-async function parentRun(scenarioId = newObjectId(), callPath: RunDoc['callPath'] = undefined): Promise<RunDoc> {
+async function parentRun(
+  scenarioId = newObjectId(),
+  callPath: RunDoc['callPath'] = undefined,
+): Promise<RunDoc> {
   const [id] = await createRuns(ctx.db.models, [
     {
       workspaceId,
@@ -48,7 +51,14 @@ async function parentRun(scenarioId = newObjectId(), callPath: RunDoc['callPath'
       correlationId: 'corr-parent',
       input: null,
       nodes: [{ id: 'call', type: 'scenario.call' }],
-      ...(callPath ? { call: { parent: { runId: newObjectId(), nodeId: 'x', scenarioId: newObjectId(), wait: true }, callPath } } : {}),
+      ...(callPath
+        ? {
+            call: {
+              parent: { runId: newObjectId(), nodeId: 'x', scenarioId: newObjectId(), wait: true },
+              callPath,
+            },
+          }
+        : {}),
     },
   ]);
   return (await ctx.db.models.Run.findById(id).lean<RunDoc>())!;
@@ -111,23 +121,49 @@ describe('scenario calls: child runs', () => {
     const foreign = await createScenario(ctx.db.models, newObjectId(), { name: 'Theirs', draft });
     const parent = await parentRun();
     const start = (scenarioId: string, p = parent, maxDepth = 10) =>
-      startChildRun(ctx.db.models, { parent: p, nodeId: 'call', scenarioId, input: null, wait: true, maxDepth, loadVersion });
+      startChildRun(ctx.db.models, {
+        parent: p,
+        nodeId: 'call',
+        scenarioId,
+        input: null,
+        wait: true,
+        maxDepth,
+        loadVersion,
+      });
 
-    expect(await start(unpublished.toHexString())).toMatchObject({ ok: false, code: 'call_target_unavailable', message: 'scenario "Draft only" is not published' });
-    expect(await start(archived.toHexString())).toMatchObject({ ok: false, message: 'scenario "Old" is archived' });
-    expect(await start(foreign._id.toHexString())).toMatchObject({ ok: false, message: expect.stringContaining('in this workspace') });
+    expect(await start(unpublished.toHexString())).toMatchObject({
+      ok: false,
+      code: 'call_target_unavailable',
+      message: 'scenario "Draft only" is not published',
+    });
+    expect(await start(archived.toHexString())).toMatchObject({
+      ok: false,
+      message: 'scenario "Old" is archived',
+    });
+    expect(await start(foreign._id.toHexString())).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('in this workspace'),
+    });
     expect(await start('nope')).toMatchObject({ ok: false, code: 'call_target_unavailable' });
 
     const a = await scenario('A');
     const b = await scenario('B');
     // A run of B called from A calls A again.
     const inB = await parentRun(b, [a]);
-    expect(await start(a.toHexString(), inB)).toMatchObject({ ok: false, code: 'call_recursion', message: 'calling scenario "A" would recurse: "A" → "B" → "A"' });
+    expect(await start(a.toHexString(), inB)).toMatchObject({
+      ok: false,
+      code: 'call_recursion',
+      message: 'calling scenario "A" would recurse: "A" → "B" → "A"',
+    });
 
     // Depth: a run 2 calls deep may call once more under a limit of 3, not under 2.
     const c = await scenario('C');
     const deep = await parentRun(newObjectId(), [newObjectId(), newObjectId()]);
-    expect(await start(c.toHexString(), deep, 2)).toMatchObject({ ok: false, code: 'call_depth_exceeded', details: { depth: 3, maxDepth: 2 } });
+    expect(await start(c.toHexString(), deep, 2)).toMatchObject({
+      ok: false,
+      code: 'call_depth_exceeded',
+      details: { depth: 3, maxDepth: 2 },
+    });
     expect(await start(c.toHexString(), deep, 3)).toMatchObject({ ok: true });
     expect(await ctx.db.models.Run.countDocuments({ 'parent.runId': parent._id })).toBe(0);
   });
@@ -135,7 +171,15 @@ describe('scenario calls: child runs', () => {
   it('resumes a waiting parent once its child ended; a running parent finds the child itself', async () => {
     const target = await scenario('Child');
     const parent = await parentRun();
-    const started = await startChildRun(ctx.db.models, { parent, nodeId: 'call', scenarioId: target.toHexString(), input: null, wait: true, maxDepth: 10, loadVersion });
+    const started = await startChildRun(ctx.db.models, {
+      parent,
+      nodeId: 'call',
+      scenarioId: target.toHexString(),
+      input: null,
+      wait: true,
+      maxDepth: 10,
+      loadVersion,
+    });
     if (!started.ok) throw new Error(started.message);
     const child = started.run;
     const { queue, jobs } = recordingQueue();
@@ -168,7 +212,15 @@ describe('scenario calls: child runs', () => {
   it('a child that is not waited for never resumes its parent', async () => {
     const target = await scenario('Fire and forget');
     const parent = await parentRun();
-    const started = await startChildRun(ctx.db.models, { parent, nodeId: 'call', scenarioId: target.toHexString(), input: null, wait: false, maxDepth: 10, loadVersion });
+    const started = await startChildRun(ctx.db.models, {
+      parent,
+      nodeId: 'call',
+      scenarioId: target.toHexString(),
+      input: null,
+      wait: false,
+      maxDepth: 10,
+      loadVersion,
+    });
     if (!started.ok) throw new Error(started.message);
     expect(started.run.resumeParent).toBeUndefined();
     const { queue, jobs } = recordingQueue();

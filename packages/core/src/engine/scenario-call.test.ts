@@ -27,7 +27,12 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
   let clock = 0;
   const saved: Step[] = [];
   const requests: { nodeId: string; request: ChildRunRequest }[] = [];
-  const host: EngineHost & { saved: Step[]; requests: typeof requests; advance(ms: number): void; last(id: string): Step | undefined } = {
+  const host: EngineHost & {
+    saved: Step[];
+    requests: typeof requests;
+    advance(ms: number): void;
+    last(id: string): Step | undefined;
+  } = {
     saved,
     requests,
     advance: (ms) => {
@@ -101,7 +106,9 @@ describe('scenario.call in the engine', () => {
     const first = await executeRun(runOf(), host);
 
     expect(first.status).toBe('suspended');
-    expect(host.requests).toEqual([{ nodeId: 'call', request: { scenarioId: TARGET, input: { id: 'c-42' }, wait: true } }]);
+    expect(host.requests).toEqual([
+      { nodeId: 'call', request: { scenarioId: TARGET, input: { id: 'c-42' }, wait: true } },
+    ]);
     const waiting = host.last('call')!;
     expect(waiting).toMatchObject({ status: 'waiting', attempts: 0, waitingFor: { runId: CHILD } });
     // Far ahead: the child's end resumes the run, this time is only the node's own look again.
@@ -114,7 +121,12 @@ describe('scenario.call in the engine', () => {
     const second = await executeRun(runOf(persisted(host)), host);
 
     expect(second).toEqual({ status: 'succeeded' });
-    const expected = { runId: CHILD, scenarioId: TARGET, status: 'succeeded', output: { respond: { synced: true } } };
+    const expected = {
+      runId: CHILD,
+      scenarioId: TARGET,
+      status: 'succeeded',
+      output: { respond: { synced: true } },
+    };
     expect(host.last('call')).toMatchObject({ status: 'succeeded', attempts: 1, output: expected });
     expect(host.last('call')).not.toHaveProperty('waitingFor');
     expect(host.last('after')).toMatchObject({ status: 'succeeded', output: expected });
@@ -143,8 +155,14 @@ describe('scenario.call in the engine', () => {
       expect(outcome).toMatchObject({ status: 'failed', nodeId: 'call', error: { code: 'http_4xx' } });
       const step = host.last('call')!;
       expect(step.status).toBe('failed');
-      expect(step.error?.message).toContain(`the called run ${CHILD} ${status === 'dead' ? 'died' : 'failed'}: node "fetch": HTTP 404`);
-      expect(step.error?.details).toMatchObject({ childRunId: CHILD, childScenarioId: TARGET, childStatus: status });
+      expect(step.error?.message).toContain(
+        `the called run ${CHILD} ${status === 'dead' ? 'died' : 'failed'}: node "fetch": HTTP 404`,
+      );
+      expect(step.error?.details).toMatchObject({
+        childRunId: CHILD,
+        childScenarioId: TARGET,
+        childStatus: status,
+      });
     }
   });
 
@@ -160,7 +178,10 @@ describe('scenario.call in the engine', () => {
     const outcome = await executeRun(runOf([], false), host);
     expect(outcome).toEqual({ status: 'succeeded' });
     expect(host.requests[0]?.request.wait).toBe(false);
-    expect(host.last('call')).toMatchObject({ status: 'succeeded', output: { runId: CHILD, scenarioId: TARGET } });
+    expect(host.last('call')).toMatchObject({
+      status: 'succeeded',
+      output: { runId: CHILD, scenarioId: TARGET },
+    });
     expect(host.last('call')?.output).not.toHaveProperty('status');
   });
 
@@ -194,7 +215,11 @@ describe('scenario.call in the engine', () => {
 
 describe('scenario.call in a dry-run', () => {
   it('starts no run: reports what it would call with which input, and a simulated outcome', async () => {
-    const result = await dryRun({ scenarioId: 'dddddddddddddddddddddddd', graph: graph(true), trigger: { customerId: 'c-7' } });
+    const result = await dryRun({
+      scenarioId: 'dddddddddddddddddddddddd',
+      graph: graph(true),
+      trigger: { customerId: 'c-7' },
+    });
     expect(result.status).toBe('succeeded');
     const call = result.nodes.find((n) => n.nodeId === 'call')!;
     expect(call.status).toBe('succeeded');
@@ -212,7 +237,11 @@ describe('scenario.call in a dry-run', () => {
   });
 
   it('wait: false previews the start only', async () => {
-    const result = await dryRun({ scenarioId: 'dddddddddddddddddddddddd', graph: graph(false), trigger: { customerId: 'c-7' } });
+    const result = await dryRun({
+      scenarioId: 'dddddddddddddddddddddddd',
+      graph: graph(false),
+      trigger: { customerId: 'c-7' },
+    });
     expect(result.nodes.find((n) => n.nodeId === 'call')?.output).toEqual({
       runId: 'dry-run-call',
       scenarioId: TARGET,

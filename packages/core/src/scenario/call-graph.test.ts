@@ -20,30 +20,62 @@ function callGraph(...targets: string[]): GraphShape {
         position: { x: 0, y: 0 },
       })),
     ],
-    edges: targets.map((_, i) => ({ id: `e${i}`, source: 'start', sourceHandle: 'out', target: `call${i}`, targetHandle: 'in' })),
+    edges: targets.map((_, i) => ({
+      id: `e${i}`,
+      source: 'start',
+      sourceHandle: 'out',
+      target: `call${i}`,
+      targetHandle: 'in',
+    })),
   };
 }
 
-const target = (name: string, calls: string[] = [], published = true): CallTarget => ({ name, published, calls });
+const target = (name: string, calls: string[] = [], published = true): CallTarget => ({
+  name,
+  published,
+  calls,
+});
 
 describe('callProblems', () => {
   it('accepts calls of published scenarios and ignores expression targets', () => {
-    const targets = new Map([[B, target('B', [C])], [C, target('C')]]);
+    const targets = new Map([
+      [B, target('B', [C])],
+      [C, target('C')],
+    ]);
     expect(callProblems({ id: A, name: 'A' }, callGraph(B, '{{ trigger.target }}'), targets)).toEqual([]);
     expect(staticCalls(callGraph(B, '{{ trigger.target }}'))).toEqual([{ nodeId: 'call0', scenarioId: B }]);
   });
 
   it('names a missing and an unpublished target on the scenarioId field', () => {
-    const problems = callProblems({ id: A, name: 'A' }, callGraph(B, C), new Map([[C, target('Sync customer', [], false)]]));
+    const problems = callProblems(
+      { id: A, name: 'A' },
+      callGraph(B, C),
+      new Map([[C, target('Sync customer', [], false)]]),
+    );
     expect(problems).toEqual([
-      expect.objectContaining({ code: 'invalid_config', nodeId: 'call0', path: ['scenarioId'], message: expect.stringContaining(`no scenario with the id "${B}"`) }),
-      expect.objectContaining({ code: 'invalid_config', nodeId: 'call1', message: expect.stringContaining('scenario "Sync customer" is not published') }),
+      expect.objectContaining({
+        code: 'invalid_config',
+        nodeId: 'call0',
+        path: ['scenarioId'],
+        message: expect.stringContaining(`no scenario with the id "${B}"`),
+      }),
+      expect.objectContaining({
+        code: 'invalid_config',
+        nodeId: 'call1',
+        message: expect.stringContaining('scenario "Sync customer" is not published'),
+      }),
     ]);
   });
 
   it('refuses a call of the scenario itself and a cycle through published versions, naming the chain', () => {
-    expect(callProblems({ id: A, name: 'A' }, callGraph(A), new Map())[0]).toMatchObject({ code: 'call_cycle', nodeId: 'call0' });
-    const targets = new Map([[B, target('B', [C])], [C, target('C', [A])]]);
+    expect(callProblems({ id: A, name: 'A' }, callGraph(A), new Map())[0]).toMatchObject({
+      code: 'call_cycle',
+      nodeId: 'call0',
+    });
+    const targets = new Map([
+      [B, target('B', [C])],
+      [C, target('C', [A])],
+    ]);
     const [problem] = callProblems({ id: A, name: 'A' }, callGraph(B), targets);
     expect(problem).toMatchObject({ code: 'call_cycle', nodeId: 'call0' });
     expect(problem?.message).toContain('would recurse: "A" → "B" → "C" → "A"');
@@ -64,7 +96,13 @@ describe('callProblems', () => {
 describe('childRunOutput', () => {
   it('is the outputs of the succeeded final steps by node id', () => {
     const graph: GraphShape = {
-      nodes: ['start', 'check', 'yes', 'no'].map((n) => ({ id: n, type: 'transform', version: 1, config: {}, position: { x: 0, y: 0 } })),
+      nodes: ['start', 'check', 'yes', 'no'].map((n) => ({
+        id: n,
+        type: 'transform',
+        version: 1,
+        config: {},
+        position: { x: 0, y: 0 },
+      })),
       edges: [
         { id: 'e1', source: 'start', sourceHandle: 'out', target: 'check', targetHandle: 'in' },
         { id: 'e2', source: 'check', sourceHandle: 'true', target: 'yes', targetHandle: 'in' },
@@ -72,10 +110,27 @@ describe('childRunOutput', () => {
       ],
     };
     const step = (nodeId: string, status: 'succeeded' | 'skipped', output?: unknown) => ({
-      nodeId, nodeType: 'transform', status, attempts: 1, firedHandles: null, output, outputTruncated: false,
-      error: null, startedAt: null, finishedAt: null, durationMs: null, resumeAt: null,
+      nodeId,
+      nodeType: 'transform',
+      status,
+      attempts: 1,
+      firedHandles: null,
+      output,
+      outputTruncated: false,
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      resumeAt: null,
     });
-    expect(childRunOutput(graph, [step('start', 'succeeded', 1), step('check', 'succeeded', 2), step('yes', 'succeeded', { ok: true }), step('no', 'skipped')])).toEqual({
+    expect(
+      childRunOutput(graph, [
+        step('start', 'succeeded', 1),
+        step('check', 'succeeded', 2),
+        step('yes', 'succeeded', { ok: true }),
+        step('no', 'skipped'),
+      ]),
+    ).toEqual({
       yes: { ok: true },
     });
   });

@@ -16,7 +16,8 @@ export function staticCalls(graph: GraphShape): StaticCall[] {
   for (const node of graph.nodes) {
     if (node.type !== 'scenario.call') continue;
     const scenarioId = node.config.scenarioId;
-    if (typeof scenarioId === 'string' && OBJECT_ID.test(scenarioId)) calls.push({ nodeId: node.id, scenarioId });
+    if (typeof scenarioId === 'string' && OBJECT_ID.test(scenarioId))
+      calls.push({ nodeId: node.id, scenarioId });
   }
   return calls;
 }
@@ -63,11 +64,15 @@ export function callProblems(
       continue;
     }
     if (!target) {
-      problems.push(targetProblem(call.nodeId, `no scenario with the id "${call.scenarioId}" in this workspace`));
+      problems.push(
+        targetProblem(call.nodeId, `no scenario with the id "${call.scenarioId}" in this workspace`),
+      );
       continue;
     }
     if (!target.published) {
-      problems.push(targetProblem(call.nodeId, `scenario "${target.name}" is not published; publish it first`));
+      problems.push(
+        targetProblem(call.nodeId, `scenario "${target.name}" is not published; publish it first`),
+      );
       continue;
     }
     const found = longestChain(call.scenarioId, self.id, targets);

@@ -64,7 +64,11 @@ export async function startChildRun(models: Models, args: StartChildRunArgs): Pr
   const existing = await models.Run.collection.findOne({ _id: id });
   if (existing) return { ok: true, run: existing as unknown as RunDoc };
 
-  const refuse = (code: CallRefusalCode, message: string, details: Record<string, unknown>): StartChildRunResult => ({
+  const refuse = (
+    code: CallRefusalCode,
+    message: string,
+    details: Record<string, unknown>,
+  ): StartChildRunResult => ({
     ok: false,
     code,
     message,
@@ -76,7 +80,9 @@ export async function startChildRun(models: Models, args: StartChildRunArgs): Pr
   const callPath = [...(args.parent.callPath ?? []), args.parent.scenarioId];
   if (callPath.some((scenarioId) => scenarioId.equals(targetId))) {
     const names = await scenarioNames(models, [...callPath, targetId]);
-    const chain = [...callPath, targetId].map((sid) => `"${names.get(sid.toHexString()) ?? sid.toHexString()}"`);
+    const chain = [...callPath, targetId].map(
+      (sid) => `"${names.get(sid.toHexString()) ?? sid.toHexString()}"`,
+    );
     return refuse('call_recursion', `calling scenario ${chain.at(-1)} would recurse: ${chain.join(' → ')}`, {
       callPath: callPath.map((sid) => sid.toHexString()),
     });
@@ -92,7 +98,11 @@ export async function startChildRun(models: Models, args: StartChildRunArgs): Pr
     .lean<ScenarioDoc>()
     .exec();
   if (!target)
-    return refuse('call_target_unavailable', `no scenario with the id "${args.scenarioId}" in this workspace`, {});
+    return refuse(
+      'call_target_unavailable',
+      `no scenario with the id "${args.scenarioId}" in this workspace`,
+      {},
+    );
   if (target.archivedAt)
     return refuse('call_target_unavailable', `scenario "${target.name}" is archived`, {});
   const version = target.publishedVersionId ? await args.loadVersion(target.publishedVersionId) : null;
@@ -109,7 +119,12 @@ export async function startChildRun(models: Models, args: StartChildRunArgs): Pr
           input: args.input,
         }),
         call: {
-          parent: { runId: args.parent._id, nodeId: args.nodeId, scenarioId: args.parent.scenarioId, wait: args.wait },
+          parent: {
+            runId: args.parent._id,
+            nodeId: args.nodeId,
+            scenarioId: args.parent.scenarioId,
+            wait: args.wait,
+          },
           callPath,
         },
       },

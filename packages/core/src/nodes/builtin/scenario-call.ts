@@ -47,7 +47,7 @@ export const scenarioCall: NodeDefinition<typeof config> = {
   version: 1,
   title: 'Call scenario',
   description:
-    'Runs another scenario of this workspace (its published version) with an input. Waiting, it outputs { runId, scenarioId, status, output }, output being the outputs of the called run\'s final steps by node id; a failed called run is this step\'s error. Not waiting, it outputs { runId, scenarioId } at once.',
+    "Runs another scenario of this workspace (its published version) with an input. Waiting, it outputs { runId, scenarioId, status, output }, output being the outputs of the called run's final steps by node id; a failed called run is this step's error. Not waiting, it outputs { runId, scenarioId } at once.",
   category: 'flow',
   configSchema: config,
   exampleConfig: { scenarioId: '000000000000000000000000', input: { customerId: '{{ trigger.body.id }}' } },
