@@ -8,7 +8,7 @@ import {
   toObjectId,
 } from '@weft/db';
 import { describe, expect, it } from 'vitest';
-import { GraphProblemsError } from '../src/trpc.js';
+import type { GraphProblemsError } from '../src/trpc.js';
 import { manualGraph, publishedManualScenario, rejection } from './fixtures.js';
 import { useApi } from './harness.js';
 
