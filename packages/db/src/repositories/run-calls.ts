@@ -143,9 +143,10 @@ export type ResumeParentResult = 'no_parent' | 'resumed' | 'parent_done' | 'pare
  * After a child run ended: resumes its waiting parent now (its resume time set to now, then a job
  * due now), so the parent's call step reads the child's outcome. A parent that is queued will read
  * it anyway and a finished one needs nothing; both clear the child's `resumeParent`. A parent still
- * running is left alone: it checks its children itself after it suspends (see
- * `childRunsToResume`), and the sweep tries again. A crash between the steps leaves either a
- * waiting parent due without a job (swept) or the child's flag set (swept).
+ * running is left alone with the flag set: it checks its children itself after it suspends (see
+ * `childRunsToResume`), and the sweep tries again. A parent that suspended between the two reads
+ * here is tried again, so the flag is never cleared while the parent waits. A crash between the
+ * steps leaves either a waiting parent due without a job (swept) or the child's flag set (swept).
  */
 export async function resumeParentOf(
   models: Models,
@@ -156,19 +157,26 @@ export async function resumeParentOf(
   const parent = child.parent;
   if (!parent?.wait) return 'no_parent';
   const clear = () => models.Run.collection.updateOne({ _id: child._id }, { $unset: { resumeParent: '' } });
-  const woken = await models.Run.collection.updateOne(
-    { _id: parent.runId, status: 'waiting' },
-    { $set: { resumeAt: now, updatedAt: now } },
-  );
-  if (woken.matchedCount > 0) {
-    await scheduleRun(queue, parent.runId.toHexString());
-    await clear();
-    return 'resumed';
+  // A parent changes state between our two reads only by suspending or by being claimed again: a few
+  // rounds settle it; should they not, the flag stays and the sweep comes back to it.
+  for (let round = 0; round < 5; round++) {
+    const woken = await models.Run.collection.updateOne(
+      { _id: parent.runId, status: 'waiting' },
+      { $set: { resumeAt: now, updatedAt: now } },
+    );
+    if (woken.matchedCount > 0) {
+      await scheduleRun(queue, parent.runId.toHexString());
+      await clear();
+      return 'resumed';
+    }
+    const current = await models.Run.collection.findOne({ _id: parent.runId }, { projection: { status: 1 } });
+    if (current?.status === 'running') return 'parent_running';
+    if (current?.status !== 'waiting') {
+      await clear();
+      return 'parent_done';
+    }
   }
-  const current = await models.Run.collection.findOne({ _id: parent.runId }, { projection: { status: 1 } });
-  if (current?.status === 'running') return 'parent_running';
-  await clear();
-  return 'parent_done';
+  return 'parent_running';
 }
 
 /** A parent's children that ended and still have to resume it (checked after the parent suspends). */
