@@ -304,6 +304,48 @@ describe('scenario.call in the runner', () => {
     expect(await dueJobsOf(secondId!)).toHaveLength(1);
   });
 
+  it('many parents and children racing on two workers: every parent is resumed without the sweep', async () => {
+    // Children end while their parents are still suspending, on either worker; the sweep is off, so
+    // a resume lost between the child's end and the parent's own check would leave a parent waiting.
+    const child = await publish(
+      ctx.db,
+      seeded.workspaceId,
+      [start(), node('result', 'transform', { expression: '{ "n": trigger.customerId }' })],
+      [edge('start', 'result')],
+    );
+    const parent = await caller(child);
+    for (const owner of ['race-a', 'race-b']) {
+      const worker = await startWorker(
+        { db: ctx.db, keyring, http: deps().http, logger, owner },
+        { concurrency: 4, processEveryMs: 200, leaseMs: 10_000, shutdownGraceMs: 1_000, sweep: false },
+      );
+      workers.push(worker);
+    }
+    const parentIds = await queueRuns(ctx.db, parent, 20, { body: { total: 5 } });
+    const done = await eventually(
+      async () => {
+        const runs = await ctx.db.models.Run.find(
+          { _id: { $in: parentIds.map((id) => toObjectId(id)) } },
+          { status: 1 },
+        )
+          .lean<Pick<RunDoc, 'status'>[]>()
+          .exec();
+        return runs.every((run) => run.status === 'succeeded') ? runs : null;
+      },
+      60_000,
+      async () =>
+        JSON.stringify(
+          await ctx.db.models.Run.find(
+            { _id: { $in: parentIds.map((id) => toObjectId(id)) }, status: { $ne: 'succeeded' } },
+            { status: 1, steps: 1 },
+          ).lean(),
+        ),
+    );
+    expect(done).toHaveLength(20);
+    for (const id of parentIds) expect(await childrenOf(id)).toHaveLength(1);
+    for (const worker of workers.splice(0)) await worker.stop();
+  });
+
   it('a worker runs parent and child to the end', async () => {
     const child = await syncCustomer();
     const parent = await caller(child);

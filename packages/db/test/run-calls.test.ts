@@ -209,6 +209,50 @@ describe('scenario calls: child runs', () => {
     expect(await unresumedChildRuns(ctx.db.models, new Date(Date.now() + 1_000), 10)).toEqual([]);
   });
 
+  it('a parent that suspends between the two reads of the resume is resumed, not forgotten', async () => {
+    const target = await scenario('Quick child');
+    const parent = await parentRun();
+    const started = await startChildRun(ctx.db.models, {
+      parent,
+      nodeId: 'call',
+      scenarioId: target.toHexString(),
+      input: null,
+      wait: true,
+      maxDepth: 10,
+      loadVersion,
+    });
+    if (!started.ok) throw new Error(started.message);
+    await claimRun(ctx.db.models, parent._id, { owner: 'p', leaseMs: 30_000 });
+    await claimRun(ctx.db.models, started.run._id, { owner: 'c', leaseMs: 30_000 });
+    await finishRun(ctx.db.models, started.run._id, 'c', { status: 'succeeded' });
+    // The parent is running when the resume first tries to wake it, and suspends before it looks again.
+    const collection = ctx.db.models.Run.collection;
+    let suspended = false;
+    const racing = new Proxy(collection, {
+      get(target, property, receiver) {
+        if (property !== 'findOne') return Reflect.get(target, property, receiver);
+        return async (...args: Parameters<typeof collection.findOne>) => {
+          if (!suspended) {
+            suspended = true;
+            await releaseRun(ctx.db.models, parent._id, 'p', {
+              status: 'waiting',
+              resumeAt: new Date(Date.now() + 86_400_000),
+            });
+          }
+          return collection.findOne(...args);
+        };
+      },
+    });
+    const models = { ...ctx.db.models, Run: { collection: racing } } as unknown as typeof ctx.db.models;
+    const { queue, jobs } = recordingQueue();
+    expect(await resumeParentOf(models, queue, started.run)).toBe('resumed');
+    expect(suspended).toBe(true);
+    expect(jobs).toEqual([{ runId: parent._id.toHexString() }]);
+    expect(
+      (await ctx.db.models.Run.findById(parent._id).lean<RunDoc>())!.resumeAt!.getTime(),
+    ).toBeLessThanOrEqual(Date.now());
+  });
+
   it('a child that is not waited for never resumes its parent', async () => {
     const target = await scenario('Fire and forget');
     const parent = await parentRun();
