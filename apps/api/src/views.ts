@@ -3,6 +3,7 @@
  * model (or an internal one such as a lease or an encrypted secret) never leaks by accident.
  */
 import type { Step } from '@weft/core';
+import { runParentView } from './call-views.js';
 import type {
   ApiTokenDoc,
   AppDoc,
@@ -110,6 +111,8 @@ function stepView(step: Step) {
     finishedAt: step.finishedAt ?? null,
     durationMs: step.durationMs ?? null,
     resumeAt: step.resumeAt ?? null,
+    /** The run a waiting scenario call waits for. */
+    waitingFor: step.waitingFor ?? null,
   };
 }
 
@@ -244,6 +247,8 @@ export function runView(
     resumeAt: doc.resumeAt ?? null,
     /** When retention removed the steps' outputs and input summaries (null: they are kept). */
     outputsPrunedAt: doc.outputsPrunedAt ?? null,
+    /** The run whose scenario call started this one (null for runs started otherwise). */
+    parent: runParentView(doc.parent),
     updatedAt: doc.updatedAt,
   };
 }

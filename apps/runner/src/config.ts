@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { DEFAULT_MAX_CALL_DEPTH } from '@weft/core';
 import { type Keyring, KeyringError, parseKeyringEnv } from '@weft/core/secrets';
 import { z } from 'zod';
 import { numberEnv } from './env-number.js';
@@ -51,6 +52,7 @@ const envSchema = z.object({
   WEFT_RUNNER_SHUTDOWN_GRACE_MS: millis('WEFT_RUNNER_SHUTDOWN_GRACE_MS', 5_000, 0, 300_000),
   WEFT_RUNNER_SWEEP_EVERY_MS: millis('WEFT_RUNNER_SWEEP_EVERY_MS', 15_000, 200, 3_600_000),
   WEFT_RUNNER_SWEEP_AFTER_MS: millis('WEFT_RUNNER_SWEEP_AFTER_MS', 30_000, 0, 86_400_000),
+  WEFT_RUNNER_MAX_CALL_DEPTH: integer('WEFT_RUNNER_MAX_CALL_DEPTH', DEFAULT_MAX_CALL_DEPTH, 1, 100),
   WEFT_HTTP_ALLOW_PRIVATE: z
     .string()
     .optional()
@@ -100,6 +102,8 @@ export interface RunnerConfig {
   readonly sweepEveryMs: number;
   /** The sweeper repairs only what has been stuck for longer than this. */
   readonly sweepAfterMs: number;
+  /** The longest chain of scenario calls; a call that would go deeper fails. */
+  readonly maxCallDepth: number;
   readonly httpAllowList: AllowList;
   /** Upper bound for any outgoing request; a node's own timeout applies below it. */
   readonly httpTimeoutMs: number;
@@ -138,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     shutdownGraceMs: e.WEFT_RUNNER_SHUTDOWN_GRACE_MS,
     sweepEveryMs: e.WEFT_RUNNER_SWEEP_EVERY_MS,
     sweepAfterMs: e.WEFT_RUNNER_SWEEP_AFTER_MS,
+    maxCallDepth: e.WEFT_RUNNER_MAX_CALL_DEPTH,
     httpAllowList: e.WEFT_HTTP_ALLOW_PRIVATE,
     httpTimeoutMs: e.WEFT_HTTP_TIMEOUT_MS,
     httpMaxResponseBytes: e.WEFT_HTTP_MAX_RESPONSE_BYTES,

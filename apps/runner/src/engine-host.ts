@@ -1,6 +1,13 @@
 import { Buffer } from 'node:buffer';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EngineHost, isOutboundRateLimitWait, type NodeContext, type Step, WeftError } from '@weft/core';
+import {
+  type EngineHost,
+  isOutboundRateLimitWait,
+  type NodeContext,
+  type ScenarioCalls,
+  type Step,
+  WeftError,
+} from '@weft/core';
 import { signWebhook } from '@weft/core/hmac';
 import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
 import { InvalidIdError, LeaseLostError, type Models, readConnectionSecrets, toObjectId } from '@weft/db';
@@ -30,6 +37,8 @@ export interface EngineHostOptions {
   readonly random?: () => number;
   /** Holds requests made for a connection to its outbound rate limit; none: no limits. */
   readonly outbound?: OutboundLimiter;
+  /** The scenario calls of a node of this run (child runs, see scenario-calls.ts). */
+  readonly calls: (nodeId: string) => ScenarioCalls;
 }
 
 export interface RunnerEngineHost extends EngineHost {
@@ -137,6 +146,7 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
             throw new WeftError('invalid_config', `node "${nodeId}": ${(error as Error).message}`);
           }
         },
+        calls: options.calls(nodeId),
       };
     },
 

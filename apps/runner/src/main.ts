@@ -24,6 +24,7 @@ async function main(config: RunnerConfig): Promise<void> {
       logger,
       owner: config.runnerName,
       engine: { maxInlineWaitMs: config.maxInlineWaitMs },
+      maxCallDepth: config.maxCallDepth,
     },
     {
       concurrency: config.concurrency,

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_CALL_DEPTH,
   type EngineOptions,
   type EngineRun,
   executeRun,
@@ -22,7 +23,9 @@ import type { Logger } from 'pino';
 import { createEngineHost } from './engine-host.js';
 import type { HttpClient } from './http-client.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
+import { afterRunSettled, type SettledAs } from './on-run-settled.js';
 import { RunLogBuffer } from './run-log-buffer.js';
+import { scenarioCallsFor } from './scenario-calls.js';
 import { VersionCache } from './version-cache.js';
 
 export interface ProcessRunDeps {
@@ -44,6 +47,8 @@ export interface ProcessRunDeps {
   readonly errorRetryDelayMs?: number;
   /** Connections' outbound rate limits (shared by all runners); none: requests are not limited. */
   readonly outbound?: OutboundLimiter;
+  /** The longest chain of scenario calls (default 10): a call that would go deeper fails. */
+  readonly maxCallDepth?: number;
 }
 
 export interface ProcessRunOptions {
@@ -170,6 +175,11 @@ export async function processRun(
       cancelRequested: run.cancelRequested,
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
+      calls: (nodeId) =>
+        scenarioCallsFor(
+          { models, versions, run, maxDepth: deps.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH },
+          nodeId,
+        ),
     });
     let outcome: RunOutcome;
     try {
@@ -188,7 +198,12 @@ export async function processRun(
     if (outcome.status === 'suspended') await host.flushSteps();
     else lastSteps = await host.takePendingSteps();
     await logs.flush();
-    return await settle(deps, run, outcome, options.signal?.aborted === true, log, lastSteps);
+    const result = await settle(deps, run, outcome, options.signal?.aborted === true, log, lastSteps);
+    await afterRunSettled(deps, run, settledAs(result), {
+      callsChildren: version.nodes.some((node) => node.type === 'scenario.call'),
+      log,
+    });
+    return result;
   } catch (error) {
     if (error instanceof LeaseLostError) {
       log.warn('run lease lost: another runner took the run over; this runner stops without writing');
@@ -241,6 +256,20 @@ async function settle(
       log.info({ resumeAt: outcome.resumeAt.toISOString() }, 'run waiting');
       return { status: 'waiting', resumeAt: outcome.resumeAt };
     }
+  }
+}
+
+function settledAs(result: ProcessRunResult): SettledAs {
+  switch (result.status) {
+    case 'succeeded':
+    case 'failed':
+    case 'dead':
+    case 'cancelled':
+      return 'finished';
+    case 'waiting':
+      return 'waiting';
+    default:
+      return 'other';
   }
 }
 

@@ -4,7 +4,9 @@ import {
   JOBS_COLLECTION,
   markDeliveryDispatched,
   RUN_JOB,
+  resumeParentOf,
   scheduleRun,
+  unresumedChildRuns,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
@@ -34,6 +36,8 @@ export interface SweepReport {
   readonly deliveriesDispatched: number;
   readonly runsCreated: number;
   readonly runsScheduled: number;
+  /** Waiting parents resumed for a called run that ended without resuming them. */
+  readonly parentsResumed: number;
 }
 
 /**
@@ -92,6 +96,8 @@ async function scheduleOrphans(
  *    (a runner died between releasing the run and scheduling its resume).
  * 4. `running` runs whose lease expired (their runner died) without a live job → a job now; the
  *    claim takes the run over and it resumes after its last succeeded step.
+ * 5. Called runs that ended more than `afterMs` ago and have not resumed their waiting parent (the
+ *    runner died in between, or the parent was still running then) → the parent is resumed now.
  */
 export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
   const { models } = deps.db;
@@ -144,5 +150,15 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
   const orphans = await scheduleOrphans(deps, candidates, options, now);
   if (orphans.length > 0) deps.logger.warn({ runIds: orphans }, 'sweeper: scheduled runs that had no job');
   runsScheduled += orphans.length;
-  return { deliveriesDispatched: deliveries.length, runsCreated, runsScheduled };
+
+  let parentsResumed = 0;
+  for (const child of await unresumedChildRuns(models, stale, limit)) {
+    if ((await resumeParentOf(models, deps.queue, child)) !== 'resumed') continue;
+    parentsResumed += 1;
+    deps.logger.warn(
+      { childRunId: child._id.toHexString(), parentRunId: child.parent?.runId.toHexString() },
+      'sweeper: resumed a run whose called run had ended',
+    );
+  }
+  return { deliveriesDispatched: deliveries.length, runsCreated, runsScheduled, parentsResumed };
 }

@@ -25,6 +25,7 @@ describe('runner config', () => {
       processEveryMs: 500,
       leaseMs: 30_000,
       maxInlineWaitMs: 5_000,
+      maxCallDepth: 10,
       httpTimeoutMs: 120_000,
       logLevel: 'info',
     });
@@ -41,9 +42,11 @@ describe('runner config', () => {
       WEFT_RUNNER_LEASE_MS: '10000',
       WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1, 10.0.0.0/8, sink.local',
       WEFT_HTTP_TIMEOUT_MS: '5000',
+      WEFT_RUNNER_MAX_CALL_DEPTH: '3',
       LOG_LEVEL: 'WARN',
     });
     expect(config).toMatchObject({
+      maxCallDepth: 3,
       runnerName: 'runner-a',
       concurrency: 50,
       processEveryMs: 250,

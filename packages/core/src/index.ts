@@ -9,6 +9,14 @@ export * from './nodes/index.js';
 export * from './retry/index.js';
 export * from './schedule/index.js';
 export { diffGraphs, type GraphDiff, type NodeChange } from './scenario/diff.js';
+export {
+  type CallTarget,
+  callProblems,
+  DEFAULT_MAX_CALL_DEPTH,
+  type StaticCall,
+  staticCalls,
+} from './scenario/call-graph.js';
+export { childRunOutput } from './scenario/call-output.js';
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';

@@ -7,6 +7,7 @@ export * from './repositories/run-queue.js';
 export { allOk, GroupCommit, type Settled } from './group-commit.js';
 export * from './repositories/outbound-limits.js';
 export * from './repositories/retention.js';
+export * from './repositories/run-calls.js';
 export * from './repositories/runs.js';
 export * from './repositories/schedules.js';
 export * from './repositories/scenarios.js';

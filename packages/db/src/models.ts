@@ -124,6 +124,14 @@ export interface WebhookDeliveryDoc {
   dispatchedAt: Date | null;
 }
 
+export interface RunParentDoc {
+  runId: Types.ObjectId;
+  nodeId: string;
+  scenarioId: Types.ObjectId;
+  /** Whether the parent waits for this run to end. */
+  wait: boolean;
+}
+
 export interface RunDoc {
   _id: Types.ObjectId;
   workspaceId: Types.ObjectId;
@@ -145,6 +153,12 @@ export interface RunDoc {
   resumeAt: Date | null;
   /** When retention removed the steps' outputs and input summaries (absent while they are kept). */
   outputsPrunedAt?: Date | null;
+  /** A run started by a scenario call: the calling run and node (absent on other runs). */
+  parent?: RunParentDoc | null;
+  /** The scenarios of the calling runs above this one, outermost first (its call depth is the length). */
+  callPath?: Types.ObjectId[];
+  /** Set while a waiting parent still has to be resumed for this run's end; removed once it was. */
+  resumeParent?: boolean;
   createdAt: Date;
   startedAt?: Date;
   finishedAt: Date | null;
@@ -330,6 +344,9 @@ const runSchema = new Schema<RunDoc>(
     claims: { type: Number, default: 0 },
     resumeAt: { type: Date, default: null },
     outputsPrunedAt: { type: Date, default: null },
+    parent: { type: Mixed },
+    callPath: { type: [ObjectId], default: undefined },
+    resumeParent: { type: Boolean },
     startedAt: { type: Date },
     finishedAt: { type: Date, default: null },
   },
@@ -344,6 +361,9 @@ runSchema.index({ workspaceId: 1, correlationId: 1 });
 runSchema.index({ status: 1, updatedAt: 1 });
 // Retention: finished runs whose outputs are still kept, oldest first.
 runSchema.index({ outputsPrunedAt: 1, finishedAt: 1 });
+// Scenario calls: a run's children, and children whose end has not resumed their parent yet.
+runSchema.index({ 'parent.runId': 1 });
+runSchema.index({ resumeParent: 1, finishedAt: 1 });
 
 const runLogSchema = new Schema<RunLogDoc>(
   {

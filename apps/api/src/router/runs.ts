@@ -17,7 +17,9 @@ import {
   newObjectId,
   newRunOfVersion,
   type RunDoc,
+  listChildRuns,
   requestCancel,
+  resumeParentOf,
   scheduleRun,
   toObjectId,
 } from '@weft/db';
@@ -25,6 +27,7 @@ import { TRPCError } from '@trpc/server';
 import type { ObjectId } from '../ids.js';
 import type { RunChangeEvent, RunFeed } from '../run-events.js';
 import { type Context, createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
+import { childRunView } from '../call-views.js';
 import { runLogView, runSummaryView, runView } from '../views.js';
 
 type Scoped = Context & { workspaceId: ObjectId };
@@ -100,7 +103,9 @@ export const runsRouter = createTRPCRouter({
   /** A run with its steps (status, attempts, output, error, timings) and its pinned version. */
   get: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {
     const run = await loadRun(ctx, input.id);
-    return runView(run, await loadRunVersion(ctx, run));
+    const children = await listChildRuns(ctx.deps.database.models, ctx.workspaceId, run._id);
+    /** `children`: the runs its scenario calls started, oldest first. */
+    return { ...runView(run, await loadRunVersion(ctx, run)), children: children.map(childRunView) };
   }),
 
   /** The run's log lines, oldest first, paginated; optionally of one node and/or one level. */
@@ -213,6 +218,8 @@ export const runsRouter = createTRPCRouter({
       });
     }
     const after = await loadRun(ctx, input.id);
+    // A called run cancelled before a runner took it resumes its waiting parent, as a finished one does.
+    if (outcome === 'cancelled') await resumeParentOf(ctx.deps.database.models, ctx.deps.queue, after);
     return { outcome, run: runView(after, await loadRunVersion(ctx, after)) };
   }),
 

@@ -38,6 +38,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import type { ObjectId } from '../ids.js';
 import { type Context, createTRPCRouter, GraphProblemsError, notFound, protectedProcedure } from '../trpc.js';
+import { callTargetProblems } from './call-targets.js';
 import { scenarioSummaryView, scenarioView, versionDetailView, versionView } from '../views.js';
 
 type Scoped = Context & { workspaceId: ObjectId };
@@ -78,8 +79,9 @@ async function publishedVersion(ctx: Scoped, scenario: ScenarioDoc): Promise<Sce
  * `validateGraph` plus what only the server knows: a webhook trigger must name an app of this
  * workspace.
  */
-async function graphProblems(ctx: Scoped, graph: GraphShape): Promise<GraphProblem[]> {
+async function graphProblems(ctx: Scoped, graph: GraphShape, scenario: ScenarioDoc): Promise<GraphProblem[]> {
   const problems = validateGraph(graph, registryLookup);
+  problems.push(...(await callTargetProblems(ctx.deps.database.models, ctx.workspaceId, scenario, graph)));
   const webhookTriggers = graph.nodes.filter(
     (node) =>
       node.type === 'trigger.webhook' &&
@@ -172,7 +174,7 @@ export const scenariosRouter = createTRPCRouter({
   validate: protectedProcedure.input(validateScenarioInput).query(async ({ ctx, input }) => {
     const scenario = await loadScenario(ctx, input.id);
     const graph = input.draft ?? scenario.draft;
-    const problems = await graphProblems(ctx, graph);
+    const problems = await graphProblems(ctx, graph, scenario);
     return { valid: problems.length === 0, revision: scenario.revision, problems };
   }),
 
@@ -183,7 +185,7 @@ export const scenariosRouter = createTRPCRouter({
    */
   publish: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     const scenario = await loadScenario(ctx, input.id);
-    const problems = await graphProblems(ctx, scenario.draft);
+    const problems = await graphProblems(ctx, scenario.draft, scenario);
     if (problems.length > 0) {
       const listed = problems.map((problem) => problem.message).join(' ');
       throw new TRPCError({
@@ -330,7 +332,7 @@ export const scenariosRouter = createTRPCRouter({
       triggerSource = 'default';
     }
 
-    const problems = await graphProblems(ctx, graph);
+    const problems = await graphProblems(ctx, graph, scenario);
     const result = await dryRun({
       scenarioId: scenario._id.toHexString(),
       graph,

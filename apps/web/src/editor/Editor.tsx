@@ -54,6 +54,7 @@ import {
 import { addConnection, connectionProblem, createNode, duplicateNodes, removeElements, updateNodeSpec } from './graph-edit';
 import { canRedo, canUndo, commit, createHistory, type History, redo, reset, undo } from './history';
 import { DRAG_TYPE, Palette } from './Palette';
+import { useCallTargetProblems } from './call-targets';
 import { indexProblems, shortMessage } from './problems';
 import { commandFor, type EditorCommand, isTextField } from './shortcuts';
 
@@ -400,7 +401,9 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
     const timer = setTimeout(() => setProblems(validateGraph(currentGraph(), registryLookup)), VALIDATE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [specVersion, currentGraph]);
-  const problemIndex = useMemo(() => indexProblems(problems), [problems]);
+  const callProblems = useCallTargetProblems(scenario, currentGraph, specVersion);
+  const allProblems = useMemo(() => [...problems, ...callProblems], [problems, callProblems]);
+  const problemIndex = useMemo(() => indexProblems(allProblems), [allProblems]);
 
   // The graph as of the last edit of anything but positions: what validation, decorations and panels read.
   // biome-ignore lint/correctness/useExhaustiveDependencies: specVersion marks graph edits (the graph lives in refs)
@@ -657,6 +660,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
             {panelNodeId && panelSpec ? (
               <NodePanel
                 key={panelNodeId}
+                scenarioId={scenario.id}
                 spec={panelSpec}
                 graph={graph}
                 catalog={catalogMap}
@@ -690,7 +694,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
             scenarioId={scenario.id}
             save={save}
             saveNow={saveNow}
-            problems={problems}
+            problems={allProblems}
             enabled={enabled}
             onClose={() => setDialog(null)}
             onPublished={(version, nowEnabled) => {

@@ -13,11 +13,13 @@ import {
   unplacedProblemKeys,
 } from '../forms/schema-form';
 import { formatDuration } from '../lib/format';
+import { useCallTargets } from './call-targets';
 import type { EditableGraph, NodeSpec } from './graph';
 import type { ProblemIndex } from './problems';
 import { shortMessage } from './problems';
 
 export function NodePanel({
+  scenarioId,
   spec,
   graph,
   catalog,
@@ -30,6 +32,8 @@ export function NodePanel({
   onChange,
   onDelete,
 }: {
+  /** The scenario being edited (a call may not target it). */
+  scenarioId: string;
   spec: NodeSpec;
   graph: EditableGraph;
   catalog: ReadonlyMap<string, CatalogEntry>;
@@ -59,6 +63,7 @@ export function NodePanel({
     });
   }, [graph, spec.id, catalog]);
   const appOptions = useMemo(() => apps.map((app) => ({ id: app.id, label: `${app.name} (${app.key})` })), [apps]);
+  const callTargets = useCallTargets(scenarioId);
   const appNames = useMemo(() => new Map(apps.map((app) => [app.id, app.name])), [apps]);
   const connectionOptions = useMemo(
     () => connections.map((c) => ({ id: c.id, label: c.name, group: appNames.get(c.appId) ?? 'app' })),
@@ -122,6 +127,7 @@ export function NodePanel({
               completion: { upstream },
               apps: appOptions,
               connections: connectionOptions,
+              scenarios: callTargets.options,
               example: info?.exampleConfig,
             }}
           />

@@ -12,6 +12,9 @@ describe('configSummary', () => {
     expect(configSummary({ type: 'logger', config: {} })).toBe('no message');
     expect(configSummary({ type: 'delay', config: { durationMs: 60_000 } })).toBe('wait 1m 0s');
     expect(configSummary({ type: 'merge', config: {} })).toBe('mode: array');
+    expect(configSummary({ type: 'scenario.call', config: {} })).toBe('no scenario chosen');
+    expect(configSummary({ type: 'scenario.call', config: { scenarioId: 'a'.repeat(24) } })).toBe('runs a scenario, waits for its result');
+    expect(configSummary({ type: 'scenario.call', config: { scenarioId: 'a'.repeat(24), wait: false } })).toBe('starts a scenario, goes on at once');
     expect(configSummary({ type: 'trigger.schedule', config: { cron: '* * * * *', timezone: 'UTC' } })).toBe('* * * * * (UTC)');
     expect(configSummary({ type: 'webhook.send', config: { eventType: 'x.y', url: 'https://p' } })).toBe('x.y → https://p');
     expect(configSummary({ type: 'other', config: {} })).toBe('other');

@@ -33,6 +33,9 @@ export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?:
           : 'no duration';
     case 'merge':
       return `mode: ${str(c.mode) ?? 'array'}`;
+    case 'scenario.call':
+      if (!str(c.scenarioId)) return 'no scenario chosen';
+      return c.wait === false ? 'starts a scenario, goes on at once' : 'runs a scenario, waits for its result';
     default:
       return spec.type;
   }

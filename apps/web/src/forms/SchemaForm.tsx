@@ -28,6 +28,8 @@ export interface FormContext {
   readonly completion: CompletionSource;
   readonly apps: readonly PickerOption[];
   readonly connections: readonly PickerOption[];
+  /** Scenarios a call may target (published ones of the workspace). */
+  readonly scenarios?: readonly PickerOption[];
   /** Example values shown as placeholders. */
   readonly example?: unknown;
 }
@@ -90,10 +92,13 @@ function FieldView({ field, config, onChange, problems, context }: FieldViewProp
     case 'string': {
       const text = typeof current === 'string' ? current : current === undefined ? '' : String(current);
       if (field.reference) {
-        const options = field.reference === 'app' ? context.apps : context.connections;
+        const options =
+          field.reference === 'app' ? context.apps : field.reference === 'connection' ? context.connections : (context.scenarios ?? []);
+        const article = field.reference === 'app' ? 'an' : 'a';
+        const none = field.reference === 'scenario' ? 'No published scenarios yet' : `No ${field.reference}s yet`;
         input = (
           <select id={id} value={text} onChange={(event) => set(event.target.value || undefined)} aria-invalid={invalid || undefined}>
-            <option value="">{options.length === 0 ? `No ${field.reference}s yet` : `Choose a${field.reference === 'app' ? 'n app' : ' connection'}…`}</option>
+            <option value="">{options.length === 0 ? none : `Choose ${article} ${field.reference}…`}</option>
             {text !== '' && !options.some((option) => option.id === text) ? <option value={text}>unknown ({text})</option> : null}
             {options.map((option) => (
               <option key={option.id} value={option.id}>

@@ -44,6 +44,13 @@ describe('formFields', () => {
     ]);
   });
 
+  it('models the scenario call: a scenario picker, a JSON input, wait on by default', () => {
+    const byKey = new Map(fieldsOf('scenario.call').map((f) => [f.key, f]));
+    expect(byKey.get('scenarioId')).toMatchObject({ kind: 'string', reference: 'scenario', required: true });
+    expect(byKey.get('input')).toMatchObject({ kind: 'json', required: false });
+    expect(byKey.get('wait')).toMatchObject({ kind: 'boolean', default: true });
+  });
+
   it('marks raw JSONata fields, app pickers and multiline text', () => {
     expect(fieldsOf('transform')[0]).toMatchObject({ kind: 'string', expression: 'raw', multiline: true });
     const webhook = fieldsOf('trigger.webhook');

@@ -23,7 +23,7 @@ export interface StringField extends FieldBase {
   /** `template`: text with `{{ }}` parts; `raw`: the whole value is JSONata. */
   readonly expression: 'template' | 'raw';
   /** A field holding the id of an app or a connection: rendered as a picker. */
-  readonly reference: 'app' | 'connection' | null;
+  readonly reference: 'app' | 'connection' | 'scenario' | null;
   readonly multiline: boolean;
   readonly format: string | null;
   readonly minLength: number | null;
@@ -181,7 +181,9 @@ function fieldFor(
           ? 'app'
           : pattern === OBJECT_ID_PATTERN && key === 'connectionId'
             ? 'connection'
-            : null,
+            : pattern === OBJECT_ID_PATTERN && key === 'scenarioId'
+              ? 'scenario'
+              : null,
       multiline: isRaw || key === 'message' || (maxLength !== null && maxLength > 2_000),
       format: typeof schema.format === 'string' ? schema.format : null,
       minLength: numberOr(schema.minLength),

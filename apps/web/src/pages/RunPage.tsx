@@ -27,6 +27,7 @@ import {
 import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type NodeDecoration, nodeTypes } from '../editor/canvas';
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
+import { CallFacts } from '../runs/CallLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
 import { LiveIndicator } from './RunsPage';
 
@@ -135,6 +136,7 @@ export default function RunPage({ runId }: { runId: string }) {
               ) : null}
             </dd>
           </div>
+          <CallFacts run={data} />
           <div>
             <dt>Correlation</dt>
             <dd>

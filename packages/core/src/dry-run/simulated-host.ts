@@ -1,5 +1,6 @@
 import type { EngineHost } from '../engine/types.js';
 import { getNodeDefinition } from '../nodes/registry.js';
+import type { ScenarioCalls } from '../nodes/calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
 import type { LogLevel, Step } from '../schemas/entities.js';
 
@@ -29,6 +30,25 @@ const placeholderSecrets: Readonly<Record<string, string>> = new Proxy(
   {},
   { get: (_, key) => (typeof key === 'string' ? `<secret:${key}>` : undefined) },
 );
+
+/**
+ * A preview starts no run: a call answers with a stand-in child that has already succeeded (with
+ * no output) when waited for, or is queued when not, and the log says what would be called.
+ */
+function simulatedCalls(nodeId: string, log: (message: string, data: unknown) => void): ScenarioCalls {
+  return {
+    async start({ scenarioId, input, wait }) {
+      log(`would call scenario ${scenarioId}${wait ? ' and wait for its run' : ''} (simulated: no run is started)`, {
+        scenarioId,
+        input,
+        wait,
+      });
+      return wait
+        ? { runId: `dry-run-${nodeId}`, scenarioId, status: 'succeeded', output: {}, simulated: true }
+        : { runId: `dry-run-${nodeId}`, scenarioId, status: 'queued', simulated: true };
+    },
+  };
+}
 
 /**
  * Effects for a dry-run: HTTP answered by the node type's `mock` (nothing is called), secrets
@@ -86,6 +106,7 @@ export function createSimulatedHost(start: Date): SimulatedHost {
             'webhook-signature': 'v1,<simulated>',
           };
         },
+        calls: simulatedCalls(nodeId, (message, data) => logs.push({ nodeId, level: 'info', message, data })),
       };
     },
   };

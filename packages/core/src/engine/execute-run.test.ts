@@ -88,6 +88,11 @@ function fakeHost(
         log: (level, message) => logs.push(`${level} ${nodeId} ${message}`),
         secrets: async () => ({}),
         signWebhook: async () => ({}),
+        calls: {
+          start: async () => {
+            throw new Error('no scenario call expected');
+          },
+        },
       };
     },
   };

@@ -12,6 +12,7 @@ import type { ActionResult, ExpressionScope, NodeDefinition } from '../nodes/typ
 import { nextRetry } from '../retry/backoff.js';
 import type { ScenarioNode } from '../schemas/graph.js';
 import type { Step, StepError } from '../schemas/entities.js';
+import { waitingStep, waitsForEvent, withoutEventWait } from './event-wait.js';
 import { capOutput } from './output-cap.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
 
@@ -198,7 +199,7 @@ export async function executeRun(
     let step = steps.get(nodeId)!;
     const stepStartedAt = step.startedAt ?? host.now();
     // A resumed run meets steps whose backoff or delay is still running: they wait, not start early.
-    if (step.status === 'waiting' && step.resumeAt) {
+    if (step.status === 'waiting' && step.resumeAt && !waitsForEvent(step)) {
       const resumeAt = new Date(step.resumeAt);
       const waitMs = resumeAt.getTime() - host.now().getTime();
       if (waitMs > maxInlineWaitMs) return { nodeId, kind: 'waiting', resumeAt };
@@ -210,7 +211,7 @@ export async function executeRun(
       const attemptNo = step.attempts + 1;
       const input = collectInputs(plan, nodeId, outputs, tracker.states);
       step = {
-        ...step,
+        ...withoutEventWait(step),
         status: 'running',
         attempts: attemptNo,
         startedAt: stepStartedAt,
@@ -244,7 +245,7 @@ export async function executeRun(
         case 'wait': {
           const resumeAt = new Date(result.until);
           // Waiting is not a failed attempt: the next execution keeps the attempt count.
-          step = { ...step, status: 'waiting', attempts: attemptNo - 1, resumeAt, durationMs };
+          step = { ...waitingStep(step, result), status: 'waiting', attempts: attemptNo - 1, resumeAt, durationMs };
           await save(step);
           host.log(
             'info',

@@ -15,6 +15,14 @@ export const ERROR_CODES = [
   'secret_missing',
   'cancelled',
   'internal',
+  /** A scenario call's target cannot be called: unknown, archived, unpublished, of another workspace. */
+  'call_target_unavailable',
+  /** A scenario call would make the chain of calls longer than the runner's limit. */
+  'call_depth_exceeded',
+  /** A scenario call would call a scenario that is already in its chain of calls. */
+  'call_recursion',
+  /** The run a scenario call waited for was cancelled. */
+  'child_cancelled',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -33,6 +41,10 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
   secret_missing: false,
   cancelled: false,
   internal: false,
+  call_target_unavailable: false,
+  call_depth_exceeded: false,
+  call_recursion: false,
+  child_cancelled: false,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -42,6 +42,10 @@ export const GRAPH_PROBLEM_CODES = [
   'cycle',
   'unreachable_node',
   'invalid_config',
+  /** A scenario call that would call its own scenario again (A → B → A), named in the message. */
+  'call_cycle',
+  /** A chain of scenario calls longer than the limit. */
+  'call_depth',
 ] as const;
 export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];
 

@@ -6,3 +6,4 @@ export { type MigrationResult, migrateNode, migrateNodes } from './migrate.js';
 export { getNodeDefinition, isNodeType, isTriggerType, nodeRegistry } from './registry.js';
 export { fatal, retryable, success, waitUntil } from './results.js';
 export * from './types.js';
+export type { ChildRunRequest, ChildRunState, ScenarioCalls } from './calls.js';

@@ -1,4 +1,5 @@
 import type { LogLevel } from '../schemas/entities.js';
+import type { ScenarioCalls } from './calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from './types.js';
 
 export interface RecordedContext extends NodeContext {
@@ -14,6 +15,7 @@ export function recordingContext(options: {
   stepStartedAt?: Date;
   trigger?: unknown;
   nodes?: Record<string, unknown>;
+  calls?: ScenarioCalls;
 }): RecordedContext {
   const requests: HttpRequest[] = [];
   const logs: RecordedContext['logs'] = [];
@@ -52,6 +54,11 @@ export function recordingContext(options: {
         'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
         'webhook-signature': 'v1,test',
       };
+    },
+    calls: options.calls ?? {
+      async start() {
+        throw new Error('no scenario call expected');
+      },
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { LogLevel } from '../schemas/entities.js';
+import type { ScenarioCalls } from './calls.js';
 
 /** Every built-in node type. The registry is a `Record<NodeType, …>`, so adding one here forces a definition. */
 export const NODE_TYPES = [
@@ -13,6 +14,7 @@ export const NODE_TYPES = [
   'delay',
   'merge',
   'webhook.send',
+  'scenario.call',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -44,8 +46,17 @@ export type ActionResult =
   | { readonly kind: 'success'; readonly data: unknown; readonly handles?: readonly string[] }
   | { readonly kind: 'retryable_error'; readonly error: NodeError }
   | { readonly kind: 'fatal_error'; readonly error: NodeError }
-  /** `reason` says why in the run log (a delay, an outbound rate limit). */
-  | { readonly kind: 'wait'; readonly until: string; readonly reason?: string };
+  /**
+   * `reason` says why in the run log (a delay, an outbound rate limit). With `waitFor` the step
+   * also resumes as soon as that run ends (a scenario call waiting for its child): `until` is then
+   * only the latest time the node looks again.
+   */
+  | {
+      readonly kind: 'wait';
+      readonly until: string;
+      readonly reason?: string;
+      readonly waitFor?: { readonly runId: string };
+    };
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -107,6 +118,8 @@ export interface NodeContext {
     timestamp: Date;
     body: string;
   }): Promise<Readonly<Record<string, string>>>;
+  /** Starts other scenarios of the workspace (`scenario.call`). */
+  readonly calls: ScenarioCalls;
 }
 
 /** Outputs of the incoming edges, keyed by target handle. */

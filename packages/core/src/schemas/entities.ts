@@ -129,7 +129,7 @@ export const RUN_STATUSES = [
 ] as const;
 export const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'dead', 'cancelled'] as const;
 export const STEP_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
-export const RUN_TRIGGER_KINDS = ['webhook', 'manual', 'schedule', 'replay', 'redelivery'] as const;
+export const RUN_TRIGGER_KINDS = ['webhook', 'manual', 'schedule', 'replay', 'redelivery', 'call'] as const;
 
 export const stepErrorSchema = z.object({
   code: z.string(),
@@ -154,6 +154,16 @@ export const stepSchema = z.object({
   durationMs: z.number().min(0).nullable(),
   /** When a retry or a durable wait resumes this step. */
   resumeAt: z.date().nullable(),
+  /** A waiting step that also resumes when this run ends (a scenario call waiting for its child). */
+  waitingFor: z.object({ runId: objectIdSchema }).nullable().optional(),
+});
+
+export const runParentSchema = z.object({
+  runId: objectIdSchema,
+  nodeId: nodeIdSchema,
+  scenarioId: objectIdSchema,
+  /** Whether the parent waits for this run (`wait: true`): it is resumed when this run ends. */
+  wait: z.boolean(),
 });
 
 export const runSchema = z.object({
@@ -173,6 +183,8 @@ export const runSchema = z.object({
   steps: z.array(stepSchema),
   error: stepErrorSchema.nullable(),
   cancelRequested: z.boolean(),
+  /** Set on a run started by a scenario call: the calling run and node. */
+  parent: runParentSchema.nullable(),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -208,5 +220,6 @@ export type RunTriggerKind = (typeof RUN_TRIGGER_KINDS)[number];
 export type StepError = z.infer<typeof stepErrorSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type Run = z.infer<typeof runSchema>;
+export type RunParent = z.infer<typeof runParentSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type RunLog = z.infer<typeof runLogSchema>;

@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import { insertFailures } from '../bulk-insert.js';
 import { newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
-import type { Models, RunDoc, ScenarioVersionDoc } from '../models.js';
+import type { Models, RunDoc, RunParentDoc, ScenarioVersionDoc } from '../models.js';
 
 export interface NewRun {
   _id?: Types.ObjectId;
@@ -18,6 +18,8 @@ export interface NewRun {
   nodes: readonly { id: string; type: string }[];
   /** Steps to start from instead of pending ones (a replay from the failed step reuses earlier outputs). */
   steps?: readonly Step[];
+  /** A run started by a scenario call (see run-calls.ts). */
+  call?: { parent: RunParentDoc; callPath: readonly Types.ObjectId[] };
 }
 
 /** A queued run of a published version, one pending step per node of that version. */
@@ -77,6 +79,13 @@ function runDocument(run: NewRun, now: Date) {
     finishedAt: null,
     createdAt: now,
     updatedAt: now,
+    ...(run.call
+      ? {
+          parent: run.call.parent,
+          callPath: [...run.call.callPath],
+          ...(run.call.parent.wait ? { resumeParent: true } : {}),
+        }
+      : {}),
   };
 }
 
