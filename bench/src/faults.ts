@@ -74,6 +74,8 @@ interface Delivery {
   attempts: number;
   runIds?: string[];
   status?: number;
+  /** The answer to the latest attempt (0: no answer). */
+  lastStatus?: number;
 }
 
 function post(port: number, delivery: Delivery): Promise<{ status: number; runIds?: string[] }> {
@@ -172,6 +174,7 @@ async function main() {
       for (;;) {
         delivery.attempts++;
         const answer = await post(apiPort, delivery);
+        delivery.lastStatus = answer.status;
         if ((answer.status === 202 || answer.status === 200) && answer.runIds) {
           delivery.status = answer.status;
           delivery.runIds = answer.runIds;
@@ -234,7 +237,15 @@ async function main() {
   }
   await Promise.all(faultTasks);
   log(`load done: ${deliveries.length} deliveries sent; waiting for acknowledgements`);
-  await waitFor(async () => inFlight.size === 0, 120_000, 'every delivery acknowledged');
+  await waitFor(async () => inFlight.size === 0, 120_000, 'every delivery acknowledged').catch((error: unknown) => {
+    // What the partner was being answered, and what the api said last: why acknowledgements stopped.
+    const open = deliveries.filter((d) => d.status === undefined);
+    const answers: Record<string, number> = {};
+    for (const d of open) answers[String(d.lastStatus)] = (answers[String(d.lastStatus)] ?? 0) + 1;
+    log(`${open.length} deliveries unacknowledged; their latest answers by status: ${JSON.stringify(answers)}`);
+    log(`api's last output:\n${api.output().slice(-3_000)}`);
+    throw error;
+  });
   const retried = deliveries.filter((d) => d.attempts > 1).length;
   const duplicates = deliveries.filter((d) => d.status === 200).length;
   log(`all ${deliveries.length} acknowledged (${retried} after retries, ${duplicates} answered as duplicates)`);

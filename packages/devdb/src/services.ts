@@ -7,6 +7,8 @@ export interface Service {
   readonly child: ChildProcess;
   /** Peak resident memory (VmHWM) in MiB, read from /proc while the process lives. */
   peakRssMiB(): number | null;
+  /** Its latest output (the last 50 chunks). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export function startService(
   return {
     name,
     child,
+    output: () => tail.join(''),
     peakRssMiB() {
       try {
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
