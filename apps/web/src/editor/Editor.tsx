@@ -18,7 +18,7 @@ import {
   ReactFlow,
   useReactFlow,
 } from '@xyflow/react';
-import { type GraphProblem, registryLookup, validateGraph } from '@weft/core';
+import { type GraphProblem, registryLookup, stepFiredHandle, validateGraph } from '@weft/core';
 import {
   type DragEvent,
   memo,
@@ -429,7 +429,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
       const source = results.get(edge.source);
       const state =
         dryRun && source
-          ? source.status === 'succeeded' && (!source.firedHandles || source.firedHandles.includes(edge.sourceHandle))
+          ? stepFiredHandle(source, edge.sourceHandle)
             ? 'active'
             : 'idle'
           : undefined;

@@ -13,7 +13,8 @@ import {
   type NodeProps,
   Position,
 } from '@xyflow/react';
-import { createContext, memo, useContext, useSyncExternalStore } from 'react';
+import { nodeOutputHandles } from '@weft/core/handles';
+import { createContext, memo, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { CatalogEntry } from '../api/types';
 import { formatDuration } from '../lib/format';
 import { createKeyedStore, type KeyedStore } from '../lib/store';
@@ -90,7 +91,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
   const status = decoration?.status;
   const title = spec.name?.trim() || info?.title || spec.type;
   const inputs = info?.inputs ?? [];
-  const outputs = info?.outputs ?? [];
+  const outputs = useMemo(() => (info ? nodeOutputHandles(info, spec.config) : []), [info, spec.config]);
   const classes = [
     'node',
     `cat-${info?.category ?? 'unknown'}`,
@@ -101,7 +102,14 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={classes} data-node-id={id} data-status={status} data-problems={problems.length}>
+    <div
+      className={classes}
+      data-node-id={id}
+      data-status={status}
+      data-problems={problems.length}
+      // Room for every output's label when a node has many (a switch's cases).
+      style={outputs.length > 3 ? { minHeight: outputs.length * 22 } : undefined}
+    >
       {inputs.map((handle, index) => (
         <Handle
           key={handle.id}

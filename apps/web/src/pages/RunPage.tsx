@@ -7,6 +7,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { stepFiredHandle } from '@weft/core/handles';
 import { useTRPC } from '../api/trpc';
 import type { Run, RunStep } from '../api/types';
 import { navigate } from '../app/navigation';
@@ -248,8 +249,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
       const source = stepsById.get(edge.source);
       const sourceState = states.get(edge.source);
       if (!sourceState || sourceState.status === 'pending') continue;
-      const fired =
-        sourceState.status === 'succeeded' && (!source?.firedHandles || source.firedHandles.includes(edge.sourceHandle ?? 'out'));
+      const fired = stepFiredHandle({ ...source, status: sourceState.status }, edge.sourceHandle ?? 'out');
       edges.set(edge.id, { state: fired ? 'active' : 'idle' });
     }
     stores.edges.replace(edges);

@@ -3,6 +3,7 @@ import { delay } from './builtin/delay.js';
 import { httpRequest } from './builtin/http-request.js';
 import { logger } from './builtin/logger.js';
 import { merge } from './builtin/merge.js';
+import { switchNode } from './builtin/switch.js';
 import { transform } from './builtin/transform.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './builtin/triggers.js';
 import { webhookSend } from './builtin/webhook-send.js';
@@ -20,6 +21,7 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   delay,
   merge,
   'webhook.send': webhookSend,
+  switch: switchNode,
 };
 
 export function isNodeType(type: string): type is NodeType {
