@@ -14,12 +14,14 @@ import {
   LeaseLostError,
   type RunDoc,
   releaseRun,
+  type ScenarioVersionDoc,
   renewLease,
   scheduleRun,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import { createEngineHost } from './engine-host.js';
+import { failureHandlerOf, startFailureHandler } from './failure-handler.js';
 import type { HttpClient } from './http-client.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
 import { RunLogBuffer } from './run-log-buffer.js';
@@ -188,7 +190,7 @@ export async function processRun(
     if (outcome.status === 'suspended') await host.flushSteps();
     else lastSteps = await host.takePendingSteps();
     await logs.flush();
-    return await settle(deps, run, outcome, options.signal?.aborted === true, log, lastSteps);
+    return await settle(deps, run, version, outcome, options.signal?.aborted === true, log, lastSteps);
   } catch (error) {
     if (error instanceof LeaseLostError) {
       log.warn('run lease lost: another runner took the run over; this runner stops without writing');
@@ -206,6 +208,7 @@ export async function processRun(
 async function settle(
   deps: ProcessRunDeps,
   run: RunDoc,
+  version: Pick<ScenarioVersionDoc, 'onFailure'>,
   outcome: RunOutcome,
   shuttingDown: boolean,
   log: Logger,
@@ -222,8 +225,15 @@ async function settle(
     case 'failed':
     case 'dead': {
       const error = runError(outcome.error, outcome.nodeId);
-      await finishRun(models, run._id, deps.owner, { status: outcome.status, error, steps: lastSteps });
+      const failureHandler = failureHandlerOf(run, version);
+      await finishRun(models, run._id, deps.owner, {
+        status: outcome.status,
+        error,
+        steps: lastSteps,
+        ...(failureHandler ? { failureHandler } : {}),
+      });
       log.info({ status: outcome.status, code: error.code, nodeId: outcome.nodeId }, 'run finished');
+      if (failureHandler) await startFailureHandler(deps, run._id, log);
       return { status: outcome.status };
     }
     case 'suspended': {

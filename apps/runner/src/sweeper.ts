@@ -1,5 +1,6 @@
 import {
   type Database,
+  findPendingFailureHandlers,
   findUndispatchedDeliveries,
   JOBS_COLLECTION,
   markDeliveryDispatched,
@@ -10,6 +11,7 @@ import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { recreateDeliveryRuns } from './delivery-recovery.js';
+import { startFailureHandler } from './failure-handler.js';
 
 /** The recurring Agenda job that sweeps: Agenda's lock lets one runner at a time run it. */
 export const SWEEP_JOB = 'runner.sweep';
@@ -34,6 +36,8 @@ export interface SweepReport {
   readonly deliveriesDispatched: number;
   readonly runsCreated: number;
   readonly runsScheduled: number;
+  /** Failed runs whose pending failure handler this sweep started. */
+  readonly failureHandlersStarted: number;
 }
 
 /**
@@ -92,6 +96,8 @@ async function scheduleOrphans(
  *    (a runner died between releasing the run and scheduling its resume).
  * 4. `running` runs whose lease expired (their runner died) without a live job → a job now; the
  *    claim takes the run over and it resumes after its last succeeded step.
+ * 5. Final runs whose failure handler is still `pending` after `afterMs` (the runner died between
+ *    the final write and creating the handler run) → the handler run, with the id already stored.
  */
 export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
   const { models } = deps.db;
@@ -144,5 +150,17 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
   const orphans = await scheduleOrphans(deps, candidates, options, now);
   if (orphans.length > 0) deps.logger.warn({ runIds: orphans }, 'sweeper: scheduled runs that had no job');
   runsScheduled += orphans.length;
-  return { deliveriesDispatched: deliveries.length, runsCreated, runsScheduled };
+
+  const pendingHandlers = await findPendingFailureHandlers(models, options.afterMs, limit, now);
+  for (const run of pendingHandlers) {
+    await startFailureHandler(deps, run._id, deps.logger.child({ runId: run._id.toHexString() }));
+  }
+  if (pendingHandlers.length > 0)
+    deps.logger.warn({ runIds: pendingHandlers.map((run) => run._id.toHexString()) }, 'sweeper: started pending failure handlers');
+  return {
+    deliveriesDispatched: deliveries.length,
+    runsCreated,
+    runsScheduled,
+    failureHandlersStarted: pendingHandlers.length,
+  };
 }

@@ -9,6 +9,7 @@ export * from './nodes/index.js';
 export * from './retry/index.js';
 export * from './schedule/index.js';
 export { diffGraphs, type GraphDiff, type NodeChange } from './scenario/diff.js';
+export { type FailureHandlerInput, failureHandlerInput } from './scenario/failure-input.js';
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';

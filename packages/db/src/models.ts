@@ -90,6 +90,8 @@ export interface ScenarioDoc {
   scheduleSince?: Date | null;
   /** The latest schedule tick fired for this scenario (by any runner). */
   lastScheduledAt?: Date | null;
+  /** The draft's failure handler (a scenario of this workspace); published with the draft. */
+  onFailure?: Types.ObjectId | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -102,6 +104,8 @@ export interface ScenarioVersionDoc {
   trigger: ScenarioTrigger;
   nodes: ScenarioNode[];
   edges: ScenarioEdge[];
+  /** The scenario that runs when a run of this version ends failed or dead. */
+  onFailure?: Types.ObjectId | null;
   publishedAt: Date;
 }
 
@@ -130,10 +134,22 @@ export interface RunDoc {
   scenarioId: Types.ObjectId;
   scenarioVersionId: Types.ObjectId;
   version: number;
-  trigger: { kind: RunTriggerKind; deliveryId: Types.ObjectId | null; replayOf: Types.ObjectId | null };
+  trigger: {
+    kind: RunTriggerKind;
+    deliveryId: Types.ObjectId | null;
+    replayOf: Types.ObjectId | null;
+    /** A failure handler run: the run whose failure started it. */
+    failureOf?: Types.ObjectId | null;
+  };
   correlationId: string;
   input: unknown;
   status: RunStatus;
+  /**
+   * The failure handler this failed run starts: written by the same update that makes the run
+   * final (`pending`), the handler run (with `runId`) created after it, then `pending: false`; a
+   * handler that cannot start records why in `error`. See repositories/failure-handlers.ts.
+   */
+  failureHandler?: FailureHandlerDoc | null;
   steps: Step[];
   error: StepError | null;
   cancelRequested: boolean;
@@ -149,6 +165,14 @@ export interface RunDoc {
   startedAt?: Date;
   finishedAt: Date | null;
   updatedAt: Date;
+}
+
+export interface FailureHandlerDoc {
+  scenarioId: Types.ObjectId;
+  runId: Types.ObjectId;
+  pending: boolean;
+  /** Why the handler run was not created (its scenario was deleted, is unpublished, …). */
+  error: string | null;
 }
 
 export interface RunLogDoc {
@@ -267,6 +291,7 @@ const scenarioSchema = new Schema<ScenarioDoc>(
     archivedAt: { type: Date, default: null },
     scheduleSince: { type: Date, default: null },
     lastScheduledAt: { type: Date, default: null },
+    onFailure: { type: ObjectId, default: null },
   },
   { timestamps: true, minimize: false },
 );
@@ -283,6 +308,7 @@ const scenarioVersionSchema = new Schema<ScenarioVersionDoc>(
     trigger: { type: Mixed, required: true },
     nodes: { type: Mixed, required: true },
     edges: { type: Mixed, required: true },
+    onFailure: { type: ObjectId, default: null },
     publishedAt: { type: Date, required: true },
   },
   { minimize: false },
@@ -330,6 +356,7 @@ const runSchema = new Schema<RunDoc>(
     claims: { type: Number, default: 0 },
     resumeAt: { type: Date, default: null },
     outputsPrunedAt: { type: Date, default: null },
+    failureHandler: { type: Mixed, default: null },
     startedAt: { type: Date },
     finishedAt: { type: Date, default: null },
   },
@@ -342,6 +369,8 @@ runSchema.index({ workspaceId: 1, scenarioId: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, status: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, correlationId: 1 });
 runSchema.index({ status: 1, updatedAt: 1 });
+// The sweeper: failure handlers written as pending and not created yet.
+runSchema.index({ 'failureHandler.pending': 1, updatedAt: 1 });
 // Retention: finished runs whose outputs are still kept, oldest first.
 runSchema.index({ outputsPrunedAt: 1, finishedAt: 1 });
 

@@ -46,7 +46,14 @@ export async function saveDraft(
   models: Models,
   workspaceId: Types.ObjectId,
   scenarioId: string,
-  input: { revision: number; draft: GraphInput; name?: string; description?: string },
+  input: {
+    revision: number;
+    draft: GraphInput;
+    name?: string;
+    description?: string;
+    /** The failure handler's scenario id (checked by the caller), or null to remove it. */
+    onFailure?: string | null;
+  },
   now = new Date(),
 ): Promise<SaveDraftResult> {
   const _id = toObjectId(scenarioId, 'scenarioId');
@@ -60,6 +67,9 @@ export async function saveDraft(
         updatedAt: now,
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.description === undefined ? {} : { description: input.description }),
+        ...(input.onFailure === undefined
+          ? {}
+          : { onFailure: input.onFailure === null ? null : toObjectId(input.onFailure, 'onFailure') }),
       },
       $inc: { revision: 1 },
     },
@@ -109,6 +119,7 @@ export async function publishScenario(
     trigger: scenarioTriggerOf(scenario.draft.nodes),
     nodes: scenario.draft.nodes,
     edges: scenario.draft.edges,
+    onFailure: scenario.onFailure ?? null,
     publishedAt: now,
   };
   try {
