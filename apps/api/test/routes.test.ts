@@ -96,7 +96,7 @@ describe('GET /health and /system/info', () => {
     expect(answer.json).toMatchObject({
       status: 'ok',
       checks: { database: { ok: true }, queue: { ok: true } },
-      registry: { nodeTypes: 10, signatureSchemes: 6 },
+      registry: { nodeTypes: 11, signatureSchemes: 6 },
     });
   });
 

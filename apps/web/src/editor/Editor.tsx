@@ -419,7 +419,9 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
       nodeDecorations.set(node.id, {
         problems: nodeProblems.map(shortMessage),
         ...(status ? { status } : {}),
-        ...(result ? { attempts: result.attempts, durationMs: result.durationMs, pinned: result.pinned } : {}),
+        ...(result
+          ? { attempts: result.attempts, durationMs: result.durationMs, pinned: result.pinned, handled: result.handled }
+          : {}),
       });
     }
     stores.nodes.replace(nodeDecorations);
@@ -671,6 +673,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
               />
             ) : (
               <OverviewPanel
+                scenario={scenario}
                 problems={problemIndex}
                 selectedCount={selection.nodes.length}
                 edgeId={panelEdgeId}

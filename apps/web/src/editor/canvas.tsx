@@ -29,6 +29,8 @@ export interface NodeDecoration {
   readonly attempts?: number;
   readonly durationMs?: number | null;
   readonly pinned?: boolean;
+  /** Failed, and taken by the node's error path. */
+  readonly handled?: boolean;
 }
 
 export interface EdgeDecoration {
@@ -89,6 +91,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
   const info = canvas.catalog.get(spec.type);
   const problems = decoration?.problems ?? [];
   const status = decoration?.status;
+  const statusText = decoration?.handled ? 'failed, handled' : status;
   const title = spec.name?.trim() || info?.title || spec.type;
   const inputs = info?.inputs ?? [];
   const outputs = useMemo(() => (info ? nodeOutputHandles(info, spec.config) : []), [info, spec.config]);
@@ -107,6 +110,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
       data-node-id={id}
       data-status={status}
       data-problems={problems.length}
+      data-handled={decoration?.handled ? 'true' : undefined}
       // Room for every output's label when a node has many (a switch's cases).
       style={outputs.length > 3 ? { minHeight: outputs.length * 22 } : undefined}
     >
@@ -136,12 +140,12 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
       <div className="node-summary">{configSummary(spec, canvas.appName)}</div>
       {status && decoration?.durationMs !== undefined && decoration.durationMs !== null ? (
         <div className="node-meta">
-          {status}
+          {statusText}
           {decoration.pinned ? ' (pinned)' : ''} · {formatDuration(decoration.durationMs)}
           {decoration.attempts && decoration.attempts > 1 ? ` · ${decoration.attempts} attempts` : ''}
         </div>
       ) : status ? (
-        <div className="node-meta">{status}</div>
+        <div className="node-meta">{statusText}</div>
       ) : null}
       {problems.length > 0 ? (
         <div className="node-problem" title={problems.join('\n')}>

@@ -28,6 +28,7 @@ import {
 import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type NodeDecoration, nodeTypes } from '../editor/canvas';
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
+import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
 import { LiveIndicator } from './RunsPage';
 
@@ -134,8 +135,10 @@ export default function RunPage({ runId }: { runId: string }) {
                   <Link route={{ name: 'run', runId: data.trigger.replayOf }}>{shortId(data.trigger.replayOf)}</Link>
                 </>
               ) : null}
+              <FailureOfLink run={data} />
             </dd>
           </div>
+          <FailureHandlerField run={data} />
           <div>
             <dt>Correlation</dt>
             <dd>
@@ -241,6 +244,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
         status: state?.status ?? 'pending',
         attempts: state?.attempts ?? 0,
         durationMs: step?.durationMs ?? null,
+        handled: step?.handled === true,
       });
     }
     stores.nodes.replace(nodes);
@@ -346,6 +350,7 @@ function StepList({
             </td>
             <td>
               <StatusBadge status={states.get(nodeId)?.status ?? steps.get(nodeId)?.status ?? 'pending'} />
+              <HandledMark step={steps.get(nodeId)} />
             </td>
             <td className="num">{states.get(nodeId)?.attempts ?? steps.get(nodeId)?.attempts ?? 0}</td>
             <td className="num">{formatDuration(steps.get(nodeId)?.durationMs)}</td>
@@ -376,7 +381,10 @@ function StepDetails({
       </Button>
       <div className="kv">
         <span>Status</span>
-        <StatusBadge status={state?.status ?? step?.status ?? 'pending'} />
+        <span>
+          <StatusBadge status={state?.status ?? step?.status ?? 'pending'} />
+          <HandledMark step={step ?? undefined} />
+        </span>
         <span>Attempts</span>
         <span>{state?.attempts ?? step?.attempts ?? 0}</span>
         <span>Duration</span>

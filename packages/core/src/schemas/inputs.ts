@@ -117,6 +117,12 @@ export const duplicateScenarioInput = z.strictObject({ id: objectIdSchema, name:
 
 export const setScenarioEnabledInput = z.strictObject({ id: objectIdSchema, enabled: z.boolean() });
 
+/** The draft's failure handler alone (see `updateDraftInput.onFailure`); null removes it. */
+export const setScenarioOnFailureInput = z.strictObject({
+  id: objectIdSchema,
+  onFailure: objectIdSchema.nullable(),
+});
+
 export const validateScenarioInput = z.strictObject({
   id: objectIdSchema,
   /** An unsaved draft to check instead of the saved one. */

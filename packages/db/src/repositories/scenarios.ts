@@ -177,6 +177,25 @@ export async function setScenarioEnabled(
   return result.matchedCount > 0;
 }
 
+/**
+ * Sets (or with null removes) the draft's failure handler without touching the graph or its
+ * revision: an editor's autosave goes on undisturbed. Published with the next publish.
+ */
+export async function setScenarioOnFailure(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: string,
+  onFailure: string | null,
+  now = new Date(),
+) {
+  const result = await models.Scenario.updateOne(
+    { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null },
+    { $set: { onFailure: onFailure === null ? null : toObjectId(onFailure, 'onFailure'), updatedAt: now } },
+    { timestamps: false },
+  );
+  return result.matchedCount > 0;
+}
+
 /** Enabled, published scenarios started by webhooks of this app. */
 export function findWebhookScenarios(models: Models, workspaceId: Types.ObjectId, appId: Types.ObjectId) {
   return models.Scenario.find(
