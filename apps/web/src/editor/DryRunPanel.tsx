@@ -86,6 +86,7 @@ export function DryRunPanel({
     const ran = result.nodes.map((node) => ({
       nodeId: node.nodeId,
       status: node.status,
+      handled: node.handled,
       durationMs: node.durationMs as number | null,
     }));
     const skipped = result.skipped
@@ -180,7 +181,7 @@ export function DryRunPanel({
                     </td>
                     <td>
                       <StatusBadge status={row.status} />
-                      <HandledMark step={row} />
+                      <HandledMark step={'handled' in row ? row : undefined} />
                     </td>
                     <td className="num">{formatDuration(row.durationMs)}</td>
                   </tr>
