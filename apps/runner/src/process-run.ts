@@ -144,9 +144,12 @@ export async function processRun(
       });
   }, renewEveryMs);
 
+  // Known once the version is loaded: a run the runner itself fails still starts its handler.
+  let pinned: Pick<ScenarioVersionDoc, 'onFailure'> | null = null;
   try {
     const versions = deps.versions ?? new VersionCache();
     const version = await versions.get(models, run.scenarioVersionId);
+    pinned = version;
     if (!version) {
       const error: StepError = {
         code: 'internal',
@@ -197,7 +200,7 @@ export async function processRun(
       return { status: 'lease_lost' };
     }
     log.error({ err: error }, 'run failed unexpectedly');
-    await handBack(deps, run, error, log);
+    await handBack(deps, run, error, log, pinned);
     return { status: 'error', error };
   } finally {
     clearInterval(renewal);
@@ -265,10 +268,17 @@ function isTransient(error: unknown): boolean {
  * later (if even that fails, the lease expires and the sweeper reschedules it). Anything else is
  * a bug that would recur on every attempt: the run fails with an `internal` error.
  */
-async function handBack(deps: ProcessRunDeps, run: RunDoc, error: unknown, log: Logger): Promise<void> {
+async function handBack(
+  deps: ProcessRunDeps,
+  run: RunDoc,
+  error: unknown,
+  log: Logger,
+  version: Pick<ScenarioVersionDoc, 'onFailure'> | null,
+): Promise<void> {
   try {
     if (!isTransient(error)) {
       const message = error instanceof Error ? error.message : String(error);
+      const failureHandler = version ? failureHandlerOf(run, version) : undefined;
       await finishRun(deps.db.models, run._id, deps.owner, {
         status: 'failed',
         error: {
@@ -276,7 +286,9 @@ async function handBack(deps: ProcessRunDeps, run: RunDoc, error: unknown, log: 
           message: `the runner failed executing this run: ${message}`,
           retryable: false,
         },
+        ...(failureHandler ? { failureHandler } : {}),
       });
+      if (failureHandler) await startFailureHandler(deps, run._id, log);
       return;
     }
     await releaseRun(deps.db.models, run._id, deps.owner, { status: 'queued' });
