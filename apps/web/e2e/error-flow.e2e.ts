@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
-const output = (id: string, handle: string) => page.locator(`[data-node-id="${id}"] .react-flow__handle.source[data-handleid="${handle}"]`);
+const output = (id: string, handle: string) =>
+  page.locator(`[data-node-id="${id}"] .react-flow__handle.source[data-handleid="${handle}"]`);
 
 async function center(locator: Locator): Promise<{ x: number; y: number }> {
   const box = await locator.boundingBox();
@@ -43,7 +44,9 @@ async function connect(from: string, to: string, handle = 'out') {
 }
 
 async function dragFromPalette(type: string, x: number, y: number) {
-  await page.dragAndDrop(`[data-node-type="${type}"]`, '[data-testid="canvas"]', { targetPosition: { x, y } });
+  await page.dragAndDrop(`[data-node-type="${type}"]`, '[data-testid="canvas"]', {
+    targetPosition: { x, y },
+  });
 }
 
 describe('error outputs and the switch in the editor', () => {
@@ -67,7 +70,11 @@ describe('error outputs and the switch in the editor', () => {
     await node('logger_2').waitFor();
 
     // An action node has an output and an error output; a switch without cases only "default".
-    expect(await node('http_request').locator('.react-flow__handle.source').evaluateAll((els) => els.map((el) => el.getAttribute('data-handleid')))).toEqual(['out', 'error']);
+    expect(
+      await node('http_request')
+        .locator('.react-flow__handle.source')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-handleid'))),
+    ).toEqual(['out', 'error']);
     expect(await output('switch', 'default').count()).toBe(1);
 
     await connect('manual', 'http_request');
@@ -82,7 +89,9 @@ describe('error outputs and the switch in the editor', () => {
     const panel = page.locator('[data-panel-node="switch"]');
     await panel.waitFor();
     // The mode says what it does when left alone.
-    expect(await panel.locator('[data-field="mode"] select option').first().textContent()).toBe('Default (first)');
+    expect(await panel.locator('[data-field="mode"] select option').first().textContent()).toBe(
+      'Default (first)',
+    );
     await panel.getByRole('button', { name: '+ Add case' }).click();
     await panel.getByRole('button', { name: '+ Add case' }).click();
     const first = panel.locator('[data-list-item="0"]');
@@ -101,24 +110,32 @@ describe('error outputs and the switch in the editor', () => {
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(4);
     for (const id of ['logger', 'logger_2']) {
       await node(id).click();
-      await page.locator(`[data-panel-node="${id}"] [data-field="message"] textarea`).fill(`handled by ${id}`);
+      await page
+        .locator(`[data-panel-node="${id}"] [data-field="message"] textarea`)
+        .fill(`handled by ${id}`);
     }
 
     // Removing a case leaves its edge without an output: a problem on the edge, not a silent drop.
     await node('switch').click();
     await panel.getByRole('button', { name: 'Remove case 2' }).click();
-    await expect.poll(() => output('switch', 'case_2').count()).toBe(0);
+    await expect.poll(() => output('switch', 'case_2').getAttribute('class')).toMatch(/handle-missing/);
+    expect(await output('switch', 'case_2').textContent()).toBe('case_2 (removed)');
     await page.locator('.edge-problem[data-edge-id="switch.case_2->logger_2"]').waitFor();
     await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
-    await expect.poll(() => page.getByTestId('problem-list').textContent()).toMatch(/output "case_2", which does not exist/);
+    await expect
+      .poll(() => page.getByTestId('problem-list').textContent())
+      .toMatch(/output "case_2", which does not exist/);
 
     // Deleting logger_2 takes the broken edge with it.
     await node('logger_2').click();
     await page.keyboard.press('Delete');
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(3);
+    await expect.poll(() => output('switch', 'case_2').count()).toBe(0);
     await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
     await page.getByText('No problems: this draft can be published.').waitFor();
-    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 }).toBe('All changes saved');
+    await expect
+      .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })
+      .toBe('All changes saved');
   });
 
   it('a dry-run takes the error path and shows the case that fired', async () => {

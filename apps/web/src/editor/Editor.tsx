@@ -54,7 +54,7 @@ import {
 import { addConnection, connectionProblem, createNode, duplicateNodes, removeElements, updateNodeSpec } from './graph-edit';
 import { canRedo, canUndo, commit, createHistory, type History, redo, reset, undo } from './history';
 import { DRAG_TYPE, Palette } from './Palette';
-import { indexProblems, shortMessage } from './problems';
+import { indexProblems, missingOutputs, shortMessage } from './problems';
 import { commandFor, type EditorCommand, isTextField } from './shortcuts';
 
 export interface EditorProps {
@@ -416,8 +416,10 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
       const result = results.get(node.id);
       const status = result?.status ?? (skipped.has(node.id) ? 'skipped' : undefined);
       if (nodeProblems.length === 0 && !status) continue;
+      const missing = missingOutputs(nodeProblems, graph.edges);
       nodeDecorations.set(node.id, {
         problems: nodeProblems.map(shortMessage),
+        ...(missing.length > 0 ? { missingOutputs: missing } : {}),
         ...(status ? { status } : {}),
         ...(result
           ? { attempts: result.attempts, durationMs: result.durationMs, pinned: result.pinned, handled: result.handled }

@@ -31,6 +31,8 @@ export interface NodeDecoration {
   readonly pinned?: boolean;
   /** Failed, and taken by the node's error path. */
   readonly handled?: boolean;
+  /** Outputs edges still leave from that no longer exist (see `missingOutputs`). */
+  readonly missingOutputs?: readonly string[];
 }
 
 export interface EdgeDecoration {
@@ -94,7 +96,12 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
   const statusText = decoration?.handled ? 'failed, handled' : status;
   const title = spec.name?.trim() || info?.title || spec.type;
   const inputs = info?.inputs ?? [];
-  const outputs = useMemo(() => (info ? nodeOutputHandles(info, spec.config) : []), [info, spec.config]);
+  const missing = decoration?.missingOutputs;
+  const outputs = useMemo(() => {
+    const own = info ? nodeOutputHandles(info, spec.config) : [];
+    const gone = (missing ?? []).filter((id) => !own.some((handle) => handle.id === id));
+    return [...own, ...gone.map((id) => ({ id, label: `${id} (removed)`, missing: true }))];
+  }, [info, spec.config, missing]);
   const classes = [
     'node',
     `cat-${info?.category ?? 'unknown'}`,
@@ -159,7 +166,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
           position={Position.Right}
           id={handle.id}
           style={{ top: handleTop(index, outputs.length) }}
-          className={`handle handle-out handle-${handle.id}`}
+          className={`handle handle-out handle-${handle.id}${'missing' in handle ? ' handle-missing' : ''}`}
           title={handle.label}
         >
           {outputs.length > 1 ? <span className="handle-label">{handle.label}</span> : null}
