@@ -369,8 +369,12 @@ runSchema.index({ workspaceId: 1, scenarioId: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, status: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, correlationId: 1 });
 runSchema.index({ status: 1, updatedAt: 1 });
-// The sweeper: failure handlers written as pending and not created yet.
-runSchema.index({ 'failureHandler.pending': 1, updatedAt: 1 });
+// The sweeper: failure handlers written as pending and not created yet. Partial: only the few
+// pending ones are indexed, so the run writes of everything else do not pay for it.
+runSchema.index(
+  { 'failureHandler.pending': 1, updatedAt: 1 },
+  { partialFilterExpression: { 'failureHandler.pending': true } },
+);
 // Retention: finished runs whose outputs are still kept, oldest first.
 runSchema.index({ outputsPrunedAt: 1, finishedAt: 1 });
 
