@@ -45,6 +45,8 @@ export function scenarioView(doc: ScenarioDoc) {
     revision: doc.revision,
     publishedVersionId: doc.publishedVersionId?.toHexString() ?? null,
     version: doc.version,
+    /** The scenario that runs when a run of this one fails (set on the draft, applies once published). */
+    onFailure: doc.onFailure?.toHexString() ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -103,6 +105,8 @@ function stepView(step: Step) {
     status: step.status,
     attempts: step.attempts,
     firedHandles: step.firedHandles ?? null,
+    /** Failed, and taken by the node's error path (it fired `error`; the run went on). */
+    handled: step.handled === true,
     inputSummary: step.inputSummary ?? null,
     output: step.output ?? null,
     outputTruncated: step.outputTruncated ?? false,
@@ -133,6 +137,8 @@ function runTriggerView(trigger: RunDoc['trigger']) {
     kind: trigger.kind,
     deliveryId: trigger.deliveryId?.toHexString() ?? null,
     replayOf: trigger.replayOf?.toHexString() ?? null,
+    /** A failure handler run: the failed run that started it. */
+    failureOf: trigger.failureOf?.toHexString() ?? null,
   };
 }
 
@@ -249,6 +255,18 @@ export function runView(
     outputsPrunedAt: doc.outputsPrunedAt ?? null,
     /** The run whose scenario call started this one (null for runs started otherwise). */
     parent: runParentView(doc.parent),
+    /**
+     * The failure handler this failed run started: its run (`pending` until created; `error` when
+     * it could not start), or null.
+     */
+    failureHandler: doc.failureHandler
+      ? {
+          scenarioId: doc.failureHandler.scenarioId.toHexString(),
+          runId: doc.failureHandler.pending || doc.failureHandler.error ? null : doc.failureHandler.runId.toHexString(),
+          pending: doc.failureHandler.pending,
+          error: doc.failureHandler.error ?? null,
+        }
+      : null,
     updatedAt: doc.updatedAt,
   };
 }

@@ -25,7 +25,7 @@ export const runsTotal = new Counter({
 
 export const stepDuration = new Histogram({
   name: 'weft_step_duration_seconds',
-  help: 'Duration of step attempts, by node type and outcome: succeeded, failed, retry (failed, tried again later)',
+  help: 'Duration of step attempts, by node type and outcome: succeeded, failed, handled (failed, taken by its error path), retry (failed, tried again later)',
   labelNames: ['node_type', 'status'] as const,
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [registry],
@@ -35,6 +35,13 @@ export const stepRetriesTotal = new Counter({
   name: 'weft_step_retries_total',
   help: 'Step attempts after the first (retries), by node type',
   labelNames: ['node_type'] as const,
+  registers: [registry],
+});
+
+export const failureHandlersTotal = new Counter({
+  name: 'weft_failure_handlers_total',
+  help: 'Failure handler runs of failed runs, by result: created, not_started (the handler scenario cannot run; the run says why)',
+  labelNames: ['result'] as const,
   registers: [registry],
 });
 
@@ -130,7 +137,8 @@ export function recordRunResult(result: ProcessRunResult | undefined): void {
 /** Records a step as it is saved: its duration once settled, a retry when a later attempt starts. */
 export function recordStep(step: Step): void {
   if ((step.status === 'succeeded' || step.status === 'failed') && step.durationMs !== null) {
-    stepDuration.observe({ node_type: step.nodeType, status: step.status }, step.durationMs / 1000);
+    const status = step.handled === true ? 'handled' : step.status;
+    stepDuration.observe({ node_type: step.nodeType, status }, step.durationMs / 1000);
   } else if (step.status === 'waiting' && step.error && step.durationMs !== null) {
     stepDuration.observe({ node_type: step.nodeType, status: 'retry' }, step.durationMs / 1000);
   } else if (step.status === 'running' && step.attempts > 1) {

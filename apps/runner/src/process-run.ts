@@ -15,12 +15,14 @@ import {
   LeaseLostError,
   type RunDoc,
   releaseRun,
+  type ScenarioVersionDoc,
   renewLease,
   scheduleRun,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import { createEngineHost } from './engine-host.js';
+import { failureHandlerOf, startFailureHandler } from './failure-handler.js';
 import type { HttpClient } from './http-client.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
 import { afterRunSettled, type SettledAs } from './on-run-settled.js';
@@ -147,9 +149,12 @@ export async function processRun(
       });
   }, renewEveryMs);
 
+  // Known once the version is loaded: a run the runner itself fails still starts its handler.
+  let pinned: Pick<ScenarioVersionDoc, 'onFailure'> | null = null;
   try {
     const versions = deps.versions ?? new VersionCache();
     const version = await versions.get(models, run.scenarioVersionId);
+    pinned = version;
     if (!version) {
       const error: StepError = {
         code: 'internal',
@@ -198,7 +203,7 @@ export async function processRun(
     if (outcome.status === 'suspended') await host.flushSteps();
     else lastSteps = await host.takePendingSteps();
     await logs.flush();
-    const result = await settle(deps, run, outcome, options.signal?.aborted === true, log, lastSteps);
+    const result = await settle(deps, run, version, outcome, options.signal?.aborted === true, log, lastSteps);
     await afterRunSettled(deps, run, settledAs(result), {
       callsChildren: version.nodes.some((node) => node.type === 'scenario.call'),
       log,
@@ -210,7 +215,7 @@ export async function processRun(
       return { status: 'lease_lost' };
     }
     log.error({ err: error }, 'run failed unexpectedly');
-    await handBack(deps, run, error, log);
+    await handBack(deps, run, error, log, pinned);
     return { status: 'error', error };
   } finally {
     clearInterval(renewal);
@@ -221,6 +226,7 @@ export async function processRun(
 async function settle(
   deps: ProcessRunDeps,
   run: RunDoc,
+  version: Pick<ScenarioVersionDoc, 'onFailure'>,
   outcome: RunOutcome,
   shuttingDown: boolean,
   log: Logger,
@@ -237,8 +243,15 @@ async function settle(
     case 'failed':
     case 'dead': {
       const error = runError(outcome.error, outcome.nodeId);
-      await finishRun(models, run._id, deps.owner, { status: outcome.status, error, steps: lastSteps });
+      const failureHandler = failureHandlerOf(run, version);
+      await finishRun(models, run._id, deps.owner, {
+        status: outcome.status,
+        error,
+        steps: lastSteps,
+        ...(failureHandler ? { failureHandler } : {}),
+      });
       log.info({ status: outcome.status, code: error.code, nodeId: outcome.nodeId }, 'run finished');
+      if (failureHandler) await startFailureHandler(deps, run._id, log);
       return { status: outcome.status };
     }
     case 'suspended': {
@@ -284,10 +297,17 @@ function isTransient(error: unknown): boolean {
  * later (if even that fails, the lease expires and the sweeper reschedules it). Anything else is
  * a bug that would recur on every attempt: the run fails with an `internal` error.
  */
-async function handBack(deps: ProcessRunDeps, run: RunDoc, error: unknown, log: Logger): Promise<void> {
+async function handBack(
+  deps: ProcessRunDeps,
+  run: RunDoc,
+  error: unknown,
+  log: Logger,
+  version: Pick<ScenarioVersionDoc, 'onFailure'> | null,
+): Promise<void> {
   try {
     if (!isTransient(error)) {
       const message = error instanceof Error ? error.message : String(error);
+      const failureHandler = version ? failureHandlerOf(run, version) : undefined;
       await finishRun(deps.db.models, run._id, deps.owner, {
         status: 'failed',
         error: {
@@ -295,7 +315,9 @@ async function handBack(deps: ProcessRunDeps, run: RunDoc, error: unknown, log: 
           message: `the runner failed executing this run: ${message}`,
           retryable: false,
         },
+        ...(failureHandler ? { failureHandler } : {}),
       });
+      if (failureHandler) await startFailureHandler(deps, run._id, log);
       return;
     }
     await releaseRun(deps.db.models, run._id, deps.owner, { status: 'queued' });

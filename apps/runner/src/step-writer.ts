@@ -13,6 +13,7 @@ const PURE_NODE_TYPES: ReadonlySet<string> = new Set([
   'trigger.schedule',
   'transform',
   'condition',
+  'switch',
   'merge',
   'logger',
 ]);

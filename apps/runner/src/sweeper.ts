@@ -1,5 +1,6 @@
 import {
   type Database,
+  findPendingFailureHandlers,
   findUndispatchedDeliveries,
   JOBS_COLLECTION,
   markDeliveryDispatched,
@@ -12,6 +13,7 @@ import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { recreateDeliveryRuns } from './delivery-recovery.js';
+import { startFailureHandler } from './failure-handler.js';
 
 /** The recurring Agenda job that sweeps: Agenda's lock lets one runner at a time run it. */
 export const SWEEP_JOB = 'runner.sweep';
@@ -38,6 +40,8 @@ export interface SweepReport {
   readonly runsScheduled: number;
   /** Waiting parents resumed for a called run that ended without resuming them. */
   readonly parentsResumed: number;
+  /** Failed runs whose pending failure handler this sweep started. */
+  readonly failureHandlersStarted: number;
 }
 
 /**
@@ -98,6 +102,8 @@ async function scheduleOrphans(
  *    claim takes the run over and it resumes after its last succeeded step.
  * 5. Called runs that ended more than `afterMs` ago and have not resumed their waiting parent (the
  *    runner died in between, or the parent was still running then) → the parent is resumed now.
+ * 6. Final runs whose failure handler is still `pending` after `afterMs` (the runner died between
+ *    the final write and creating the handler run) → the handler run, with the id already stored.
  */
 export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
   const { models } = deps.db;
@@ -160,5 +166,17 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
       'sweeper: resumed a run whose called run had ended',
     );
   }
-  return { deliveriesDispatched: deliveries.length, runsCreated, runsScheduled, parentsResumed };
+  const pendingHandlers = await findPendingFailureHandlers(models, options.afterMs, limit, now);
+  for (const run of pendingHandlers) {
+    await startFailureHandler(deps, run._id, deps.logger.child({ runId: run._id.toHexString() }));
+  }
+  if (pendingHandlers.length > 0)
+    deps.logger.warn({ runIds: pendingHandlers.map((run) => run._id.toHexString()) }, 'sweeper: started pending failure handlers');
+  return {
+    deliveriesDispatched: deliveries.length,
+    runsCreated,
+    runsScheduled,
+    parentsResumed,
+    failureHandlersStarted: pendingHandlers.length,
+  };
 }

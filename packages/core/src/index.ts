@@ -17,6 +17,7 @@ export {
   staticCalls,
 } from './scenario/call-graph.js';
 export { childRunOutput } from './scenario/call-output.js';
+export { type FailureHandlerInput, failureHandlerInput } from './scenario/failure-input.js';
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';

@@ -90,6 +90,8 @@ export interface ScenarioDoc {
   scheduleSince?: Date | null;
   /** The latest schedule tick fired for this scenario (by any runner). */
   lastScheduledAt?: Date | null;
+  /** The draft's failure handler (a scenario of this workspace); published with the draft. */
+  onFailure?: Types.ObjectId | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -102,6 +104,8 @@ export interface ScenarioVersionDoc {
   trigger: ScenarioTrigger;
   nodes: ScenarioNode[];
   edges: ScenarioEdge[];
+  /** The scenario that runs when a run of this version ends failed or dead. */
+  onFailure?: Types.ObjectId | null;
   publishedAt: Date;
 }
 
@@ -138,10 +142,22 @@ export interface RunDoc {
   scenarioId: Types.ObjectId;
   scenarioVersionId: Types.ObjectId;
   version: number;
-  trigger: { kind: RunTriggerKind; deliveryId: Types.ObjectId | null; replayOf: Types.ObjectId | null };
+  trigger: {
+    kind: RunTriggerKind;
+    deliveryId: Types.ObjectId | null;
+    replayOf: Types.ObjectId | null;
+    /** A failure handler run: the run whose failure started it. */
+    failureOf?: Types.ObjectId | null;
+  };
   correlationId: string;
   input: unknown;
   status: RunStatus;
+  /**
+   * The failure handler this failed run starts: written by the same update that makes the run
+   * final (`pending`), the handler run (with `runId`) created after it, then `pending: false`; a
+   * handler that cannot start records why in `error`. See repositories/failure-handlers.ts.
+   */
+  failureHandler?: FailureHandlerDoc | null;
   steps: Step[];
   error: StepError | null;
   cancelRequested: boolean;
@@ -163,6 +179,14 @@ export interface RunDoc {
   startedAt?: Date;
   finishedAt: Date | null;
   updatedAt: Date;
+}
+
+export interface FailureHandlerDoc {
+  scenarioId: Types.ObjectId;
+  runId: Types.ObjectId;
+  pending: boolean;
+  /** Why the handler run was not created (its scenario was deleted, is unpublished, …). */
+  error: string | null;
 }
 
 export interface RunLogDoc {
@@ -281,6 +305,7 @@ const scenarioSchema = new Schema<ScenarioDoc>(
     archivedAt: { type: Date, default: null },
     scheduleSince: { type: Date, default: null },
     lastScheduledAt: { type: Date, default: null },
+    onFailure: { type: ObjectId, default: null },
   },
   { timestamps: true, minimize: false },
 );
@@ -297,6 +322,7 @@ const scenarioVersionSchema = new Schema<ScenarioVersionDoc>(
     trigger: { type: Mixed, required: true },
     nodes: { type: Mixed, required: true },
     edges: { type: Mixed, required: true },
+    onFailure: { type: ObjectId, default: null },
     publishedAt: { type: Date, required: true },
   },
   { minimize: false },
@@ -347,6 +373,7 @@ const runSchema = new Schema<RunDoc>(
     parent: { type: Mixed },
     callPath: { type: [ObjectId], default: undefined },
     resumeParent: { type: Boolean },
+    failureHandler: { type: Mixed, default: null },
     startedAt: { type: Date },
     finishedAt: { type: Date, default: null },
   },
@@ -359,6 +386,12 @@ runSchema.index({ workspaceId: 1, scenarioId: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, status: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, correlationId: 1 });
 runSchema.index({ status: 1, updatedAt: 1 });
+// The sweeper: failure handlers written as pending and not created yet. Partial: only the few
+// pending ones are indexed, so the run writes of everything else do not pay for it.
+runSchema.index(
+  { 'failureHandler.pending': 1, updatedAt: 1 },
+  { partialFilterExpression: { 'failureHandler.pending': true } },
+);
 // Retention: finished runs whose outputs are still kept, oldest first.
 runSchema.index({ outputsPrunedAt: 1, finishedAt: 1 });
 // Scenario calls: a run's children, and children whose end has not resumed their parent yet.

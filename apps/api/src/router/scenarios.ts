@@ -13,6 +13,7 @@ import {
   type ScenarioNode,
   scenarioVersionInput,
   setScenarioEnabledInput,
+  setScenarioOnFailureInput,
   updateDraftInput,
   validateGraph,
   validateScenarioInput,
@@ -33,9 +34,11 @@ import {
   type ScenarioVersionDoc,
   saveDraft,
   setScenarioEnabled,
+  setScenarioOnFailure,
   toObjectId,
 } from '@weft/db';
 import { TRPCError } from '@trpc/server';
+import { onFailureError, onFailureProblem } from '../failure-handler.js';
 import type { ObjectId } from '../ids.js';
 import { type Context, createTRPCRouter, GraphProblemsError, notFound, protectedProcedure } from '../trpc.js';
 import { callTargetProblems } from './call-targets.js';
@@ -150,6 +153,10 @@ export const scenariosRouter = createTRPCRouter({
 
   /** Saves the draft if `revision` is still the current one; else CONFLICT naming the current revision. */
   updateDraft: protectedProcedure.input(updateDraftInput).mutation(async ({ ctx, input }) => {
+    if (input.onFailure) {
+      const problem = await onFailureProblem(ctx, input.id, input.onFailure, 'save');
+      if (problem) throw onFailureError(problem);
+    }
     const result = await saveDraft(
       ctx.deps.database.models,
       ctx.workspaceId,
@@ -159,6 +166,7 @@ export const scenariosRouter = createTRPCRouter({
         draft: input.draft,
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.description === undefined ? {} : { description: input.description }),
+        ...(input.onFailure === undefined ? {} : { onFailure: input.onFailure }),
       },
       ctx.deps.clock(),
     );
@@ -185,6 +193,10 @@ export const scenariosRouter = createTRPCRouter({
    */
   publish: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     const scenario = await loadScenario(ctx, input.id);
+    if (scenario.onFailure) {
+      const problem = await onFailureProblem(ctx, input.id, scenario.onFailure.toHexString(), 'publish');
+      if (problem) throw onFailureError(`scenario "${scenario.name}" cannot be published: ${problem}`);
+    }
     const problems = await graphProblems(ctx, scenario.draft, scenario);
     if (problems.length > 0) {
       const listed = problems.map((problem) => problem.message).join(' ');
@@ -254,6 +266,27 @@ export const scenariosRouter = createTRPCRouter({
       ctx.workspaceId,
       input.id,
       input.enabled,
+      ctx.deps.clock(),
+    );
+    if (!found) throw notFound('scenario', input.id);
+    return scenarioView(await loadScenario(ctx, input.id));
+  }),
+
+  /**
+   * Sets the scenario that runs when a run of this one ends failed or dead (null: none), checked
+   * like on `updateDraft`; the draft's revision stays, and the next publish applies it.
+   */
+  setOnFailure: protectedProcedure.input(setScenarioOnFailureInput).mutation(async ({ ctx, input }) => {
+    await loadScenario(ctx, input.id);
+    if (input.onFailure) {
+      const problem = await onFailureProblem(ctx, input.id, input.onFailure, 'save');
+      if (problem) throw onFailureError(problem);
+    }
+    const found = await setScenarioOnFailure(
+      ctx.deps.database.models,
+      ctx.workspaceId,
+      input.id,
+      input.onFailure,
       ctx.deps.clock(),
     );
     if (!found) throw notFound('scenario', input.id);
@@ -350,6 +383,7 @@ export const scenariosRouter = createTRPCRouter({
       nodes: result.nodes.map((node) => ({
         nodeId: node.nodeId,
         status: node.status,
+        handled: node.handled,
         pinned: node.pinned,
         attempts: node.attempts,
         output: node.output,

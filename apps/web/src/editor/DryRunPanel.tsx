@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTRPC } from '../api/trpc';
 import type { DryRunResult } from '../api/types';
 import { Button, InlineError, StatusBadge } from '../components/ui';
+import { HandledMark } from '../runs/FailureLinks';
 import { JsonInput } from '../forms/SchemaForm';
 import { formatDuration, shortId } from '../lib/format';
 import type { EditableGraph } from './graph';
@@ -85,6 +86,7 @@ export function DryRunPanel({
     const ran = result.nodes.map((node) => ({
       nodeId: node.nodeId,
       status: node.status,
+      handled: node.handled,
       durationMs: node.durationMs as number | null,
     }));
     const skipped = result.skipped
@@ -179,6 +181,7 @@ export function DryRunPanel({
                     </td>
                     <td>
                       <StatusBadge status={row.status} />
+                      <HandledMark step={'handled' in row ? row : undefined} />
                     </td>
                     <td className="num">{formatDuration(row.durationMs)}</td>
                   </tr>

@@ -18,7 +18,7 @@ import {
   ReactFlow,
   useReactFlow,
 } from '@xyflow/react';
-import { type GraphProblem, registryLookup, validateGraph } from '@weft/core';
+import { type GraphProblem, registryLookup, stepFiredHandle, validateGraph } from '@weft/core';
 import {
   type DragEvent,
   memo,
@@ -55,7 +55,7 @@ import { addConnection, connectionProblem, createNode, duplicateNodes, removeEle
 import { canRedo, canUndo, commit, createHistory, type History, redo, reset, undo } from './history';
 import { DRAG_TYPE, Palette } from './Palette';
 import { useCallTargetProblems } from './call-targets';
-import { indexProblems, shortMessage } from './problems';
+import { indexProblems, missingOutputs, shortMessage } from './problems';
 import { commandFor, type EditorCommand, isTextField } from './shortcuts';
 
 export interface EditorProps {
@@ -419,10 +419,14 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
       const result = results.get(node.id);
       const status = result?.status ?? (skipped.has(node.id) ? 'skipped' : undefined);
       if (nodeProblems.length === 0 && !status) continue;
+      const missing = missingOutputs(nodeProblems, graph.edges);
       nodeDecorations.set(node.id, {
         problems: nodeProblems.map(shortMessage),
+        ...(missing.length > 0 ? { missingOutputs: missing } : {}),
         ...(status ? { status } : {}),
-        ...(result ? { attempts: result.attempts, durationMs: result.durationMs, pinned: result.pinned } : {}),
+        ...(result
+          ? { attempts: result.attempts, durationMs: result.durationMs, pinned: result.pinned, handled: result.handled }
+          : {}),
       });
     }
     stores.nodes.replace(nodeDecorations);
@@ -432,7 +436,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
       const source = results.get(edge.source);
       const state =
         dryRun && source
-          ? source.status === 'succeeded' && (!source.firedHandles || source.firedHandles.includes(edge.sourceHandle))
+          ? stepFiredHandle(source, edge.sourceHandle)
             ? 'active'
             : 'idle'
           : undefined;
@@ -675,6 +679,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
               />
             ) : (
               <OverviewPanel
+                scenario={scenario}
                 problems={problemIndex}
                 selectedCount={selection.nodes.length}
                 edgeId={panelEdgeId}

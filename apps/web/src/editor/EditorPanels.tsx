@@ -14,6 +14,7 @@ import {
 } from '../forms/schema-form';
 import { formatDuration } from '../lib/format';
 import { useCallTargets } from './call-targets';
+import { FailureHandlerSetting } from './FailureHandlerSetting';
 import type { EditableGraph, NodeSpec } from './graph';
 import type { ProblemIndex } from './problems';
 import { shortMessage } from './problems';
@@ -234,7 +235,10 @@ export function DryRunOutput({ node, skipped, stale }: { node: DryRunNode | null
       {stale ? <div className="notice">The graph changed since this dry-run; run it again to refresh.</div> : null}
       <div className="kv">
         <span>Status</span>
-        <StatusBadge status={node.status} />
+        <span>
+          <StatusBadge status={node.status} />
+          {node.handled ? ' handled by its error path' : ''}
+        </span>
         <span>Duration</span>
         <span>{formatDuration(node.durationMs)}</span>
         <span>Attempts</span>
@@ -285,6 +289,7 @@ export function DryRunOutput({ node, skipped, stale }: { node: DryRunNode | null
 }
 
 export function OverviewPanel({
+  scenario,
   problems,
   selectedCount,
   edgeId,
@@ -292,6 +297,7 @@ export function OverviewPanel({
   onDeleteEdge,
   onSelectNode,
 }: {
+  scenario: { readonly id: string; readonly onFailure: string | null };
   problems: ProblemIndex;
   selectedCount: number;
   edgeId: string | null;
@@ -348,6 +354,7 @@ export function OverviewPanel({
             </ul>
           </>
         )}
+        <FailureHandlerSetting scenario={scenario} />
         <p className="muted small">
           Select a node to edit it. Connect an output (right) to an input (left). Shift-drag selects an area; press ? for
           shortcuts.

@@ -13,7 +13,8 @@ import {
   type NodeProps,
   Position,
 } from '@xyflow/react';
-import { createContext, memo, useContext, useSyncExternalStore } from 'react';
+import { nodeOutputHandles } from '@weft/core/handles';
+import { createContext, memo, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { CatalogEntry } from '../api/types';
 import { formatDuration } from '../lib/format';
 import { createKeyedStore, type KeyedStore } from '../lib/store';
@@ -28,6 +29,10 @@ export interface NodeDecoration {
   readonly attempts?: number;
   readonly durationMs?: number | null;
   readonly pinned?: boolean;
+  /** Failed, and taken by the node's error path. */
+  readonly handled?: boolean;
+  /** Outputs edges still leave from that no longer exist (see `missingOutputs`). */
+  readonly missingOutputs?: readonly string[];
 }
 
 export interface EdgeDecoration {
@@ -88,9 +93,15 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
   const info = canvas.catalog.get(spec.type);
   const problems = decoration?.problems ?? [];
   const status = decoration?.status;
+  const statusText = decoration?.handled ? 'failed, handled' : status;
   const title = spec.name?.trim() || info?.title || spec.type;
   const inputs = info?.inputs ?? [];
-  const outputs = info?.outputs ?? [];
+  const missing = decoration?.missingOutputs;
+  const outputs = useMemo(() => {
+    const own = info ? nodeOutputHandles(info, spec.config) : [];
+    const gone = (missing ?? []).filter((id) => !own.some((handle) => handle.id === id));
+    return [...own, ...gone.map((id) => ({ id, label: `${id} (removed)`, missing: true }))];
+  }, [info, spec.config, missing]);
   const classes = [
     'node',
     `cat-${info?.category ?? 'unknown'}`,
@@ -101,7 +112,15 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={classes} data-node-id={id} data-status={status} data-problems={problems.length}>
+    <div
+      className={classes}
+      data-node-id={id}
+      data-status={status}
+      data-problems={problems.length}
+      data-handled={decoration?.handled ? 'true' : undefined}
+      // Room for every output's label when a node has many (a switch's cases).
+      style={outputs.length > 3 ? { minHeight: outputs.length * 22 } : undefined}
+    >
       {inputs.map((handle, index) => (
         <Handle
           key={handle.id}
@@ -128,12 +147,12 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
       <div className="node-summary">{configSummary(spec, canvas.appName)}</div>
       {status && decoration?.durationMs !== undefined && decoration.durationMs !== null ? (
         <div className="node-meta">
-          {status}
+          {statusText}
           {decoration.pinned ? ' (pinned)' : ''} · {formatDuration(decoration.durationMs)}
           {decoration.attempts && decoration.attempts > 1 ? ` · ${decoration.attempts} attempts` : ''}
         </div>
       ) : status ? (
-        <div className="node-meta">{status}</div>
+        <div className="node-meta">{statusText}</div>
       ) : null}
       {problems.length > 0 ? (
         <div className="node-problem" title={problems.join('\n')}>
@@ -147,7 +166,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
           position={Position.Right}
           id={handle.id}
           style={{ top: handleTop(index, outputs.length) }}
-          className={`handle handle-out handle-${handle.id}`}
+          className={`handle handle-out handle-${handle.id}${'missing' in handle ? ' handle-missing' : ''}`}
           title={handle.label}
         >
           {outputs.length > 1 ? <span className="handle-label">{handle.label}</span> : null}

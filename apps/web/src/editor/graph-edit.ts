@@ -3,6 +3,7 @@
  * adding, deleting, duplicating and updating nodes.
  */
 import { downstreamNodeIds, indexGraph, type ScenarioEdge, type ScenarioNode } from '@weft/core';
+import { nodeOutputHandles } from '@weft/core/handles';
 import { type EditableGraph, edgeIdFor, type NodeSpec, type NodeTypeInfo, nodeIdFor, type TypeLookup } from './graph';
 
 export interface ConnectionAttempt {
@@ -26,9 +27,10 @@ export function connectionProblem(
   if (!sourceNode || !targetNode) return 'Both ends must be nodes of this scenario.';
   const sourceType = lookup(sourceNode.type);
   const targetType = lookup(targetNode.type);
-  const sourceHandle = connection.sourceHandle ?? sourceType?.outputs[0]?.id ?? 'out';
+  const outputs = sourceType ? nodeOutputHandles(sourceType, sourceNode.config) : [];
+  const sourceHandle = connection.sourceHandle ?? outputs[0]?.id ?? 'out';
   const targetHandle = connection.targetHandle ?? targetType?.inputs[0]?.id ?? 'in';
-  if (sourceType && !sourceType.outputs.some((handle) => handle.id === sourceHandle)) {
+  if (sourceType && !outputs.some((handle) => handle.id === sourceHandle)) {
     return `"${source}" has no output "${sourceHandle}".`;
   }
   if (targetType && targetType.inputs.length === 0) {

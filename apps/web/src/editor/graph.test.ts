@@ -132,3 +132,25 @@ describe('editing', () => {
     expect(next.nodes[2]).toEqual({ ...node('yes', 'logger', 400, { message: 'changed' }) });
   });
 });
+
+describe('outputs that depend on the config', () => {
+  const routed: EditableGraph = {
+    nodes: [
+      node('start', 'trigger.manual'),
+      node('route', 'switch', 200, { cases: [{ id: 'big', label: 'Big', expression: 'true' }] }),
+      node('call', 'http.request', 400, { url: 'https://example.com' }),
+      node('log', 'logger', 600, { message: 'x' }),
+    ],
+    edges: [],
+  };
+
+  it('a switch connects from its cases and default; an action node from its error output', () => {
+    const attempt = (source: string, sourceHandle: string) =>
+      connectionProblem(routed, { source, target: 'log', sourceHandle, targetHandle: 'in' }, lookup);
+    expect(attempt('route', 'big')).toBeNull();
+    expect(attempt('route', 'default')).toBeNull();
+    expect(attempt('route', 'small')).toBe('"route" has no output "small".');
+    expect(attempt('call', 'error')).toBeNull();
+    expect(attempt('route', 'error')).toBe('"route" has no output "error".');
+  });
+});

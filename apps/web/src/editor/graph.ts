@@ -6,6 +6,7 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { ScenarioEdge, ScenarioNode } from '@weft/core';
+import type { OutputHandleSource } from '@weft/core/handles';
 
 /** A node without its position: what the canvas shows and the side panel edits. */
 export type NodeSpec = Omit<ScenarioNode, 'position'>;
@@ -18,14 +19,15 @@ export interface EditableGraph {
   readonly edges: readonly ScenarioEdge[];
 }
 
-/** What the editor needs to know of a node type (a subset of the registry catalog entry). */
-export interface NodeTypeInfo {
+/**
+ * What the editor needs to know of a node type (a subset of the registry catalog entry). A node's
+ * outputs depend on its config too: `nodeOutputHandles(info, node.config)` from `@weft/core/handles`.
+ */
+export interface NodeTypeInfo extends OutputHandleSource {
   readonly type: string;
   readonly version: number;
   readonly title: string;
-  readonly category: string;
   readonly inputs: readonly { readonly id: string; readonly label: string; readonly multiple?: boolean }[];
-  readonly outputs: readonly { readonly id: string; readonly label: string }[];
 }
 
 export type TypeLookup = (type: string) => NodeTypeInfo | undefined;

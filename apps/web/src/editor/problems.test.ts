@@ -1,6 +1,6 @@
 import type { GraphProblem } from '@weft/core';
 import { describe, expect, it } from 'vitest';
-import { indexProblems, problemSummary, problemsOfNode, sameProblems, shortMessage } from './problems';
+import { indexProblems, missingOutputs, problemSummary, problemsOfNode, sameProblems, shortMessage } from './problems';
 
 const problems: GraphProblem[] = [
   { code: 'no_trigger', message: 'The scenario has no trigger.' },
@@ -35,5 +35,21 @@ describe('problems', () => {
   it('compares problem lists by content', () => {
     expect(sameProblems(problems, [...problems])).toBe(true);
     expect(sameProblems(problems, problems.slice(1))).toBe(false);
+  });
+});
+
+describe('missingOutputs', () => {
+  it('names the outputs that edges with unknown_source_handle problems leave from, once each', () => {
+    const found: GraphProblem[] = [
+      { code: 'unknown_source_handle', nodeId: 'route', edgeId: 'a', message: '' },
+      { code: 'unknown_source_handle', nodeId: 'route', edgeId: 'b', message: '' },
+      { code: 'unreachable_node', nodeId: 'route', message: '' },
+    ];
+    const edges = [
+      { id: 'a', sourceHandle: 'case_2' },
+      { id: 'b', sourceHandle: 'case_2' },
+      { id: 'c', sourceHandle: 'case_1' },
+    ];
+    expect(missingOutputs(found, edges)).toEqual(['case_2']);
   });
 });

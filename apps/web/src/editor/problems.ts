@@ -66,3 +66,16 @@ export function sameProblems(a: readonly GraphProblem[], b: readonly GraphProble
   if (a.length !== b.length) return false;
   return a.every((problem, i) => problem.message === b[i]?.message && problem.code === b[i]?.code);
 }
+
+/**
+ * Outputs of a node that edges still leave from but that no longer exist (a switch case was
+ * removed): the canvas keeps a marked handle for each, so the edge stays drawn with its problem
+ * instead of vanishing (React Flow draws no edge without its handle).
+ */
+export function missingOutputs(
+  nodeProblems: readonly GraphProblem[],
+  edges: readonly { readonly id: string; readonly sourceHandle: string }[],
+): string[] {
+  const ids = new Set(nodeProblems.filter((p) => p.code === 'unknown_source_handle').map((p) => p.edgeId));
+  return [...new Set(edges.filter((edge) => ids.has(edge.id)).map((edge) => edge.sourceHandle))];
+}

@@ -4,9 +4,11 @@ import { Button } from '../components/ui';
 import { prettyJson } from '../lib/format';
 import type { CompletionSource } from './expression';
 import { ExpressionInput } from './ExpressionInput';
+import { ListInput } from './ListInput';
 import {
   type FormField,
   getAt,
+  itemProblems,
   mapRows,
   numberText,
   parseNumberInput,
@@ -177,6 +179,27 @@ function FieldView({ field, config, onChange, problems, context }: FieldViewProp
     }
     case 'map':
       input = <MapInput value={current} onChange={set} context={context} invalid={invalid} label={field.label} />;
+      break;
+    case 'list':
+      input = (
+        <ListInput
+          field={field}
+          value={current}
+          onChange={set}
+          renderItem={(item, index, onItem) =>
+            field.itemFields.map((child) => (
+              <FieldView
+                key={pathKey(child.path)}
+                field={child}
+                config={item}
+                onChange={(next) => onItem(next)}
+                problems={itemProblems(problems, key, index)}
+                context={context}
+              />
+            ))
+          }
+        />
+      );
       break;
     case 'json':
       input = <JsonInput id={id} value={current} onValue={set} onError={setLocalError} invalid={invalid} />;

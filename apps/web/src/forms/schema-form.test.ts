@@ -5,7 +5,10 @@ import {
   formFields,
   getAt,
   humanize,
+  itemProblems,
   mapRows,
+  moveItem,
+  newListItem,
   numberText,
   parseNumberInput,
   problemsByField,
@@ -132,6 +135,54 @@ describe('problems by field', () => {
   it('strips the node preamble from messages', () => {
     expect(fieldMessage({ message: 'Node "a" (logger) field "level": Invalid option: expected one of "x"' })).toBe(
       'Invalid option: expected one of "x"',
+    );
+  });
+});
+
+describe('list fields (a switch)', () => {
+  it('models the cases as a list whose entries have raw JSONata expressions, and the mode with its default', () => {
+    const fields = fieldsOf('switch');
+    const cases = fields.find((f) => f.key === 'cases');
+    expect(cases).toMatchObject({ kind: 'list', required: true, minItems: 1, maxItems: 50 });
+    if (cases?.kind !== 'list') throw new Error('not a list');
+    expect(cases.itemFields.map((f) => [f.key, f.kind, f.kind === 'string' ? f.expression : null])).toEqual([
+      ['id', 'string', 'template'],
+      ['label', 'string', 'template'],
+      ['expression', 'string', 'raw'],
+    ]);
+    expect(fields.find((f) => f.key === 'mode')).toMatchObject({
+      kind: 'select',
+      default: 'first',
+      options: ['first', 'all'],
+    });
+    expect(newListItem(cases, [{ id: 'case_2' }])).toEqual({ id: 'case_3', label: 'Case 3' });
+    expect(moveItem(['a', 'b', 'c'], 2, 0)).toEqual(['c', 'a', 'b']);
+
+    // A duplicate id shows under the entry's id field, not above the form.
+    const problems = validateGraph(
+      {
+        nodes: [
+          {
+            id: 'route',
+            type: 'switch',
+            version: 1,
+            position: { x: 0, y: 0 },
+            config: {
+              cases: [
+                { id: 'a', label: 'A', expression: 'true' },
+                { id: 'a', label: 'B', expression: 'false' },
+              ],
+            },
+          },
+        ],
+        edges: [],
+      },
+      registryLookup,
+    ).filter((p) => p.code === 'invalid_config');
+    const byField = problemsByField(problems);
+    expect(unplacedProblemKeys(fields, byField)).toEqual([]);
+    expect(itemProblems(byField, 'cases', 1)).toEqual(
+      new Map([['id', ['case id "a" is already used by case 1; case ids must be unique']]]),
     );
   });
 });

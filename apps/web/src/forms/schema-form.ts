@@ -63,6 +63,15 @@ export interface VariantField extends FieldBase {
   readonly variants: readonly { readonly value: string; readonly fields: readonly FormField[] }[];
 }
 
+/** An array of objects (a switch's cases): entries added, removed and reordered, each a small form. */
+export interface ListField extends FieldBase {
+  readonly kind: 'list';
+  /** The fields of one entry, with paths relative to the entry. */
+  readonly itemFields: readonly FormField[];
+  readonly minItems: number | null;
+  readonly maxItems: number | null;
+}
+
 export interface ObjectField extends FieldBase {
   readonly kind: 'object';
   readonly fields: readonly FormField[];
@@ -76,10 +85,11 @@ export type FormField =
   | MapField
   | JsonField
   | VariantField
+  | ListField
   | ObjectField;
 
 export interface FormOptions {
-  /** Top-level fields holding raw JSONata (the catalog's `rawExpressionFields`). */
+  /** Fields holding raw JSONata (the catalog's `rawExpressionFields`: `expression`, `cases[].expression`). */
   readonly rawFields?: readonly string[];
 }
 
@@ -200,6 +210,21 @@ function fieldFor(
     };
   }
   if (type === 'boolean') return { ...base, kind: 'boolean' };
+  const items = asSchema(schema.items);
+  if (type === 'array' && path.length === 1 && items?.type === 'object' && asSchema(items.properties)) {
+    // An entry's raw fields are named `<list>[].<field>`; inside the entry they are top-level.
+    const prefix = `${key}[].`;
+    const rawFields = (options.rawFields ?? [])
+      .filter((f) => f.startsWith(prefix))
+      .map((f) => f.slice(prefix.length));
+    return {
+      ...base,
+      kind: 'list',
+      itemFields: objectFields(items, [], { rawFields }),
+      minItems: numberOr(schema.minItems),
+      maxItems: numberOr(schema.maxItems),
+    };
+  }
   if (type === 'object') {
     const additional = asSchema(schema.additionalProperties);
     if (!asSchema(schema.properties) && additional?.type === 'string') return { ...base, kind: 'map' };
@@ -326,10 +351,54 @@ export function unplacedProblemKeys(fields: readonly FormField[], byField: Reado
     }
   };
   visit(fields);
+  // Problems of a list's entries (`cases.1.id`) show inside the entry.
+  const lists = fields.filter((field) => field.kind === 'list').map((field) => `${pathKey(field.path)}.`);
   return [...byField.keys()].filter((key) => {
-    if (shown.has(key)) return false;
+    if (shown.has(key) || lists.some((prefix) => key.startsWith(prefix))) return false;
     // `headers.X-Id` belongs to the `headers` map field.
     const parent = key.split('.').slice(0, -1).join('.');
     return !shown.has(parent) || parent === '';
   });
+}
+
+// ── lists ──────────────────────────────────────────────────────────────────────────────────────
+
+/** The problems of entry `index` of list `key`, keyed relative to the entry. */
+export function itemProblems(
+  problems: ReadonlyMap<string, readonly string[]>,
+  key: string,
+  index: number,
+): Map<string, readonly string[]> {
+  const prefix = `${key}.${index}.`;
+  const out = new Map<string, readonly string[]>();
+  for (const [problemKey, list] of problems) {
+    if (problemKey.startsWith(prefix)) out.set(problemKey.slice(prefix.length), list);
+  }
+  return out;
+}
+
+/**
+ * A new entry for a list: an entry with an `id` field gets a free `case_<n>` (ids name a switch's
+ * outputs, so they are stable and never reused while taken) and a matching label.
+ */
+export function newListItem(field: ListField, items: readonly unknown[]): Record<string, unknown> {
+  const keys = new Set(field.itemFields.map((f) => f.key));
+  const taken = new Set(
+    items.map((item) => (item as { id?: unknown } | null)?.id).filter((id) => typeof id === 'string'),
+  );
+  let n = items.length + 1;
+  while (taken.has(`case_${n}`)) n++;
+  const item: Record<string, unknown> = {};
+  if (keys.has('id')) item.id = `case_${n}`;
+  if (keys.has('label')) item.label = `Case ${n}`;
+  return item;
+}
+
+/** `items` with entry `from` moved to `to` (a new array). */
+export function moveItem<T>(items: readonly T[], from: number, to: number): T[] {
+  const next = [...items];
+  if (to < 0 || to >= next.length) return next;
+  const [moved] = next.splice(from, 1);
+  next.splice(to, 0, moved as T);
+  return next;
 }

@@ -7,6 +7,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { stepFiredHandle } from '@weft/core/handles';
 import { useTRPC } from '../api/trpc';
 import type { Run, RunStep } from '../api/types';
 import { navigate } from '../app/navigation';
@@ -28,6 +29,7 @@ import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
 import { CallFacts } from '../runs/CallLinks';
+import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
 import { LiveIndicator } from './RunsPage';
 
@@ -134,9 +136,11 @@ export default function RunPage({ runId }: { runId: string }) {
                   <Link route={{ name: 'run', runId: data.trigger.replayOf }}>{shortId(data.trigger.replayOf)}</Link>
                 </>
               ) : null}
+              <FailureOfLink run={data} />
             </dd>
           </div>
           <CallFacts run={data} />
+          <FailureHandlerField run={data} />
           <div>
             <dt>Correlation</dt>
             <dd>
@@ -242,6 +246,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
         status: state?.status ?? 'pending',
         attempts: state?.attempts ?? 0,
         durationMs: step?.durationMs ?? null,
+        handled: step?.handled === true,
       });
     }
     stores.nodes.replace(nodes);
@@ -250,8 +255,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
       const source = stepsById.get(edge.source);
       const sourceState = states.get(edge.source);
       if (!sourceState || sourceState.status === 'pending') continue;
-      const fired =
-        sourceState.status === 'succeeded' && (!source?.firedHandles || source.firedHandles.includes(edge.sourceHandle ?? 'out'));
+      const fired = stepFiredHandle({ ...source, status: sourceState.status }, edge.sourceHandle ?? 'out');
       edges.set(edge.id, { state: fired ? 'active' : 'idle' });
     }
     stores.edges.replace(edges);
@@ -348,6 +352,7 @@ function StepList({
             </td>
             <td>
               <StatusBadge status={states.get(nodeId)?.status ?? steps.get(nodeId)?.status ?? 'pending'} />
+              <HandledMark step={steps.get(nodeId)} />
             </td>
             <td className="num">{states.get(nodeId)?.attempts ?? steps.get(nodeId)?.attempts ?? 0}</td>
             <td className="num">{formatDuration(steps.get(nodeId)?.durationMs)}</td>
@@ -378,7 +383,10 @@ function StepDetails({
       </Button>
       <div className="kv">
         <span>Status</span>
-        <StatusBadge status={state?.status ?? step?.status ?? 'pending'} />
+        <span>
+          <StatusBadge status={state?.status ?? step?.status ?? 'pending'} />
+          <HandledMark step={step ?? undefined} />
+        </span>
         <span>Attempts</span>
         <span>{state?.attempts ?? step?.attempts ?? 0}</span>
         <span>Duration</span>

@@ -17,6 +17,8 @@ export interface DryRunInput {
 export interface DryRunNodeResult {
   readonly nodeId: string;
   readonly status: Step['status'];
+  /** Failed, and taken by the node's error path. */
+  readonly handled: boolean;
   readonly pinned: boolean;
   readonly attempts: number;
   readonly output: unknown;
@@ -80,6 +82,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
     return {
       nodeId: node.id,
       status: step.status,
+      handled: step.handled === true,
       pinned: pinned.has(node.id),
       attempts: step.attempts,
       output: step.output ?? null,

@@ -13,6 +13,7 @@ import { nextRetry } from '../retry/backoff.js';
 import type { ScenarioNode } from '../schemas/graph.js';
 import type { Step, StepError } from '../schemas/entities.js';
 import { waitingStep, waitsForEvent, withoutEventWait } from './event-wait.js';
+import { resumedState, settleFailedStep } from './error-path.js';
 import { capOutput } from './output-cap.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
 
@@ -48,16 +49,6 @@ function stepError(code: string, message: string, retryable = false, details?: u
 function resultError(result: Extract<ActionResult, { kind: 'retryable_error' | 'fatal_error' }>): StepError {
   const { code, message, details } = result.error;
   return stepError(code, message, result.kind === 'retryable_error', details);
-}
-
-/** The state a persisted step gives the run on resume: only settled steps count as done. */
-function initialState(step: Step): NodeRunState | undefined {
-  if (step.status === 'succeeded')
-    return step.firedHandles
-      ? { status: 'succeeded', firedHandles: step.firedHandles }
-      : { status: 'succeeded' };
-  if (step.status === 'skipped' || step.status === 'failed') return { status: step.status };
-  return undefined;
 }
 
 /**
@@ -97,9 +88,9 @@ export async function executeRun(
   for (const node of run.graph.nodes) {
     const step = persisted.get(node.id) ?? pendingStepOf(node);
     steps.set(node.id, step);
-    const state = initialState(step);
+    const state = resumedState(step);
     if (state) initial.push([node.id, state]);
-    if (step.status === 'succeeded') outputs[node.id] = step.output;
+    if (state?.status === 'succeeded') outputs[node.id] = step.output;
   }
   const tracker = new StepTracker(plan, initial);
   const scope: ExpressionScope = {
@@ -185,6 +176,24 @@ export async function executeRun(
     }
   }
 
+  /** A node failed for good: its error path takes the failure, or the run fails (or is dead). */
+  async function settleFailure(
+    failed: Step & { error: StepError },
+    kind: 'failed' | 'dead',
+    message: string,
+  ): Promise<NodeOutcome> {
+    const { nodeId, attempts: attempt, error } = failed;
+    const settled = settleFailedStep(plan, failed);
+    await save(settled);
+    if (settled.handled) {
+      outputs[nodeId] = settled.output;
+      host.log('warn', `${message}; taken by the error path`, { nodeId, attempt, code: error.code });
+      return { nodeId, kind: 'succeeded', firedHandles: settled.firedHandles };
+    }
+    host.log('error', message, { nodeId, attempt, code: error.code });
+    return { nodeId, kind, error };
+  }
+
   async function runNode(nodeId: string): Promise<NodeOutcome> {
     const original = nodesById.get(nodeId)!;
     const migrated = migrateNode(original);
@@ -256,10 +265,7 @@ export async function executeRun(
         }
         case 'fatal_error': {
           const error = resultError(result);
-          step = { ...step, status: 'failed', error, finishedAt, durationMs };
-          await save(step);
-          host.log('error', error.message, { nodeId, attempt: attemptNo, code: error.code });
-          return { nodeId, kind: 'failed', error };
+          return settleFailure({ ...step, status: 'failed', error, finishedAt, durationMs }, 'failed', error.message);
         }
         case 'retryable_error': {
           const error = resultError(result);
@@ -268,14 +274,11 @@ export async function executeRun(
             ...(host.random ? { random: host.random } : {}),
           });
           if (!decision.retry) {
-            step = { ...step, status: 'failed', error, finishedAt, durationMs };
-            await save(step);
-            host.log('error', `giving up after ${attemptNo} attempts: ${error.message}`, {
-              nodeId,
-              attempt: attemptNo,
-              code: error.code,
-            });
-            return { nodeId, kind: 'dead', error };
+            return settleFailure(
+              { ...step, status: 'failed', error, finishedAt, durationMs },
+              'dead',
+              `giving up after ${attemptNo} attempts: ${error.message}`,
+            );
           }
           const resumeAt = new Date(finishedAt.getTime() + decision.delayMs);
           step = { ...step, status: 'waiting', error, resumeAt, durationMs };

@@ -1,3 +1,4 @@
 export { executeRun, pendingStepOf } from './execute-run.js';
+export { type ErrorOutput, hasErrorPath, resumedState, settleFailedStep } from './error-path.js';
 export { capOutput } from './output-cap.js';
 export type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';

@@ -166,6 +166,36 @@ describe('scenario.call in the engine', () => {
     }
   });
 
+  it("a failed child fires the call node's error output when an edge leaves it; the run goes on", async () => {
+    const host = callHost(() => ({
+      runId: CHILD,
+      scenarioId: TARGET,
+      status: 'failed',
+      error: { code: 'http_4xx', message: 'node "fetch": HTTP 404', retryable: false },
+    }));
+    const run = runOf();
+    const handled: EngineRun = {
+      ...run,
+      graph: {
+        nodes: [...run.graph.nodes, node('notify', 'transform', { expression: 'input.code' })],
+        edges: [
+          ...run.graph.edges,
+          { id: 'call-notify', source: 'call', sourceHandle: 'error', target: 'notify', targetHandle: 'in' },
+        ],
+      },
+    };
+    const outcome = await executeRun(handled, host);
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(host.last('call')).toMatchObject({
+      status: 'failed',
+      handled: true,
+      firedHandles: ['error'],
+      output: { code: 'http_4xx', attempts: 1, retryable: false },
+    });
+    expect(host.last('after')?.status).toBe('skipped');
+    expect(host.last('notify')).toMatchObject({ status: 'succeeded', output: 'http_4xx' });
+  });
+
   it('a cancelled child is an error too', async () => {
     const host = callHost(() => ({ runId: CHILD, scenarioId: TARGET, status: 'cancelled', error: null }));
     const outcome = await executeRun(runOf(), host);

@@ -1,3 +1,4 @@
+import { ERROR_HANDLE } from '../nodes/output-handles.js';
 import type { ScenarioEdge } from '../schemas/graph.js';
 import type { ExecutionPlan } from './execution-plan.js';
 import { incomingOf } from './graph-index.js';
@@ -6,13 +7,16 @@ import type { NodeRunState, RunStates } from './types.js';
 
 export type StepDecision = 'wait' | 'ready' | 'skip';
 
-/** Active: the source succeeded and fired the edge's handle (no `firedHandles` means every handle fired). */
+/**
+ * Active: the source succeeded and fired the edge's handle. No `firedHandles` means every handle
+ * fired except `error`, which fires only when named (a failure taken by the error path).
+ */
 export function isEdgeActive(edge: ScenarioEdge, states: RunStates): boolean {
   const source = stateOf(states, edge.source);
-  return (
-    source.status === 'succeeded' &&
-    (source.firedHandles === undefined || source.firedHandles.includes(edge.sourceHandle))
-  );
+  if (source.status !== 'succeeded') return false;
+  return source.firedHandles === undefined
+    ? edge.sourceHandle !== ERROR_HANDLE
+    : source.firedHandles.includes(edge.sourceHandle);
 }
 
 /**

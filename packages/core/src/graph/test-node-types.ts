@@ -3,7 +3,8 @@
  * on the built-in node definitions.
  */
 import { z } from 'zod';
-import type { HandleSpec } from '../nodes/types.js';
+import { nodeOutputHandles } from '../nodes/output-handles.js';
+import type { HandleSpec, NodeCategory } from '../nodes/types.js';
 import type { ConfigIssue, GraphNodeTypeInfo, NodeTypeLookup } from './types.js';
 
 const input: HandleSpec = { id: 'in', label: 'Input' };
@@ -13,13 +14,21 @@ function nodeType(spec: {
   isTrigger?: boolean;
   inputs?: readonly HandleSpec[];
   outputs?: readonly HandleSpec[];
+  category?: NodeCategory;
+  /** Outputs listed in the config under this field (like a switch's cases). */
+  configOutputs?: string;
   config?: z.ZodType;
 }): GraphNodeTypeInfo {
   const schema = spec.config ?? z.object({}).passthrough();
+  const handles = {
+    category: spec.category ?? (spec.isTrigger === true ? 'trigger' : 'data'),
+    outputs: spec.outputs ?? [output],
+    configOutputs: spec.configOutputs ? { field: spec.configOutputs } : null,
+  } as const;
   return {
     isTrigger: spec.isTrigger ?? false,
     inputs: spec.inputs ?? (spec.isTrigger === true ? [] : [input]),
-    outputs: spec.outputs ?? [output],
+    outputsOf: (config) => nodeOutputHandles(handles, config),
     validateConfig: (config) => configIssues(schema, config),
   };
 }
@@ -60,8 +69,13 @@ export const testNodeTypes: ReadonlyMap<string, GraphNodeTypeInfo> = new Map([
   ],
   ['merge', nodeType({ inputs: [{ ...input, multiple: true }] })],
   [
+    'switch',
+    nodeType({ outputs: [{ id: 'default', label: 'Default' }], configOutputs: 'cases', category: 'logic' }),
+  ],
+  [
     'http.request',
     nodeType({
+      category: 'action',
       config: z.object({
         url: z.url(),
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),

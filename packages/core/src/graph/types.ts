@@ -8,7 +8,8 @@ import type { HandleSpec } from '../nodes/types.js';
 export interface GraphNodeTypeInfo {
   readonly isTrigger: boolean;
   readonly inputs: readonly HandleSpec[];
-  readonly outputs: readonly HandleSpec[];
+  /** The output handles of a node of this type with this (stored) config: `nodeOutputHandles`. */
+  outputsOf(config: Readonly<Record<string, unknown>>): readonly HandleSpec[];
   /** Config problems for this node (zod paths), already ignoring fields that hold expressions. */
   validateConfig(config: Record<string, unknown>): readonly ConfigIssue[];
 }

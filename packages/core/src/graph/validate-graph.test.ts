@@ -119,7 +119,7 @@ describe('validateGraph, one rule at a time', () => {
   });
 
   it('names the handles of a node type that has no outputs', () => {
-    const noOutputs = { ...testLookup('logger')!, outputs: [] };
+    const noOutputs = { ...testLookup('logger')!, outputsOf: () => [] };
     const graph = makeGraph({
       nodes: [
         ['hook', 'trigger.webhook'],
@@ -252,5 +252,25 @@ describe('validateGraph, one rule at a time', () => {
       { code: 'unreachable_node', nodeId: 'x' },
       { code: 'invalid_config', nodeId: 'fetch', path: ['url'] },
     ]);
+  });
+});
+
+describe('outputs listed in the config', () => {
+  it('an edge from a switch case that no longer exists is an unknown_source_handle naming the outputs left', () => {
+    const graph = makeGraph({
+      nodes: [
+        ['hook', 'trigger.webhook'],
+        ['route', 'switch', { cases: [{ id: 'a', label: 'A' }] }],
+        ['x', 'logger'],
+        ['y', 'logger'],
+        ['z', 'logger'],
+      ],
+      edges: ['hook->route', 'route.a->x', 'route.b->y', 'route.default->z'],
+    });
+    const problems = validateGraph(graph, testLookup);
+    expect(brief(problems)).toEqual([{ code: 'unknown_source_handle', nodeId: 'route', edgeId: 'e3' }]);
+    expect(problems[0]?.message).toBe(
+      'Edge "e3" leaves node "route" through output "b", which does not exist; valid outputs: "a", "default".',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nodeRegistry } from './registry.js';
+import { type ConfigOutputs, hasErrorOutput } from './output-handles.js';
 import { NODE_TYPES, type HandleSpec, type NodeCategory, type NodeType } from './types.js';
 
 export interface NodeCatalogEntry {
@@ -9,7 +10,12 @@ export interface NodeCatalogEntry {
   readonly description: string;
   readonly category: NodeCategory;
   readonly inputs: readonly HandleSpec[];
+  /** The type's fixed outputs; a node's actual ones are `nodeOutputHandles(entry, node.config)`. */
   readonly outputs: readonly HandleSpec[];
+  /** Outputs listed in the config (a switch's cases), or null. */
+  readonly configOutputs: ConfigOutputs | null;
+  /** Whether nodes of the type have the `error` output. */
+  readonly errorOutput: boolean;
   /** JSON Schema of the config as a person fills it in (defaults optional); the editor renders forms from it. */
   readonly configJsonSchema: Record<string, unknown>;
   readonly exampleConfig: unknown;
@@ -35,6 +41,8 @@ export function nodeCatalog(): readonly NodeCatalogEntry[] {
       category: def.category,
       inputs: def.inputs,
       outputs: def.outputs,
+      configOutputs: def.configOutputs ?? null,
+      errorOutput: hasErrorOutput(def),
       configJsonSchema: z.toJSONSchema(def.configSchema, { io: 'input', unrepresentable: 'any' }) as Record<
         string,
         unknown

@@ -1,6 +1,6 @@
 import { findExpressionErrors, resolveConfig } from '../expressions/index.js';
 import type { ExpressionScope, NodeDefinition } from './types.js';
-import { compileProblem } from './raw-expression.js';
+import { compileProblem, rawExpressionPaths } from './raw-expression.js';
 
 export interface ConfigProblem {
   readonly path: (string | number)[];
@@ -22,16 +22,26 @@ function pathHoldsExpression(config: unknown, path: readonly PropertyKey[]): boo
   return holdsTemplate(current);
 }
 
+/**
+ * Splits a config into what holds `{{ }}` templates and the top-level raw JSONata fields; raw
+ * fields inside arrays (`cases[].expression`) stay in place and are named in `nested`.
+ */
 function withoutRawFields(def: NodeDefinition, config: Record<string, unknown>) {
   const templated: Record<string, unknown> = { ...config };
   const raw: Record<string, unknown> = {};
-  for (const field of def.rawExpressionFields ?? []) {
+  const patterns = def.rawExpressionFields ?? [];
+  const nested = rawExpressionPaths(
+    patterns.filter((pattern) => pattern.includes('[].')),
+    config,
+  );
+  for (const field of patterns) {
+    if (field.includes('[].')) continue;
     if (field in templated) {
       raw[field] = templated[field];
       delete templated[field];
     }
   }
-  return { templated, raw };
+  return { templated, raw, nested };
 }
 
 /**
@@ -51,8 +61,8 @@ export function nodeConfigProblems(def: NodeDefinition, config: Record<string, u
       });
     }
   }
-  const { templated, raw } = withoutRawFields(def, config);
-  for (const error of findExpressionErrors(templated)) {
+  const { templated, raw, nested } = withoutRawFields(def, config);
+  for (const error of findExpressionErrors(templated, { rawFields: nested })) {
     problems.push({ path: error.path, message: error.message });
   }
   for (const [field, value] of Object.entries(raw)) {
@@ -77,8 +87,11 @@ export async function resolveNodeConfig(
   config: Record<string, unknown>,
   scope: ExpressionScope,
 ): Promise<ResolvedConfig> {
-  const { templated, raw } = withoutRawFields(def, config);
-  const resolved = (await resolveConfig(templated, scope, { nodeId })) as Record<string, unknown>;
+  const { templated, raw, nested } = withoutRawFields(def, config);
+  const resolved = (await resolveConfig(templated, scope, { nodeId, rawFields: nested })) as Record<
+    string,
+    unknown
+  >;
   const parsed = def.configSchema.safeParse({ ...resolved, ...raw });
   if (parsed.success) return { ok: true, config: parsed.data };
   return {

@@ -4,6 +4,16 @@ export { cronExpressionSchema, cronProblem, isValidTimeZone, timeZoneSchema } fr
 export { registryLookup } from './lookup.js';
 export { type MigrationResult, migrateNode, migrateNodes } from './migrate.js';
 export { getNodeDefinition, isNodeType, isTriggerType, nodeRegistry } from './registry.js';
+export {
+  type ConfigOutputs,
+  ERROR_HANDLE,
+  hasErrorOutput,
+  nodeOutputHandles,
+  type OutputHandleSource,
+  stepFiredHandle,
+} from './output-handles.js';
+export { rawExpressionPaths } from './raw-expression.js';
+export { SWITCH_DEFAULT_HANDLE } from './builtin/switch.js';
 export { fatal, retryable, success, waitUntil } from './results.js';
 export * from './types.js';
 export type { ChildRunRequest, ChildRunState, ScenarioCalls } from './calls.js';

@@ -1,5 +1,6 @@
 import type { GraphNodeTypeInfo, NodeTypeLookup } from '../graph/types.js';
 import { nodeConfigProblems } from './config.js';
+import { nodeOutputHandles } from './output-handles.js';
 import { getNodeDefinition, nodeRegistry } from './registry.js';
 import { NODE_TYPES, type NodeType } from './types.js';
 
@@ -8,7 +9,7 @@ function infoOf(type: NodeType): GraphNodeTypeInfo {
   return {
     isTrigger: def.category === 'trigger',
     inputs: def.inputs,
-    outputs: def.outputs,
+    outputsOf: (config) => nodeOutputHandles(def, config),
     validateConfig: (config) => nodeConfigProblems(def, config),
   };
 }

@@ -11,3 +11,28 @@ export function compileProblem(expression: string): string | null {
     return `JSONata syntax error${at}: ${e.message ?? String(error)}`;
   }
 }
+
+/**
+ * The concrete fields (as `formatFieldPath` writes them) that a node's `rawExpressionFields`
+ * name in this config: `expression` stays `expression`; `cases[].expression` becomes
+ * `cases[0].expression`, `cases[1].expression` … for the entries the config has.
+ */
+export function rawExpressionPaths(
+  patterns: readonly string[],
+  config: Readonly<Record<string, unknown>>,
+): string[] {
+  const fields: string[] = [];
+  for (const pattern of patterns) {
+    const at = pattern.indexOf('[].');
+    if (at < 0) {
+      fields.push(pattern);
+      continue;
+    }
+    const list = config[pattern.slice(0, at)];
+    if (!Array.isArray(list)) continue;
+    for (let index = 0; index < list.length; index++) {
+      fields.push(`${pattern.slice(0, at)}[${index}].${pattern.slice(at + 3)}`);
+    }
+  }
+  return fields;
+}

@@ -4,6 +4,7 @@ import { httpRequest } from './builtin/http-request.js';
 import { logger } from './builtin/logger.js';
 import { merge } from './builtin/merge.js';
 import { scenarioCall } from './builtin/scenario-call.js';
+import { switchNode } from './builtin/switch.js';
 import { transform } from './builtin/transform.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './builtin/triggers.js';
 import { webhookSend } from './builtin/webhook-send.js';
@@ -22,6 +23,7 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   merge,
   'webhook.send': webhookSend,
   'scenario.call': scenarioCall,
+  switch: switchNode,
 };
 
 export function isNodeType(type: string): type is NodeType {

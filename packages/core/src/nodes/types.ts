@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
+import type { ConfigOutputs } from './output-handles.js';
 
 /** Every built-in node type. The registry is a `Record<NodeType, …>`, so adding one here forces a definition. */
 export const NODE_TYPES = [
@@ -15,6 +16,7 @@ export const NODE_TYPES = [
   'merge',
   'webhook.send',
   'scenario.call',
+  'switch',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -135,7 +137,12 @@ export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly configSchema: Schema;
   readonly exampleConfig: z.input<Schema>;
   readonly inputs: readonly HandleSpec[];
+  /** Outputs of every node of the type; use `nodeOutputHandles` for a node's actual ones. */
   readonly outputs: readonly HandleSpec[];
+  /** Outputs the node's config lists (a switch's cases), drawn before `outputs`. */
+  readonly configOutputs?: ConfigOutputs;
+  /** Whether the type has the `error` output (see `hasErrorOutput`); default: action nodes do. */
+  readonly errorOutput?: boolean;
   readonly migrations: Readonly<Record<number, (config: Record<string, unknown>) => Record<string, unknown>>>;
   /** Default retry policy of this node type; a node may override it. */
   readonly retry: {
@@ -143,7 +150,10 @@ export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
     readonly initialDelayMs: number;
     readonly maxDelayMs: number;
   };
-  /** Config fields holding raw JSONata (evaluated by the node itself), not `{{ }}` templates. */
+  /**
+   * Config fields holding raw JSONata (evaluated by the node itself), not `{{ }}` templates: a
+   * top-level key (`expression`) or a field of every entry of an array (`cases[].expression`).
+   */
   readonly rawExpressionFields?: readonly string[];
   execute(ctx: NodeContext, input: NodeInput, config: z.output<Schema>): Promise<ActionResult>;
   /** What a simulated HTTP call of this node answers in a dry-run. */

@@ -129,7 +129,8 @@ export const RUN_STATUSES = [
 ] as const;
 export const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'dead', 'cancelled'] as const;
 export const STEP_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
-export const RUN_TRIGGER_KINDS = ['webhook', 'manual', 'schedule', 'replay', 'redelivery', 'call'] as const;
+/** `failure`: a scenario's failure handler, started by a run of another scenario that failed (`failureOf`). */
+export const RUN_TRIGGER_KINDS = ['webhook', 'manual', 'schedule', 'replay', 'redelivery', 'call', 'failure'] as const;
 
 export const stepErrorSchema = z.object({
   code: z.string(),
@@ -144,6 +145,8 @@ export const stepSchema = z.object({
   status: z.enum(STEP_STATUSES),
   attempts: z.number().int().min(0),
   firedHandles: z.array(z.string()).nullable(),
+  /** A failed step whose failure the node's error path took (`error` fired): the run went on. */
+  handled: z.boolean().optional(),
   /** A short, size-capped rendering of what the node received. */
   inputSummary: z.unknown().optional(),
   output: z.unknown().optional(),

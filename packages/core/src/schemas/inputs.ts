@@ -70,6 +70,11 @@ export const updateDraftInput = z.strictObject({
   revision: z.number().int().min(0),
   name: name.optional(),
   description: z.string().max(2_000).optional(),
+  /**
+   * The scenario (of this workspace, with a manual trigger) that runs when a run of this one ends
+   * `failed` or `dead`; null removes it. Published with the draft: a run uses its version's.
+   */
+  onFailure: objectIdSchema.nullable().optional(),
   draft: graphInput,
 });
 
@@ -111,6 +116,12 @@ export const listScenariosInput = cursorPageInput.extend({
 export const duplicateScenarioInput = z.strictObject({ id: objectIdSchema, name: name.optional() });
 
 export const setScenarioEnabledInput = z.strictObject({ id: objectIdSchema, enabled: z.boolean() });
+
+/** The draft's failure handler alone (see `updateDraftInput.onFailure`); null removes it. */
+export const setScenarioOnFailureInput = z.strictObject({
+  id: objectIdSchema,
+  onFailure: objectIdSchema.nullable(),
+});
 
 export const validateScenarioInput = z.strictObject({
   id: objectIdSchema,

@@ -11,7 +11,12 @@ export interface NewRun {
   scenarioId: Types.ObjectId;
   scenarioVersionId: Types.ObjectId;
   version: number;
-  trigger: { kind: RunTriggerKind; deliveryId?: Types.ObjectId | null; replayOf?: Types.ObjectId | null };
+  trigger: {
+    kind: RunTriggerKind;
+    deliveryId?: Types.ObjectId | null;
+    replayOf?: Types.ObjectId | null;
+    failureOf?: Types.ObjectId | null;
+  };
   correlationId: string;
   input: unknown;
   /** One entry per node, all `pending`: steps are then updated in place by node id. */
@@ -30,6 +35,7 @@ export function newRunOfVersion(
     readonly kind: RunTriggerKind;
     readonly deliveryId?: Types.ObjectId | null;
     readonly replayOf?: Types.ObjectId | null;
+    readonly failureOf?: Types.ObjectId | null;
     readonly correlationId: string;
     readonly input: unknown;
     readonly steps?: readonly Step[];
@@ -41,7 +47,12 @@ export function newRunOfVersion(
     scenarioId: version.scenarioId,
     scenarioVersionId: version._id,
     version: version.version,
-    trigger: { kind: run.kind, deliveryId: run.deliveryId ?? null, replayOf: run.replayOf ?? null },
+    trigger: {
+      kind: run.kind,
+      deliveryId: run.deliveryId ?? null,
+      replayOf: run.replayOf ?? null,
+      ...(run.failureOf ? { failureOf: run.failureOf } : {}),
+    },
     correlationId: run.correlationId,
     input: run.input,
     nodes: version.nodes.map((node) => ({ id: node.id, type: node.type })),
@@ -65,6 +76,7 @@ function runDocument(run: NewRun, now: Date) {
       kind: run.trigger.kind,
       deliveryId: run.trigger.deliveryId ?? null,
       replayOf: run.trigger.replayOf ?? null,
+      ...(run.trigger.failureOf ? { failureOf: run.trigger.failureOf } : {}),
     },
     correlationId: run.correlationId,
     input: run.input,
@@ -256,7 +268,16 @@ export async function finishRun(
   models: Models,
   runId: string | Types.ObjectId,
   owner: string,
-  outcome: { status: FinalRunStatus; error?: StepError | null; steps?: readonly Step[] },
+  outcome: {
+    status: FinalRunStatus;
+    error?: StepError | null;
+    steps?: readonly Step[];
+    /**
+     * The failure handler to start (a failed or dead run): recorded `pending` by this same update,
+     * so the run cannot become final without it; `createFailureHandlerRun` then creates it.
+     */
+    failureHandler?: { scenarioId: Types.ObjectId; runId: Types.ObjectId };
+  },
   now = new Date(),
 ) {
   const steps = outcome.steps && outcome.steps.length > 0 ? stepsUpdate(outcome.steps) : undefined;
@@ -271,6 +292,9 @@ export async function finishRun(
         updatedAt: now,
         leaseOwner: null,
         leaseExpiresAt: null,
+        ...(outcome.failureHandler
+          ? { failureHandler: { ...outcome.failureHandler, pending: true, error: null } }
+          : {}),
       },
     },
     steps ? { arrayFilters: steps.arrayFilters } : {},

@@ -46,7 +46,14 @@ export async function saveDraft(
   models: Models,
   workspaceId: Types.ObjectId,
   scenarioId: string,
-  input: { revision: number; draft: GraphInput; name?: string; description?: string },
+  input: {
+    revision: number;
+    draft: GraphInput;
+    name?: string;
+    description?: string;
+    /** The failure handler's scenario id (checked by the caller), or null to remove it. */
+    onFailure?: string | null;
+  },
   now = new Date(),
 ): Promise<SaveDraftResult> {
   const _id = toObjectId(scenarioId, 'scenarioId');
@@ -60,6 +67,9 @@ export async function saveDraft(
         updatedAt: now,
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.description === undefined ? {} : { description: input.description }),
+        ...(input.onFailure === undefined
+          ? {}
+          : { onFailure: input.onFailure === null ? null : toObjectId(input.onFailure, 'onFailure') }),
       },
       $inc: { revision: 1 },
     },
@@ -109,6 +119,7 @@ export async function publishScenario(
     trigger: scenarioTriggerOf(scenario.draft.nodes),
     nodes: scenario.draft.nodes,
     edges: scenario.draft.edges,
+    onFailure: scenario.onFailure ?? null,
     publishedAt: now,
   };
   try {
@@ -161,6 +172,25 @@ export async function setScenarioEnabled(
   const result = await models.Scenario.updateOne(
     filter,
     { $set: { enabled, updatedAt: now } },
+    { timestamps: false },
+  );
+  return result.matchedCount > 0;
+}
+
+/**
+ * Sets (or with null removes) the draft's failure handler without touching the graph or its
+ * revision: an editor's autosave goes on undisturbed. Published with the next publish.
+ */
+export async function setScenarioOnFailure(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: string,
+  onFailure: string | null,
+  now = new Date(),
+) {
+  const result = await models.Scenario.updateOne(
+    { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null },
+    { $set: { onFailure: onFailure === null ? null : toObjectId(onFailure, 'onFailure'), updatedAt: now } },
     { timestamps: false },
   );
   return result.matchedCount > 0;

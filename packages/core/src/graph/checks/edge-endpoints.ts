@@ -27,12 +27,13 @@ export function checkEdgeEndpoints(context: CheckContext): GraphProblem[] {
       });
     }
     const source = types.get(edge.source);
-    if (source !== undefined && !source.outputs.some((h) => h.id === edge.sourceHandle)) {
+    const outputs = source?.outputsOf(index.nodes.get(edge.source)?.config ?? {});
+    if (outputs !== undefined && !outputs.some((h) => h.id === edge.sourceHandle)) {
       problems.push({
         code: 'unknown_source_handle',
         edgeId: edge.id,
         nodeId: edge.source,
-        message: `Edge ${quote(edge.id)} leaves node ${quote(edge.source)} through output ${quote(edge.sourceHandle)}, which does not exist; ${describeHandles('outputs', source.outputs)}.`,
+        message: `Edge ${quote(edge.id)} leaves node ${quote(edge.source)} through output ${quote(edge.sourceHandle)}, which does not exist; ${describeHandles('outputs', outputs)}.`,
       });
     }
     const target = types.get(edge.target);

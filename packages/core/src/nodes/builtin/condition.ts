@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { success } from '../results.js';
+import { isTruthy } from '../truthy.js';
 import type { NodeDefinition } from '../types.js';
 import { evaluateNodeExpression } from './transform.js';
 
@@ -12,13 +13,6 @@ const config = z
       .describe('JSONata over { input, trigger, nodes, run }; truthy takes the "true" branch'),
   })
   .strict();
-
-/** JSONata's own truthiness would make `[]` and `{}` true; a person reading "is empty" expects false. */
-function isTruthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length > 0;
-  if (value !== null && typeof value === 'object') return Object.keys(value).length > 0;
-  return Boolean(value);
-}
 
 export const condition: NodeDefinition<typeof config> = {
   type: 'condition',
