@@ -31,7 +31,8 @@ beforeAll(async () => {
   mongo = await startEmbeddedMongo({ backend: 'memory', port: 0 });
   const connection = mongoose.createConnection(mongo.uri, {
     dbName: 'weft_outage',
-    serverSelectionTimeoutMS: 500,
+    // Short, but long enough for a loaded machine to answer while the server is up.
+    serverSelectionTimeoutMS: 3_000,
     bufferCommands: false,
     autoIndex: false,
   });
