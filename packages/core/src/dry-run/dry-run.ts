@@ -1,7 +1,7 @@
 import { executeRun, pendingStepOf } from '../engine/execute-run.js';
 import type { GraphShape } from '../graph/types.js';
 import type { HttpRequest } from '../nodes/types.js';
-import type { Step, StepError } from '../schemas/entities.js';
+import type { LoopItem, Step, StepError } from '../schemas/entities.js';
 import { createSimulatedHost, type DryRunLog } from './simulated-host.js';
 
 export interface DryRunInput {
@@ -26,6 +26,8 @@ export interface DryRunNodeResult {
   readonly logs: readonly DryRunLog[];
   /** Requests the node would have sent (answered by the simulation, never sent). */
   readonly requests: readonly HttpRequest[];
+  /** A for-each loop's items in index order, each with its body steps; null for other nodes. */
+  readonly items: readonly LoopItem[] | null;
 }
 
 export interface DryRunResult {
@@ -88,6 +90,12 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
       firedHandles: step.firedHandles,
       logs: host.logs.filter((log) => log.nodeId === node.id),
       requests: host.requests.filter((r) => r.nodeId === node.id).map((r) => r.request),
+      items:
+        node.type === 'loop.forEach'
+          ? [...host.loopItems.values()]
+              .filter((item) => item.loopId === node.id)
+              .sort((a, b) => a.index - b.index)
+          : null,
     };
   });
   const status = outcome.status === 'suspended' ? 'failed' : outcome.status;

@@ -1,6 +1,6 @@
 import { classifyThrown, toSerializableError } from '../errors/index.js';
 import { isOutboundRateLimitWait } from '../limits/outbound-rate.js';
-import { buildExecutionPlan, type ExecutionPlan, InvalidGraphError } from '../graph/execution-plan.js';
+import { InvalidGraphError } from '../graph/execution-plan.js';
 import { collectInputs } from '../graph/collect-inputs.js';
 import { StepTracker } from '../graph/step-tracker.js';
 import type { NodeRunState } from '../graph/types.js';
@@ -12,6 +12,8 @@ import type { ActionResult, ExpressionScope, NodeDefinition } from '../nodes/typ
 import { nextRetry } from '../retry/backoff.js';
 import type { ScenarioNode } from '../schemas/graph.js';
 import type { Step, StepError } from '../schemas/entities.js';
+import { attemptLimitMs, LoopHostFailure, withLoopBody } from './loop.js';
+import { planRun, type RunPlans } from './loop-plan.js';
 import { capOutput } from './output-cap.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
 
@@ -78,20 +80,25 @@ export async function executeRun(
   const halt = new AbortController();
   const shutdown = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal;
 
-  let plan: ExecutionPlan;
+  // The top level, and each for-each body planned on its own; an item of a body gets its plan.
+  let plans: RunPlans;
   try {
-    plan = buildExecutionPlan(run.graph, registryLookup);
+    plans = run.body
+      ? { plan: run.body.plan, bodies: new Map() }
+      : planRun(run.graph, registryLookup, outputCapBytes);
   } catch (error) {
     if (error instanceof InvalidGraphError)
       return { status: 'failed', error: stepError('invalid_graph', error.message) };
     throw error;
   }
 
+  const { plan } = plans;
   const nodesById = new Map(run.graph.nodes.map((node) => [node.id, node]));
   const persisted = new Map(run.steps.map((step) => [step.nodeId, step]));
   const steps = new Map<string, Step>();
   // Outputs by node id for expressions (`nodes.<id>`) and inputs; no prototype, so ids like `constructor` are plain keys.
   const outputs: Record<string, unknown> = Object.create(null);
+  if (run.body) Object.assign(outputs, run.body.outer);
   const initial: [string, NodeRunState][] = [];
   for (const node of run.graph.nodes) {
     const step = persisted.get(node.id) ?? pendingStepOf(node);
@@ -105,6 +112,7 @@ export async function executeRun(
     trigger: run.trigger,
     nodes: outputs,
     run: { id: run.runId, scenarioId: run.scenarioId, startedAt: run.startedAt.toISOString() },
+    ...(run.body ? { item: run.body.item, index: run.body.index } : {}),
   };
 
   const save = async (step: Step) => {
@@ -141,17 +149,23 @@ export async function executeRun(
     const input = collectInputs(plan, node.id, outputs, tracker.states);
     const timeout = new AbortController();
     const signal = AbortSignal.any([timeout.signal, shutdown]);
-    const ctx = host.createContext({
-      nodeId: node.id,
-      nodeType: node.type,
-      attempt: attemptNo,
-      stepStartedAt,
-      scope,
-      signal,
-    });
-    const limitMs = node.timeoutMs ?? defaultTimeoutMs;
+    const ctx = withLoopBody(
+      host.createContext({
+        nodeId: node.id,
+        nodeType: node.type,
+        attempt: attemptNo,
+        stepStartedAt,
+        scope,
+        signal,
+      }),
+      node,
+      plans,
+      { run, host, options, scope },
+    );
+    const limitMs = attemptLimitMs(node, plans, defaultTimeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
+      if (limitMs === undefined) return;
       timer = setTimeout(() => {
         timeout.abort();
         reject(
@@ -166,6 +180,7 @@ export async function executeRun(
       // A node that turned the shutdown's abort into an error result did not fail: it was interrupted.
       return shutdown.aborted && result.kind !== 'success' ? 'aborted' : result;
     } catch (thrown) {
+      if (thrown instanceof LoopHostFailure) throw thrown.cause;
       if (shutdown.aborted) return 'aborted';
       // A node that let the rate-limit wait through still waits rather than fails.
       if (isOutboundRateLimitWait(thrown))
@@ -255,7 +270,15 @@ export async function executeRun(
         }
         case 'fatal_error': {
           const error = resultError(result);
-          step = { ...step, status: 'failed', error, finishedAt, durationMs };
+          const reported = result.output === undefined ? undefined : capOutput(result.output, outputCapBytes);
+          step = {
+            ...step,
+            status: 'failed',
+            error,
+            finishedAt,
+            durationMs,
+            ...(reported ? { output: reported.output, outputTruncated: reported.truncated } : {}),
+          };
           await save(step);
           host.log('error', error.message, { nodeId, attempt: attemptNo, code: error.code });
           return { nodeId, kind: 'failed', error };

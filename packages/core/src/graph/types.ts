@@ -9,6 +9,12 @@ export interface GraphNodeTypeInfo {
   readonly isTrigger: boolean;
   readonly inputs: readonly HandleSpec[];
   readonly outputs: readonly HandleSpec[];
+  /** A for-each loop: nodes may name it as their `parentId` (its body). */
+  readonly isLoop?: boolean;
+  /** The node ids the config's expressions read (`nodes.<id>`), with the field that reads each. */
+  references?(
+    config: Record<string, unknown>,
+  ): readonly { readonly nodeId: string; readonly field: string }[];
   /** Config problems for this node (zod paths), already ignoring fields that hold expressions. */
   validateConfig(config: Record<string, unknown>): readonly ConfigIssue[];
 }
@@ -42,6 +48,10 @@ export const GRAPH_PROBLEM_CODES = [
   'cycle',
   'unreachable_node',
   'invalid_config',
+  'invalid_parent',
+  'edge_crosses_loop_body',
+  'loop_body_too_large',
+  'reference_out_of_scope',
 ] as const;
 export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];
 

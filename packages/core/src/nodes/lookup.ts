@@ -1,3 +1,4 @@
+import { findNodeReferences } from '../expressions/validate.js';
 import type { GraphNodeTypeInfo, NodeTypeLookup } from '../graph/types.js';
 import { nodeConfigProblems } from './config.js';
 import { getNodeDefinition, nodeRegistry } from './registry.js';
@@ -9,6 +10,9 @@ function infoOf(type: NodeType): GraphNodeTypeInfo {
     isTrigger: def.category === 'trigger',
     inputs: def.inputs,
     outputs: def.outputs,
+    isLoop: def.type === 'loop.forEach',
+    references: (config) =>
+      findNodeReferences(config, def.rawExpressionFields ? { rawFields: def.rawExpressionFields } : {}),
     validateConfig: (config) => nodeConfigProblems(def, config),
   };
 }

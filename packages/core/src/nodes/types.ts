@@ -13,6 +13,7 @@ export const NODE_TYPES = [
   'delay',
   'merge',
   'webhook.send',
+  'loop.forEach',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -43,7 +44,8 @@ export interface NodeError {
 export type ActionResult =
   | { readonly kind: 'success'; readonly data: unknown; readonly handles?: readonly string[] }
   | { readonly kind: 'retryable_error'; readonly error: NodeError }
-  | { readonly kind: 'fatal_error'; readonly error: NodeError }
+  /** `output`: what a failed step still reports (a for-each loop's per-item results). */
+  | { readonly kind: 'fatal_error'; readonly error: NodeError; readonly output?: unknown }
   /** `reason` says why in the run log (a delay, an outbound rate limit). */
   | { readonly kind: 'wait'; readonly until: string; readonly reason?: string };
 
@@ -75,6 +77,9 @@ export interface ExpressionScope {
   readonly trigger: unknown;
   readonly nodes: Readonly<Record<string, unknown>>;
   readonly run: { readonly id: string; readonly scenarioId: string; readonly startedAt: string };
+  /** Inside a for-each body: the current item and its 0-based index. */
+  readonly item?: unknown;
+  readonly index?: number;
 }
 
 /**
@@ -84,6 +89,8 @@ export interface ExpressionScope {
 export interface NodeContext {
   readonly runId: string;
   readonly nodeId: string;
+  /** Inside a for-each body: the item's index, part of every key that must be unique per step. */
+  readonly itemIndex?: number;
   /** 1-based attempt number. */
   readonly attempt: number;
   readonly dryRun: boolean;
@@ -100,6 +107,8 @@ export interface NodeContext {
   log(level: LogLevel, message: string, data?: unknown): void;
   /** Decrypted secrets of a connection of the run's workspace. */
   secrets(connectionId: string): Promise<Readonly<Record<string, string>>>;
+  /** Set by the engine for a for-each node only: runs the loop's body once per item (see engine/loop.ts). */
+  readonly loopBody?: LoopBodyRunner;
   /** Standard Webhooks signature headers for an outgoing delivery. */
   signWebhook(input: {
     secret: string;
@@ -107,6 +116,21 @@ export interface NodeContext {
     timestamp: Date;
     body: string;
   }): Promise<Readonly<Record<string, string>>>;
+}
+
+/** What a for-each node asks of the engine: its items run through the body, each a durable unit. */
+export interface LoopBodyRunner {
+  run(
+    items: readonly unknown[],
+    options: { readonly concurrency: number; readonly onItemError: 'stop' | 'continue' },
+  ): Promise<ActionResult>;
+}
+
+/** `<runId>:<nodeId>`, plus `:<index>` inside a loop body: stable across retries and resumes of one step. */
+export function stepKeyOf(ctx: Pick<NodeContext, 'runId' | 'nodeId' | 'itemIndex'>): string {
+  return ctx.itemIndex === undefined
+    ? `${ctx.runId}:${ctx.nodeId}`
+    : `${ctx.runId}:${ctx.nodeId}:${ctx.itemIndex}`;
 }
 
 /** Outputs of the incoming edges, keyed by target handle. */
