@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type EngineHost, isOutboundRateLimitWait, type NodeContext, type Step, WeftError } from '@weft/core';
 import { signWebhook } from '@weft/core/hmac';
 import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
-import { InvalidIdError, LeaseLostError, type Models, readConnectionSecrets, toObjectId } from '@weft/db';
+import {
+  InvalidIdError,
+  LeaseLostError,
+  listLoopItems,
+  type Models,
+  readConnectionSecrets,
+  toObjectId,
+} from '@weft/db';
 import type { Types } from 'mongoose';
 import type { HttpClient } from './http-client.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
@@ -39,10 +46,17 @@ export interface RunnerEngineHost extends EngineHost {
   takePendingSteps(): Promise<Step[]>;
 }
 
+/** A log line of a node inside a loop body says which item it is about. */
+function withItemIndex(data: unknown, index: number | undefined): unknown {
+  if (index === undefined) return data;
+  if (data === undefined) return { index };
+  return data !== null && typeof data === 'object' && !Array.isArray(data) ? { ...data, index } : { index, data };
+}
+
 /** The real effects behind core's engine for one run: the database, the network, the keyring. */
 export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
   const { models, keyring, http, logs, run, owner } = options;
-  const steps = new StepWriter(models, run.id, owner, options.leaseMs);
+  const steps = new StepWriter(models, run, owner, options.leaseMs);
   const leaseChecked = async (write: Promise<void>) => {
     try {
       await write;
@@ -107,10 +121,11 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
   }
 
   return {
-    createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
+    createContext({ nodeId, attempt, stepStartedAt, scope, signal, itemIndex }): NodeContext {
       return {
         runId,
         nodeId,
+        ...(itemIndex === undefined ? {} : { itemIndex }),
         attempt,
         dryRun: false,
         stepStartedAt,
@@ -122,7 +137,8 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
             await acquireSlot(options.outbound, callOptions.connectionId, signal);
           return http(request, signal);
         },
-        log: (level, message, data) => logs.add({ nodeId, attempt, level, message, data }),
+        log: (level, message, data) =>
+          logs.add({ nodeId, attempt, level, message, data: withItemIndex(data, itemIndex) }),
         secrets,
         async signWebhook({ secret, id, timestamp, body }) {
           try {
@@ -141,6 +157,12 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
     },
 
     saveStep: (step) => leaseChecked(steps.save(step)),
+    saveLoopItem: (item, changed) => leaseChecked(steps.saveItem(item, changed)),
+    async loadLoopItems(loopId) {
+      // Items kept back are written first, so what is read is what this run did.
+      await leaseChecked(steps.flush());
+      return listLoopItems(models, run.id, loopId);
+    },
     flushSteps: () => leaseChecked(steps.flush()),
     takePendingSteps: () => steps.takePending(),
 

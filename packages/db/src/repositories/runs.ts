@@ -42,7 +42,8 @@ export function newRunOfVersion(
     trigger: { kind: run.kind, deliveryId: run.deliveryId ?? null, replayOf: run.replayOf ?? null },
     correlationId: run.correlationId,
     input: run.input,
-    nodes: version.nodes.map((node) => ({ id: node.id, type: node.type })),
+    // A loop body's steps are stored per item (see loop-items.ts), not among the run's steps.
+    nodes: version.nodes.filter((node) => node.parentId === undefined).map((node) => ({ id: node.id, type: node.type })),
     ...(run.steps ? { steps: run.steps } : {}),
   };
 }
