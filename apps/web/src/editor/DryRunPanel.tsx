@@ -10,6 +10,7 @@ import type { DryRunResult } from '../api/types';
 import { Button, InlineError, StatusBadge } from '../components/ui';
 import { JsonInput } from '../forms/SchemaForm';
 import { formatDuration, shortId } from '../lib/format';
+import { DryRunLoopItems } from '../runs/LoopItems';
 import type { EditableGraph } from './graph';
 
 type Source = 'sample' | 'custom' | 'delivery';
@@ -185,6 +186,9 @@ export function DryRunPanel({
                 ))}
               </tbody>
             </table>
+            {result.nodes.map((node) =>
+              node.items ? <DryRunLoopItems key={node.nodeId} loopId={node.nodeId} items={node.items} /> : null,
+            )}
             <div className="muted small">Trigger payload: {result.trigger.source}</div>
           </>
         ) : (
