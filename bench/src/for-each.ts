@@ -17,7 +17,11 @@ export function forEachNodes(sinkUrl: string) {
         id: 'loop',
         type: 'loop.forEach',
         version: 1,
-        config: { items: '{{ trigger.body.items }}', concurrency: FOR_EACH_CONCURRENCY, onItemError: 'continue' },
+        config: {
+          items: '{{ trigger.body.items }}',
+          concurrency: FOR_EACH_CONCURRENCY,
+          onItemError: 'continue',
+        },
         position,
       },
       {
@@ -36,7 +40,13 @@ export function forEachNodes(sinkUrl: string) {
         config: { method: 'POST', url: `${sinkUrl}/lines`, body: '{{ input }}' },
         position,
       },
-      { id: 'report', type: 'logger', version: 1, config: { message: '{{ nodes.loop.succeeded }} lines' }, position },
+      {
+        id: 'report',
+        type: 'logger',
+        version: 1,
+        config: { message: '{{ nodes.loop.succeeded }} lines' },
+        position,
+      },
     ],
     edges: [
       { id: 'e1', source: 'hook', sourceHandle: 'out', target: 'loop', targetHandle: 'in' },

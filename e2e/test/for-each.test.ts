@@ -44,7 +44,11 @@ async function seedLoopApp(
   loop: Record<string, unknown>,
   url: string,
 ) {
-  const app = await createApp(db.models, workspaceId, { key: appKey, name: appKey, signature: { scheme: 'generic' } });
+  const app = await createApp(db.models, workspaceId, {
+    key: appKey,
+    name: appKey,
+    signature: { scheme: 'generic' },
+  });
   await createConnection(db.models, keyring, workspaceId, {
     appId: app._id.toHexString(),
     name: appKey,
@@ -55,7 +59,12 @@ async function seedLoopApp(
     draft: {
       nodes: [
         { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId: app._id.toHexString() } },
-        { id: 'loop', type: 'loop.forEach', version: 1, config: { items: '{{ trigger.body.items }}', ...loop } },
+        {
+          id: 'loop',
+          type: 'loop.forEach',
+          version: 1,
+          config: { items: '{{ trigger.body.items }}', ...loop },
+        },
         {
           id: 'call',
           type: 'http.request',
@@ -63,7 +72,12 @@ async function seedLoopApp(
           parentId: 'loop',
           config: { method: 'POST', url, body: { line: '{{ item }}', index: '{{ index }}' } },
         },
-        { id: 'report', type: 'logger', version: 1, config: { message: 'loop done: {{ nodes.loop.failed }} failed' } },
+        {
+          id: 'report',
+          type: 'logger',
+          version: 1,
+          config: { message: 'loop done: {{ nodes.loop.failed }} failed' },
+        },
       ],
       edges: [
         { id: 'e1', source: 'hook', target: 'loop' },
@@ -80,8 +94,18 @@ async function seedLoopApp(
 beforeAll(async () => {
   db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e-loops');
-  await seedLoopApp(workspace._id, 'loop-continue', { concurrency: 4, onItemError: 'continue' }, `${sink.url}/each/{{ item }}`);
-  await seedLoopApp(workspace._id, 'loop-stop', { concurrency: 1, onItemError: 'stop' }, `${sink.url}/stop/{{ index }}`);
+  await seedLoopApp(
+    workspace._id,
+    'loop-continue',
+    { concurrency: 4, onItemError: 'continue' },
+    `${sink.url}/each/{{ item }}`,
+  );
+  await seedLoopApp(
+    workspace._id,
+    'loop-stop',
+    { concurrency: 1, onItemError: 'stop' },
+    `${sink.url}/stop/{{ index }}`,
+  );
 
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
@@ -161,13 +185,15 @@ describe('a for-each loop over a webhook’s items', () => {
     expect(calls).toHaveLength(20);
     expect(new Set(calls.map((c) => c.path))).toEqual(new Set(lines.map((line) => `/each/${line}`)));
     const keyOf = new Map(calls.map((c) => [c.path, c.headers['idempotency-key']]));
-    lines.forEach((line, index) => expect(keyOf.get(`/each/${line}`)).toBe(`${runId}:call:${index}`));
+    for (const [index, line] of lines.entries())
+      expect(keyOf.get(`/each/${line}`)).toBe(`${runId}:call:${index}`);
     expect(stepOf(run, 'loop')).toMatchObject({
       status: 'succeeded',
       firedHandles: ['done'],
       output: { succeeded: 19, failed: 1, notStarted: 0 },
     });
-    const items = (stepOf(run, 'loop')?.output as { items: { index: number; status: string }[] }).items;
+    const output = stepOf(run, 'loop')?.output as { items: { index: number; status: string }[] } | undefined;
+    const items = output?.items ?? [];
     expect(items.map((i) => i.index)).toEqual(lines.map((_, i) => i));
     expect(items[7]).toMatchObject({ status: 'failed', error: { code: 'http_4xx' } });
     expect(stepOf(run, 'report')?.status).toBe('succeeded');
@@ -179,7 +205,9 @@ describe('a for-each loop over a webhook’s items', () => {
       items: { index: number; status: string }[];
       nextFromIndex: number | null;
     };
-    expect(page.items.map((i) => i.status)).toEqual(lines.map((line) => (line === 'bad' ? 'failed' : 'succeeded')));
+    expect(page.items.map((i) => i.status)).toEqual(
+      lines.map((line) => (line === 'bad' ? 'failed' : 'succeeded')),
+    );
     expect(page.nextFromIndex).toBeNull();
     const seventh = (await trpc('runs.loopItem', { runId, loopId: 'loop', index: 7 }, 'GET')) as {
       steps: { nodeId: string; status: string; error: { code: string } | null }[];
@@ -195,7 +223,10 @@ describe('a for-each loop over a webhook’s items', () => {
     expect(run.error?.message).toContain('item 3 failed');
     expect(run.error?.message).toContain('onItemError is "stop"');
     expect(callsTo('/stop/').map((c) => c.path)).toEqual(['/stop/0', '/stop/1', '/stop/2', '/stop/3']);
-    expect(stepOf(run, 'loop')).toMatchObject({ status: 'failed', output: { succeeded: 3, failed: 1, notStarted: 2 } });
+    expect(stepOf(run, 'loop')).toMatchObject({
+      status: 'failed',
+      output: { succeeded: 3, failed: 1, notStarted: 2 },
+    });
 
     const replay = (await trpc('runs.replay', { id: runId, from: 'failure' })) as { id: string };
     const replayed = await finished(replay.id);
@@ -210,9 +241,14 @@ describe('a for-each loop over a webhook’s items', () => {
       '/stop/4',
       '/stop/5',
     ]);
-    expect(callsTo('/stop/').slice(4).map((c) => c.headers['idempotency-key'])).toEqual(
-      [3, 4, 5].map((index) => `${replay.id}:call:${index}`),
-    );
-    expect(stepOf(replayed, 'loop')).toMatchObject({ status: 'succeeded', output: { succeeded: 6, failed: 0 } });
+    expect(
+      callsTo('/stop/')
+        .slice(4)
+        .map((c) => c.headers['idempotency-key']),
+    ).toEqual([3, 4, 5].map((index) => `${replay.id}:call:${index}`));
+    expect(stepOf(replayed, 'loop')).toMatchObject({
+      status: 'succeeded',
+      output: { succeeded: 6, failed: 0 },
+    });
   });
 });

@@ -44,7 +44,9 @@ async function center(locator: Locator): Promise<{ x: number; y: number }> {
 }
 
 async function connect(from: string, to: string, handle = 'out') {
-  const start = await center(page.locator(`[data-node-id="${from}"] .react-flow__handle.source[data-handleid="${handle}"]`));
+  const start = await center(
+    page.locator(`[data-node-id="${from}"] .react-flow__handle.source[data-handleid="${handle}"]`),
+  );
   const end = await center(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`).first());
   await page.mouse.move(start.x, start.y);
   await page.mouse.down();
@@ -75,7 +77,10 @@ async function draft() {
 }
 
 const inside = (inner: { x: number; y: number; width: number; height: number }, outer: typeof inner) =>
-  inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+  inner.x >= outer.x &&
+  inner.y >= outer.y &&
+  inner.x + inner.width <= outer.x + outer.width &&
+  inner.y + inner.height <= outer.y + outer.height;
 
 describe('a for-each loop in the editor', () => {
   it('drops an HTTP node into a loop’s body and connects the loop’s handles', async () => {
@@ -87,9 +92,13 @@ describe('a for-each loop in the editor', () => {
     await page.getByTestId('canvas').waitFor();
     scenarioId = page.url().split('/').at(-1)!;
 
-    await page.dragAndDrop('[data-node-type="trigger.manual"]', '[data-testid="canvas"]', { targetPosition: { x: 120, y: 120 } });
+    await page.dragAndDrop('[data-node-type="trigger.manual"]', '[data-testid="canvas"]', {
+      targetPosition: { x: 120, y: 120 },
+    });
     await node('manual').waitFor();
-    await page.dragAndDrop('[data-node-type="loop.forEach"]', '[data-testid="canvas"]', { targetPosition: { x: 440, y: 100 } });
+    await page.dragAndDrop('[data-node-type="loop.forEach"]', '[data-testid="canvas"]', {
+      targetPosition: { x: 440, y: 100 },
+    });
     await node('loop_forEach').waitFor();
     const loop = await box(node('loop_forEach'));
     // Dropped on the loop: the node joins its body.
@@ -118,13 +127,17 @@ describe('a for-each loop in the editor', () => {
     await http.locator('[data-field="body"] textarea').fill('{ "sku": "{{ item.sku }}" }');
     await expect.poll(() => node('http_request').getAttribute('data-problems')).toBe('0');
     await expect.poll(() => node('loop_forEach').getAttribute('data-problems')).toBe('0');
-    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 }).toBe('All changes saved');
+    await expect
+      .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })
+      .toBe('All changes saved');
     expect((await draft()).nodes.find((n) => n.id === 'http_request')?.parentId).toBe('loop_forEach');
   });
 
   it('dry-runs the loop: one result per item, each with its body steps', async () => {
     await page.getByRole('button', { name: 'Dry-run' }).click();
-    await page.locator('.dry-run textarea').fill('{ "lines": [{ "sku": "a" }, { "sku": "b" }, { "sku": "c" }] }');
+    await page
+      .locator('.dry-run textarea')
+      .fill('{ "lines": [{ "sku": "a" }, { "sku": "b" }, { "sku": "c" }] }');
     await page.getByTestId('run-dry-run').click();
     await expect.poll(() => node('loop_forEach').getAttribute('data-status')).toBe('succeeded');
     const items = page.locator('[data-loop-items="loop_forEach"] [data-item]');
@@ -132,7 +145,9 @@ describe('a for-each loop in the editor', () => {
     await items.nth(2).click();
     const details = page.locator('[data-item-details="2"]');
     await details.waitFor();
-    expect(await details.locator('[data-item-step="http_request"] [data-status]').getAttribute('data-status')).toBe('succeeded');
+    expect(
+      await details.locator('[data-item-step="http_request"] [data-status]').getAttribute('data-status'),
+    ).toBe('succeeded');
     expect(sink.requests).toHaveLength(0);
     await screenshot(page, 'for-each-dry-run');
   });
@@ -141,14 +156,20 @@ describe('a for-each loop in the editor', () => {
     const loop = await box(node('loop_forEach'));
     // Below the loop, still on the visible canvas.
     await dragNode('http_request', { x: loop.x + 120, y: loop.y + loop.height + 90 });
-    await expect.poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId ?? null, { timeout: 10_000 }).toBeNull();
+    await expect
+      .poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId ?? null, {
+        timeout: 10_000,
+      })
+      .toBeNull();
     await expect.poll(() => page.locator('.edge-problem').count()).toBeGreaterThan(0);
     const back = await box(node('loop_forEach'));
     await dragNode('http_request', { x: back.x + back.width / 2, y: back.y + 150 });
     await expect.poll(() => page.locator('.edge-problem').count()).toBe(0);
-    await expect.poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId, { timeout: 10_000 }).toBe(
-      'loop_forEach',
-    );
+    await expect
+      .poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId, {
+        timeout: 10_000,
+      })
+      .toBe('loop_forEach');
   });
 
   it('publishes, runs over HTTP, and picks items in the run view', async () => {

@@ -305,7 +305,10 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
     const graph = currentGraph();
     const sizes = new Map(nodesRef.current.map((n) => [n.id, n.measured]));
     const positions = layoutPositions(
-      graph.nodes.map((n) => ({ id: n.id, width: sizes.get(n.id)?.width, height: sizes.get(n.id)?.height })),
+      // A loop's body moves with its loop (positions relative to it): only the top level is laid out.
+      graph.nodes
+        .filter((n) => n.parentId === undefined)
+        .map((n) => ({ id: n.id, width: sizes.get(n.id)?.width, height: sizes.get(n.id)?.height })),
       graph.edges,
     );
     applyGraph(

@@ -27,14 +27,29 @@ export const LoopCard = memo(function LoopCard({ id, data, selected }: NodeProps
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={classes} data-node-id={id} data-status={status} data-problems={problems.length} data-loop="true">
-      <Handle type="target" position={Position.Left} id="in" style={{ top: 28 }} className="handle handle-in" title="Input" />
+    <div
+      className={classes}
+      data-node-id={id}
+      data-status={status}
+      data-problems={problems.length}
+      data-loop="true"
+    >
+      <Handle
+        type="target"
+        position={Position.Left}
+        id="in"
+        style={{ top: 28 }}
+        className="handle handle-in"
+        title="Input"
+      />
       <div className="loop-head">
         <span className="node-title" title={`${title} (${spec.type})`}>
           ↻ {title}
         </span>
         <span className="node-id">{id}</span>
-        {status ? <span className={`node-status status-${status}`}>{STATUS_LABEL[status] ?? status}</span> : null}
+        {status ? (
+          <span className={`node-status status-${status}`}>{STATUS_LABEL[status] ?? status}</span>
+        ) : null}
       </div>
       <div className="node-summary loop-summary">{configSummary(spec, canvas.appName)}</div>
       {status ? (

@@ -25,7 +25,11 @@ export function isLoop(node: Pick<ScenarioNode, 'type'>): boolean {
 }
 
 /** A loop's size from its body nodes (positions relative to it), leaving out `except`. */
-export function loopSize(graph: EditableGraph, loopId: string, except?: string): { width: number; height: number } {
+export function loopSize(
+  graph: EditableGraph,
+  loopId: string,
+  except?: string,
+): { width: number; height: number } {
   let width = MIN_LOOP_SIZE.width;
   let height = MIN_LOOP_SIZE.height;
   for (const node of graph.nodes) {
@@ -40,12 +44,17 @@ export function loopSize(graph: EditableGraph, loopId: string, except?: string):
 export function absolutePosition(graph: EditableGraph, node: ScenarioNode): Position {
   if (node.parentId === undefined) return node.position;
   const parent = graph.nodes.find((n) => n.id === node.parentId);
-  return parent ? { x: parent.position.x + node.position.x, y: parent.position.y + node.position.y } : node.position;
+  return parent
+    ? { x: parent.position.x + node.position.x, y: parent.position.y + node.position.y }
+    : node.position;
 }
 
 function contains(bounds: Bounds, point: Position): boolean {
   return (
-    point.x >= bounds.x && point.x <= bounds.x + bounds.width && point.y >= bounds.y && point.y <= bounds.y + bounds.height
+    point.x >= bounds.x &&
+    point.x <= bounds.x + bounds.width &&
+    point.y >= bounds.y &&
+    point.y <= bounds.y + bounds.height
   );
 }
 
@@ -61,7 +70,10 @@ export function reparentMoved(graph: EditableGraph, movedIds: readonly string[])
   const nodes = graph.nodes.map((node) => {
     if (!moved.has(node.id) || isLoop(node) || node.type.startsWith('trigger.')) return node;
     const absolute = absolutePosition(graph, node);
-    const centre = { x: absolute.x + DEFAULT_NODE_SIZE.width / 2, y: absolute.y + DEFAULT_NODE_SIZE.height / 2 };
+    const centre = {
+      x: absolute.x + DEFAULT_NODE_SIZE.width / 2,
+      y: absolute.y + DEFAULT_NODE_SIZE.height / 2,
+    };
     const target = graph.nodes.find(
       (loop) =>
         isLoop(loop) &&
@@ -88,5 +100,8 @@ export function reparentMoved(graph: EditableGraph, movedIds: readonly string[])
 
 /** React Flow draws a parent before its children: top-level nodes first, then bodies, each in graph order. */
 export function parentsFirst<T extends Pick<ScenarioNode, 'parentId'>>(nodes: readonly T[]): T[] {
-  return [...nodes.filter((node) => node.parentId === undefined), ...nodes.filter((node) => node.parentId !== undefined)];
+  return [
+    ...nodes.filter((node) => node.parentId === undefined),
+    ...nodes.filter((node) => node.parentId !== undefined),
+  ];
 }

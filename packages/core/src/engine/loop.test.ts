@@ -300,6 +300,32 @@ describe('loop.forEach', () => {
     expect(host.saved.filter((s) => s.nodeId === 'after' && s.status === 'succeeded')).toHaveLength(1);
   });
 
+  it('resumes an item whose body step failed before its record said so as failed, not as succeeded', async () => {
+    const host = loopTestHost(() => ok());
+    const graph = loopGraph({ onItemError: 'continue' });
+    await executeRun(host.run(graph, { items: range(3) }), host);
+    // As a crash between the body step's failure and the item's record would leave it.
+    const item = host.items.get('loop#1')!;
+    host.items.set('loop#1', {
+      ...item,
+      status: 'running',
+      output: undefined,
+      steps: item.steps.map((step) => ({
+        ...step,
+        status: 'failed' as const,
+        error: { code: 'http_4xx', message: 'HTTP 400', retryable: false },
+      })),
+    });
+    host.steps.delete('loop');
+    host.steps.delete('after');
+    host.calls.length = 0;
+    const outcome = await executeRun(host.run(graph, { items: range(3) }), host);
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(host.calls).toHaveLength(0);
+    expect(host.items.get('loop#1')).toMatchObject({ status: 'failed', error: { message: 'node "call": HTTP 400' } });
+    expect(host.steps.get('loop')!.output).toMatchObject({ succeeded: 2, failed: 1 });
+  });
+
   it('replayed from its failure, runs only the failed and unstarted items; succeeded ones keep their outputs', async () => {
     let failing = true;
     const host = loopTestHost(({ index }) => (index === 2 && failing ? badRequest : ok({ index })));

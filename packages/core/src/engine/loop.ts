@@ -132,6 +132,17 @@ async function runItem(
     sleep: (ms, sleepSignal) => host.sleep(ms, sleepSignal),
     ...(host.random ? { random: () => host.random!() } : {}),
   };
+  // A body step that failed before a restart settled the item, even if its record did not say so yet.
+  const failedStep = [...steps.values()].find((step) => step.status === 'failed');
+  if (failedStep) {
+    const error = failedStep.error ?? { code: 'internal', message: 'the step failed', retryable: false };
+    await save({
+      status: 'failed',
+      error: itemError({ status: 'failed', error, nodeId: failedStep.nodeId }),
+      finishedAt: failedStep.finishedAt ?? host.now(),
+    });
+    return { index, kind: 'settled', item: record };
+  }
   await save({});
   const start: Step = {
     ...pendingStepOf(args.loopNode),

@@ -24,7 +24,8 @@ export async function saveLoopItems(
 ): Promise<void> {
   if (items.length === 0) return;
   const now = options.now ?? new Date();
-  const lease = options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
+  const lease =
+    options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
   const fenced = await models.Run.collection.updateOne(
     { _id: run.id, status: 'running', leaseOwner: owner },
     { $set: { ...lease, updatedAt: now } },
@@ -57,14 +58,19 @@ function toLoopItem(doc: RunLoopItemDoc): LoopItem {
 }
 
 /** Every stored item of one loop of a run, in index order (what a resumed loop starts from). */
-export async function listLoopItems(models: Models, runId: Types.ObjectId, loopId: string): Promise<LoopItem[]> {
-  const docs = await models.RunLoopItem.collection
-    .find({ runId, loopId }, { sort: { index: 1 } })
-    .toArray();
+export async function listLoopItems(
+  models: Models,
+  runId: Types.ObjectId,
+  loopId: string,
+): Promise<LoopItem[]> {
+  const docs = await models.RunLoopItem.collection.find({ runId, loopId }, { sort: { index: 1 } }).toArray();
   return (docs as unknown as RunLoopItemDoc[]).map(toLoopItem);
 }
 
-export type LoopItemSummary = Pick<LoopItem, 'index' | 'status' | 'error' | 'startedAt' | 'finishedAt' | 'resumeAt'>;
+export type LoopItemSummary = Pick<
+  LoopItem,
+  'index' | 'status' | 'error' | 'startedAt' | 'finishedAt' | 'resumeAt'
+>;
 
 /** A page of one loop's items of a workspace's run, without outputs or steps: the run page's item picker. */
 export async function listLoopItemSummaries(
