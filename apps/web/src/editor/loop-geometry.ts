@@ -69,6 +69,8 @@ export function reparentMoved(graph: EditableGraph, movedIds: readonly string[])
   let changed = false;
   const nodes = graph.nodes.map((node) => {
     if (!moved.has(node.id) || isLoop(node) || node.type.startsWith('trigger.')) return node;
+    // Moved together with its loop: it stays in the body.
+    if (node.parentId !== undefined && moved.has(node.parentId)) return node;
     const absolute = absolutePosition(graph, node);
     const centre = {
       x: absolute.x + DEFAULT_NODE_SIZE.width / 2,
