@@ -152,6 +152,8 @@ describe('dryRun', () => {
       'https://api.example.com/lines/2',
     ]);
     expect(result.nodes.find((n) => n.nodeId === 'after')!.status).toBe('succeeded');
+    // A body node's canvas status sums up its items.
+    expect(result.nodes.find((n) => n.nodeId === 'call')).toMatchObject({ status: 'succeeded', attempts: 3 });
     expect(result.nodes.find((n) => n.nodeId === 'call')!.items).toBeNull();
   });
 });

@@ -37,6 +37,33 @@ export interface DryRunResult {
   readonly skipped: readonly string[];
 }
 
+/**
+ * A loop body node ran once per item: the canvas shows `failed` if it failed for an item, else
+ * `succeeded` if it ran for one, else `skipped`; its output is that of its last item (each item's
+ * own steps come with the loop's `items`).
+ */
+function bodyStepSummary(node: GraphShape['nodes'][number], items: Iterable<LoopItem>): Step | undefined {
+  if (node.parentId === undefined) return undefined;
+  const steps = [...items]
+    .filter((item) => item.loopId === node.parentId)
+    .sort((a, b) => a.index - b.index)
+    .flatMap((item) => item.steps.filter((step) => step.nodeId === node.id));
+  if (steps.length === 0) return undefined;
+  const status = steps.some((s) => s.status === 'failed')
+    ? 'failed'
+    : steps.some((s) => s.status === 'succeeded')
+      ? 'succeeded'
+      : 'skipped';
+  const last = steps.at(-1)!;
+  return {
+    ...last,
+    status,
+    attempts: steps.reduce((sum, s) => sum + s.attempts, 0),
+    durationMs: steps.reduce((sum, s) => sum + (s.durationMs ?? 0), 0),
+    error: steps.find((s) => s.status === 'failed')?.error ?? null,
+  };
+}
+
 /** A run can suspend once per wait or long backoff; a preview follows at most this many. */
 const MAX_RESUMES = 100;
 
@@ -78,7 +105,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   }
 
   const nodes = input.graph.nodes.map((node): DryRunNodeResult => {
-    const step = host.steps.get(node.id) ?? pendingStepOf(node);
+    const step = host.steps.get(node.id) ?? bodyStepSummary(node, host.loopItems.values()) ?? pendingStepOf(node);
     return {
       nodeId: node.id,
       status: step.status,
