@@ -1,3 +1,4 @@
+import { NODE_TYPES } from '@weft/core';
 import { createApiToken, createWorkspace, toObjectId } from '@weft/db';
 import { describe, expect, it } from 'vitest';
 import { jobsFor, request, useApi } from './harness.js';
@@ -96,7 +97,7 @@ describe('GET /health and /system/info', () => {
     expect(answer.json).toMatchObject({
       status: 'ok',
       checks: { database: { ok: true }, queue: { ok: true } },
-      registry: { nodeTypes: 10, signatureSchemes: 6 },
+      registry: { nodeTypes: NODE_TYPES.length, signatureSchemes: 6 },
     });
   });
 
