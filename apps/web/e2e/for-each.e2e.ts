@@ -62,6 +62,10 @@ async function dragNode(id: string, to: { x: number; y: number }) {
   await page.mouse.down();
   await page.mouse.move(from.x + 10, from.y + 10, { steps: 3 });
   await page.mouse.move(to.x, to.y, { steps: 15 });
+  // A loaded machine may still be rendering the last moves: release where the node now is.
+  await expect
+    .poll(async () => Math.abs((await center(node(id).locator('.node-title').first())).y - to.y))
+    .toBeLessThan(5);
   await page.mouse.up();
 }
 
@@ -164,6 +168,9 @@ describe('a for-each loop in the editor', () => {
     await expect.poll(() => page.locator('.edge-problem').count()).toBeGreaterThan(0);
     const back = await box(node('loop_forEach'));
     await dragNode('http_request', { x: back.x + back.width / 2, y: back.y + 150 });
+    await expect
+      .poll(async () => inside(await box(node('http_request')), await box(node('loop_forEach'))))
+      .toBe(true);
     await expect.poll(() => page.locator('.edge-problem').count()).toBe(0);
     await expect
       .poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId, {
