@@ -31,6 +31,9 @@ afterAll(async () => {
 });
 
 const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+/** `expect.poll` with a liveness bound that holds on a loaded machine (the browser shares it with the suite). */
+const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(check, { timeout: 15_000, ...options });
 
 async function box(locator: Locator) {
   const found = await locator.boundingBox();
@@ -63,9 +66,9 @@ async function dragNode(id: string, to: { x: number; y: number }) {
   await page.mouse.move(from.x + 10, from.y + 10, { steps: 3 });
   await page.mouse.move(to.x, to.y, { steps: 15 });
   // A loaded machine may still be rendering the last moves: release where the node now is.
-  await expect
-    .poll(async () => Math.abs((await center(node(id).locator('.node-title').first())).y - to.y))
-    .toBeLessThan(5);
+  await poll(async () =>
+    Math.abs((await center(node(id).locator('.node-title').first())).y - to.y),
+  ).toBeLessThan(5);
   await page.mouse.up();
 }
 
@@ -115,7 +118,7 @@ describe('a for-each loop in the editor', () => {
 
     await connect('manual', 'loop_forEach');
     await connect('loop_forEach', 'http_request', 'body');
-    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(2);
+    await poll(() => page.locator('.react-flow__edge').count()).toBe(2);
 
     await node('loop_forEach').locator('.loop-head').click();
     const loopPanel = page.locator('[data-panel-node="loop_forEach"]');
@@ -129,11 +132,11 @@ describe('a for-each loop in the editor', () => {
     await http.locator('[data-field="url"] textarea').fill(`${sink.url}/lines/{{ index }}`);
     await http.locator('[data-field="method"] select').selectOption('POST');
     await http.locator('[data-field="body"] textarea').fill('{ "sku": "{{ item.sku }}" }');
-    await expect.poll(() => node('http_request').getAttribute('data-problems')).toBe('0');
-    await expect.poll(() => node('loop_forEach').getAttribute('data-problems')).toBe('0');
-    await expect
-      .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })
-      .toBe('All changes saved');
+    await poll(() => node('http_request').getAttribute('data-problems')).toBe('0');
+    await poll(() => node('loop_forEach').getAttribute('data-problems')).toBe('0');
+    await poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 }).toBe(
+      'All changes saved',
+    );
     expect((await draft()).nodes.find((n) => n.id === 'http_request')?.parentId).toBe('loop_forEach');
   });
 
@@ -143,9 +146,9 @@ describe('a for-each loop in the editor', () => {
       .locator('.dry-run textarea')
       .fill('{ "lines": [{ "sku": "a" }, { "sku": "b" }, { "sku": "c" }] }');
     await page.getByTestId('run-dry-run').click();
-    await expect.poll(() => node('loop_forEach').getAttribute('data-status')).toBe('succeeded');
+    await poll(() => node('loop_forEach').getAttribute('data-status')).toBe('succeeded');
     const items = page.locator('[data-loop-items="loop_forEach"] [data-item]');
-    await expect.poll(() => items.count()).toBe(3);
+    await poll(() => items.count()).toBe(3);
     await items.nth(2).click();
     const details = page.locator('[data-item-details="2"]');
     await details.waitFor();
@@ -160,23 +163,19 @@ describe('a for-each loop in the editor', () => {
     const loop = await box(node('loop_forEach'));
     // Below the loop, still on the visible canvas.
     await dragNode('http_request', { x: loop.x + 120, y: loop.y + loop.height + 90 });
-    await expect
-      .poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId ?? null, {
-        timeout: 10_000,
-      })
-      .toBeNull();
-    await expect.poll(() => page.locator('.edge-problem').count()).toBeGreaterThan(0);
+    await poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId ?? null, {
+      timeout: 10_000,
+    }).toBeNull();
+    await poll(() => page.locator('.edge-problem').count()).toBeGreaterThan(0);
     const back = await box(node('loop_forEach'));
     await dragNode('http_request', { x: back.x + back.width / 2, y: back.y + 150 });
-    await expect
-      .poll(async () => inside(await box(node('http_request')), await box(node('loop_forEach'))))
-      .toBe(true);
-    await expect.poll(() => page.locator('.edge-problem').count()).toBe(0);
-    await expect
-      .poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId, {
-        timeout: 10_000,
-      })
-      .toBe('loop_forEach');
+    await poll(async () => inside(await box(node('http_request')), await box(node('loop_forEach')))).toBe(
+      true,
+    );
+    await poll(() => page.locator('.edge-problem').count()).toBe(0);
+    await poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId, {
+      timeout: 10_000,
+    }).toBe('loop_forEach');
   });
 
   it('publishes, runs over HTTP, and picks items in the run view', async () => {
@@ -195,12 +194,12 @@ describe('a for-each loop in the editor', () => {
     await page.goto(`${stack.webUrl}/#/runs/${runId}`);
     const view = page.locator('.run-view');
     await view.waitFor();
-    await expect.poll(() => view.getAttribute('data-run-status'), { timeout: 30_000 }).toBe('succeeded');
+    await poll(() => view.getAttribute('data-run-status'), { timeout: 30_000 }).toBe('succeeded');
     expect(sink.requests.map((r) => r.path).sort()).toEqual(['/lines/0', '/lines/1', '/lines/2', '/lines/3']);
 
     await node('loop_forEach').locator('.loop-head').click();
     const items = page.locator('[data-loop-items="loop_forEach"] [data-item]');
-    await expect.poll(() => items.count()).toBe(4);
+    await poll(() => items.count()).toBe(4);
     expect(await items.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-status')))).toEqual([
       'succeeded',
       'succeeded',
@@ -210,7 +209,7 @@ describe('a for-each loop in the editor', () => {
     await items.nth(1).click();
     await page.locator('[data-item-details="1"] [data-item-step="http_request"]').waitFor();
     // The canvas shows the body's status for the picked item.
-    await expect.poll(() => node('http_request').getAttribute('data-status')).toBe('succeeded');
+    await poll(() => node('http_request').getAttribute('data-status')).toBe('succeeded');
     await screenshot(page, 'for-each-run');
     expect(pageErrors).toEqual([]);
   });
