@@ -167,8 +167,13 @@ describe('a for-each loop in the editor', () => {
       timeout: 10_000,
     }).toBeNull();
     await poll(() => page.locator('.edge-problem').count()).toBeGreaterThan(0);
+    // The whole graph in view, then onto the middle of the loop.
+    await page.getByRole('button', { name: 'Fit', exact: true }).click();
+    await poll(async () => (await box(node('loop_forEach'))).y).toBeGreaterThan(
+      (await box(page.getByTestId('canvas'))).y,
+    );
     const back = await box(node('loop_forEach'));
-    await dragNode('http_request', { x: back.x + back.width / 2, y: back.y + 150 });
+    await dragNode('http_request', { x: back.x + back.width / 2, y: back.y + back.height / 2 });
     await poll(async () => inside(await box(node('http_request')), await box(node('loop_forEach')))).toBe(
       true,
     );
