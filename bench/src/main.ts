@@ -12,6 +12,9 @@
 //               received → finished p50/p99, enqueue → start (pickup) p50/p99
 //   50 nodes    BENCH_WIDE_RUNS webhooks of a 50-node scenario (7 stages of 6 parallel transforms)
 //   1 MiB       BENCH_BIG_DURATION_S of 1 MiB webhooks (BENCH_BIG_CONNECTIONS clients)
+//   for-each    BENCH_FOREACH_RUNS webhooks of 100 items each, a loop (concurrency 10) posting
+//               every item to a local sink: items/s, run duration p50/p99
+//               (BENCH_ONLY=for-each runs the warm-up and this phase only)
 //   memory      peak RSS of the api and of each runner over the whole suite
 //
 // CPU time of every process (api, runners, database, this client) is recorded per phase, so the
@@ -40,6 +43,7 @@ import type { Types } from 'mongoose';
 type ObjectId = Types.ObjectId;
 import { fixedRate, type LoadRequest, type LoadResult, saturate } from './load.js';
 import { CpuMeter, peakRssMiB } from './procstat.js';
+import { FOR_EACH_ITEMS, forEachBody, forEachNodes, startLineSink } from './for-each.js';
 import { fiftyNodes, fourNodes, type SeededApp, seedApp, WEBHOOK_SECRET } from './seed.js';
 import { quantile, round } from './stats.js';
 
@@ -56,6 +60,8 @@ const WIDE_RUNS = env('BENCH_WIDE_RUNS', 1000, 100);
 const BIG_DURATION_MS = env('BENCH_BIG_DURATION_S', 8, 2) * 1000;
 const BIG_CONNECTIONS = env('BENCH_BIG_CONNECTIONS', 8, 4);
 const BIG_BYTES = 1024 * 1024;
+const FOREACH_RUNS = env('BENCH_FOREACH_RUNS', 40, 5);
+const ONLY_FOR_EACH = process.env.BENCH_ONLY === 'for-each';
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** BENCH_LOG_DIR=<dir>: each service's output goes to <dir>/<name>.log. */
 const logFile = (name: string) =>
@@ -104,6 +110,8 @@ async function runRound(backend: Backend): Promise<Row[]> {
   const four = await seedApp(db, keyring, workspace._id, 'bench', fourNodes);
   const wide = await seedApp(db, keyring, workspace._id, 'wide', fiftyNodes);
   const big = await seedApp(db, keyring, workspace._id, 'big', fourNodes);
+  const lineSink = await startLineSink();
+  const loop = await seedApp(db, keyring, workspace._id, 'loop', forEachNodes(lineSink.url));
 
   const port = await freePort();
   const nodeArgs = [
@@ -119,6 +127,8 @@ async function runRound(backend: Backend): Promise<Row[]> {
     WEFT_WEBHOOK_BODY_LIMIT: '2mb',
     // Several runners on one host: no metrics listeners (they would share a port).
     WEFT_RUNNER_METRICS_PORT: '0',
+    // The for-each phase's body posts to a sink on loopback.
+    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
   };
   const api = startService(
     'api',
@@ -256,6 +266,47 @@ async function runRound(backend: Backend): Promise<Row[]> {
     return { acksPerSec: accepted / (sat.elapsedMs / 1000), runsPerSec };
   };
 
+  /** 100-item loops: a fixed number of webhooks, each run posting every item to the sink. */
+  const forEachPhase = async () => {
+    const section = `for-each, ${FOR_EACH_ITEMS} items`;
+    let k = 0;
+    const next = (): LoadRequest => {
+      const body = forEachBody(k++);
+      const headers = signWebhook({ config: { scheme: 'generic' }, secret: WEBHOOK_SECRET, rawBody: body });
+      return { path: `/webhook/${loop.key}`, headers: { ...headers, 'content-type': 'application/json' }, body };
+    };
+    const before = lineSink.count();
+    cpu.start();
+    const load = await countedLoad(port, Math.min(CONNECTIONS, 10), FOREACH_RUNS, next);
+    const runs = await drain(db, load.runIds, 600_000);
+    const usage = cpu.stop();
+    const first = Math.min(...runs.map((r) => r.startedAt?.getTime() ?? r.createdAt.getTime()));
+    const last = Math.max(...runs.map((r) => r.finishedAt?.getTime() ?? 0));
+    const durations = runs.map((r) => (r.finishedAt?.getTime() ?? Number.NaN) - (r.startedAt?.getTime() ?? Number.NaN));
+    row(section, `items/s (${runs.length} runs, concurrency 10)`, round((runs.length * FOR_EACH_ITEMS) / ((last - first) / 1000)));
+    row(section, 'run duration (start → finished) p50', round(quantile(durations, 0.5), 1), 'ms');
+    row(section, 'run duration (start → finished) p99', round(quantile(durations, 0.99), 1), 'ms');
+    const posted = lineSink.count() - before;
+    if (posted !== runs.length * FOR_EACH_ITEMS) row(section, 'sink calls', `${posted}, expected ${runs.length * FOR_EACH_ITEMS}`);
+    const statuses = countBy(runs.map((r) => r.status));
+    if (Object.keys(statuses).some((s) => s !== 'succeeded')) row(section, 'run statuses', JSON.stringify(statuses));
+    cpuRows(section, usage);
+  };
+  const cleanUp = async () => {
+    await Promise.all([api.stop(), ...runners.map((r) => r.stop())]);
+    await lineSink.close();
+    await db.connection.dropDatabase();
+    await db.close();
+    await embedded?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  if (ONLY_FOR_EACH) {
+    await forEachPhase();
+    clearInterval(peakTimer);
+    await cleanUp();
+    return rows;
+  }
+
   // 1. Saturation with one runner, then the drain.
   const one = await ingest('ingest, 1 runner');
 
@@ -345,6 +396,9 @@ async function runRound(backend: Backend): Promise<Row[]> {
     cpuRows(section, usage);
   }
 
+  // 5b. 100-item for-each loops.
+  await forEachPhase();
+
   // 6. 1 MiB payloads.
   {
     const section = '1 MiB payloads';
@@ -373,12 +427,7 @@ async function runRound(backend: Backend): Promise<Row[]> {
   clearInterval(peakTimer);
   for (const [name, peak] of peaks) row('memory', `peak RSS ${name}`, peak, 'MiB');
 
-  await Promise.all([api.stop(), ...runners.map((r) => r.stop())]);
-  await db.connection.dropDatabase();
-  await db.close();
-  await embedded?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-
+  await cleanUp();
   return rows;
 }
 
@@ -449,6 +498,7 @@ async function main() {
       wideRuns: WIDE_RUNS,
       bigDurationS: BIG_DURATION_MS / 1000,
       bigConnections: BIG_CONNECTIONS,
+      forEachRuns: FOREACH_RUNS,
     },
     suiteSeconds: round((performance.now() - suiteStarted) / 1000),
     rows: summary,

@@ -2,12 +2,13 @@
  * What the API shows of stored documents: every field named explicitly, so a field added to a
  * model (or an internal one such as a lease or an encrypted secret) never leaks by accident.
  */
-import type { Step } from '@weft/core';
+import type { LoopItem, Step } from '@weft/core';
 import { runParentView } from './call-views.js';
 import type {
   ApiTokenDoc,
   AppDoc,
   DeliverySummaryDoc,
+  LoopItemSummary,
   RunDoc,
   RunLogDoc,
   RunSummaryDoc,
@@ -117,6 +118,27 @@ function stepView(step: Step) {
     resumeAt: step.resumeAt ?? null,
     /** The run a waiting scenario call waits for. */
     waitingFor: step.waitingFor ?? null,
+  };
+}
+
+export function loopItemSummaryView(item: LoopItemSummary) {
+  return {
+    index: item.index,
+    status: item.status,
+    error: item.error ?? null,
+    startedAt: item.startedAt ?? null,
+    finishedAt: item.finishedAt ?? null,
+    resumeAt: item.resumeAt ?? null,
+  };
+}
+
+/** A loop item with its body steps, each shaped like a run's step. */
+export function loopItemView(item: LoopItem) {
+  return {
+    ...loopItemSummaryView(item),
+    loopId: item.loopId,
+    output: item.output ?? null,
+    steps: item.steps.map(stepView),
   };
 }
 

@@ -10,7 +10,14 @@ import {
 } from '@weft/core';
 import { signWebhook } from '@weft/core/hmac';
 import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
-import { InvalidIdError, LeaseLostError, type Models, readConnectionSecrets, toObjectId } from '@weft/db';
+import {
+  InvalidIdError,
+  LeaseLostError,
+  listLoopItems,
+  type Models,
+  readConnectionSecrets,
+  toObjectId,
+} from '@weft/db';
 import type { Types } from 'mongoose';
 import type { HttpClient } from './http-client.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
@@ -38,7 +45,7 @@ export interface EngineHostOptions {
   /** Holds requests made for a connection to its outbound rate limit; none: no limits. */
   readonly outbound?: OutboundLimiter;
   /** The scenario calls of a node of this run (child runs, see scenario-calls.ts). */
-  readonly calls: (nodeId: string) => ScenarioCalls;
+  readonly calls: (nodeId: string, itemIndex?: number) => ScenarioCalls;
 }
 
 export interface RunnerEngineHost extends EngineHost {
@@ -48,10 +55,17 @@ export interface RunnerEngineHost extends EngineHost {
   takePendingSteps(): Promise<Step[]>;
 }
 
+/** A log line of a node inside a loop body says which item it is about. */
+function withItemIndex(data: unknown, index: number | undefined): unknown {
+  if (index === undefined) return data;
+  if (data === undefined) return { index };
+  return data !== null && typeof data === 'object' && !Array.isArray(data) ? { ...data, index } : { index, data };
+}
+
 /** The real effects behind core's engine for one run: the database, the network, the keyring. */
 export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
   const { models, keyring, http, logs, run, owner } = options;
-  const steps = new StepWriter(models, run.id, owner, options.leaseMs);
+  const steps = new StepWriter(models, run, owner, options.leaseMs);
   const leaseChecked = async (write: Promise<void>) => {
     try {
       await write;
@@ -116,10 +130,11 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
   }
 
   return {
-    createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
+    createContext({ nodeId, attempt, stepStartedAt, scope, signal, itemIndex }): NodeContext {
       return {
         runId,
         nodeId,
+        ...(itemIndex === undefined ? {} : { itemIndex }),
         attempt,
         dryRun: false,
         stepStartedAt,
@@ -131,7 +146,8 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
             await acquireSlot(options.outbound, callOptions.connectionId, signal);
           return http(request, signal);
         },
-        log: (level, message, data) => logs.add({ nodeId, attempt, level, message, data }),
+        log: (level, message, data) =>
+          logs.add({ nodeId, attempt, level, message, data: withItemIndex(data, itemIndex) }),
         secrets,
         async signWebhook({ secret, id, timestamp, body }) {
           try {
@@ -146,11 +162,17 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
             throw new WeftError('invalid_config', `node "${nodeId}": ${(error as Error).message}`);
           }
         },
-        calls: options.calls(nodeId),
+        calls: options.calls(nodeId, itemIndex),
       };
     },
 
     saveStep: (step) => leaseChecked(steps.save(step)),
+    saveLoopItem: (item, changed) => leaseChecked(steps.saveItem(item, changed)),
+    async loadLoopItems(loopId) {
+      // Items kept back are written first, so what is read is what this run did.
+      await leaseChecked(steps.flush());
+      return listLoopItems(models, run.id, loopId);
+    },
     flushSteps: () => leaseChecked(steps.flush()),
     takePendingSteps: () => steps.takePending(),
 

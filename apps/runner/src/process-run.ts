@@ -180,10 +180,11 @@ export async function processRun(
       cancelRequested: run.cancelRequested,
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
-      calls: (nodeId) =>
+      calls: (nodeId, itemIndex) =>
         scenarioCallsFor(
           { models, versions, run, maxDepth: deps.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH },
           nodeId,
+          itemIndex,
         ),
     });
     let outcome: RunOutcome;

@@ -34,7 +34,11 @@ async function stateOf(options: ScenarioCallsOptions, child: RunDoc): Promise<Ch
 }
 
 /** Real scenario calls for the steps of one run: child runs in the database (see startChildRun). */
-export function scenarioCallsFor(options: ScenarioCallsOptions, nodeId: string): ScenarioCalls {
+export function scenarioCallsFor(
+  options: ScenarioCallsOptions,
+  nodeId: string,
+  itemIndex?: number,
+): ScenarioCalls {
   return {
     async start({ scenarioId, input, wait }) {
       let started: Awaited<ReturnType<typeof startChildRun>>;
@@ -42,6 +46,7 @@ export function scenarioCallsFor(options: ScenarioCallsOptions, nodeId: string):
         started = await startChildRun(options.models, {
           parent: options.run,
           nodeId,
+          ...(itemIndex === undefined ? {} : { itemIndex }),
           scenarioId,
           input,
           wait,

@@ -1,5 +1,5 @@
-import type { Step } from '@weft/core';
-import { type Models, saveSteps } from '@weft/db';
+import type { LoopItem, Step } from '@weft/core';
+import { type Models, saveLoopItems, saveSteps } from '@weft/db';
 import type { Types } from 'mongoose';
 import { recordStep } from './metrics.js';
 
@@ -16,6 +16,7 @@ const PURE_NODE_TYPES: ReadonlySet<string> = new Set([
   'switch',
   'merge',
   'logger',
+  // A loop's own step only records progress; its items' body steps carry the effects.
 ]);
 
 /** Whether a step may wait for the next write instead of being written now. */
@@ -32,20 +33,31 @@ export function isDeferrable(step: Step): boolean {
  * effectful node is written, with everything kept back, before the engine executes it. A crash
  * loses at most kept-back pure steps, which the resumed run simply executes again.
  *
+ * Loop items (a for-each body's steps, stored beside the run) follow the same rule: an item is
+ * kept back unless the body step that changed must be durable, and items kept back are written
+ * before the run's steps, so a settled loop step never lands before its items.
+ *
  * Writes are applied in order (one at a time), so a later state of a step never loses to an
  * earlier one. A lost lease fails this write and every later one.
  */
 export class StepWriter {
   private readonly pending = new Map<string, Step>();
+  private readonly pendingItems = new Map<string, LoopItem>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly models: Models,
-    private readonly runId: Types.ObjectId,
+    private readonly run: { readonly id: Types.ObjectId; readonly workspaceId: Types.ObjectId },
     private readonly owner: string,
     /** Every write extends the lease by this much (see `saveSteps`). */
     private readonly leaseMs: number,
   ) {}
+
+  saveItem(item: LoopItem, changed?: Step): Promise<void> {
+    if (changed) recordStep(changed);
+    this.pendingItems.set(`${item.loopId}#${item.index}`, item);
+    return changed === undefined || isDeferrable(changed) ? Promise.resolve() : this.flush();
+  }
 
   save(step: Step): Promise<void> {
     recordStep(step);
@@ -59,6 +71,11 @@ export class StepWriter {
    */
   async takePending(): Promise<Step[]> {
     await this.chain;
+    if (this.pendingItems.size > 0) {
+      const items = [...this.pendingItems.values()];
+      this.pendingItems.clear();
+      await saveLoopItems(this.models, this.run, this.owner, items, { leaseMs: this.leaseMs });
+    }
     const steps = [...this.pending.values()];
     this.pending.clear();
     return steps;
@@ -67,10 +84,15 @@ export class StepWriter {
   /** Writes everything kept back; resolves once it and every earlier write are stored. */
   flush(): Promise<void> {
     this.chain = this.chain.then(async () => {
+      if (this.pendingItems.size > 0) {
+        const items = [...this.pendingItems.values()];
+        this.pendingItems.clear();
+        await saveLoopItems(this.models, this.run, this.owner, items, { leaseMs: this.leaseMs });
+      }
       if (this.pending.size === 0) return;
       const steps = [...this.pending.values()];
       this.pending.clear();
-      await saveSteps(this.models, this.runId, this.owner, steps, { leaseMs: this.leaseMs });
+      await saveSteps(this.models, this.run.id, this.owner, steps, { leaseMs: this.leaseMs });
     });
     return this.chain;
   }

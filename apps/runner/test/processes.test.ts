@@ -117,6 +117,62 @@ describe.sequential('runner processes', () => {
     expect(await second.stop()).toBe(0);
   }, 300_000);
 
+  it('a for-each loop whose runner is killed (SIGKILL) during item k resumes on a second runner at item k', async () => {
+    // Item 3's first call never answers: the runner dies while it is in flight.
+    const k = 3;
+    sink.on(`/fe/${k}`, (_, count) => (count === 1 ? { after: new Promise(() => {}) } : { body: { ok: k } }));
+    const version = await publish(
+      ctx.db,
+      seeded.workspaceId,
+      [
+        node('start', 'trigger.manual', {}),
+        node('loop', 'loop.forEach', { items: '{{ trigger.items }}' }),
+        node(
+          'call',
+          'http.request',
+          { method: 'POST', url: `${sink.url}/fe/{{ index }}`, body: '{{ item }}', timeoutMs: 60_000 },
+          { parentId: 'loop' },
+        ),
+        node('after', 'http.request', { url: `${sink.url}/fe-done` }),
+      ],
+      [edge('start', 'loop'), edge('loop', 'call', 'body'), edge('loop', 'after', 'done')],
+    );
+    const items = Array.from({ length: 6 }, (_, i) => ({ n: i }));
+    const [runId] = await queueRuns(ctx.db, version, 1, { items });
+
+    const first = await startRunner('runner-killed-in-loop');
+    await scheduleRun(queue, runId!);
+    await sink.waitFor(`/fe/${k}`, 1, 15_000);
+    const midway = await runOf(ctx.db, runId!);
+    expect(midway).toMatchObject({ status: 'running', leaseOwner: 'runner-killed-in-loop' });
+    expect(stepOf(midway, 'loop')).toMatchObject({ status: 'running' });
+    // The body's steps are stored per item beside the run, not among its steps.
+    expect(midway.steps.map((step) => step.nodeId)).toEqual(['start', 'loop', 'after']);
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+
+    const second = await startRunner('runner-second-in-loop');
+    const done = await waitForStatus(runId!, 'succeeded', 30_000);
+    expect(done.claims).toBe(2);
+    // The loop step itself was under way at the crash: its second attempt went on from item k.
+    expect(stepOf(done, 'loop')).toMatchObject({ status: 'succeeded', attempts: 2, firedHandles: ['done'] });
+    expect(stepOf(done, 'loop')?.output).toMatchObject({ succeeded: 6, failed: 0, notStarted: 0 });
+    // Items before k were called exactly once; k twice (in flight at the crash), with one key.
+    for (let i = 0; i < 6; i++) expect(sink.count(`/fe/${i}`), `item ${i}`).toBe(i === k ? 2 : 1);
+    for (let i = 0; i < 6; i++) {
+      const keys = new Set(sink.requests.filter((r) => r.path === `/fe/${i}`).map((r) => r.headers['idempotency-key']));
+      expect(keys, `item ${i}`).toEqual(new Set([`${runId}:call:${i}`]));
+    }
+    expect(sink.count('/fe-done')).toBe(1);
+    const stored = await ctx.db.models.RunLoopItem.find({ runId: toObjectId(runId!, 'runId') }).sort({ index: 1 }).lean();
+    expect(stored.map((item) => [item.index, item.status, item.steps[0]?.attempts])).toEqual(
+      items.map((_, i) => [i, 'succeeded', i === k ? 2 : 1]),
+    );
+    await eventually(async () => second.finishedRunIds().includes(runId!), 5_000, second.output);
+    expect(await second.stop()).toBe(0);
+  }, 90_000);
+
   it('SIGTERM releases a running run to the queue and exits 0; another runner completes it', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => {

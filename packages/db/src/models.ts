@@ -1,5 +1,6 @@
 import type {
   LogLevel,
+  LoopItem,
   RunStatus,
   RunTriggerKind,
   ScenarioEdge,
@@ -187,6 +188,17 @@ export interface FailureHandlerDoc {
   pending: boolean;
   /** Why the handler run was not created (its scenario was deleted, is unpublished, …). */
   error: string | null;
+}
+
+/**
+ * One item of a for-each loop of a run, with its body steps: beside the run document, not in it,
+ * so a loop of 10,000 items keeps the run small. Unique per (run, loop, index).
+ */
+export interface RunLoopItemDoc extends LoopItem {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  runId: Types.ObjectId;
+  updatedAt: Date;
 }
 
 export interface RunLogDoc {
@@ -398,6 +410,25 @@ runSchema.index({ outputsPrunedAt: 1, finishedAt: 1 });
 runSchema.index({ 'parent.runId': 1 });
 runSchema.index({ resumeParent: 1, finishedAt: 1 });
 
+const runLoopItemSchema = new Schema<RunLoopItemDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    runId: { type: ObjectId, required: true },
+    loopId: { type: String, required: true },
+    index: { type: Number, required: true },
+    status: { type: String, required: true },
+    output: { type: Mixed },
+    error: { type: Mixed, default: null },
+    steps: { type: Mixed, default: () => [] },
+    startedAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+    resumeAt: { type: Date, default: null },
+    updatedAt: { type: Date, required: true },
+  },
+  { minimize: false },
+);
+runLoopItemSchema.index({ runId: 1, loopId: 1, index: 1 }, { unique: true });
+
 const runLogSchema = new Schema<RunLogDoc>(
   {
     workspaceId: { type: ObjectId, required: true },
@@ -448,6 +479,7 @@ export interface Models {
   WebhookDelivery: Model<WebhookDeliveryDoc>;
   Run: Model<RunDoc>;
   RunLog: Model<RunLogDoc>;
+  RunLoopItem: Model<RunLoopItemDoc>;
   ScheduleTick: Model<ScheduleTickDoc>;
   OutboundLimit: Model<OutboundLimitDoc>;
 }
@@ -472,6 +504,7 @@ export function createModels(connection: Connection): Models {
     ),
     Run: connection.model<RunDoc>('Run', runSchema, 'runs'),
     RunLog: connection.model<RunLogDoc>('RunLog', runLogSchema, 'runLogs'),
+    RunLoopItem: connection.model<RunLoopItemDoc>('RunLoopItem', runLoopItemSchema, 'runLoopItems'),
     ScheduleTick: connection.model<ScheduleTickDoc>('ScheduleTick', scheduleTickSchema, 'scheduleTicks'),
     OutboundLimit: connection.model<OutboundLimitDoc>('OutboundLimit', outboundLimitSchema, 'outboundLimits'),
   };

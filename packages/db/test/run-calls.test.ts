@@ -74,6 +74,29 @@ function recordingQueue() {
 }
 
 describe('scenario calls: child runs', () => {
+  it('inside a for-each body, each item calls a child of its own, once', async () => {
+    const target = await scenario('Per item');
+    const parent = await parentRun();
+    const args = {
+      parent,
+      nodeId: 'call',
+      scenarioId: target.toHexString(),
+      input: {},
+      wait: false,
+      maxDepth: 10,
+      loadVersion,
+    };
+    const ids = [];
+    for (const itemIndex of [0, 1, 1, 2]) {
+      const started = await startChildRun(ctx.db.models, { ...args, itemIndex });
+      expect(started.ok).toBe(true);
+      if (started.ok) ids.push(started.run._id.toHexString());
+    }
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[1]).toBe(ids[2]);
+    expect(await ctx.db.models.Run.countDocuments({ 'parent.runId': parent._id })).toBe(3);
+  });
+
   it('starts one child per call step, pinned to the version published then, linked both ways', async () => {
     const target = await scenario('Sync customer');
     const parent = await parentRun();

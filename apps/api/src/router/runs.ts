@@ -1,17 +1,22 @@
 import {
   FINAL_RUN_STATUSES,
   idInput,
+  listLoopItemsInput,
   listRunLogsInput,
   listRunsInput,
+  loopItemInput,
   replayRunInput,
   runEventsInput,
   type Step,
   type StepStatus,
 } from '@weft/core';
 import {
+  copySucceededLoopItems,
   createRuns,
+  findLoopItem,
   findRun,
   findScenarioVersion,
+  listLoopItemSummaries,
   listRunLogsPage,
   listRuns,
   newObjectId,
@@ -28,7 +33,7 @@ import type { ObjectId } from '../ids.js';
 import type { RunChangeEvent, RunFeed } from '../run-events.js';
 import { type Context, createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
 import { childRunView } from '../call-views.js';
-import { runLogView, runSummaryView, runView } from '../views.js';
+import { loopItemSummaryView, loopItemView, runLogView, runSummaryView, runView } from '../views.js';
 
 type Scoped = Context & { workspaceId: ObjectId };
 
@@ -108,6 +113,33 @@ export const runsRouter = createTRPCRouter({
     return { ...runView(run, await loadRunVersion(ctx, run)), children: children.map(childRunView) };
   }),
 
+  /** A page of a for-each loop's items in index order (status and timings, no outputs): the item picker. */
+  loopItems: protectedProcedure.input(listLoopItemsInput).query(async ({ ctx, input }) => {
+    const run = await loadRun(ctx, input.runId);
+    const items = await listLoopItemSummaries(ctx.deps.database.models, ctx.workspaceId, run._id, input.loopId, {
+      fromIndex: input.fromIndex,
+      limit: input.limit + 1,
+    });
+    const page = items.slice(0, input.limit);
+    return {
+      items: page.map(loopItemSummaryView),
+      nextFromIndex: items.length > input.limit ? items[input.limit]!.index : null,
+    };
+  }),
+
+  /** One item of a for-each loop with its output or error and its body steps; NOT_FOUND if it never started. */
+  loopItem: protectedProcedure.input(loopItemInput).query(async ({ ctx, input }) => {
+    const run = await loadRun(ctx, input.runId);
+    const item = await findLoopItem(ctx.deps.database.models, ctx.workspaceId, run._id, input.loopId, input.index);
+    if (!item) {
+      throw new TRPCError({
+        code: 'NOT_FOUND',
+        message: `item ${input.index} of loop "${input.loopId}" in run ${input.runId} has not started`,
+      });
+    }
+    return loopItemView(item);
+  }),
+
   /** The run's log lines, oldest first, paginated; optionally of one node and/or one level. */
   logs: protectedProcedure.input(listRunLogsInput).query(async ({ ctx, input }) => {
     const run = await loadRun(ctx, input.runId);
@@ -171,6 +203,10 @@ export const runsRouter = createTRPCRouter({
     }
     const id = newObjectId();
     const now = ctx.deps.clock();
+    // Succeeded loop items go with the succeeded steps, before the run exists for any runner.
+    if (input.from === 'failure') {
+      await copySucceededLoopItems(models, run._id, { id, workspaceId: run.workspaceId }, now);
+    }
     await createRuns(
       models,
       [

@@ -397,6 +397,8 @@ export const scenariosRouter = createTRPCRouter({
         })),
         /** Requests the node would have sent (answered by the simulation, not sent). */
         requests: node.requests,
+        /** A for-each loop's items, each with its body steps (null for other nodes). */
+        items: node.items,
       })),
       skipped: result.skipped,
     };

@@ -11,6 +11,7 @@ import { Button, InlineError, StatusBadge } from '../components/ui';
 import { HandledMark } from '../runs/FailureLinks';
 import { JsonInput } from '../forms/SchemaForm';
 import { formatDuration, shortId } from '../lib/format';
+import { DryRunLoopItems } from '../runs/LoopItems';
 import type { EditableGraph } from './graph';
 
 type Source = 'sample' | 'custom' | 'delivery';
@@ -188,6 +189,9 @@ export function DryRunPanel({
                 ))}
               </tbody>
             </table>
+            {result.nodes.map((node) =>
+              node.items ? <DryRunLoopItems key={node.nodeId} loopId={node.nodeId} items={node.items} /> : null,
+            )}
             <div className="muted small">Trigger payload: {result.trigger.source}</div>
           </>
         ) : (

@@ -37,6 +37,7 @@ import { useTRPC, useTRPCClient } from '../api/trpc';
 import type { App, CatalogEntry, Connection as ConnectionView, DryRunResult, Scenario } from '../api/types';
 import { Badge, Button, Link, useToast } from '../components/ui';
 import { autosaveReducer, describeSave, hasUnsavedChanges, initialAutosave, saveDelay } from './autosave';
+import { reparentMoved } from './loop-geometry';
 import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type NodeDecoration, nodeTypes } from './canvas';
 import { DryRunPanel } from './DryRunPanel';
 import { HelpDialog, PublishDialog, VersionsDialog } from './EditorDialogs';
@@ -159,7 +160,12 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
       flowStore.set({ nodes: next, edges: edgesRef.current });
       const dragEnded = relevant.some((change) => change.type === 'position' && change.dragging === false);
       if (dragEnded) {
-        const graph = currentGraph();
+        const moved = relevant.flatMap((c) => (c.type === 'position' && c.dragging === false ? [c.id] : []));
+        const before = currentGraph();
+        const reparented = reparentMoved(before, moved);
+        // Into a loop's body or out of it: an edit like any other (validated, undoable, saved).
+        if (reparented !== before) return applyGraph(reparented);
+        const graph = before;
         if (graph.nodes.some((node, i) => {
           const before = historyRef.current.present.nodes[i];
           return !before || before.position.x !== node.position.x || before.position.y !== node.position.y;
@@ -170,7 +176,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
         }
       }
     },
-    [currentGraph, flowStore],
+    [applyGraph, currentGraph, flowStore],
   );
 
   const onEdgesChange: OnEdgesChange<FlowEdge> = useCallback((changes) => {
@@ -235,7 +241,7 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
       const config: Record<string, unknown> = {};
       if (type === 'trigger.webhook' && apps.length === 1 && apps[0]) config.appId = apps[0].id;
       const node = createNode(info, position, graph, config);
-      applyGraph({ nodes: [...graph.nodes, node], edges: graph.edges });
+      applyGraph(reparentMoved({ nodes: [...graph.nodes, node], edges: graph.edges }, at ? [node.id] : []));
       select([node.id]);
     },
     [apps, applyGraph, catalogMap, currentGraph, flow, select],
@@ -300,7 +306,10 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
     const graph = currentGraph();
     const sizes = new Map(nodesRef.current.map((n) => [n.id, n.measured]));
     const positions = layoutPositions(
-      graph.nodes.map((n) => ({ id: n.id, width: sizes.get(n.id)?.width, height: sizes.get(n.id)?.height })),
+      // A loop's body moves with its loop (positions relative to it): only the top level is laid out.
+      graph.nodes
+        .filter((n) => n.parentId === undefined)
+        .map((n) => ({ id: n.id, width: sizes.get(n.id)?.width, height: sizes.get(n.id)?.height })),
       graph.edges,
     );
     applyGraph(

@@ -19,6 +19,7 @@ import type { CatalogEntry } from '../api/types';
 import { formatDuration } from '../lib/format';
 import { createKeyedStore, type KeyedStore } from '../lib/store';
 import type { FlowEdge, FlowNode } from './graph';
+import { LoopCard } from './LoopCard';
 import { configSummary } from './summary';
 
 export interface NodeDecoration {
@@ -59,20 +60,20 @@ export interface CanvasContextValue {
 
 export const CanvasContext = createContext<CanvasContextValue | null>(null);
 
-function useCanvas(): CanvasContextValue {
+export function useCanvas(): CanvasContextValue {
   const value = useContext(CanvasContext);
   if (!value) throw new Error('CanvasContext is missing');
   return value;
 }
 
-function useDecoration<V>(store: KeyedStore<V>, key: string): V | undefined {
+export function useDecoration<V>(store: KeyedStore<V>, key: string): V | undefined {
   return useSyncExternalStore(
     (listener) => store.subscribe(key, listener),
     () => store.get(key),
   );
 }
 
-const STATUS_LABEL: Record<string, string> = {
+export const STATUS_LABEL: Record<string, string> = {
   succeeded: '✓',
   failed: '✕',
   dead: '✕',
@@ -217,5 +218,5 @@ export function WeftEdge({
   );
 }
 
-export const nodeTypes = { weft: NodeCard };
+export const nodeTypes = { weft: NodeCard, weftLoop: LoopCard };
 export const edgeTypes = { weft: WeftEdge };

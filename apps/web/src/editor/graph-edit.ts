@@ -90,10 +90,13 @@ export function removeElements(
   nodeIds: ReadonlySet<string>,
   edgeIds: ReadonlySet<string>,
 ): EditableGraph {
+  // A removed for-each loop takes its body with it.
+  const removed = new Set(nodeIds);
+  for (const node of graph.nodes) if (node.parentId !== undefined && nodeIds.has(node.parentId)) removed.add(node.id);
   return {
-    nodes: graph.nodes.filter((node) => !nodeIds.has(node.id)),
+    nodes: graph.nodes.filter((node) => !removed.has(node.id)),
     edges: graph.edges.filter(
-      (edge) => !edgeIds.has(edge.id) && !nodeIds.has(edge.source) && !nodeIds.has(edge.target),
+      (edge) => !edgeIds.has(edge.id) && !removed.has(edge.source) && !removed.has(edge.target),
     ),
   };
 }

@@ -7,11 +7,13 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { ScenarioEdge, ScenarioNode } from '@weft/core';
 import type { OutputHandleSource } from '@weft/core/handles';
+import { isLoop, loopSize, parentsFirst } from './loop-geometry';
 
 /** A node without its position: what the canvas shows and the side panel edits. */
 export type NodeSpec = Omit<ScenarioNode, 'position'>;
 export type FlowNodeData = { spec: NodeSpec };
-export type FlowNode = Node<FlowNodeData, 'weft'>;
+/** `weftLoop`: a for-each loop, drawn as the parent (group) node of its body. */
+export type FlowNode = Node<FlowNodeData, 'weft' | 'weftLoop'>;
 export type FlowEdge = Edge<Record<string, never>, 'weft'>;
 
 export interface EditableGraph {
@@ -37,21 +39,31 @@ function specOf(node: ScenarioNode): NodeSpec {
   return spec;
 }
 
-export function toFlowNode(node: ScenarioNode, previous?: FlowNode): FlowNode {
+/** `loopSize`: a for-each loop's size on the canvas (see loop-geometry.ts); absent for other nodes. */
+export function toFlowNode(
+  node: ScenarioNode,
+  previous?: FlowNode,
+  loopSize?: { width: number; height: number },
+): FlowNode {
   const spec = specOf(node);
   if (
     previous &&
     previous.position.x === node.position.x &&
     previous.position.y === node.position.y &&
-    sameJson(previous.data.spec, spec)
+    sameJson(previous.data.spec, spec) &&
+    previous.width === loopSize?.width &&
+    previous.height === loopSize?.height
   ) {
     return previous;
   }
+  const { parentId: _parentId, width: _width, height: _height, ...rest } = previous ?? ({} as Partial<FlowNode>);
   return {
-    ...(previous ?? {}),
+    ...rest,
     id: node.id,
-    type: 'weft',
+    type: loopSize ? 'weftLoop' : 'weft',
     position: { x: node.position.x, y: node.position.y },
+    ...(node.parentId === undefined ? {} : { parentId: node.parentId }),
+    ...(loopSize ? { width: loopSize.width, height: loopSize.height } : {}),
     data: previous && sameJson(previous.data.spec, spec) ? previous.data : { spec },
   };
 }
@@ -88,7 +100,9 @@ export function toFlow(
   const oldNodes = new Map((previous?.nodes ?? []).map((node) => [node.id, node]));
   const oldEdges = new Map((previous?.edges ?? []).map((edge) => [edge.id, edge]));
   return {
-    nodes: graph.nodes.map((node) => toFlowNode(node, oldNodes.get(node.id))),
+    nodes: parentsFirst(graph.nodes).map((node) =>
+      toFlowNode(node, oldNodes.get(node.id), isLoop(node) ? loopSize(graph, node.id) : undefined),
+    ),
     edges: graph.edges.map((edge) => toFlowEdge(edge, oldEdges.get(edge.id))),
   };
 }

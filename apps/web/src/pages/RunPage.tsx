@@ -31,6 +31,7 @@ import { formatDateTime, formatDuration, shortId } from '../lib/format';
 import { CallFacts } from '../runs/CallLinks';
 import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
+import { type ItemView, RunLoopItems } from '../runs/LoopItems';
 import { LiveIndicator } from './RunsPage';
 
 export default function RunPage({ runId }: { runId: string }) {
@@ -234,13 +235,20 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
   const flow = useMemo(() => (version.data ? toFlow({ nodes: version.data.nodes, edges: version.data.edges }) : null), [version.data]);
   const states = useMemo(() => stepStates(run.steps, event, new Date(fetchedAt)), [run.steps, event, fetchedAt]);
   const stepsById = useMemo(() => new Map(run.steps.map((step) => [step.nodeId, step])), [run.steps]);
+  // A loop body's steps are per item: the canvas shows those of the item picked in the side panel.
+  const [item, setItem] = useState<ItemView | null>(null);
+  const loopOf = (nodeId: string | null) => {
+    const node = nodeId ? version.data?.nodes.find((n) => n.id === nodeId) : undefined;
+    return node?.type === 'loop.forEach' ? node.id : (node?.parentId ?? null);
+  };
 
   useEffect(() => {
     if (!flow) return;
     const nodes = new Map<string, NodeDecoration>();
+    const itemSteps = new Map((item?.steps ?? []).map((step) => [step.nodeId, step]));
     for (const node of flow.nodes) {
-      const state = states.get(node.id);
-      const step = stepsById.get(node.id);
+      const state = node.parentId ? itemSteps.get(node.id) : states.get(node.id);
+      const step = node.parentId ? itemSteps.get(node.id) : stepsById.get(node.id);
       nodes.set(node.id, {
         problems: [],
         status: state?.status ?? 'pending',
@@ -259,7 +267,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
       edges.set(edge.id, { state: fired ? 'active' : 'idle' });
     }
     stores.edges.replace(edges);
-  }, [flow, states, stepsById, stores]);
+  }, [flow, states, stepsById, stores, item]);
 
   const selectedStep = selected ? (stepsById.get(selected) ?? null) : null;
   return (
@@ -310,6 +318,17 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
               <JsonView value={run.input} empty="no input" />
             ) : tab === 'logs' ? (
               <Logs runId={run.id} nodeId={null} />
+            ) : selected && loopOf(selected) ? (
+              <>
+                {selectedStep ? (
+                  <StepDetails runId={run.id} nodeId={selected} step={selectedStep} state={states.get(selected) ?? null} onBack={() => setSelected(null)} />
+                ) : (
+                  <Button small variant="ghost" onClick={() => setSelected(null)}>
+                    ← All steps
+                  </Button>
+                )}
+                <RunLoopItems runId={run.id} loopId={loopOf(selected)!} live={!isFinal(run.status)} onItem={setItem} />
+              </>
             ) : selected ? (
               <StepDetails runId={run.id} nodeId={selected} step={selectedStep} state={states.get(selected) ?? null} onBack={() => setSelected(null)} />
             ) : (

@@ -109,4 +109,51 @@ describe('dryRun', () => {
     expect(result.error?.code).toBe('expression_error');
     expect(result.nodes.find((n) => n.nodeId === 'log')?.status).toBe('pending');
   });
+
+  it('runs a for-each loop through the same engine, each item with its body steps and waits simulated', async () => {
+    const result = await dryRun({
+      scenarioId: 's1',
+      graph: {
+        nodes: [
+          node('hook', 'trigger.manual', {}),
+          node('loop', 'loop.forEach', { items: '{{ trigger.body.lines }}', concurrency: 2 }),
+          { ...node('pause', 'delay', { durationMs: 3_600_000 }), parentId: 'loop' },
+          {
+            ...node('call', 'http.request', {
+              method: 'POST',
+              url: 'https://api.example.com/lines/{{ index }}',
+              body: '{{ item }}',
+            }),
+            parentId: 'loop',
+          },
+          node('after', 'logger', { message: 'done' }),
+        ],
+        edges: [
+          edge('hook', 'loop'),
+          edge('loop', 'pause', 'body'),
+          edge('pause', 'call'),
+          edge('loop', 'after', 'done'),
+        ],
+      },
+      trigger: { body: { lines: ['a', 'b', 'c'] } },
+    });
+    expect(result.status).toBe('succeeded');
+    const loop = result.nodes.find((n) => n.nodeId === 'loop')!;
+    expect(
+      loop.items?.map((item) => [item.index, item.status, item.steps.map((s) => `${s.nodeId}:${s.status}`)]),
+    ).toEqual([
+      [0, 'succeeded', ['pause:succeeded', 'call:succeeded']],
+      [1, 'succeeded', ['pause:succeeded', 'call:succeeded']],
+      [2, 'succeeded', ['pause:succeeded', 'call:succeeded']],
+    ]);
+    expect(result.nodes.find((n) => n.nodeId === 'call')!.requests.map((r) => r.url)).toEqual([
+      'https://api.example.com/lines/0',
+      'https://api.example.com/lines/1',
+      'https://api.example.com/lines/2',
+    ]);
+    expect(result.nodes.find((n) => n.nodeId === 'after')!.status).toBe('succeeded');
+    // A body node's canvas status sums up its items.
+    expect(result.nodes.find((n) => n.nodeId === 'call')).toMatchObject({ status: 'succeeded', attempts: 3 });
+    expect(result.nodes.find((n) => n.nodeId === 'call')!.items).toBeNull();
+  });
 });

@@ -1,7 +1,7 @@
 import { executeRun, pendingStepOf } from '../engine/execute-run.js';
 import type { GraphShape } from '../graph/types.js';
 import type { HttpRequest } from '../nodes/types.js';
-import type { Step, StepError } from '../schemas/entities.js';
+import type { LoopItem, Step, StepError } from '../schemas/entities.js';
 import { createSimulatedHost, type DryRunLog } from './simulated-host.js';
 
 export interface DryRunInput {
@@ -28,6 +28,8 @@ export interface DryRunNodeResult {
   readonly logs: readonly DryRunLog[];
   /** Requests the node would have sent (answered by the simulation, never sent). */
   readonly requests: readonly HttpRequest[];
+  /** A for-each loop's items in index order, each with its body steps; null for other nodes. */
+  readonly items: readonly LoopItem[] | null;
 }
 
 export interface DryRunResult {
@@ -35,6 +37,33 @@ export interface DryRunResult {
   readonly error: StepError | null;
   readonly nodes: readonly DryRunNodeResult[];
   readonly skipped: readonly string[];
+}
+
+/**
+ * A loop body node ran once per item: the canvas shows `failed` if it failed for an item, else
+ * `succeeded` if it ran for one, else `skipped`; its output is that of its last item (each item's
+ * own steps come with the loop's `items`).
+ */
+function bodyStepSummary(node: GraphShape['nodes'][number], items: Iterable<LoopItem>): Step | undefined {
+  if (node.parentId === undefined) return undefined;
+  const steps = [...items]
+    .filter((item) => item.loopId === node.parentId)
+    .sort((a, b) => a.index - b.index)
+    .flatMap((item) => item.steps.filter((step) => step.nodeId === node.id));
+  if (steps.length === 0) return undefined;
+  const status = steps.some((s) => s.status === 'failed')
+    ? 'failed'
+    : steps.some((s) => s.status === 'succeeded')
+      ? 'succeeded'
+      : 'skipped';
+  const last = steps.at(-1)!;
+  return {
+    ...last,
+    status,
+    attempts: steps.reduce((sum, s) => sum + s.attempts, 0),
+    durationMs: steps.reduce((sum, s) => sum + (s.durationMs ?? 0), 0),
+    error: steps.find((s) => s.status === 'failed')?.error ?? null,
+  };
 }
 
 /** A run can suspend once per wait or long backoff; a preview follows at most this many. */
@@ -78,7 +107,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   }
 
   const nodes = input.graph.nodes.map((node): DryRunNodeResult => {
-    const step = host.steps.get(node.id) ?? pendingStepOf(node);
+    const step = host.steps.get(node.id) ?? bodyStepSummary(node, host.loopItems.values()) ?? pendingStepOf(node);
     return {
       nodeId: node.id,
       status: step.status,
@@ -91,6 +120,12 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
       firedHandles: step.firedHandles,
       logs: host.logs.filter((log) => log.nodeId === node.id),
       requests: host.requests.filter((r) => r.nodeId === node.id).map((r) => r.request),
+      items:
+        node.type === 'loop.forEach'
+          ? [...host.loopItems.values()]
+              .filter((item) => item.loopId === node.id)
+              .sort((a, b) => a.index - b.index)
+          : null,
     };
   });
   const status = outcome.status === 'suspended' ? 'failed' : outcome.status;

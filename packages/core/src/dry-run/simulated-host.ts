@@ -2,10 +2,12 @@ import type { EngineHost } from '../engine/types.js';
 import { getNodeDefinition } from '../nodes/registry.js';
 import type { ScenarioCalls } from '../nodes/calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
-import type { LogLevel, Step } from '../schemas/entities.js';
+import type { LogLevel, LoopItem, Step } from '../schemas/entities.js';
 
 export interface DryRunLog {
   readonly nodeId: string | null;
+  /** Inside a for-each body: the item's index. */
+  readonly index?: number;
   readonly level: LogLevel;
   readonly message: string;
   readonly data?: unknown;
@@ -13,8 +15,10 @@ export interface DryRunLog {
 
 export interface SimulatedHost extends EngineHost {
   readonly steps: Map<string, Step>;
+  /** Loop items by `<loopId>#<index>`. */
+  readonly loopItems: Map<string, LoopItem>;
   readonly logs: DryRunLog[];
-  readonly requests: { nodeId: string; request: HttpRequest }[];
+  readonly requests: { nodeId: string; index?: number; request: HttpRequest }[];
   /** Moves the simulated clock: waits and backoffs cost no real time in a preview. */
   advanceTo(time: Date): void;
 }
@@ -57,11 +61,13 @@ function simulatedCalls(nodeId: string, log: (message: string, data: unknown) =>
 export function createSimulatedHost(start: Date): SimulatedHost {
   let clock = start.getTime();
   const steps = new Map<string, Step>();
+  const loopItems = new Map<string, LoopItem>();
   const logs: DryRunLog[] = [];
   const requests: SimulatedHost['requests'] = [];
   const now = () => new Date(clock);
   return {
     steps,
+    loopItems,
     logs,
     requests,
     advanceTo(time) {
@@ -73,16 +79,25 @@ export function createSimulatedHost(start: Date): SimulatedHost {
     },
     isCancelled: () => false,
     log(level, message, data) {
-      logs.push({ nodeId: data.nodeId ?? null, level, message });
+      const index = typeof data.index === 'number' ? { index: data.index } : {};
+      logs.push({ nodeId: data.nodeId ?? null, ...index, level, message });
     },
     async saveStep(step) {
       steps.set(step.nodeId, step);
     },
-    createContext({ nodeId, nodeType, attempt, stepStartedAt, scope, signal }): NodeContext {
+    async loadLoopItems(loopId) {
+      return [...loopItems.values()].filter((item) => item.loopId === loopId);
+    },
+    async saveLoopItem(item) {
+      loopItems.set(`${item.loopId}#${item.index}`, item);
+    },
+    createContext({ nodeId, nodeType, attempt, stepStartedAt, scope, signal, itemIndex }): NodeContext {
       const mock = getNodeDefinition(nodeType)?.mock;
+      const index = itemIndex === undefined ? {} : { index: itemIndex };
       return {
         runId: 'dry-run',
         nodeId,
+        ...(itemIndex === undefined ? {} : { itemIndex }),
         attempt,
         dryRun: true,
         stepStartedAt,
@@ -90,11 +105,11 @@ export function createSimulatedHost(start: Date): SimulatedHost {
         signal,
         now,
         async http(request) {
-          requests.push({ nodeId, request });
+          requests.push({ nodeId, ...index, request });
           return mock ? mock(request) : DEFAULT_RESPONSE;
         },
         log(level, message, data) {
-          logs.push({ nodeId, level, message, ...(data === undefined ? {} : { data }) });
+          logs.push({ nodeId, ...index, level, message, ...(data === undefined ? {} : { data }) });
         },
         async secrets() {
           return placeholderSecrets;

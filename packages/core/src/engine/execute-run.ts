@@ -1,6 +1,6 @@
 import { classifyThrown, toSerializableError } from '../errors/index.js';
 import { isOutboundRateLimitWait } from '../limits/outbound-rate.js';
-import { buildExecutionPlan, type ExecutionPlan, InvalidGraphError } from '../graph/execution-plan.js';
+import { InvalidGraphError } from '../graph/execution-plan.js';
 import { collectInputs } from '../graph/collect-inputs.js';
 import { StepTracker } from '../graph/step-tracker.js';
 import type { NodeRunState } from '../graph/types.js';
@@ -14,6 +14,8 @@ import type { ScenarioNode } from '../schemas/graph.js';
 import type { Step, StepError } from '../schemas/entities.js';
 import { waitingStep, waitsForEvent, withoutEventWait } from './event-wait.js';
 import { resumedState, settleFailedStep } from './error-path.js';
+import { attemptLimitMs, LoopHostFailure, withLoopBody } from './loop.js';
+import { planRun, type RunPlans } from './loop-plan.js';
 import { capOutput } from './output-cap.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
 
@@ -70,20 +72,25 @@ export async function executeRun(
   const halt = new AbortController();
   const shutdown = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal;
 
-  let plan: ExecutionPlan;
+  // The top level, and each for-each body planned on its own; an item of a body gets its plan.
+  let plans: RunPlans;
   try {
-    plan = buildExecutionPlan(run.graph, registryLookup);
+    plans = run.body
+      ? { plan: run.body.plan, bodies: new Map() }
+      : planRun(run.graph, registryLookup, outputCapBytes);
   } catch (error) {
     if (error instanceof InvalidGraphError)
       return { status: 'failed', error: stepError('invalid_graph', error.message) };
     throw error;
   }
 
+  const { plan } = plans;
   const nodesById = new Map(run.graph.nodes.map((node) => [node.id, node]));
   const persisted = new Map(run.steps.map((step) => [step.nodeId, step]));
   const steps = new Map<string, Step>();
   // Outputs by node id for expressions (`nodes.<id>`) and inputs; no prototype, so ids like `constructor` are plain keys.
   const outputs: Record<string, unknown> = Object.create(null);
+  if (run.body) Object.assign(outputs, run.body.outer);
   const initial: [string, NodeRunState][] = [];
   for (const node of run.graph.nodes) {
     const step = persisted.get(node.id) ?? pendingStepOf(node);
@@ -97,6 +104,7 @@ export async function executeRun(
     trigger: run.trigger,
     nodes: outputs,
     run: { id: run.runId, scenarioId: run.scenarioId, startedAt: run.startedAt.toISOString() },
+    ...(run.body ? { item: run.body.item, index: run.body.index } : {}),
   };
 
   const save = async (step: Step) => {
@@ -133,17 +141,23 @@ export async function executeRun(
     const input = collectInputs(plan, node.id, outputs, tracker.states);
     const timeout = new AbortController();
     const signal = AbortSignal.any([timeout.signal, shutdown]);
-    const ctx = host.createContext({
-      nodeId: node.id,
-      nodeType: node.type,
-      attempt: attemptNo,
-      stepStartedAt,
-      scope,
-      signal,
-    });
-    const limitMs = node.timeoutMs ?? defaultTimeoutMs;
+    const ctx = withLoopBody(
+      host.createContext({
+        nodeId: node.id,
+        nodeType: node.type,
+        attempt: attemptNo,
+        stepStartedAt,
+        scope,
+        signal,
+      }),
+      node,
+      plans,
+      { run, host, options, scope },
+    );
+    const limitMs = attemptLimitMs(node, plans, defaultTimeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
+      if (limitMs === undefined) return;
       timer = setTimeout(() => {
         timeout.abort();
         reject(
@@ -158,6 +172,7 @@ export async function executeRun(
       // A node that turned the shutdown's abort into an error result did not fail: it was interrupted.
       return shutdown.aborted && result.kind !== 'success' ? 'aborted' : result;
     } catch (thrown) {
+      if (thrown instanceof LoopHostFailure) throw thrown.cause;
       if (shutdown.aborted) return 'aborted';
       // A node that let the rate-limit wait through still waits rather than fails.
       if (isOutboundRateLimitWait(thrown))
@@ -265,7 +280,20 @@ export async function executeRun(
         }
         case 'fatal_error': {
           const error = resultError(result);
-          return settleFailure({ ...step, status: 'failed', error, finishedAt, durationMs }, 'failed', error.message);
+          // A loop that failed still reports its items.
+          const reported = result.output === undefined ? undefined : capOutput(result.output, outputCapBytes);
+          return settleFailure(
+            {
+              ...step,
+              status: 'failed',
+              error,
+              finishedAt,
+              durationMs,
+              ...(reported ? { output: reported.output, outputTruncated: reported.truncated } : {}),
+            },
+            'failed',
+            error.message,
+          );
         }
         case 'retryable_error': {
           const error = resultError(result);

@@ -48,6 +48,8 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
     async saveStep(step) {
       saved.push(structuredClone(step));
     },
+    loadLoopItems: async () => [],
+    saveLoopItem: async () => undefined,
     createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
       return {
         runId: 'aaaaaaaaaaaaaaaaaaaaaaaa',

@@ -74,6 +74,8 @@ export function fakeHost(
     async saveStep(step) {
       saved.push(structuredClone(step));
     },
+    loadLoopItems: async () => [],
+    saveLoopItem: async () => undefined,
     createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
       return {
         runId: 'r1',

@@ -1,7 +1,8 @@
+import type { ExecutionPlan } from '../graph/execution-plan.js';
 import type { GraphShape } from '../graph/types.js';
 import type { ExpressionScope, NodeContext } from '../nodes/types.js';
 import type { LogLevel } from '../schemas/entities.js';
-import type { Step, StepError } from '../schemas/entities.js';
+import type { LoopItem, Step, StepError } from '../schemas/entities.js';
 
 /** What the engine needs from its surroundings: the runner passes real effects, dry-run simulated ones. */
 export interface EngineHost {
@@ -13,9 +14,18 @@ export interface EngineHost {
     stepStartedAt: Date;
     scope: ExpressionScope;
     signal: AbortSignal;
+    /** Inside a for-each body: the item's index (the context passes it on as `itemIndex`). */
+    itemIndex?: number;
   }): NodeContext;
   /** Persists a step whenever it starts, waits or settles. */
   saveStep(step: Step): Promise<void>;
+  /** The stored items of a for-each loop of this run (any order): settled ones are not run again. */
+  loadLoopItems(loopId: string): Promise<readonly LoopItem[]>;
+  /**
+   * Persists a loop item whenever it starts, one of its body steps changes (`changed`), or it
+   * settles; the record replaces the stored one with the same loop and index.
+   */
+  saveLoopItem(item: LoopItem, changed?: Step): Promise<void>;
   /** Checked before each step starts: a cancelled run starts no further step. */
   isCancelled(): boolean | Promise<boolean>;
   /** Engine events worth a run log line (retries, waits, skips). */
@@ -38,6 +48,14 @@ export interface EngineRun {
   readonly graph: GraphShape;
   /** Persisted steps of an earlier, interrupted attempt at this run: succeeded steps are not run again. */
   readonly steps: readonly Step[];
+  /** Set when this is one item of a for-each body (see engine/loop.ts): `graph` is that body. */
+  readonly body?: {
+    readonly plan: ExecutionPlan;
+    /** Outputs of the nodes outside the loop, as the loop saw them. */
+    readonly outer: Readonly<Record<string, unknown>>;
+    readonly item: unknown;
+    readonly index: number;
+  };
 }
 
 export interface EngineOptions {

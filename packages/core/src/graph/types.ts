@@ -10,6 +10,12 @@ export interface GraphNodeTypeInfo {
   readonly inputs: readonly HandleSpec[];
   /** The output handles of a node of this type with this (stored) config: `nodeOutputHandles`. */
   outputsOf(config: Readonly<Record<string, unknown>>): readonly HandleSpec[];
+  /** A for-each loop: nodes may name it as their `parentId` (its body). */
+  readonly isLoop?: boolean;
+  /** The node ids the config's expressions read (`nodes.<id>`), with the field that reads each. */
+  references?(
+    config: Record<string, unknown>,
+  ): readonly { readonly nodeId: string; readonly field: string }[];
   /** Config problems for this node (zod paths), already ignoring fields that hold expressions. */
   validateConfig(config: Record<string, unknown>): readonly ConfigIssue[];
 }
@@ -47,6 +53,10 @@ export const GRAPH_PROBLEM_CODES = [
   'call_cycle',
   /** A chain of scenario calls longer than the limit. */
   'call_depth',
+  'invalid_parent',
+  'edge_crosses_loop_body',
+  'loop_body_too_large',
+  'reference_out_of_scope',
 ] as const;
 export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];
 

@@ -3,6 +3,8 @@ import { checkCycles } from './checks/cycles.js';
 import { checkEdgeEndpoints } from './checks/edge-endpoints.js';
 import { checkEdgeMultiplicity } from './checks/edge-multiplicity.js';
 import { checkIdentity } from './checks/identity.js';
+import { checkLoopBodies } from './checks/loop-bodies.js';
+import { checkLoopReferences } from './checks/loop-references.js';
 import { checkNodeConfig } from './checks/node-config.js';
 import { checkReachability } from './checks/reachability.js';
 import { checkTriggers } from './checks/triggers.js';
@@ -14,8 +16,10 @@ const STRUCTURAL_CHECKS: readonly GraphCheck[] = [
   checkEdgeEndpoints,
   checkEdgeMultiplicity,
   checkTriggers,
+  checkLoopBodies,
   checkCycles,
   checkReachability,
+  checkLoopReferences,
 ];
 
 /**

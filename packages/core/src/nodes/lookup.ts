@@ -1,3 +1,4 @@
+import { findNodeReferences } from '../expressions/validate.js';
 import type { GraphNodeTypeInfo, NodeTypeLookup } from '../graph/types.js';
 import { nodeConfigProblems } from './config.js';
 import { nodeOutputHandles } from './output-handles.js';
@@ -10,6 +11,9 @@ function infoOf(type: NodeType): GraphNodeTypeInfo {
     isTrigger: def.category === 'trigger',
     inputs: def.inputs,
     outputsOf: (config) => nodeOutputHandles(def, config),
+    isLoop: def.type === 'loop.forEach',
+    references: (config) =>
+      findNodeReferences(config, def.rawExpressionFields ? { rawFields: def.rawExpressionFields } : {}),
     validateConfig: (config) => nodeConfigProblems(def, config),
   };
 }

@@ -1,5 +1,6 @@
 import { condition } from './builtin/condition.js';
 import { delay } from './builtin/delay.js';
+import { forEach } from './builtin/for-each.js';
 import { httpRequest } from './builtin/http-request.js';
 import { logger } from './builtin/logger.js';
 import { merge } from './builtin/merge.js';
@@ -24,6 +25,7 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   'webhook.send': webhookSend,
   'scenario.call': scenarioCall,
   switch: switchNode,
+  'loop.forEach': forEach,
 };
 
 export function isNodeType(type: string): type is NodeType {

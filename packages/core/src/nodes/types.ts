@@ -17,6 +17,7 @@ export const NODE_TYPES = [
   'webhook.send',
   'scenario.call',
   'switch',
+  'loop.forEach',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -47,7 +48,8 @@ export interface NodeError {
 export type ActionResult =
   | { readonly kind: 'success'; readonly data: unknown; readonly handles?: readonly string[] }
   | { readonly kind: 'retryable_error'; readonly error: NodeError }
-  | { readonly kind: 'fatal_error'; readonly error: NodeError }
+  /** `output`: what a failed step still reports (a for-each loop's per-item results). */
+  | { readonly kind: 'fatal_error'; readonly error: NodeError; readonly output?: unknown }
   /**
    * `reason` says why in the run log (a delay, an outbound rate limit). With `waitFor` the step
    * also resumes as soon as that run ends (a scenario call waiting for its child): `until` is then
@@ -88,6 +90,9 @@ export interface ExpressionScope {
   readonly trigger: unknown;
   readonly nodes: Readonly<Record<string, unknown>>;
   readonly run: { readonly id: string; readonly scenarioId: string; readonly startedAt: string };
+  /** Inside a for-each body: the current item and its 0-based index. */
+  readonly item?: unknown;
+  readonly index?: number;
 }
 
 /**
@@ -97,6 +102,8 @@ export interface ExpressionScope {
 export interface NodeContext {
   readonly runId: string;
   readonly nodeId: string;
+  /** Inside a for-each body: the item's index, part of every key that must be unique per step. */
+  readonly itemIndex?: number;
   /** 1-based attempt number. */
   readonly attempt: number;
   readonly dryRun: boolean;
@@ -113,6 +120,8 @@ export interface NodeContext {
   log(level: LogLevel, message: string, data?: unknown): void;
   /** Decrypted secrets of a connection of the run's workspace. */
   secrets(connectionId: string): Promise<Readonly<Record<string, string>>>;
+  /** Set by the engine for a for-each node only: runs the loop's body once per item (see engine/loop.ts). */
+  readonly loopBody?: LoopBodyRunner;
   /** Standard Webhooks signature headers for an outgoing delivery. */
   signWebhook(input: {
     secret: string;
@@ -122,6 +131,21 @@ export interface NodeContext {
   }): Promise<Readonly<Record<string, string>>>;
   /** Starts other scenarios of the workspace (`scenario.call`). */
   readonly calls: ScenarioCalls;
+}
+
+/** What a for-each node asks of the engine: its items run through the body, each a durable unit. */
+export interface LoopBodyRunner {
+  run(
+    items: readonly unknown[],
+    options: { readonly concurrency: number; readonly onItemError: 'stop' | 'continue' },
+  ): Promise<ActionResult>;
+}
+
+/** `<runId>:<nodeId>`, plus `:<index>` inside a loop body: stable across retries and resumes of one step. */
+export function stepKeyOf(ctx: Pick<NodeContext, 'runId' | 'nodeId' | 'itemIndex'>): string {
+  return ctx.itemIndex === undefined
+    ? `${ctx.runId}:${ctx.nodeId}`
+    : `${ctx.runId}:${ctx.nodeId}:${ctx.itemIndex}`;
 }
 
 /** Outputs of the incoming edges, keyed by target handle. */

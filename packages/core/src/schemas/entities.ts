@@ -169,6 +169,27 @@ export const runParentSchema = z.object({
   wait: z.boolean(),
 });
 
+export const LOOP_ITEM_STATUSES = ['running', 'waiting', 'succeeded', 'failed'] as const;
+
+/**
+ * One item of a for-each loop in a run: stored beside the run (one record per run, loop and
+ * index), not in it, so a 10,000-item loop keeps the run document small. `steps` are the item's
+ * body steps, keyed by node id within the record.
+ */
+export const loopItemSchema = z.object({
+  loopId: nodeIdSchema,
+  index: z.number().int().min(0),
+  status: z.enum(LOOP_ITEM_STATUSES),
+  /** A succeeded item's result: the output of the body's last node, or `{ <id>: output }` when it ends in several. */
+  output: z.unknown().optional(),
+  error: stepErrorSchema.nullable(),
+  steps: z.array(stepSchema),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  /** When a waiting item's body resumes. */
+  resumeAt: z.date().nullable(),
+});
+
 export const runSchema = z.object({
   id: objectIdSchema,
   workspaceId: objectIdSchema,
@@ -224,5 +245,7 @@ export type StepError = z.infer<typeof stepErrorSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type Run = z.infer<typeof runSchema>;
 export type RunParent = z.infer<typeof runParentSchema>;
+export type LoopItem = z.infer<typeof loopItemSchema>;
+export type LoopItemStatus = (typeof LOOP_ITEM_STATUSES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type RunLog = z.infer<typeof runLogSchema>;

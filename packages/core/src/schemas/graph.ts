@@ -21,6 +21,11 @@ export const scenarioNodeSchema = z
     name: z.string().max(120).optional(),
     config: z.record(z.string(), z.unknown()),
     position: positionSchema.default({ x: 0, y: 0 }),
+    /**
+     * The for-each loop whose body holds this node (React Flow's parent node); absent at the top
+     * level. A body node's position is relative to its loop, as React Flow keeps it.
+     */
+    parentId: nodeIdSchema.optional(),
     retry: nodeRetryOverrideSchema.optional(),
     /** Per-node timeout for one attempt. */
     timeoutMs: z.number().int().min(100).max(3_600_000).optional(),

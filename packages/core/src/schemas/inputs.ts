@@ -186,6 +186,20 @@ export const replayRunInput = z.strictObject({
   from: z.enum(RUN_REPLAY_MODES).default('start'),
 });
 
+export const listLoopItemsInput = z.strictObject({
+  runId: objectIdSchema,
+  loopId: nodeIdSchema,
+  /** The first index of the page. */
+  fromIndex: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1_000).default(200),
+});
+
+export const loopItemInput = z.strictObject({
+  runId: objectIdSchema,
+  loopId: nodeIdSchema,
+  index: z.number().int().min(0),
+});
+
 export const runEventsInput = z.strictObject({
   /** Only this run's changes. */
   runId: objectIdSchema.optional(),

@@ -173,6 +173,8 @@ async function pruneOutputsMatching(
       })),
       { ordered: false },
     );
+    // Loop items are mostly outputs: they go with them (a pruned run cannot be replayed from its failure).
+    await models.RunLoopItem.collection.deleteMany({ runId: { $in: runs.map((run) => run._id) } });
     pruned += result.modifiedCount;
     if (runs.length < b.batchSize) break;
   }

@@ -24,6 +24,8 @@ export type CallRefusalCode = 'call_target_unavailable' | 'call_depth_exceeded' 
 export interface StartChildRunArgs {
   readonly parent: Pick<RunDoc, '_id' | 'workspaceId' | 'scenarioId' | 'correlationId' | 'callPath'>;
   readonly nodeId: string;
+  /** Inside a for-each body: the item the step is for (each item calls a child of its own). */
+  readonly itemIndex?: number;
   readonly scenarioId: string;
   readonly input: unknown;
   readonly wait: boolean;
@@ -60,7 +62,10 @@ async function scenarioNames(models: Models, ids: readonly Types.ObjectId[]): Pr
  * the runners' run feed picks it up; its insert is durable before the caller suspends.
  */
 export async function startChildRun(models: Models, args: StartChildRunArgs): Promise<StartChildRunResult> {
-  const id = childRunIdOf(args.parent._id, args.nodeId);
+  const id = childRunIdOf(
+    args.parent._id,
+    args.itemIndex === undefined ? args.nodeId : `${args.nodeId}:${args.itemIndex}`,
+  );
   const existing = await models.Run.collection.findOne({ _id: id });
   if (existing) return { ok: true, run: existing as unknown as RunDoc };
 

@@ -55,7 +55,8 @@ export function newRunOfVersion(
     },
     correlationId: run.correlationId,
     input: run.input,
-    nodes: version.nodes.map((node) => ({ id: node.id, type: node.type })),
+    // A loop body's steps are stored per item (see loop-items.ts), not among the run's steps.
+    nodes: version.nodes.filter((node) => node.parentId === undefined).map((node) => ({ id: node.id, type: node.type })),
     ...(run.steps ? { steps: run.steps } : {}),
   };
 }

@@ -3,13 +3,14 @@ import { classifyHttpStatus, classifyThrown } from '../../errors/index.js';
 import { objectIdSchema } from '../../schemas/ids.js';
 import { isOutboundRateLimitWait } from '../../limits/outbound-rate.js';
 import { fatal, retryable, success, waitUntil } from '../results.js';
-import type {
-  ActionResult,
-  HttpCallOptions,
-  HttpRequest,
-  HttpResponse,
-  NodeContext,
-  NodeDefinition,
+import {
+  type ActionResult,
+  type HttpCallOptions,
+  type HttpRequest,
+  type HttpResponse,
+  type NodeContext,
+  type NodeDefinition,
+  stepKeyOf,
 } from '../types.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -98,7 +99,7 @@ export function buildHttpRequest(ctx: NodeContext, cfg: Config, auth: Record<str
   for (const [key, value] of Object.entries(cfg.query)) url.searchParams.append(key, value);
   const headers: Record<string, string> = { ...cfg.headers, ...auth };
   // Downstream APIs can dedupe a retried or resumed call on this key.
-  if (!hasHeader(headers, 'idempotency-key')) headers['Idempotency-Key'] = `${ctx.runId}:${ctx.nodeId}`;
+  if (!hasHeader(headers, 'idempotency-key')) headers['Idempotency-Key'] = stepKeyOf(ctx);
   let body: string | undefined;
   if (cfg.body !== undefined) {
     if (typeof cfg.body === 'string') body = cfg.body;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { objectIdSchema } from '../../schemas/ids.js';
 import { fatal } from '../results.js';
+import { stepKeyOf } from '../types.js';
 import type { NodeDefinition } from '../types.js';
 import { performHttp } from './http-request.js';
 
@@ -41,8 +42,8 @@ export const webhookSend: NodeDefinition<typeof config> = {
         key: cfg.secretKey,
       });
     }
-    // One id per run and node: the receiver dedupes retries and resumed runs on it.
-    const id = `msg_${ctx.runId}_${ctx.nodeId}`;
+    // One id per run and node (and item, in a loop body): the receiver dedupes retries and resumed runs on it.
+    const id = `msg_${stepKeyOf(ctx).replaceAll(':', '_')}`;
     const timestamp = ctx.now();
     const body = JSON.stringify({
       type: cfg.eventType,
@@ -57,7 +58,7 @@ export const webhookSend: NodeDefinition<typeof config> = {
         url: cfg.url,
         headers: {
           'Content-Type': 'application/json',
-          'Idempotency-Key': `${ctx.runId}:${ctx.nodeId}`,
+          'Idempotency-Key': stepKeyOf(ctx),
           ...signature,
         },
         body,
