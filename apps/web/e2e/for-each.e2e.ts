@@ -72,6 +72,19 @@ async function dragNode(id: string, to: { x: number; y: number }) {
   await page.mouse.up();
 }
 
+/** The box once it stops moving (the viewport animates after "Fit"). */
+async function settledBox(locator: Locator) {
+  let last = await box(locator);
+  await poll(async () => {
+    const now = await box(locator);
+    const same =
+      now.x === last.x && now.y === last.y && now.width === last.width && now.height === last.height;
+    last = now;
+    return same;
+  }).toBe(true);
+  return last;
+}
+
 async function draft() {
   const input = encodeURIComponent(JSON.stringify({ json: { id: scenarioId } }));
   const response = await fetch(`${stack.apiUrl}/trpc/scenarios.get?input=${input}`, {
@@ -161,8 +174,12 @@ describe('a for-each loop in the editor', () => {
 
   it('shows the crossing edge when a body node is dragged out, and takes it back in', async () => {
     const loop = await box(node('loop_forEach'));
-    // Below the loop, still on the visible canvas.
-    await dragNode('http_request', { x: loop.x + 120, y: loop.y + loop.height + 90 });
+    const canvas = await box(page.getByTestId('canvas'));
+    // Below the loop, clear of the canvas's edge (where React Flow would pan the view under the drag).
+    await dragNode('http_request', {
+      x: loop.x + 120,
+      y: Math.min(loop.y + loop.height + 90, canvas.y + canvas.height - 60),
+    });
     await poll(async () => (await draft()).nodes.find((n) => n.id === 'http_request')?.parentId ?? null, {
       timeout: 10_000,
     }).toBeNull();
@@ -172,7 +189,7 @@ describe('a for-each loop in the editor', () => {
     await poll(async () => (await box(node('loop_forEach'))).y).toBeGreaterThan(
       (await box(page.getByTestId('canvas'))).y,
     );
-    const back = await box(node('loop_forEach'));
+    const back = await settledBox(node('loop_forEach'));
     await dragNode('http_request', { x: back.x + back.width / 2, y: back.y + back.height / 2 });
     await poll(async () => inside(await box(node('http_request')), await box(node('loop_forEach')))).toBe(
       true,
