@@ -144,6 +144,18 @@ describe('scenario.call in the editor', () => {
     await page.locator('.dry-run textarea').fill('{ "customerId": "c-9" }');
     await page.getByTestId('run-dry-run').click();
     await expect.poll(() => node('scenario_call').getAttribute('data-status')).toBe('succeeded');
+    // The dry-run panel now covers the canvas's lower part, where the call was dropped: fit the
+    // graph into what is left and let the view's animation end before clicking the node.
+    await page.getByRole('button', { name: 'Fit', exact: true }).click();
+    let last = await node('scenario_call').boundingBox();
+    await expect
+      .poll(async () => {
+        const now = await node('scenario_call').boundingBox();
+        const same = JSON.stringify(now) === JSON.stringify(last);
+        last = now;
+        return same;
+      })
+      .toBe(true);
     await node('scenario_call').click({ position: { x: 20, y: 12 } });
     await page
       .locator('[data-panel-node="scenario_call"]')
