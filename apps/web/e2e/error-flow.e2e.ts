@@ -33,9 +33,23 @@ async function center(locator: Locator): Promise<{ x: number; y: number }> {
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 }
 
+/** The centre once it stops moving (a switch's handles shift while its cases re-render). */
+async function settledCenter(locator: Locator): Promise<{ x: number; y: number }> {
+  let last = await center(locator);
+  await expect
+    .poll(async () => {
+      const now = await center(locator);
+      const same = now.x === last.x && now.y === last.y;
+      last = now;
+      return same;
+    })
+    .toBe(true);
+  return last;
+}
+
 async function connect(from: string, to: string, handle = 'out') {
-  const start = await center(output(from, handle));
-  const end = await center(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`));
+  const start = await settledCenter(output(from, handle));
+  const end = await settledCenter(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`));
   await page.mouse.move(start.x, start.y);
   await page.mouse.down();
   await page.mouse.move(start.x + 20, start.y + 5, { steps: 3 });
@@ -106,6 +120,7 @@ describe('error outputs and the switch in the editor', () => {
     await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
 
     await connect('switch', 'logger', 'case_1');
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(3);
     await connect('switch', 'logger_2', 'case_2');
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(4);
     for (const id of ['logger', 'logger_2']) {
