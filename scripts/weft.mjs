@@ -122,7 +122,7 @@ function test() {
   ensureChromium();
   const result = spawnSync(
     'pnpm',
-    ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', '--output-logs=errors-only'],
+    ['exec', 'turbo', 'run', 'deps', 'lint', 'typecheck', 'test', '--continue', '--output-logs=errors-only'],
     {
       cwd: root,
       env,

@@ -4,7 +4,6 @@ import type { Step } from '@weft/core';
 import { type Database, JOBS_COLLECTION } from '@weft/db';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProcessRunResult } from './process-run.js';
 
 /**
  * The runner's Prometheus metrics, one registry per process, served by `startMetricsServer` on
@@ -129,9 +128,9 @@ new Gauge({
   },
 });
 
-/** Records what `processRun` did with a run. */
-export function recordRunResult(result: ProcessRunResult | undefined): void {
-  runsTotal.inc({ status: result?.status ?? 'error' });
+/** Records what `processRun` did with a run (its result's `status`). */
+export function recordRunResult(result: { readonly status: string }): void {
+  runsTotal.inc({ status: result.status });
 }
 
 /** Records a step as it is saved: its duration once settled, a retry when a later attempt starts. */
@@ -150,17 +149,6 @@ export function recordStep(step: Step): void {
 export function recordPickup(run: { createdAt?: Date; startedAt?: Date | null; claims?: number }): void {
   if (run.claims !== 1 || !run.createdAt || !run.startedAt) return;
   pickupLag.observe(Math.max(0, run.startedAt.getTime() - run.createdAt.getTime()) / 1000);
-}
-
-/** Wraps `processRun` so every result is counted. */
-export function metered<A extends unknown[]>(
-  processRun: (...args: A) => Promise<ProcessRunResult>,
-): (...args: A) => Promise<ProcessRunResult> {
-  return async (...args) => {
-    const result = await processRun(...args);
-    recordRunResult(result);
-    return result;
-  };
 }
 
 /** Gauges read when scraped: runs in flight, the feed's backlog, Agenda's due jobs (one count query). */

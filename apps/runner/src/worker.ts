@@ -4,7 +4,7 @@ import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
 import { CoalescingChangeStreamChannel } from './notifications.js';
 import { OutboundLimiter } from './outbound-limiter.js';
-import { metered, observeWorker } from './metrics.js';
+import { observeWorker, recordRunResult } from './metrics.js';
 import { type ProcessRunDeps, type ProcessRunResult, processRun as processRunUnmetered } from './process-run.js';
 import { RETENTION_JOB, type RetentionJobOptions, runRetention } from './retention.js';
 import { startRunFeed } from './run-feed.js';
@@ -12,8 +12,12 @@ import { Scheduler } from './scheduler.js';
 import { SWEEP_JOB, sweepOnce } from './sweeper.js';
 import { VersionCache } from './version-cache.js';
 
-/** Every run result is counted in the metrics (metrics.ts). */
-const processRun = metered(processRunUnmetered);
+/** `processRun`, with every result counted in the metrics (metrics.ts). */
+async function processRun(...args: Parameters<typeof processRunUnmetered>): Promise<ProcessRunResult> {
+  const result = await processRunUnmetered(...args);
+  recordRunResult(result);
+  return result;
+}
 
 export interface WorkerOptions {
   /** Runs executed at once by this process (Agenda maxConcurrency and the run job's concurrency). */

@@ -1,7 +1,8 @@
 import { appKeySchema, type SignatureConfig } from '@weft/core';
-import { SecretDecryptionError } from '@weft/core/secrets';
-import { findAppByKey, readConnectionSecrets } from '@weft/db';
-import type { ApiDeps } from '../deps.js';
+import { type Keyring, SecretDecryptionError } from '@weft/core/secrets';
+import { type Database, findAppByKey, readConnectionSecrets } from '@weft/db';
+import type { Logger } from 'pino';
+import type { TtlCache } from '../cache.js';
 import { HttpError } from '../errors.js';
 import type { ObjectId } from '../ids.js';
 
@@ -20,7 +21,15 @@ export interface ResolvedApp {
   readonly connectionDisabled: boolean;
 }
 
-async function loadApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> {
+/** What the lookup needs of the api's dependencies (`ApiDeps` has it). */
+export interface AppLookupDeps {
+  readonly database: Database;
+  readonly keyring: Keyring;
+  readonly logger: Logger;
+  readonly caches: { readonly apps: TtlCache<string, ResolvedApp | null> };
+}
+
+async function loadApp(deps: AppLookupDeps, key: string): Promise<ResolvedApp | null> {
   const { models } = deps.database;
   const app = await findAppByKey(models, key);
   if (!app) return null;
@@ -68,7 +77,7 @@ async function loadApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> 
 }
 
 /** The app behind `/webhook/:appKey`, served from a short cache; null when no app has that key. */
-export function lookupApp(deps: ApiDeps, key: string): Promise<ResolvedApp | null> {
+export function lookupApp(deps: AppLookupDeps, key: string): Promise<ResolvedApp | null> {
   if (!appKeySchema.safeParse(key).success) return Promise.resolve(null);
   return deps.caches.apps.getOrLoad(key, () => loadApp(deps, key));
 }

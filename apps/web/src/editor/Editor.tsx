@@ -38,7 +38,8 @@ import type { App, CatalogEntry, Connection as ConnectionView, DryRunResult, Sce
 import { Badge, Button, Link, useToast } from '../components/ui';
 import { autosaveReducer, describeSave, hasUnsavedChanges, initialAutosave, saveDelay } from './autosave';
 import { reparentMoved } from './loop-geometry';
-import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type NodeDecoration, nodeTypes } from './canvas';
+import { edgeTypes, nodeTypes } from './canvas';
+import { CanvasContext, createCanvasStores, type EdgeDecoration, type NodeDecoration } from './canvas-context';
 import { DryRunPanel } from './DryRunPanel';
 import { HelpDialog, PublishDialog, VersionsDialog } from './EditorDialogs';
 import { NodePanel, OverviewPanel } from './EditorPanels';

@@ -6,7 +6,7 @@
 import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { formatDuration } from '../lib/format';
-import { STATUS_LABEL, useCanvas, useDecoration } from './canvas';
+import { STATUS_LABEL, useCanvas, useDecoration } from './canvas-context';
 import type { FlowNode } from './graph';
 import { configSummary } from './summary';
 

@@ -14,74 +14,12 @@ import {
   Position,
 } from '@xyflow/react';
 import { nodeOutputHandles } from '@weft/core/handles';
-import { createContext, memo, useContext, useMemo, useSyncExternalStore } from 'react';
-import type { CatalogEntry } from '../api/types';
+import { memo, useMemo } from 'react';
 import { formatDuration } from '../lib/format';
-import { createKeyedStore, type KeyedStore } from '../lib/store';
 import type { FlowEdge, FlowNode } from './graph';
+import { STATUS_LABEL, useCanvas, useDecoration } from './canvas-context';
 import { LoopCard } from './LoopCard';
 import { configSummary } from './summary';
-
-export interface NodeDecoration {
-  /** Short problem messages. */
-  readonly problems: readonly string[];
-  /** Dry-run or run step status. */
-  readonly status?: string;
-  readonly attempts?: number;
-  readonly durationMs?: number | null;
-  readonly pinned?: boolean;
-  /** Failed, and taken by the node's error path. */
-  readonly handled?: boolean;
-  /** Outputs edges still leave from that no longer exist (see `missingOutputs`). */
-  readonly missingOutputs?: readonly string[];
-}
-
-export interface EdgeDecoration {
-  readonly problem?: string;
-  /** `active`: its source fired it in the run shown; `idle`: it did not. */
-  readonly state?: 'active' | 'idle';
-}
-
-const sameJsonValue = <T,>(a: T, b: T) => JSON.stringify(a) === JSON.stringify(b);
-
-export function createCanvasStores() {
-  return {
-    nodes: createKeyedStore<NodeDecoration>(sameJsonValue),
-    edges: createKeyedStore<EdgeDecoration>(sameJsonValue),
-  };
-}
-
-export interface CanvasContextValue {
-  readonly nodes: KeyedStore<NodeDecoration>;
-  readonly edges: KeyedStore<EdgeDecoration>;
-  readonly catalog: ReadonlyMap<string, CatalogEntry>;
-  readonly appName: (id: string) => string | undefined;
-}
-
-export const CanvasContext = createContext<CanvasContextValue | null>(null);
-
-export function useCanvas(): CanvasContextValue {
-  const value = useContext(CanvasContext);
-  if (!value) throw new Error('CanvasContext is missing');
-  return value;
-}
-
-export function useDecoration<V>(store: KeyedStore<V>, key: string): V | undefined {
-  return useSyncExternalStore(
-    (listener) => store.subscribe(key, listener),
-    () => store.get(key),
-  );
-}
-
-export const STATUS_LABEL: Record<string, string> = {
-  succeeded: '✓',
-  failed: '✕',
-  dead: '✕',
-  skipped: '–',
-  running: '●',
-  waiting: '…',
-  pending: '○',
-};
 
 function handleTop(index: number, count: number): string {
   return `${((index + 1) / (count + 1)) * 100}%`;

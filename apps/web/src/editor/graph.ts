@@ -7,7 +7,10 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { ScenarioEdge, ScenarioNode } from '@weft/core';
 import type { OutputHandleSource } from '@weft/core/handles';
+import type { EditableGraph } from './editable-graph';
 import { isLoop, loopSize, parentsFirst } from './loop-geometry';
+
+export { DEFAULT_NODE_SIZE, type EditableGraph } from './editable-graph';
 
 /** A node without its position: what the canvas shows and the side panel edits. */
 export type NodeSpec = Omit<ScenarioNode, 'position'>;
@@ -15,11 +18,6 @@ export type FlowNodeData = { spec: NodeSpec };
 /** `weftLoop`: a for-each loop, drawn as the parent (group) node of its body. */
 export type FlowNode = Node<FlowNodeData, 'weft' | 'weftLoop'>;
 export type FlowEdge = Edge<Record<string, never>, 'weft'>;
-
-export interface EditableGraph {
-  readonly nodes: readonly ScenarioNode[];
-  readonly edges: readonly ScenarioEdge[];
-}
 
 /**
  * What the editor needs to know of a node type (a subset of the registry catalog entry). A node's
@@ -155,6 +153,3 @@ export function edgeIdFor(
     if (!taken.has(candidate)) return candidate;
   }
 }
-
-/** The size a node is laid out with before React Flow has measured it (the card is 220 px wide). */
-export const DEFAULT_NODE_SIZE = { width: 220, height: 72 };

@@ -4,7 +4,7 @@
  * them as one undoable step.
  */
 import { Graph, layout } from '@dagrejs/dagre';
-import { DEFAULT_NODE_SIZE } from './graph';
+import { DEFAULT_NODE_SIZE } from './editable-graph';
 
 export interface LayoutNode {
   readonly id: string;

@@ -4,7 +4,7 @@
  * is inside). Dropping a node on a loop moves it into the body; dragging it out moves it out.
  */
 import type { Position, ScenarioNode } from '@weft/core';
-import { DEFAULT_NODE_SIZE, type EditableGraph } from './graph';
+import { DEFAULT_NODE_SIZE, type EditableGraph } from './editable-graph';
 
 export const LOOP_TYPE = 'loop.forEach';
 /** The empty loop's size, and the room kept around its body. */

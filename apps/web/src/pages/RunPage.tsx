@@ -25,7 +25,8 @@ import {
   TimeAgo,
   useToast,
 } from '../components/ui';
-import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type NodeDecoration, nodeTypes } from '../editor/canvas';
+import { edgeTypes, nodeTypes } from '../editor/canvas';
+import { CanvasContext, createCanvasStores, type EdgeDecoration, type NodeDecoration } from '../editor/canvas-context';
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
 import { CallFacts } from '../runs/CallLinks';

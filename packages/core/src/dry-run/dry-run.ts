@@ -1,4 +1,5 @@
-import { executeRun, pendingStepOf } from '../engine/execute-run.js';
+import { executeRun } from '../engine/execute-run.js';
+import { pendingStepOf } from '../engine/pending-step.js';
 import type { GraphShape } from '../graph/types.js';
 import type { HttpRequest } from '../nodes/types.js';
 import type { LoopItem, Step, StepError } from '../schemas/entities.js';

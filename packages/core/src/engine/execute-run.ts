@@ -16,6 +16,7 @@ import { waitingStep, waitsForEvent, withoutEventWait } from './event-wait.js';
 import { resumedState, settleFailedStep } from './error-path.js';
 import { attemptLimitMs, LoopHostFailure, withLoopBody } from './loop.js';
 import { planRun, type RunPlans } from './loop-plan.js';
+import { pendingStepOf } from './pending-step.js';
 import { capOutput } from './output-cap.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
 
@@ -27,22 +28,6 @@ type NodeOutcome =
   | { nodeId: string; kind: 'failed'; error: StepError }
   | { nodeId: string; kind: 'dead'; error: StepError }
   | { nodeId: string; kind: 'aborted' };
-
-export function pendingStepOf(node: Pick<ScenarioNode, 'id' | 'type'>): Step {
-  return {
-    nodeId: node.id,
-    nodeType: node.type,
-    status: 'pending',
-    attempts: 0,
-    firedHandles: null,
-    outputTruncated: false,
-    error: null,
-    startedAt: null,
-    finishedAt: null,
-    durationMs: null,
-    resumeAt: null,
-  };
-}
 
 function stepError(code: string, message: string, retryable = false, details?: unknown): StepError {
   return details === undefined ? { code, message, retryable } : { code, message, retryable, details };
@@ -152,7 +137,7 @@ export async function executeRun(
       }),
       node,
       plans,
-      { run, host, options, scope },
+      { executeBody: executeRun, run, host, options, scope },
     );
     const limitMs = attemptLimitMs(node, plans, defaultTimeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,4 +1,5 @@
-export { executeRun, pendingStepOf } from './execute-run.js';
+export { executeRun } from './execute-run.js';
+export { pendingStepOf } from './pending-step.js';
 export { type ErrorOutput, hasErrorPath, resumedState, settleFailedStep } from './error-path.js';
 export { capOutput } from './output-cap.js';
 export type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';

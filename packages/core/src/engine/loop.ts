@@ -3,9 +3,9 @@ import { LOOP_DONE_HANDLE } from '../nodes/builtin/for-each.js';
 import type { ActionResult, ExpressionScope, LoopBodyRunner, NodeContext } from '../nodes/types.js';
 import type { ScenarioNode } from '../schemas/graph.js';
 import type { LoopItem, Step, StepError } from '../schemas/entities.js';
-import { executeRun, pendingStepOf } from './execute-run.js';
 import type { BodyPlan, RunPlans } from './loop-plan.js';
 import { capOutput } from './output-cap.js';
+import { pendingStepOf } from './pending-step.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
 
 /**
@@ -36,7 +36,11 @@ type ItemOutcome =
   | { readonly index: number; readonly kind: 'waiting'; readonly resumeAt: Date }
   | { readonly index: number; readonly kind: 'stopped' };
 
+/** Executes an item's body as a run of its own: the engine's `executeRun`, passed in by it. */
+export type BodyExecutor = (run: EngineRun, host: EngineHost, options: EngineOptions) => Promise<RunOutcome>;
+
 interface LoopArgs {
+  readonly executeBody: BodyExecutor;
   readonly run: EngineRun;
   readonly host: EngineHost;
   readonly options: EngineOptions;
@@ -150,7 +154,7 @@ async function runItem(
     output: value,
     firedHandles: ['body'],
   };
-  const outcome = await executeRun(
+  const outcome = await args.executeBody(
     {
       runId: run.runId,
       scenarioId: run.scenarioId,

@@ -1,4 +1,6 @@
-import type { HandleSpec, NodeCategory } from './types.js';
+import type { ConfigOutputs, HandleSpec, NodeCategory } from './types.js';
+
+export type { ConfigOutputs } from './types.js';
 
 /**
  * The output a node fires instead of failing the run when an edge leaves it (see
@@ -7,11 +9,6 @@ import type { HandleSpec, NodeCategory } from './types.js';
 export const ERROR_HANDLE = 'error';
 
 const ERROR_SPEC: HandleSpec = { id: ERROR_HANDLE, label: 'Error' };
-
-/** Outputs a node lists in its config: one per entry of the array at `field`, with its `id` and `label`. */
-export interface ConfigOutputs {
-  readonly field: string;
-}
 
 /** What decides a node's outputs: a node definition and a catalog entry both have these fields. */
 export interface OutputHandleSource {

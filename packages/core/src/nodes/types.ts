@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
-import type { ConfigOutputs } from './output-handles.js';
 
 /** Every built-in node type. The registry is a `Record<NodeType, …>`, so adding one here forces a definition. */
 export const NODE_TYPES = [
@@ -29,6 +28,11 @@ export interface HandleSpec {
   readonly label: string;
   /** An input handle that accepts several edges receives an array of their outputs, in edge order. */
   readonly multiple?: boolean;
+}
+
+/** Outputs a node lists in its config: one per entry of the array at `field`, with its `id` and `label`. */
+export interface ConfigOutputs {
+  readonly field: string;
 }
 
 /** A serialisable error as a node reports it and a run step stores it. */
