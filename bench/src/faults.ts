@@ -5,8 +5,8 @@
 //   - one api and two runners (the built dist/main.js), short leases and a fast sweep;
 //   - a local sink that the scenario's two HTTP steps call (answering after FAULTS_STEP_MS, so runs
 //     are in flight when things break); it counts requests by Idempotency-Key;
-//   - FAULTS_RATE webhooks/s for FAULTS_DURATION_S, each retried by the "partner" until it is
-//     acknowledged (202, or 200 for a delivery seen before), as partners do;
+//   - FAULTS_RATE webhooks/s for FAULTS_DURATION_S, each retried by the "partner" with exponential
+//     backoff until it is acknowledged (202, or 200 for a delivery seen before), as partners do;
 //   - at 25 % of the time runner-1 is killed (SIGKILL) and started again 4 s later; at 55 % the
 //     database is killed (SIGKILL, as a crash: nothing is flushed; FAULTS_DB_FAULT=stop stops it
 //     with SIGTERM instead) for FAULTS_DB_DOWN_S seconds and started again on its data file.
@@ -166,7 +166,7 @@ async function main() {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${apiPort}/health`)).ok, 60_000, 'api health');
   log(`api on ${apiPort}, two runners, database ${external ? 'MONGODB_URI' : `h2 on ${dbPort}`}; ${RATE}/s for ${DURATION_MS / 1000} s`);
 
-  // The partner: each delivery is sent, then retried (1 s apart) until acknowledged.
+  // The partner: each delivery is sent, then retried with backoff until acknowledged.
   const deliveries: Delivery[] = [];
   const inFlight = new Set<Promise<void>>();
   const send = (delivery: Delivery): Promise<void> => {
@@ -180,7 +180,8 @@ async function main() {
           delivery.runIds = answer.runIds;
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        // As partners do: exponential backoff (1, 2, 4, 8 s, then every 8 s).
+        await new Promise((resolve) => setTimeout(resolve, Math.min(8_000, 1_000 * 2 ** (delivery.attempts - 1))));
       }
     })();
     inFlight.add(task);

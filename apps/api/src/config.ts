@@ -107,6 +107,22 @@ const envSchema = z.object({
       .min(1, { error: 'must be at least 1' })
       .optional(),
   ),
+  WEFT_WEBHOOK_MAX_IN_FLIGHT: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: 'must be a whole number of webhooks' })
+      .int({ error: 'must be a whole number of webhooks' })
+      .min(1, { error: 'must be at least 1' })
+      .default(DEFAULT_LIMITS.webhookMaxInFlight),
+  ),
+  WEFT_WEBHOOK_SHED_AFTER_MS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int({ error: 'must be a whole number of milliseconds' })
+      .min(100, { error: 'must be at least 100' })
+      .default(DEFAULT_LIMITS.webhookShedAfterMs),
+  ),
   WEFT_WEB_DIST: z.preprocess(
     unsetIfEmpty,
     z
@@ -184,6 +200,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,
       webhookRatePerSec: rate,
       webhookBurst: value.WEFT_WEBHOOK_BURST ?? Math.max(1, Math.ceil(rate * 2)),
+      webhookMaxInFlight: value.WEFT_WEBHOOK_MAX_IN_FLIGHT,
+      webhookShedAfterMs: value.WEFT_WEBHOOK_SHED_AFTER_MS,
     },
   };
 }

@@ -17,6 +17,10 @@ export interface ApiLimits {
   readonly webhookRatePerSec: number;
   /** Token bucket per app: the most requests accepted at once after a quiet period. */
   readonly webhookBurst: number;
+  /** Webhooks being stored at once by this process; beyond it: 503 (webhook/admission.ts). */
+  readonly webhookMaxInFlight: number;
+  /** When the oldest webhook being stored has waited this long: 503 for new ones until it is done. */
+  readonly webhookShedAfterMs: number;
   /** How long an app (with its decrypted webhook secret) is served from memory. */
   readonly appCacheTtlMs: number;
   /** Largest JSON body of `POST /trigger/:scenarioId` and of tRPC calls, in bytes. */
@@ -27,6 +31,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   webhookBodyLimitBytes: 1024 * 1024,
   webhookRatePerSec: 1_000,
   webhookBurst: 2_000,
+  webhookMaxInFlight: 2_000,
+  webhookShedAfterMs: 5_000,
   appCacheTtlMs: 5_000,
   jsonBodyLimitBytes: 5 * 1024 * 1024,
 };

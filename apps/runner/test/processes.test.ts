@@ -33,7 +33,9 @@ function runnerEnv(extra: Record<string, string> = {}): Record<string, string> {
     MONGODB_URI: ctx.uri,
     WEFT_SECRET_KEYS: secretKeysEnv,
     WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-    WEFT_RUNNER_LEASE_MS: '1500',
+    // Short enough that a killed runner's run is taken over soon, long enough that a starved
+    // machine still renews it in time (a missed renewal is a takeover the tests do not expect).
+    WEFT_RUNNER_LEASE_MS: '8000',
     WEFT_RUNNER_PROCESS_EVERY_MS: '300',
     WEFT_RUNNER_SWEEP_EVERY_MS: '500',
     WEFT_RUNNER_SWEEP_AFTER_MS: '1000',
@@ -153,7 +155,7 @@ describe.sequential('runner processes', () => {
     expect(await first.exited).toBeNull();
 
     const second = await startRunner('runner-second-in-loop');
-    const done = await waitForStatus(runId!, 'succeeded', 30_000);
+    const done = await waitForStatus(runId!, 'succeeded', 60_000);
     expect(done.claims).toBe(2);
     // The loop step itself was under way at the crash: its second attempt went on from item k.
     expect(stepOf(done, 'loop')).toMatchObject({ status: 'succeeded', attempts: 2, firedHandles: ['done'] });
@@ -171,7 +173,7 @@ describe.sequential('runner processes', () => {
     );
     await eventually(async () => second.finishedRunIds().includes(runId!), 5_000, second.output);
     expect(await second.stop()).toBe(0);
-  }, 90_000);
+  }, 180_000);
 
   it('SIGTERM releases a running run to the queue and exits 0; another runner completes it', async () => {
     let release!: () => void;

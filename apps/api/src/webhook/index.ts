@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { ApiDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 import { observeWebhook } from '../metrics.js';
+import { WebhookAdmission } from './admission.js';
 import { lookupApp, type ResolvedApp } from './app-lookup.js';
 import { identifyDelivery } from './delivery-id.js';
 import { ingestDelivery } from './ingest.js';
@@ -20,7 +21,7 @@ function appOf(res: Response): ResolvedApp {
 }
 
 /**
- * `POST /webhook/:appKey`, a webhook's way (DESIGN.md): app lookup (404), per-app rate limit
+ * `POST /webhook/:appKey`, a webhook's way (DESIGN.md): load shedding (503, admission.ts), app lookup (404), per-app rate limit
  * (429), raw body with a size limit (413), signature check (401, nothing stored), then the
  * delivery is stored once and its runs created and enqueued (202, or 200 for a duplicate).
  */
@@ -30,6 +31,11 @@ export function webhookRouter(deps: ApiDeps): Router {
     ratePerSec: deps.limits.webhookRatePerSec,
     burst: deps.limits.webhookBurst,
     now: () => deps.clock().getTime(),
+  });
+  const admission = new WebhookAdmission({
+    maxInFlight: deps.limits.webhookMaxInFlight,
+    shedAfterMs: deps.limits.webhookShedAfterMs,
+    now: () => Date.now(),
   });
 
   const resolveApp = async (req: Request<{ appKey: string }>, res: Response, next: NextFunction) => {
@@ -92,20 +98,27 @@ export function webhookRouter(deps: ApiDeps): Router {
     // Every line about this delivery names it; its runs carry the same correlation id.
     const deliveryLog = log.child({ deliveryId: identity.deliveryId, correlationId: identity.deliveryId });
     const contentType = req.get('content-type') ?? null;
+    // The partner gave up (and will retry): storing now would only be work nobody waits for.
+    if (req.socket.destroyed) {
+      deliveryLog.info('webhook dropped: the caller disconnected before it was stored');
+      return;
+    }
     const stored = storeBody(body);
-    const result = await ingestDelivery(
-      deps,
-      {
-        app,
-        identity,
-        headers: redactHeaders(req.headers, app.signature),
-        contentType,
-        stored,
-        body: parseStoredBody(stored, contentType),
-        sizeBytes: body.byteLength,
-        receivedAt,
-      },
-      deliveryLog,
+    const result = await admission.whileStoring(() =>
+      ingestDelivery(
+        deps,
+        {
+          app,
+          identity,
+          headers: redactHeaders(req.headers, app.signature),
+          contentType,
+          stored,
+          body: parseStoredBody(stored, contentType),
+          sizeBytes: body.byteLength,
+          receivedAt,
+        },
+        deliveryLog,
+      ),
     );
     if (result.idempotent) {
       deliveryLog.info({ runIds: result.runIds }, 'webhook duplicate: answered with the original runs');
@@ -117,7 +130,7 @@ export function webhookRouter(deps: ApiDeps): Router {
     res.status(202).json({ deliveryId: result.deliveryId, runIds: result.runIds });
   };
 
-  router.post('/webhook/:appKey', observeWebhook, resolveApp, rateLimit, rawBody, handle);
+  router.post('/webhook/:appKey', observeWebhook, admission.admit, resolveApp, rateLimit, rawBody, handle);
   router.all('/webhook/:appKey', (_req, res) => {
     res.set('Allow', 'POST');
     sendError(res, 405, 'method_not_allowed', 'webhooks are delivered with POST');
