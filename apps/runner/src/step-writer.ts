@@ -1,28 +1,12 @@
-import type { LoopItem, Step } from '@weft/core';
+import { getNodeDefinition, type LoopItem, type Step } from '@weft/core';
 import { type Models, saveLoopItems, saveSteps } from '@weft/db';
 import type { Types } from 'mongoose';
 import { recordStep } from './metrics.js';
 
-/**
- * Node types without effects outside the run: running one again after a crash changes nothing,
- * so their steps need not reach the database before the run goes on (see `StepWriter`).
- */
-const PURE_NODE_TYPES: ReadonlySet<string> = new Set([
-  'trigger.webhook',
-  'trigger.manual',
-  'trigger.schedule',
-  'transform',
-  'condition',
-  'switch',
-  'merge',
-  'logger',
-  // A loop's own step only records progress; its items' body steps carry the effects.
-]);
-
 /** Whether a step may wait for the next write instead of being written now. */
 export function isDeferrable(step: Step): boolean {
   if (step.status === 'skipped') return true;
-  return PURE_NODE_TYPES.has(step.nodeType) && step.status !== 'waiting';
+  return getNodeDefinition(step.nodeType)?.effects === false && step.status !== 'waiting';
 }
 
 /**

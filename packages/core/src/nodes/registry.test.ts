@@ -25,6 +25,19 @@ describe('node registry', () => {
     }
   });
 
+  it('only nodes that stay inside the run are without effects (their steps may be written late)', () => {
+    expect(NODE_TYPES.filter((type) => !nodeRegistry[type].effects)).toEqual([
+      'trigger.webhook',
+      'trigger.manual',
+      'trigger.schedule',
+      'logger',
+      'transform',
+      'condition',
+      'merge',
+      'switch',
+    ]);
+  });
+
   it('unknown types are not found', () => {
     expect(getNodeDefinition('nope')).toBeUndefined();
     expect(getNodeDefinition('toString')).toBeUndefined();

@@ -162,6 +162,12 @@ export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly title: string;
   readonly description: string;
   readonly category: NodeCategory;
+  /**
+   * Whether executing the node reaches outside the run (an HTTP call, a child run, a durable wait):
+   * its step is stored before it executes. A node without effects may simply run again after a
+   * crash, so the runner may write its step together with the next one.
+   */
+  readonly effects: boolean;
   readonly configSchema: Schema;
   readonly exampleConfig: z.input<Schema>;
   readonly inputs: readonly HandleSpec[];

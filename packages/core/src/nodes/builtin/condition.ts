@@ -21,6 +21,7 @@ export const condition: NodeDefinition<typeof config> = {
   description:
     'Takes the "true" or the "false" branch; the other branch is skipped. Passes its input through.',
   category: 'logic',
+  effects: false,
   configSchema: config,
   exampleConfig: { expression: 'trigger.body.total > 100' },
   inputs: [{ id: 'in', label: 'Input' }],

@@ -27,6 +27,7 @@ export const delay: NodeDefinition<typeof config> = {
   description:
     'Waits durably (across restarts) for a duration or until a time, then passes its input through.',
   category: 'flow',
+  effects: true,
   configSchema: config,
   exampleConfig: { durationMs: 60_000 },
   inputs: [{ id: 'in', label: 'Input' }],

@@ -67,6 +67,7 @@ export const forEach: NodeDefinition<typeof config> = {
   description:
     'Runs the nodes inside it once per item of an array (item and index in expressions), then fires done once with every result.',
   category: 'flow',
+  effects: true,
   configSchema: config,
   exampleConfig: { items: '{{ trigger.body.items }}', concurrency: 1, onItemError: 'stop', maxItems: 1_000 },
   inputs: [{ id: 'in', label: 'Input' }],

@@ -173,6 +173,7 @@ export const httpRequest: NodeDefinition<typeof config> = {
   description:
     'Calls an HTTP API. Outputs { status, headers, body } (JSON bodies parsed). 408, 429 and 5xx are retried.',
   category: 'action',
+  effects: true,
   configSchema: config,
   exampleConfig: {
     method: 'POST',

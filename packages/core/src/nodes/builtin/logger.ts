@@ -21,6 +21,7 @@ export const logger: NodeDefinition<typeof config> = {
   title: 'Log',
   description: 'Writes a line to the run log and passes its input through unchanged.',
   category: 'data',
+  effects: false,
   configSchema: config,
   exampleConfig: { message: 'Order {{ trigger.body.id }} received', level: 'info' },
   inputs: [{ id: 'in', label: 'Input' }],

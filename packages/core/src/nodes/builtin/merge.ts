@@ -24,6 +24,7 @@ export const merge: NodeDefinition<typeof config> = {
   description:
     'Joins branches: runs once every incoming branch has settled, with the outputs of those that ran.',
   category: 'flow',
+  effects: false,
   configSchema: config,
   exampleConfig: { mode: 'array' },
   inputs: [{ id: 'in', label: 'Inputs', multiple: true }],

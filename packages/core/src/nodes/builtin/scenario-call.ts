@@ -49,6 +49,7 @@ export const scenarioCall: NodeDefinition<typeof config> = {
   description:
     "Runs another scenario of this workspace (its published version) with an input. Waiting, it outputs { runId, scenarioId, status, output }, output being the outputs of the called run's final steps by node id; a failed called run is this step's error. Not waiting, it outputs { runId, scenarioId } at once.",
   category: 'flow',
+  effects: true,
   // A failed called run is this step's error, so an error path can handle it like any action's.
   errorOutput: true,
   configSchema: config,

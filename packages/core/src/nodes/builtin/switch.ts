@@ -62,6 +62,7 @@ export const switchNode: NodeDefinition<typeof config> = {
   description:
     'Routes to the case whose expression is true (or every such case), else to "default"; the other outputs are skipped.',
   category: 'logic',
+  effects: false,
   configSchema: config,
   exampleConfig: {
     cases: [

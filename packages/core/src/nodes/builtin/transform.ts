@@ -42,6 +42,7 @@ export const transform: NodeDefinition<typeof config> = {
   title: 'Transform',
   description: 'Reshapes data with a JSONata expression over { input, trigger, nodes, run }.',
   category: 'data',
+  effects: false,
   configSchema: config,
   exampleConfig: { expression: '{ "id": trigger.body.id, "total": $sum(trigger.body.items.price) }' },
   inputs: [{ id: 'in', label: 'Input' }],

@@ -28,6 +28,7 @@ export const webhookTrigger: NodeDefinition<typeof webhookConfig> = {
   description:
     'Starts the scenario when the app receives a verified webhook. Outputs { body, headers, deliveryId, receivedAt }.',
   category: 'trigger',
+  effects: false,
   configSchema: webhookConfig,
   exampleConfig: { appId: '000000000000000000000000', filter: 'body.type = "order.created"' },
   inputs: [],
@@ -50,6 +51,7 @@ export const manualTrigger: NodeDefinition<typeof manualConfig> = {
   title: 'Manual',
   description: 'Starts the scenario from the API or the editor with a JSON input.',
   category: 'trigger',
+  effects: false,
   configSchema: manualConfig,
   exampleConfig: { sampleInput: { hello: 'world' } },
   inputs: [],
@@ -72,6 +74,7 @@ export const scheduleTrigger: NodeDefinition<typeof scheduleConfig> = {
   title: 'Schedule',
   description: 'Starts the scenario on a cron schedule. Outputs { firedAt, scheduledFor }.',
   category: 'trigger',
+  effects: false,
   configSchema: scheduleConfig,
   exampleConfig: { cron: '*/15 * * * *', timezone: 'Europe/Berlin' },
   inputs: [],

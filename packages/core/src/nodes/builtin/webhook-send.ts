@@ -23,6 +23,7 @@ export const webhookSend: NodeDefinition<typeof config> = {
   description:
     'Posts a signed event (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) to a URL. Retries keep the same webhook-id.',
   category: 'action',
+  effects: true,
   configSchema: config,
   exampleConfig: {
     url: 'https://partner.example.com/hooks',
