@@ -1,52 +1,8 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import { isDatabaseUnavailable } from '@weft/db';
 import type { Logger } from 'pino';
 
-/** Error class names of the MongoDB driver and mongoose that mean "the database cannot be reached". */
-const UNAVAILABLE_NAMES = new Set([
-  'MongoServerSelectionError',
-  'MongooseServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongoPoolClearedError',
-  'MongoPoolClosedError',
-  'MongoWaitQueueTimeoutError',
-  'MongoClientClosedError',
-  'DisconnectedError',
-]);
-
-const UNAVAILABLE_MESSAGES = [
-  /buffering timed out/i,
-  /connection .*(closed|was force closed)/i,
-  /client must be connected/i,
-  /topology (is )?(closed|destroyed)/i,
-  /server selection timed out/i,
-  /ECONNREFUSED|ECONNRESET|EPIPE/,
-];
-
-/**
- * Whether an error means the database is unreachable (as opposed to a bug or bad data): the
- * driver's connection and server-selection errors, mongoose's buffering timeout, or any of
- * those as the `cause` of another error.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
-    const { name, message } = current as { name?: unknown; message?: unknown };
-    if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return true;
-    if (
-      typeof name === 'string' &&
-      /^Mongo|^Mongoose/.test(name) &&
-      typeof message === 'string' &&
-      UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))
-    ) {
-      return true;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
+export { isDatabaseUnavailable };
 
 /** A JSON error answer: `{ error: <code>, message }` plus any extra fields. */
 export function sendError(

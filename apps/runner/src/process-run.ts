@@ -12,6 +12,7 @@ import {
   claimRun,
   type Database,
   finishRun,
+  isDatabaseUnavailable,
   LeaseLostError,
   type RunDoc,
   releaseRun,
@@ -287,16 +288,18 @@ function settledAs(result: ProcessRunResult): SettledAs {
   }
 }
 
-/** Database trouble (connection lost, failover, timeouts): worth trying the run again later. */
-function isTransient(error: unknown): boolean {
+/** An error of the database that is not an outage: it refused what the run tried to store. */
+function isStorageRejection(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && /^Mongo|^MongooseServerSelection/.test(name);
+  return typeof name === 'string' && /^Mongo|^Mongoose|^ValidationError$|^CastError$/.test(name);
 }
 
 /**
- * After an unexpected error. Database trouble: give the run back as queued with a job a little
- * later (if even that fails, the lease expires and the sweeper reschedules it). Anything else is
- * a bug that would recur on every attempt: the run fails with an `internal` error.
+ * After an unexpected error. The database is unreachable (`isDatabaseUnavailable`): give the run
+ * back as queued with a job a little later (if even that fails, the lease expires and the sweeper
+ * reschedules it). Anything else would recur on every attempt, so the run fails: with
+ * `storage_rejected` when the database refused a write (a document too large or invalid), with
+ * `internal` for a bug.
  */
 async function handBack(
   deps: ProcessRunDeps,
@@ -306,14 +309,17 @@ async function handBack(
   version: Pick<ScenarioVersionDoc, 'onFailure'> | null,
 ): Promise<void> {
   try {
-    if (!isTransient(error)) {
+    if (!isDatabaseUnavailable(error)) {
       const message = error instanceof Error ? error.message : String(error);
       const failureHandler = version ? failureHandlerOf(run, version) : undefined;
+      const rejected = isStorageRejection(error);
       await finishRun(deps.db.models, run._id, deps.owner, {
         status: 'failed',
         error: {
-          code: 'internal',
-          message: `the runner failed executing this run: ${message}`,
+          code: rejected ? 'storage_rejected' : 'internal',
+          message: rejected
+            ? `the database refused to store this run: ${message}`
+            : `the runner failed executing this run: ${message}`,
           retryable: false,
         },
         ...(failureHandler ? { failureHandler } : {}),

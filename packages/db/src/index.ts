@@ -34,3 +34,4 @@ export {
   type Page,
   toPage,
 } from './pagination.js';
+export { isDatabaseUnavailable } from './unavailable.js';
