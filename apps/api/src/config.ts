@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type Keyring, parseKeyringEnv } from '@weft/core/secrets';
+import { ConfigError, type LogLevelName, parseEnv, sharedEnv, unsetIfEmpty } from '@weft/core/env';
+import type { Keyring } from '@weft/core/secrets';
 import { z } from 'zod';
 import { type ApiLimits, DEFAULT_LIMITS } from './deps.js';
-import { type AllowList, parseAllowList } from '@weft/core/net';
+import type { AllowList } from '@weft/core/net';
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -25,20 +26,8 @@ export function parseByteSize(text: string): number | null {
   return Math.floor(Number(match[1]) * unit);
 }
 
-/** Unset and empty variables are the same: the default applies. */
-const unsetIfEmpty = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
 const envSchema = z.object({
-  MONGODB_URI: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string({ error: 'is required: the MongoDB connection string, e.g. mongodb://127.0.0.1:27017/weft' })
-      .trim()
-      .regex(/^mongodb(\+srv)?:\/\//, { error: 'must start with mongodb:// or mongodb+srv://' }),
-  ),
+  MONGODB_URI: sharedEnv.MONGODB_URI,
   PORT: z.preprocess(
     unsetIfEmpty,
     z.coerce
@@ -49,25 +38,7 @@ const envSchema = z.object({
       .default(8080),
   ),
   HOST: z.preprocess(unsetIfEmpty, z.string().trim().default('0.0.0.0')),
-  WEFT_SECRET_KEYS: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string({
-        error:
-          'is required: the keys that encrypt connection secrets, "<keyId>:<base64 of 32 random bytes>[,…]" (openssl rand -base64 32)',
-      })
-      .transform((value, ctx): Keyring => {
-        try {
-          return parseKeyringEnv(value);
-        } catch (error) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `is invalid: ${error instanceof Error ? error.message : String(error)}`,
-          });
-          return z.NEVER;
-        }
-      }),
-  ),
+  WEFT_SECRET_KEYS: sharedEnv.WEFT_SECRET_KEYS,
   WEFT_BOOTSTRAP_TOKEN: z.preprocess(
     unsetIfEmpty,
     z
@@ -132,24 +103,8 @@ const envSchema = z.object({
       })
       .optional(),
   ),
-  WEFT_HTTP_ALLOW_PRIVATE: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .optional()
-      .transform((value, ctx): AllowList => {
-        try {
-          return parseAllowList(value ?? '');
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: `is invalid: ${(error as Error).message}` });
-          return z.NEVER;
-        }
-      }),
-  ),
-  LOG_LEVEL: z.preprocess(
-    (value) => (typeof value === 'string' ? unsetIfEmpty(value.toLowerCase()) : value),
-    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  ),
+  WEFT_HTTP_ALLOW_PRIVATE: sharedEnv.WEFT_HTTP_ALLOW_PRIVATE,
+  LOG_LEVEL: sharedEnv.LOG_LEVEL,
 });
 
 export interface ApiConfig {
@@ -158,7 +113,7 @@ export interface ApiConfig {
   readonly host: string;
   readonly keyring: Keyring;
   readonly bootstrapToken: string | null;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logLevel: LogLevelName;
   readonly limits: ApiLimits;
   /** Private targets connection health checks may reach (same variable and rule as the runner). */
   readonly httpAllowList: AllowList;
@@ -166,25 +121,11 @@ export interface ApiConfig {
   readonly webDist: string | null;
 }
 
-/** The configuration is unusable; the message lists every variable at fault. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Reads and checks the environment at start-up. Throws `ConfigError` naming each bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ApiConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map(
-        (issue) => `${issue.path.map(String).join('.') || 'environment'} ${issue.message}`,
-      ),
-    );
-  }
-  const value = parsed.data;
+  const value = parseEnv(envSchema, env, 'api');
   const rate = value.WEFT_WEBHOOK_RATE_PER_SEC;
   return {
     mongodbUri: value.MONGODB_URI,

@@ -11,7 +11,7 @@ export const metricsEnv = {
       if (!Number.isInteger(port) || port < 0 || port > 65_535) {
         ctx.addIssue({
           code: 'custom',
-          message: `WEFT_RUNNER_METRICS_PORT must be a port number 0..65535 (0 turns the metrics listener off), got "${value}"`,
+          message: `must be a port number 0..65535 (0 turns the metrics listener off), got "${value}"`,
         });
         return z.NEVER;
       }

@@ -67,17 +67,17 @@ describe('runner config', () => {
     });
     expect(found).toEqual([
       expect.stringMatching(/^MONGODB_URI is required/),
-      'WEFT_SECRET_KEYS: Key "k1" is not valid base64',
+      'WEFT_SECRET_KEYS is invalid: Key "k1" is not valid base64',
       'WEFT_RUNNER_CONCURRENCY must be a whole number between 1 and 1000, got "many"',
       'WEFT_RUNNER_LEASE_MS must be a whole number of milliseconds between 500 and 3600000, got "10"',
-      'WEFT_HTTP_ALLOW_PRIVATE: "10.0.0.0/99" is not a valid CIDR range',
+      'WEFT_HTTP_ALLOW_PRIVATE is invalid: "10.0.0.0/99" is not a valid CIDR range',
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
     ]);
   });
 
   it('asks for the keys with the expected format', () => {
     expect(problems({ MONGODB_URI: base.MONGODB_URI })).toEqual([
-      expect.stringContaining('WEFT_SECRET_KEYS is required: "<keyId>:<base64 32-byte key>[,…]"'),
+      expect.stringContaining('WEFT_SECRET_KEYS is required: the keys that encrypt connection secrets, "<keyId>:<base64 of 32 random bytes>[,…]"'),
     ]);
     expect(problems({ ...base, MONGODB_URI: 'postgres://x' })).toEqual([
       'MONGODB_URI must start with mongodb:// or mongodb+srv://',
