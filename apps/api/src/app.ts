@@ -7,7 +7,9 @@ import { metricsRouter } from './metrics.js';
 import { healthRouter } from './routes/health.js';
 import { triggerRouter } from './routes/trigger.js';
 import { webAppRouter } from './routes/web.js';
-import { createExpressContext } from './trpc.js';
+import { securityHeaders } from './security-headers.js';
+import { createExpressContext, MAX_BATCH_SIZE } from './trpc.js';
+import { trpcBodyGuard } from './trpc-body-guard.js';
 import { webhookRouter } from './webhook/index.js';
 
 /**
@@ -19,6 +21,7 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
   const deps = resolveDeps(input);
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders);
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());
@@ -26,10 +29,12 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
   app.use(triggerRouter(deps));
   app.use(
     '/trpc',
+    trpcBodyGuard(deps),
     createExpressMiddleware({
       router: appRouter,
       createContext: createExpressContext(deps),
       maxBodySize: deps.limits.jsonBodyLimitBytes,
+      maxBatchSize: MAX_BATCH_SIZE,
       onError({ error, path }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') {
           deps.logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');

@@ -30,15 +30,19 @@ export function createInnerContext(opts: { deps: ApiDeps; bearerToken?: string |
   return { deps: opts.deps, bearerToken: opts.bearerToken ?? null };
 }
 
+/** Calls in one batched request at most (the web client's batch link sends as many). */
+export const MAX_BATCH_SIZE = 20;
+
 /**
  * The context of an HTTP call: the bearer token comes from the `Authorization` header, or, for
- * a browser's `EventSource` (which cannot send headers), from the subscription's
- * `connectionParams.token` (tRPC puts those in the query string of the SSE request).
+ * a subscription only, from its `connectionParams.token`: a browser's `EventSource` cannot send
+ * headers, so tRPC puts those in the query string of the SSE request. A token in a query string
+ * ends up in logs and history, so it authorises nothing but that stream.
  */
 export function createExpressContext(deps: ApiDeps) {
   return ({ req, info }: CreateExpressContextOptions): Context => {
     const fromHeader = bearerToken(req.headers.authorization);
-    const fromParams = info.connectionParams?.token;
+    const fromParams = info.type === 'subscription' ? info.connectionParams?.token : undefined;
     return createInnerContext({
       deps,
       bearerToken: fromHeader ?? (typeof fromParams === 'string' && fromParams !== '' ? fromParams : null),

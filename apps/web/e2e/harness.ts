@@ -99,10 +99,19 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** A page at 1280×800 that fails the test on uncaught page errors (collected, checked by the caller). */
+/** A page at 1280×800 that fails the test on uncaught page errors and CSP violations (collected, checked by the caller). */
 export async function newPage(browser: Browser, width = 1280, height = 800): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width, height } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => undefined);
+  // A Content-Security-Policy violation fails the test like an uncaught error: the editor must
+  // work under the policy the api sends.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      setTimeout(() => {
+        throw new Error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`);
+      });
+    });
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));

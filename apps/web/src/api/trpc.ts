@@ -23,6 +23,7 @@ export function createApiClient(token: string): TRPCClient<AppRouter> {
         false: httpBatchLink({
           url: TRPC_URL,
           transformer: superjson,
+          // The api refuses a batch of more calls (MAX_BATCH_SIZE in its trpc.ts).
           maxItems: 20,
           headers: { authorization: `Bearer ${token}` },
         }),
