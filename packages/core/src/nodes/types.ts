@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { LogLevel } from '../schemas/entities.js';
+import type { HttpPage, LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
 import type { ConfigOutputs } from './output-handles.js';
 
@@ -122,6 +122,8 @@ export interface NodeContext {
   secrets(connectionId: string): Promise<Readonly<Record<string, string>>>;
   /** Set by the engine for a for-each node only: runs the loop's body once per item (see engine/loop.ts). */
   readonly loopBody?: LoopBodyRunner;
+  /** Set by the engine: the durable pages of this step's paginated request (see `http-pagination.ts`). */
+  readonly pages?: HttpPageStore;
   /** Standard Webhooks signature headers for an outgoing delivery. */
   signWebhook(input: {
     secret: string;
@@ -139,6 +141,17 @@ export interface LoopBodyRunner {
     items: readonly unknown[],
     options: { readonly concurrency: number; readonly onItemError: 'stop' | 'continue' },
   ): Promise<ActionResult>;
+}
+
+/**
+ * A paginated request's fetched pages, each stored before the next one is requested: a resumed
+ * step loads them and goes on at the next page. Pages belong to the step (node and loop item).
+ */
+export interface HttpPageStore {
+  /** The stored pages of this step, in page order. */
+  load(): Promise<readonly HttpPage[]>;
+  /** Stores a page (replacing a stored one with the same number); resolves once it is durable. */
+  save(page: HttpPage): Promise<void>;
 }
 
 /** `<runId>:<nodeId>`, plus `:<index>` inside a loop body: stable across retries and resumes of one step. */
