@@ -319,7 +319,8 @@ export async function executeRun(
         }
         case 'retryable_error': {
           const error = resultError(result);
-          const decision = nextRetry(policy, attemptNo, {
+          const counted = result.policyAttempt ?? attemptNo;
+          const decision = nextRetry(policy, counted, {
             ...(result.error.retryAfterMs === undefined ? {} : { retryAfterMs: result.error.retryAfterMs }),
             ...(host.random ? { random: host.random } : {}),
           });
@@ -327,7 +328,7 @@ export async function executeRun(
             return settleFailure(
               { ...step, status: 'failed', error, finishedAt, durationMs },
               'dead',
-              `giving up after ${attemptNo} attempts: ${error.message}`,
+              `giving up after ${counted} attempts: ${error.message}`,
             );
           }
           const resumeAt = new Date(finishedAt.getTime() + decision.delayMs);
@@ -335,7 +336,9 @@ export async function executeRun(
           await save(step);
           host.log(
             'warn',
-            `attempt ${attemptNo} failed (${error.code}); retrying in ${decision.delayMs} ms`,
+            counted === attemptNo
+              ? `attempt ${attemptNo} failed (${error.code}); retrying in ${decision.delayMs} ms`
+              : `attempt ${attemptNo} failed (${error.code}, ${counted} of ${policy.maxAttempts} at its current page); retrying in ${decision.delayMs} ms`,
             {
               nodeId,
               attempt: attemptNo,

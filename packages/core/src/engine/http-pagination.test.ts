@@ -5,6 +5,7 @@ import { nodeConfigProblems } from '../nodes/config.js';
 import { getNodeDefinition } from '../nodes/registry.js';
 import type { HttpRequest, HttpResponse } from '../nodes/types.js';
 import { executeRun } from './execute-run.js';
+import { loopTestHost } from './loop-test-host.js';
 import { edge, fakeHost, json, node, runOf } from './test-host.js';
 
 /** A listing of `total` contacts, `size` per page, answered for the request's page/offset/cursor. */
@@ -172,6 +173,34 @@ describe('http.request pagination', () => {
     expect(retried?.error?.message).toMatch(/^page 3: /);
   });
 
+  it('gives each page the attempts of the retry policy, and gives up at a page that exhausts them', async () => {
+    const failuresLeft = new Map([
+      ['2', 2],
+      ['4', 2],
+      ['5', 3],
+    ]);
+    const requests: string[] = [];
+    const host = fakeHost((request) => {
+      const page = param(request, 'page')!;
+      requests.push(page);
+      const left = failuresLeft.get(page) ?? 0;
+      failuresLeft.set(page, left - 1);
+      return left > 0 ? { status: 503, headers: {}, body: 'busy' } : json(200, [Number(page)]);
+    });
+    const outcome = await executeRun(
+      graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body' } }),
+      host,
+    );
+    // maxAttempts 3 per page: pages 2 and 4 succeed at their third attempt, page 5 fails three times.
+    expect(requests).toEqual(['1', '2', '2', '2', '3', '4', '4', '4', '5', '5', '5']);
+    expect(outcome).toMatchObject({ status: 'dead', nodeId: 'list' });
+    expect(host.last('list')).toMatchObject({ status: 'failed', attempts: 7 });
+    expect(host.last('list')?.error?.message).toMatch(/^page 5: /);
+    expect(host.logs).toContain('warn list attempt 5 failed (http_5xx, 1 of 3 at its current page); retrying in 500 ms');
+    expect(host.logs).toContain('error list giving up after 3 attempts: page 5: HTTP 503 Service Unavailable: busy');
+    expect(host.pages.get('list#')?.map((p) => p.page)).toEqual([1, 2, 3, 4]);
+  });
+
   it('goes on from stored pages after an interrupted run', async () => {
     const host = fakeHost((request) => json(200, Number(param(request, 'page')) <= 3 ? [Number(param(request, 'page'))] : []));
     const config = { url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body' } };
@@ -183,6 +212,7 @@ describe('http.request pagination', () => {
       status: 200,
       items: [`stored ${page}`],
       next: page + 1,
+      attempt: 1,
       fetchedAt: new Date(0),
     });
     await host.saveHttpPage(stored(1));
@@ -281,6 +311,44 @@ describe('http.request pagination', () => {
     expect(list.status).toBe('succeeded');
     expect(list.requests.map((r) => r.url)).toEqual(['https://api.example.com/contacts?page=1']);
     expect(list.output).toEqual({ items: [], pages: 1, complete: true, perPage: [{ page: 1, status: 200, items: 0 }] });
+  });
+});
+
+describe('http.request pagination in a for-each body', () => {
+  it('keeps the pages of each item apart, with idempotency keys per item and page', async () => {
+    const host = loopTestHost(({ request }) => {
+      const url = new URL(request.url);
+      const page = Number(url.searchParams.get('page'));
+      return json(200, page <= 2 ? [`${url.pathname}#${page}`] : []);
+    });
+    const graph = {
+      nodes: [
+        node('start', 'trigger.manual', {}),
+        node('loop', 'loop.forEach', { items: '{{ trigger.lists }}' }),
+        node(
+          'list',
+          'http.request',
+          { url: 'https://api.example.com/{{ item }}', pagination: { mode: 'page', items: 'response.body' } },
+          { parentId: 'loop' },
+        ),
+      ],
+      edges: [edge('start', 'loop'), edge('loop', 'list', 'body')],
+    };
+    const outcome = await executeRun(host.run(graph, { lists: ['a', 'b'] }), host);
+    expect(outcome).toEqual({ status: 'succeeded' });
+    expect(host.calls.map((c) => c.request.headers['Idempotency-Key'])).toEqual([
+      'r1:list:0:p1',
+      'r1:list:0:p2',
+      'r1:list:0:p3',
+      'r1:list:1:p1',
+      'r1:list:1:p2',
+      'r1:list:1:p3',
+    ]);
+    const loop = host.steps.get('loop')?.output as { items: { output: { items: unknown[] } }[] };
+    expect(loop.items.map((item) => item.output.items)).toEqual([
+      ['/a#1', '/a#2'],
+      ['/b#1', '/b#2'],
+    ]);
   });
 });
 

@@ -47,7 +47,15 @@ export interface NodeError {
  */
 export type ActionResult =
   | { readonly kind: 'success'; readonly data: unknown; readonly handles?: readonly string[] }
-  | { readonly kind: 'retryable_error'; readonly error: NodeError }
+  | {
+      readonly kind: 'retryable_error';
+      readonly error: NodeError;
+      /**
+       * The attempt the retry policy counts when it is not the step's: a paginated request counts
+       * the attempts at its current page, so each page gets the policy's `maxAttempts`.
+       */
+      readonly policyAttempt?: number;
+    }
   /** `output`: what a failed step still reports (a for-each loop's per-item results). */
   | { readonly kind: 'fatal_error'; readonly error: NodeError; readonly output?: unknown }
   /**

@@ -207,6 +207,8 @@ export const httpPageSchema = z.object({
   items: z.array(z.unknown()),
   /** What requests the following page (a link, a cursor, a page number or an offset); null: this was the last. */
   next: z.union([z.string(), z.number()]).nullable(),
+  /** The step's attempt that fetched the page: the next page's attempts are counted from it. */
+  attempt: z.number().int().min(1),
   fetchedAt: z.date(),
 });
 

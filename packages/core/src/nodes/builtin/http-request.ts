@@ -217,11 +217,21 @@ function storedPrefix(pages: readonly HttpPage[]): HttpPage[] {
   return prefix;
 }
 
-/** A page's failure says which page it was; retryable ones stay retryable (the step resumes at that page). */
-function pageFailure(result: ActionResult, page: number, url: string): ActionResult {
+/**
+ * A page's failure says which page it was. A retryable one stays retryable (the step resumes at
+ * that page), and the retry policy counts the attempts at this page only: those since the step's
+ * attempt that stored the page before it.
+ */
+function pageFailure(ctx: NodeContext, result: ActionResult, page: number, url: string, previous?: HttpPage): ActionResult {
   if (result.kind !== 'retryable_error' && result.kind !== 'fatal_error') return result;
-  const error = { ...result.error, message: `page ${page}: ${result.error.message}`, details: { page, url, ...asObject(result.error.details) } };
-  return { ...result, error };
+  const error = {
+    ...result.error,
+    message: `page ${page}: ${result.error.message}`,
+    details: { page, url, ...asObject(result.error.details) },
+  };
+  if (result.kind === 'fatal_error') return { ...result, error };
+  const policyAttempt = previous ? ctx.attempt - previous.attempt + 1 : ctx.attempt;
+  return { ...result, error, policyAttempt };
 }
 
 function asObject(value: unknown): Record<string, unknown> {
@@ -270,7 +280,7 @@ async function paginate(
     const previous = last?.next ?? null;
     const request = pageRequest(base, pagination, previous, keyed ? `${stepKeyOf(ctx)}:p${number}` : null);
     const result = await performHttp(ctx, request, true, options);
-    if (result.kind !== 'success') return pageFailure(result, number, request.url);
+    if (result.kind !== 'success') return pageFailure(ctx, result, number, request.url, last);
     const response = result.data as PageResponse;
     let page: HttpPage;
     try {
@@ -302,6 +312,7 @@ async function paginate(
         status: response.status,
         items,
         next,
+        attempt: ctx.attempt,
         fetchedAt: ctx.now(),
       };
     } catch (error) {
