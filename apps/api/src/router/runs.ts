@@ -11,6 +11,7 @@ import {
   type StepStatus,
 } from '@weft/core';
 import {
+  copyHttpPages,
   copySucceededLoopItems,
   createRuns,
   findLoopItem,
@@ -203,9 +204,11 @@ export const runsRouter = createTRPCRouter({
     }
     const id = newObjectId();
     const now = ctx.deps.clock();
-    // Succeeded loop items go with the succeeded steps, before the run exists for any runner.
+    // Succeeded loop items and fetched pages go with the succeeded steps, before the run exists
+    // for any runner: a paginated step that failed goes on at the page it failed at.
     if (input.from === 'failure') {
       await copySucceededLoopItems(models, run._id, { id, workspaceId: run.workspaceId }, now);
+      await copyHttpPages(models, run._id, { id, workspaceId: run.workspaceId }, now);
     }
     await createRuns(
       models,
