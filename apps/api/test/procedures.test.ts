@@ -703,11 +703,19 @@ describe('runs', () => {
       url: 'https://api.example.com/contacts',
       status: 200,
       items: [{ id: 1 }],
+      itemCount: 1,
       next: 'https://api.example.com/contacts?p=2',
       attempt: 1,
       fetchedAt: new Date(),
       updatedAt: new Date(),
     });
+    expect(await h.caller.runs.httpPages({ runId: failedId, nodeId: 'double' })).toEqual({
+      pages: [{ page: 1, url: 'https://api.example.com/contacts', status: 200, itemCount: 1, more: true, fetchedAt: expect.any(Date) }],
+    });
+    expect(await h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: 0 })).toEqual({ pages: [] });
+    expect((await rejection(h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: -1 }))).message).toMatch(
+      /itemIndex/,
+    );
     const replay = await h.caller.runs.replay({ id: failedId, from: 'failure' });
     const copiedPages = await listHttpPages(h.deps.database.models, toObjectId(replay.id), 'double', null);
     expect(copiedPages.map((page) => [page.page, page.items, page.next])).toEqual([

@@ -208,6 +208,8 @@ export interface RunLoopItemDoc extends LoopItem {
  */
 export interface RunHttpPageDoc extends HttpPage {
   _id: Types.ObjectId;
+  /** `items.length`, so the run view lists pages without reading their items. */
+  itemCount: number;
   workspaceId: Types.ObjectId;
   runId: Types.ObjectId;
   updatedAt: Date;
@@ -451,6 +453,7 @@ const runHttpPageSchema = new Schema<RunHttpPageDoc>(
     url: { type: String, required: true },
     status: { type: Number, required: true },
     items: { type: Mixed, default: () => [] },
+    itemCount: { type: Number, required: true },
     next: { type: Mixed, default: null },
     attempt: { type: Number, required: true },
     fetchedAt: { type: Date, required: true },

@@ -5,6 +5,7 @@ import {
   copyHttpPages,
   createRuns,
   LeaseLostError,
+  listHttpPageSummaries,
   listHttpPages,
   newObjectId,
   saveHttpPages,
@@ -57,6 +58,12 @@ describe('http pages', () => {
     ]);
     expect((await listHttpPages(ctx.db.models, run.id, 'list', 0)).map((p) => p.items)).toEqual([['item 0']]);
     expect(await listHttpPages(ctx.db.models, run.id, 'other', null)).toEqual([]);
+    // The run view's list: no items, their count, whether a next page followed; of this workspace only.
+    expect(await listHttpPageSummaries(ctx.db.models, workspaceId, run.id, 'list', null)).toEqual([
+      { page: 1, url: page(1).url, status: 200, itemCount: 1, more: true, fetchedAt: page(1).fetchedAt },
+      { page: 2, url: page(2).url, status: 200, itemCount: 1, more: false, fetchedAt: page(2).fetchedAt },
+    ]);
+    expect(await listHttpPageSummaries(ctx.db.models, newObjectId(), run.id, 'list', null)).toEqual([]);
   });
 
   it('writes nothing for a runner that no longer holds the run', async () => {

@@ -1,6 +1,7 @@
 import {
   FINAL_RUN_STATUSES,
   idInput,
+  httpPagesInput,
   listLoopItemsInput,
   listRunLogsInput,
   listRunsInput,
@@ -17,6 +18,7 @@ import {
   findLoopItem,
   findRun,
   findScenarioVersion,
+  listHttpPageSummaries,
   listLoopItemSummaries,
   listRunLogsPage,
   listRuns,
@@ -139,6 +141,22 @@ export const runsRouter = createTRPCRouter({
       });
     }
     return loopItemView(item);
+  }),
+
+  /**
+   * The pages a paginated `http.request` step has fetched so far, in page order (status, item
+   * count, whether it had a next page; no items): at most `maxPages` (1,000), so one answer.
+   */
+  httpPages: protectedProcedure.input(httpPagesInput).query(async ({ ctx, input }) => {
+    const run = await loadRun(ctx, input.runId);
+    const pages = await listHttpPageSummaries(
+      ctx.deps.database.models,
+      ctx.workspaceId,
+      run._id,
+      input.nodeId,
+      input.itemIndex ?? null,
+    );
+    return { pages };
   }),
 
   /** The run's log lines, oldest first, paginated; optionally of one node and/or one level. */

@@ -10,6 +10,14 @@ const pageKey = (runId: Types.ObjectId, page: Pick<HttpPage, 'nodeId' | 'itemInd
   page: page.page,
 });
 
+function stored(
+  page: HttpPage,
+  run: { readonly id: Types.ObjectId; readonly workspaceId: Types.ObjectId },
+  now: Date,
+): Omit<RunHttpPageDoc, '_id'> {
+  return { ...page, itemCount: page.items.length, workspaceId: run.workspaceId, runId: run.id, updatedAt: now };
+}
+
 /**
  * Stores fetched pages of a run's paginated requests (each replaces the record with its node, loop
  * item and page), only while this owner holds the run's lease, as `saveLoopItems` does.
@@ -27,7 +35,7 @@ export async function saveHttpPages(
     pages.map((page) => ({
       replaceOne: {
         filter: pageKey(run.id, page),
-        replacement: { ...page, workspaceId: run.workspaceId, runId: run.id, updatedAt: now },
+        replacement: stored(page, run, now),
         upsert: true,
       },
     })),
@@ -62,6 +70,39 @@ export async function listHttpPages(
   return (docs as unknown as RunHttpPageDoc[]).map(toHttpPage);
 }
 
+export interface HttpPageSummary {
+  readonly page: number;
+  readonly url: string;
+  readonly status: number;
+  readonly itemCount: number;
+  readonly more: boolean;
+  readonly fetchedAt: Date;
+}
+
+/** The pages one paginated step of a workspace's run has fetched, without their items: the run view. */
+export async function listHttpPageSummaries(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  runId: Types.ObjectId,
+  nodeId: string,
+  itemIndex: number | null,
+): Promise<HttpPageSummary[]> {
+  const docs = await models.RunHttpPage.collection
+    .find(
+      { workspaceId, runId, nodeId, itemIndex },
+      { sort: { page: 1 }, projection: { page: 1, url: 1, status: 1, itemCount: 1, next: 1, fetchedAt: 1 } },
+    )
+    .toArray();
+  return docs.map((doc) => ({
+    page: doc.page as number,
+    url: doc.url as string,
+    status: doc.status as number,
+    itemCount: doc.itemCount as number,
+    more: doc.next !== null && doc.next !== undefined,
+    fetchedAt: doc.fetchedAt as Date,
+  }));
+}
+
 /**
  * A replay from the failure goes on where the original stopped: its pages are copied to the new
  * run (before it is inserted), so a paginated step that failed at page n starts at page n.
@@ -80,7 +121,7 @@ export async function copyHttpPages(
       batch.map((page) => ({
         replaceOne: {
           filter: pageKey(to.id, page),
-          replacement: { ...page, workspaceId: to.workspaceId, runId: to.id, updatedAt: now },
+          replacement: stored(page, to, now),
           upsert: true,
         },
       })),
