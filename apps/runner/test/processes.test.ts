@@ -15,7 +15,7 @@ import {
   useDatabase,
 } from './fixtures/seed.js';
 import { type RunnerProcess, startRunnerProcess } from './fixtures/runner-process.js';
-import { type Sink, startSink } from './fixtures/sink.js';
+import { type Sink, type SinkReply, startSink } from './fixtures/sink.js';
 
 /**
  * Runners as separate OS processes (`node --import tsx src/main.ts`) against the embedded
@@ -178,7 +178,7 @@ describe.sequential('runner processes', () => {
     const k = 3;
     const last = 5;
     for (let page = 1; page <= last; page++) {
-      sink.on(`/pg/${page}`, (_, count) =>
+      sink.on(`/pg/${page}`, (_, count): SinkReply =>
         page === k && count === 1
           ? { after: new Promise(() => {}) }
           : {
