@@ -710,12 +710,24 @@ describe('runs', () => {
       updatedAt: new Date(),
     });
     expect(await h.caller.runs.httpPages({ runId: failedId, nodeId: 'double' })).toEqual({
-      pages: [{ page: 1, url: 'https://api.example.com/contacts', status: 200, itemCount: 1, more: true, fetchedAt: expect.any(Date) }],
+      pages: [
+        {
+          page: 1,
+          url: 'https://api.example.com/contacts',
+          status: 200,
+          itemCount: 1,
+          more: true,
+          fetchedAt: expect.any(Date),
+        },
+      ],
     });
-    expect(await h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: 0 })).toEqual({ pages: [] });
-    expect((await rejection(h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: -1 }))).message).toMatch(
-      /itemIndex/,
-    );
+    expect(await h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: 0 })).toEqual({
+      pages: [],
+    });
+    expect(
+      (await rejection(h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: -1 })))
+        .message,
+    ).toMatch(/itemIndex/);
     const replay = await h.caller.runs.replay({ id: failedId, from: 'failure' });
     const copiedPages = await listHttpPages(h.deps.database.models, toObjectId(replay.id), 'double', null);
     expect(copiedPages.map((page) => [page.page, page.items, page.next])).toEqual([

@@ -58,7 +58,11 @@ afterAll(async () => {
 });
 
 /** `/<prefix>/1` … `/<prefix>/<last>`: each page lists two contacts and links to the next. */
-function listing(prefix: string, last: number, hold?: (page: number, count: number) => SinkReply | undefined) {
+function listing(
+  prefix: string,
+  last: number,
+  hold?: (page: number, count: number) => SinkReply | undefined,
+) {
   for (let page = 1; page <= last; page++) {
     sink.on(`/${prefix}/${page}`, (_, count) => {
       const held = hold?.(page, count);
@@ -72,7 +76,8 @@ function listing(prefix: string, last: number, hold?: (page: number, count: numb
 }
 const counts = (prefix: string, last: number) =>
   Array.from({ length: last }, (_, i) => sink.count(`/${prefix}/${i + 1}`));
-const contactsOf = (last: number) => Array.from({ length: last }, (_, i) => [{ id: `${i + 1}a` }, { id: `${i + 1}b` }]).flat();
+const contactsOf = (last: number) =>
+  Array.from({ length: last }, (_, i) => [{ id: `${i + 1}a` }, { id: `${i + 1}b` }]).flat();
 
 async function paginatedScenario(url: string, extra: Record<string, unknown> = {}) {
   return publish(
@@ -114,7 +119,9 @@ describe('paginated http.request in the runner', () => {
     // Each page was fetched once, except page 3, which was in flight when the runner stopped.
     expect(counts('stop', 5)).toEqual([1, 1, 2, 1, 1]);
     const keys = (page: number) =>
-      new Set(sink.requests.filter((r) => r.path === `/stop/${page}`).map((r) => r.headers['idempotency-key']));
+      new Set(
+        sink.requests.filter((r) => r.path === `/stop/${page}`).map((r) => r.headers['idempotency-key']),
+      );
     expect(keys(3)).toEqual(new Set([`${runId}:list:p3`]));
     expect(keys(5)).toEqual(new Set([`${runId}:list:p5`]));
 
@@ -129,7 +136,9 @@ describe('paginated http.request in the runner', () => {
   });
 
   it('a page answered 503 is retried at that page, with the attempts of the retry policy per page', async () => {
-    listing('flaky', 4, (page, count) => (page === 2 && count <= 2 ? { status: 503, body: 'busy' } : undefined));
+    listing('flaky', 4, (page, count) =>
+      page === 2 && count <= 2 ? { status: 503, body: 'busy' } : undefined,
+    );
     const version = await paginatedScenario(`${sink.url}/flaky/1`);
     const [runId] = await queueRuns(ctx.db, version);
     expect(await processRun(deps({ engine: { maxInlineWaitMs: 60_000 } }), runId!)).toEqual({

@@ -101,9 +101,9 @@ describe('pagination of http.request in the editor and the run view', () => {
     await expect.poll(() => node('list').getAttribute('data-problems')).toBe('1');
     await maxPages.fill('6');
     await expect.poll(() => node('list').getAttribute('data-problems')).toBe('0');
-    await expect.poll(() => node('list').locator('.node-summary').textContent()).toBe(
-      `GET ${apiUrl}/contacts · all pages (page, at most 6)`,
-    );
+    await expect
+      .poll(() => node('list').locator('.node-summary').textContent())
+      .toBe(`GET ${apiUrl}/contacts · all pages (page, at most 6)`);
     await expect
       .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })
       .toBe('All changes saved');

@@ -68,7 +68,9 @@ describe('http pages', () => {
 
   it('writes nothing for a runner that no longer holds the run', async () => {
     const run = await claimedRun('runner-a');
-    await expect(saveHttpPages(ctx.db.models, run, 'runner-b', [page(1)])).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(saveHttpPages(ctx.db.models, run, 'runner-b', [page(1)])).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     expect(await listHttpPages(ctx.db.models, run.id, 'list', null)).toEqual([]);
   });
 

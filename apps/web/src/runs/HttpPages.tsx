@@ -12,7 +12,15 @@ interface PageRow {
   readonly items: number;
 }
 
-export function PageTable({ nodeId, pages, more }: { nodeId: string; pages: readonly PageRow[]; more: boolean | null }) {
+export function PageTable({
+  nodeId,
+  pages,
+  more,
+}: {
+  nodeId: string;
+  pages: readonly PageRow[];
+  more: boolean | null;
+}) {
   const items = pages.reduce((sum, page) => sum + page.items, 0);
   return (
     <section className="http-pages" data-http-pages={nodeId}>
@@ -68,7 +76,11 @@ export function perPageOf(output: unknown): { pages: PageRow[]; complete: boolea
   if (!Array.isArray(perPage)) return null;
   const pages = perPage.filter(
     (row): row is PageRow =>
-      row !== null && typeof row === 'object' && typeof row.page === 'number' && typeof row.status === 'number' && typeof row.items === 'number',
+      row !== null &&
+      typeof row === 'object' &&
+      typeof row.page === 'number' &&
+      typeof row.status === 'number' &&
+      typeof row.items === 'number',
   );
   return { pages, complete: complete === true };
 }

@@ -31,11 +31,15 @@ describe('http.request pagination', () => {
       seen.push(request);
       const page = Number(param(request, 'p') ?? '1');
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (page < 3) headers.Link = `<https://api.example.com/contacts?p=${page + 1}>; rel="next", <https://api.example.com/contacts?p=3>; rel="last"`;
+      if (page < 3)
+        headers.Link = `<https://api.example.com/contacts?p=${page + 1}>; rel="next", <https://api.example.com/contacts?p=3>; rel="last"`;
       return { status: 200, headers, body: JSON.stringify({ data: [{ page }, { page }] }) };
     });
     const outcome = await executeRun(
-      graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'nextLink', items: 'response.body.data' } }),
+      graph({
+        url: 'https://api.example.com/contacts',
+        pagination: { mode: 'nextLink', items: 'response.body.data' },
+      }),
       host,
     );
     expect(outcome).toEqual({ status: 'succeeded' });
@@ -96,7 +100,13 @@ describe('http.request pagination', () => {
         method: 'POST',
         url: 'https://api.example.com/search',
         body: { query: 'x' },
-        pagination: { mode: 'cursor', items: 'response.body.hits', cursor: 'response.body.next', param: 'token', in: 'body' },
+        pagination: {
+          mode: 'cursor',
+          items: 'response.body.hits',
+          cursor: 'response.body.next',
+          param: 'token',
+          in: 'body',
+        },
       }),
       host,
     );
@@ -114,7 +124,10 @@ describe('http.request pagination', () => {
       return json(200, all.slice((page - 1) * 3, page * 3));
     });
     await executeRun(
-      graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body', pageSize: 3 } }),
+      graph({
+        url: 'https://api.example.com/contacts',
+        pagination: { mode: 'page', items: 'response.body', pageSize: 3 },
+      }),
       host,
     );
     expect(pages).toEqual(['1', '2', '3']);
@@ -146,7 +159,10 @@ describe('http.request pagination', () => {
       return json(200, [page]);
     });
     await executeRun(
-      graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body', maxPages: 2 } }),
+      graph({
+        url: 'https://api.example.com/contacts',
+        pagination: { mode: 'page', items: 'response.body', maxPages: 2 },
+      }),
       host,
     );
     expect(host.last('list')?.output).toMatchObject({ items: [1, 2], pages: 2, complete: false });
@@ -163,7 +179,10 @@ describe('http.request pagination', () => {
       return json(200, Number(page) <= 4 ? [Number(page)] : []);
     });
     const outcome = await executeRun(
-      graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body' } }),
+      graph({
+        url: 'https://api.example.com/contacts',
+        pagination: { mode: 'page', items: 'response.body' },
+      }),
       host,
     );
     expect(outcome).toEqual({ status: 'succeeded' });
@@ -188,7 +207,10 @@ describe('http.request pagination', () => {
       return left > 0 ? { status: 503, headers: {}, body: 'busy' } : json(200, [Number(page)]);
     });
     const outcome = await executeRun(
-      graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body' } }),
+      graph({
+        url: 'https://api.example.com/contacts',
+        pagination: { mode: 'page', items: 'response.body' },
+      }),
       host,
     );
     // maxAttempts 3 per page: pages 2 and 4 succeed at their third attempt, page 5 fails three times.
@@ -196,14 +218,23 @@ describe('http.request pagination', () => {
     expect(outcome).toMatchObject({ status: 'dead', nodeId: 'list' });
     expect(host.last('list')).toMatchObject({ status: 'failed', attempts: 7 });
     expect(host.last('list')?.error?.message).toMatch(/^page 5: /);
-    expect(host.logs).toContain('warn list attempt 5 failed (http_5xx, 1 of 3 at its current page); retrying in 500 ms');
-    expect(host.logs).toContain('error list giving up after 3 attempts: page 5: HTTP 503 Service Unavailable: busy');
+    expect(host.logs).toContain(
+      'warn list attempt 5 failed (http_5xx, 1 of 3 at its current page); retrying in 500 ms',
+    );
+    expect(host.logs).toContain(
+      'error list giving up after 3 attempts: page 5: HTTP 503 Service Unavailable: busy',
+    );
     expect(host.pages.get('list#')?.map((p) => p.page)).toEqual([1, 2, 3, 4]);
   });
 
   it('goes on from stored pages after an interrupted run', async () => {
-    const host = fakeHost((request) => json(200, Number(param(request, 'page')) <= 3 ? [Number(param(request, 'page'))] : []));
-    const config = { url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body' } };
+    const host = fakeHost((request) =>
+      json(200, Number(param(request, 'page')) <= 3 ? [Number(param(request, 'page'))] : []),
+    );
+    const config = {
+      url: 'https://api.example.com/contacts',
+      pagination: { mode: 'page', items: 'response.body' },
+    };
     const stored = (page: number) => ({
       nodeId: 'list',
       itemIndex: null,
@@ -225,11 +256,17 @@ describe('http.request pagination', () => {
   it('refuses a next link to another origin, naming the field', async () => {
     const host = fakeHost(() => ({
       status: 200,
-      headers: { 'content-type': 'application/json', link: '<https://evil.example.net/contacts?p=2>; rel="next"' },
+      headers: {
+        'content-type': 'application/json',
+        link: '<https://evil.example.net/contacts?p=2>; rel="next"',
+      },
       body: '[1]',
     }));
     const outcome = await executeRun(
-      graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'nextLink', items: 'response.body' } }),
+      graph({
+        url: 'https://api.example.com/contacts',
+        pagination: { mode: 'nextLink', items: 'response.body' },
+      }),
       host,
     );
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'pagination_next_link_refused' } });
@@ -286,31 +323,47 @@ describe('http.request pagination', () => {
       problems({ url: 'https://a.example', pagination: { mode: 'page', items: 'x', maxPages: 1001 } }),
     ).toEqual([expect.stringMatching(/^pagination\.maxPages: /)]);
     expect(
-      problems({ url: 'https://a.example', failOnErrorStatus: false, pagination: { mode: 'page', items: 'x' } }),
+      problems({
+        url: 'https://a.example',
+        failOnErrorStatus: false,
+        pagination: { mode: 'page', items: 'x' },
+      }),
     ).toEqual([expect.stringMatching(/^failOnErrorStatus: pagination needs failOnErrorStatus/)]);
     expect(
-      problems({ url: 'https://a.example', pagination: { mode: 'cursor', items: 'x', cursor: 'y', in: 'body' } }),
+      problems({
+        url: 'https://a.example',
+        pagination: { mode: 'cursor', items: 'x', cursor: 'y', in: 'body' },
+      }),
     ).toEqual(['pagination.in: a cursor sent in the body needs a method with a body, not GET']);
     expect(problems({ url: 'https://a.example', pagination: { mode: 'cursor', items: 'x' } })).toEqual([
       expect.stringMatching(/^pagination\.cursor: /),
     ]);
-    expect(problems({ url: 'https://a.example', pagination: { mode: 'page', items: 'response.(' } })).toEqual([
-      expect.stringMatching(/^pagination\.items: /),
-    ]);
-    expect(problems({ url: 'https://a.example', pagination: { mode: 'page', items: 'response.body' } })).toEqual([]);
+    expect(problems({ url: 'https://a.example', pagination: { mode: 'page', items: 'response.(' } })).toEqual(
+      [expect.stringMatching(/^pagination\.items: /)],
+    );
+    expect(
+      problems({ url: 'https://a.example', pagination: { mode: 'page', items: 'response.body' } }),
+    ).toEqual([]);
   });
 
   it('previews one simulated page in a dry-run', async () => {
     const result = await dryRun({
       scenarioId: 's1',
-      graph: graph({ url: 'https://api.example.com/contacts', pagination: { mode: 'page', items: 'response.body.data' } })
-        .graph,
+      graph: graph({
+        url: 'https://api.example.com/contacts',
+        pagination: { mode: 'page', items: 'response.body.data' },
+      }).graph,
       trigger: {},
     });
     const list = result.nodes.find((n) => n.nodeId === 'list')!;
     expect(list.status).toBe('succeeded');
     expect(list.requests.map((r) => r.url)).toEqual(['https://api.example.com/contacts?page=1']);
-    expect(list.output).toEqual({ items: [], pages: 1, complete: true, perPage: [{ page: 1, status: 200, items: 0 }] });
+    expect(list.output).toEqual({
+      items: [],
+      pages: 1,
+      complete: true,
+      perPage: [{ page: 1, status: 200, items: 0 }],
+    });
   });
 });
 
@@ -355,18 +408,22 @@ describe('http.request pagination in a for-each body', () => {
 describe('next links', () => {
   const headers = (link: string): HttpResponse['headers'] => ({ Link: link });
   it('reads rel="next" among other relations of a Link header', () => {
-    expect(nextLinkFromHeader(headers('<https://a.example/x?p=1>; rel="prev", <https://a.example/x?p=3>; rel="next"'))).toBe(
-      'https://a.example/x?p=3',
-    );
+    expect(
+      nextLinkFromHeader(
+        headers('<https://a.example/x?p=1>; rel="prev", <https://a.example/x?p=3>; rel="next"'),
+      ),
+    ).toBe('https://a.example/x?p=3');
     expect(nextLinkFromHeader(headers('</x?p=2>; rel=next'))).toBe('/x?p=2');
     expect(nextLinkFromHeader(headers('</x?p=9>; rel="last"'))).toBeNull();
     expect(nextLinkFromHeader({})).toBeNull();
   });
 
   it('resolves relative links against the page and keeps them on the configured origin', () => {
-    expect(resolveNextLink('/x?p=2', 'https://a.example/x?p=1', 'https://a.example/x')).toBe('https://a.example/x?p=2');
-    expect(() => resolveNextLink('http://a.example/x?p=2', 'https://a.example/x', 'https://a.example/x')).toThrow(
-      /must stay on the origin/,
+    expect(resolveNextLink('/x?p=2', 'https://a.example/x?p=1', 'https://a.example/x')).toBe(
+      'https://a.example/x?p=2',
     );
+    expect(() =>
+      resolveNextLink('http://a.example/x?p=2', 'https://a.example/x', 'https://a.example/x'),
+    ).toThrow(/must stay on the origin/);
   });
 });

@@ -16,7 +16,10 @@ export function memoryHttpPages(): Pick<EngineHost, 'loadHttpPages' | 'saveHttpP
     async saveHttpPage(page) {
       const key = keyOf(page.nodeId, page.itemIndex);
       const stored = (pages.get(key) ?? []).filter((p) => p.page !== page.page);
-      pages.set(key, [...stored, structuredClone(page)].sort((a, b) => a.page - b.page));
+      pages.set(
+        key,
+        [...stored, structuredClone(page)].sort((a, b) => a.page - b.page),
+      );
     },
   };
 }

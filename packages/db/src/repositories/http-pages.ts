@@ -15,7 +15,13 @@ function stored(
   run: { readonly id: Types.ObjectId; readonly workspaceId: Types.ObjectId },
   now: Date,
 ): Omit<RunHttpPageDoc, '_id'> {
-  return { ...page, itemCount: page.items.length, workspaceId: run.workspaceId, runId: run.id, updatedAt: now };
+  return {
+    ...page,
+    itemCount: page.items.length,
+    workspaceId: run.workspaceId,
+    runId: run.id,
+    updatedAt: now,
+  };
 }
 
 /**

@@ -14,7 +14,9 @@ const common = {
     .string()
     .min(1, 'pagination.items is required')
     .max(2_000)
-    .describe('JSONata over { response, page, trigger, nodes, run }: the items of one page, e.g. response.body.data'),
+    .describe(
+      'JSONata over { response, page, trigger, nodes, run }: the items of one page, e.g. response.body.data',
+    ),
   maxPages: z
     .number()
     .int()
@@ -49,7 +51,9 @@ export const paginationSchema = z.discriminatedUnion('mode', [
         .min(1)
         .max(2_000)
         .optional()
-        .describe('JSONata over { response, page, … } giving the next page URL; empty: the Link header\'s rel="next"'),
+        .describe(
+          'JSONata over { response, page, … } giving the next page URL; empty: the Link header\'s rel="next"',
+        ),
     })
     .strict(),
   z
@@ -60,8 +64,12 @@ export const paginationSchema = z.discriminatedUnion('mode', [
         .string()
         .min(1, 'pagination.cursor is required')
         .max(2_000)
-        .describe('JSONata over { response, page, … } giving the next cursor; empty or missing: no more pages'),
-      param: param('cursor').describe('Name of the query parameter, header or body field the cursor is sent in'),
+        .describe(
+          'JSONata over { response, page, … } giving the next cursor; empty or missing: no more pages',
+        ),
+      param: param('cursor').describe(
+        'Name of the query parameter, header or body field the cursor is sent in',
+      ),
       in: z.enum(['query', 'header', 'body']).default('query'),
     })
     .strict(),
@@ -127,7 +135,11 @@ export function resolveNextLink(link: string, pageUrl: string, configuredUrl: st
   try {
     url = new URL(link, pageUrl);
   } catch {
-    throw new PaginationError('pagination_next_link_invalid', 'pagination.nextLink', `the next link "${link}" is not a URL`);
+    throw new PaginationError(
+      'pagination_next_link_invalid',
+      'pagination.nextLink',
+      `the next link "${link}" is not a URL`,
+    );
   }
   const origin = new URL(configuredUrl).origin;
   if (url.origin !== origin) {
@@ -230,7 +242,11 @@ export function pageRequest(
       if (next === null) break;
       if (pagination.in === 'query') url = withQuery(url, pagination.param, String(next));
       else if (pagination.in === 'header') headers[pagination.param] = String(next);
-      else body = JSON.stringify({ ...(JSON.parse(body ?? '{}') as Record<string, unknown>), [pagination.param]: next });
+      else
+        body = JSON.stringify({
+          ...(JSON.parse(body ?? '{}') as Record<string, unknown>),
+          [pagination.param]: next,
+        });
       break;
     case 'page':
     case 'offset':
@@ -270,4 +286,8 @@ export function paginatedOutput(pages: readonly HttpPage[]): PaginatedOutput {
 }
 
 /** The response as page expressions see it: JSON bodies parsed. */
-export type PageResponse = { readonly status: number; readonly headers: HttpResponse['headers']; readonly body: unknown };
+export type PageResponse = {
+  readonly status: number;
+  readonly headers: HttpResponse['headers'];
+  readonly body: unknown;
+};

@@ -82,7 +82,8 @@ const config = z
       ctx.addIssue({
         code: 'custom',
         path: ['failOnErrorStatus'],
-        message: 'pagination needs failOnErrorStatus: a page answered with an error status has no next page to follow',
+        message:
+          'pagination needs failOnErrorStatus: a page answered with an error status has no next page to follow',
       });
     }
     if (pagination?.mode === 'cursor' && pagination.in === 'body') {
@@ -92,7 +93,10 @@ const config = z
           path: ['pagination', 'in'],
           message: `a cursor sent in the body needs a method with a body, not ${cfg.method}`,
         });
-      } else if (cfg.body !== undefined && (cfg.body === null || typeof cfg.body !== 'object' || Array.isArray(cfg.body))) {
+      } else if (
+        cfg.body !== undefined &&
+        (cfg.body === null || typeof cfg.body !== 'object' || Array.isArray(cfg.body))
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: ['pagination', 'in'],
@@ -222,7 +226,13 @@ function storedPrefix(pages: readonly HttpPage[]): HttpPage[] {
  * that page), and the retry policy counts the attempts at this page only: those since the step's
  * attempt that stored the page before it.
  */
-function pageFailure(ctx: NodeContext, result: ActionResult, page: number, url: string, previous?: HttpPage): ActionResult {
+function pageFailure(
+  ctx: NodeContext,
+  result: ActionResult,
+  page: number,
+  url: string,
+  previous?: HttpPage,
+): ActionResult {
   if (result.kind !== 'retryable_error' && result.kind !== 'fatal_error') return result;
   const error = {
     ...result.error,
@@ -235,7 +245,11 @@ function pageFailure(ctx: NodeContext, result: ActionResult, page: number, url: 
 }
 
 function asObject(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : value === undefined ? {} : { info: value };
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : value === undefined
+      ? {}
+      : { info: value };
 }
 
 async function evaluatePageField(
@@ -284,7 +298,9 @@ async function paginate(
     const response = result.data as PageResponse;
     let page: HttpPage;
     try {
-      const items = asItems(await evaluatePageField(ctx, 'pagination.items', pagination.items, response, number));
+      const items = asItems(
+        await evaluatePageField(ctx, 'pagination.items', pagination.items, response, number),
+      );
       const evaluated =
         pagination.mode === 'cursor'
           ? { cursor: await evaluatePageField(ctx, 'pagination.cursor', pagination.cursor, response, number) }
@@ -317,10 +333,14 @@ async function paginate(
       };
     } catch (error) {
       if (!(error instanceof PaginationError)) throw error;
-      return fatal(error.code, `node "${ctx.nodeId}", field "${error.field}", page ${number}: ${error.message}`, {
-        field: error.field,
-        page: number,
-      });
+      return fatal(
+        error.code,
+        `node "${ctx.nodeId}", field "${error.field}", page ${number}: ${error.message}`,
+        {
+          field: error.field,
+          page: number,
+        },
+      );
     }
     await ctx.pages.save(page);
     pages.push(page);
