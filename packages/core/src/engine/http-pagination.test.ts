@@ -88,6 +88,32 @@ describe('http.request pagination', () => {
     expect(host.last('list')?.output).toMatchObject({ items: all, pages: 3, complete: true });
   });
 
+  it('sends the cursor in a header when asked, replacing a configured one of the same name', async () => {
+    const sent: (string | undefined)[] = [];
+    const host = fakeHost((request) => {
+      const cursor = Object.entries(request.headers).filter(([key]) => key.toLowerCase() === 'x-cursor');
+      expect(cursor.length).toBe(1);
+      sent.push(cursor[0]?.[1]);
+      return json(200, { data: [1], next: cursor[0]?.[1] === 'start' ? 'c2' : null });
+    });
+    await executeRun(
+      graph({
+        url: 'https://api.example.com/contacts',
+        headers: { 'x-cursor': 'start' },
+        pagination: {
+          mode: 'cursor',
+          items: 'response.body.data',
+          cursor: 'response.body.next',
+          param: 'X-Cursor',
+          in: 'header',
+        },
+      }),
+      host,
+    );
+    expect(sent).toEqual(['start', 'c2']);
+    expect(host.last('list')?.output).toMatchObject({ pages: 2, complete: true });
+  });
+
   it('puts the cursor into a JSON body field when asked', async () => {
     const bodies: unknown[] = [];
     const host = fakeHost((request) => {

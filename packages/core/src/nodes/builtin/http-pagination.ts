@@ -228,10 +228,7 @@ export function pageRequest(
   idempotencyKey: string | null,
 ): HttpRequest {
   const headers: Record<string, string> = { ...base.headers };
-  if (idempotencyKey !== null) {
-    for (const key of Object.keys(headers)) if (key.toLowerCase() === 'idempotency-key') delete headers[key];
-    headers['Idempotency-Key'] = idempotencyKey;
-  }
+  if (idempotencyKey !== null) setHeader(headers, 'Idempotency-Key', idempotencyKey);
   let url = base.url;
   let body = base.body;
   switch (pagination.mode) {
@@ -241,7 +238,7 @@ export function pageRequest(
     case 'cursor':
       if (next === null) break;
       if (pagination.in === 'query') url = withQuery(url, pagination.param, String(next));
-      else if (pagination.in === 'header') headers[pagination.param] = String(next);
+      else if (pagination.in === 'header') setHeader(headers, pagination.param, String(next));
       else
         body = JSON.stringify({
           ...(JSON.parse(body ?? '{}') as Record<string, unknown>),
@@ -254,6 +251,13 @@ export function pageRequest(
       break;
   }
   return { ...base, url, headers, ...(body === undefined ? {} : { body }) };
+}
+
+/** Sets a header, replacing one of the same name in any case. */
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) delete headers[key];
+  headers[name] = value;
 }
 
 function withQuery(url: string, name: string, value: string): string {
