@@ -2,7 +2,8 @@
  * A paginated HTTP request in a real browser: pagination is chosen in the node's form (mode, the
  * items expression, maxPages with its limit reported on the field), the canvas summary says the
  * node fetches all pages, the dry-run simulates one page without calling the API, and a run over
- * HTTP shows its pages with their status and item counts in the run view.
+ * HTTP shows its pages with their status and item counts in the run view, also for a paginated
+ * step inside a for-each body (per picked item).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,16 +22,20 @@ let client: ReturnType<typeof createTRPCClient<AppRouter>>;
 let api: http.Server;
 let apiUrl = '';
 let scenarioId = '';
-/** Requests per `page` query value the contacts API saw. */
+/** Requests per `<path>#<page>` the contacts API saw. */
 const requests = new Map<string, number>();
 
 beforeAll(async () => {
   // The partner API: three pages of two contacts, then an empty page.
   api = http.createServer((req, res) => {
-    const pageNo = new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '?';
-    requests.set(pageNo, (requests.get(pageNo) ?? 0) + 1);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const pageNo = url.searchParams.get('page') ?? '?';
+    const key = `${url.pathname}#${pageNo}`;
+    requests.set(key, (requests.get(key) ?? 0) + 1);
     const n = Number(pageNo);
-    const data = n >= 1 && n <= 3 ? [{ id: `c${n}a` }, { id: `c${n}b` }] : [];
+    // /contacts has three full pages; /lists/<name> one.
+    const last = url.pathname === '/contacts' ? 3 : 1;
+    const data = n >= 1 && n <= last ? [{ id: `c${n}a` }, { id: `c${n}b` }] : [];
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ data }));
   });
@@ -153,8 +158,68 @@ describe('pagination of http.request in the editor and the run view', () => {
       ['4', '200', '0'],
     ]);
     // Each page was requested once.
-    expect(Object.fromEntries(requests)).toEqual({ '1': 1, '2': 1, '3': 1, '4': 1 });
+    expect(Object.fromEntries(requests)).toEqual({
+      '/contacts#1': 1,
+      '/contacts#2': 1,
+      '/contacts#3': 1,
+      '/contacts#4': 1,
+    });
     await screenshot(page, 'pagination-run');
+  });
+
+  it('shows the pages of a paginated step inside a for-each body per item', async () => {
+    const looped = await client.scenarios.create.mutate({
+      name: 'Every list',
+      draft: {
+        nodes: [
+          { id: 'start', type: 'trigger.manual', version: 1, config: {}, position: { x: 0, y: 0 } },
+          {
+            id: 'each',
+            type: 'loop.forEach',
+            version: 1,
+            config: { items: '{{ trigger.lists }}' },
+            position: { x: 300, y: 0 },
+          },
+          {
+            id: 'fetch',
+            type: 'http.request',
+            version: 2,
+            parentId: 'each',
+            config: {
+              url: `${apiUrl}/lists/{{ item }}`,
+              pagination: { mode: 'page', items: 'response.body.data' },
+            },
+            position: { x: 40, y: 80 },
+          },
+        ],
+        edges: [
+          { id: 'e1', source: 'start', target: 'each' },
+          { id: 'e2', source: 'each', sourceHandle: 'body', target: 'fetch' },
+        ],
+      },
+    });
+    await client.scenarios.publish.mutate({ id: looped.id });
+    const response = await fetch(`${stack.apiUrl}/trigger/${looped.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ lists: ['a', 'b'] }),
+    });
+    expect(response.status).toBe(202);
+    const { runId } = (await response.json()) as { runId: string };
+
+    await page.goto(`${stack.webUrl}/#/runs/${runId}`);
+    const view = page.locator('.run-view');
+    await expect.poll(() => view.getAttribute('data-run-status'), { timeout: 30_000 }).toBe('succeeded');
+    await node('each').locator('.loop-head').click();
+    const items = page.locator('[data-loop-items="each"] [data-item]');
+    await expect.poll(() => items.count()).toBe(2);
+    await items.nth(1).click();
+    const pages = page.locator('[data-loop-items="each"] [data-http-pages="fetch"]');
+    await pages.waitFor();
+    expect(await pages.locator('h4').textContent()).toBe('2 pages, 2 items');
+    expect(await pages.locator('[data-page]').count()).toBe(2);
+    expect(requests.get('/lists/b#1')).toBe(1);
+    expect(requests.get('/lists/b#2')).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -50,11 +50,24 @@ export function PageTable({
   );
 }
 
-/** A step of a stored run: the pages it has stored so far; nothing for a request that is not paginated. */
-export function RunHttpPages({ runId, nodeId, live }: { runId: string; nodeId: string; live: boolean }) {
+/**
+ * A step of a stored run (inside a for-each body: of one item): the pages it has stored so far;
+ * nothing for a request that is not paginated.
+ */
+export function RunHttpPages({
+  runId,
+  nodeId,
+  itemIndex,
+  live,
+}: {
+  runId: string;
+  nodeId: string;
+  itemIndex?: number;
+  live: boolean;
+}) {
   const trpc = useTRPC();
   const pages = useQuery({
-    ...trpc.runs.httpPages.queryOptions({ runId, nodeId }),
+    ...trpc.runs.httpPages.queryOptions({ runId, nodeId, ...(itemIndex === undefined ? {} : { itemIndex }) }),
     refetchInterval: live ? 1_000 : false,
   });
   if (pages.isError) return <InlineError error={pages.error} />;
