@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSimulatedHost, executeRun } from '@weft/core';
-import { appendRunLogs, createApiToken, JOBS_COLLECTION, toObjectId } from '@weft/db';
+import { appendRunLogs, createApiToken, JOBS_COLLECTION, listHttpPages, toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowList } from '@weft/core/net';
 import { probeHealthUrl } from '../src/net/health-probe.js';
@@ -693,7 +693,46 @@ describe('runs', () => {
   it('replays from the failed step: earlier succeeded steps keep their outputs, the rest is pending', async () => {
     const { scenario } = await publishedManualScenario(h.caller, 'Replayed');
     const failedId = await finishedRun(h, scenario, { input: { n: 4 } });
+    // A page the failed run fetched (a paginated request) goes with the replay from the failure.
+    await h.deps.database.models.RunHttpPage.collection.insertOne({
+      workspaceId: h.workspaceId,
+      runId: toObjectId(failedId),
+      nodeId: 'double',
+      itemIndex: null,
+      page: 1,
+      url: 'https://api.example.com/contacts',
+      status: 200,
+      items: [{ id: 1 }],
+      itemCount: 1,
+      next: 'https://api.example.com/contacts?p=2',
+      attempt: 1,
+      fetchedAt: new Date(),
+      updatedAt: new Date(),
+    });
+    expect(await h.caller.runs.httpPages({ runId: failedId, nodeId: 'double' })).toEqual({
+      pages: [
+        {
+          page: 1,
+          url: 'https://api.example.com/contacts',
+          status: 200,
+          itemCount: 1,
+          more: true,
+          fetchedAt: expect.any(Date),
+        },
+      ],
+    });
+    expect(await h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: 0 })).toEqual({
+      pages: [],
+    });
+    expect(
+      (await rejection(h.caller.runs.httpPages({ runId: failedId, nodeId: 'double', itemIndex: -1 })))
+        .message,
+    ).toMatch(/itemIndex/);
     const replay = await h.caller.runs.replay({ id: failedId, from: 'failure' });
+    const copiedPages = await listHttpPages(h.deps.database.models, toObjectId(replay.id), 'double', null);
+    expect(copiedPages.map((page) => [page.page, page.items, page.next])).toEqual([
+      [1, [{ id: 1 }], 'https://api.example.com/contacts?p=2'],
+    ]);
     expect(replay).toMatchObject({
       status: 'queued',
       input: { n: 4 },
@@ -734,6 +773,7 @@ describe('runs', () => {
 
     const fromStart = await h.caller.runs.replay({ id: failedId });
     expect(fromStart.trigger).toMatchObject({ kind: 'replay', replayOf: failedId });
+    expect(await listHttpPages(h.deps.database.models, toObjectId(fromStart.id), 'double', null)).toEqual([]);
     expect(fromStart.steps.every((s) => s.status === 'pending')).toBe(true);
 
     const live = await rejection(h.caller.runs.replay({ id: replay.id }));

@@ -115,6 +115,7 @@ describe('a token of workspace A and the objects of workspace B', () => {
   it('runs: get, logs, replay, cancel and subscribe are NOT_FOUND; lists show none of B', async () => {
     await notFound(h.caller.runs.get({ id: b.runId }));
     await notFound(h.caller.runs.logs({ runId: b.runId }));
+    await notFound(h.caller.runs.httpPages({ runId: b.runId, nodeId: 'start' }));
     await notFound(h.caller.runs.replay({ id: b.runId }));
     await notFound(h.caller.runs.replay({ id: b.runId, from: 'failure' }));
     await notFound(h.caller.runs.cancel({ id: b.runId }));

@@ -13,6 +13,7 @@ import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
 import {
   InvalidIdError,
   LeaseLostError,
+  listHttpPages,
   listLoopItems,
   type Models,
   readConnectionSecrets,
@@ -172,6 +173,11 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
       // Items kept back are written first, so what is read is what this run did.
       await leaseChecked(steps.flush());
       return listLoopItems(models, run.id, loopId);
+    },
+    saveHttpPage: (page) => leaseChecked(steps.savePage(page)),
+    async loadHttpPages(nodeId, itemIndex) {
+      await leaseChecked(steps.flush());
+      return listHttpPages(models, run.id, nodeId, itemIndex ?? null);
     },
     flushSteps: () => leaseChecked(steps.flush()),
     takePendingSteps: () => steps.takePending(),

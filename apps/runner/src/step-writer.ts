@@ -1,5 +1,5 @@
-import { getNodeDefinition, type LoopItem, type Step } from '@weft/core';
-import { type Models, saveLoopItems, saveSteps } from '@weft/db';
+import { getNodeDefinition, type HttpPage, type LoopItem, type Step } from '@weft/core';
+import { type Models, saveHttpPages, saveLoopItems, saveSteps } from '@weft/db';
 import type { Types } from 'mongoose';
 import { recordStep } from './metrics.js';
 
@@ -21,12 +21,16 @@ export function isDeferrable(step: Step): boolean {
  * kept back unless the body step that changed must be durable, and items kept back are written
  * before the run's steps, so a settled loop step never lands before its items.
  *
+ * A fetched page of a paginated request is never kept back: the next page is requested only once
+ * the page before it is stored, with everything kept back before it.
+ *
  * Writes are applied in order (one at a time), so a later state of a step never loses to an
  * earlier one. A lost lease fails this write and every later one.
  */
 export class StepWriter {
   private readonly pending = new Map<string, Step>();
   private readonly pendingItems = new Map<string, LoopItem>();
+  private readonly pendingPages = new Map<string, HttpPage>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -43,6 +47,11 @@ export class StepWriter {
     return changed === undefined || isDeferrable(changed) ? Promise.resolve() : this.flush();
   }
 
+  savePage(page: HttpPage): Promise<void> {
+    this.pendingPages.set(`${page.nodeId}#${page.itemIndex ?? ''}#${page.page}`, page);
+    return this.flush();
+  }
+
   save(step: Step): Promise<void> {
     recordStep(step);
     this.pending.set(step.nodeId, step);
@@ -55,11 +64,7 @@ export class StepWriter {
    */
   async takePending(): Promise<Step[]> {
     await this.chain;
-    if (this.pendingItems.size > 0) {
-      const items = [...this.pendingItems.values()];
-      this.pendingItems.clear();
-      await saveLoopItems(this.models, this.run, this.owner, items, { leaseMs: this.leaseMs });
-    }
+    await this.writeBeside();
     const steps = [...this.pending.values()];
     this.pending.clear();
     return steps;
@@ -68,16 +73,26 @@ export class StepWriter {
   /** Writes everything kept back; resolves once it and every earlier write are stored. */
   flush(): Promise<void> {
     this.chain = this.chain.then(async () => {
-      if (this.pendingItems.size > 0) {
-        const items = [...this.pendingItems.values()];
-        this.pendingItems.clear();
-        await saveLoopItems(this.models, this.run, this.owner, items, { leaseMs: this.leaseMs });
-      }
+      await this.writeBeside();
       if (this.pending.size === 0) return;
       const steps = [...this.pending.values()];
       this.pending.clear();
       await saveSteps(this.models, this.run.id, this.owner, steps, { leaseMs: this.leaseMs });
     });
     return this.chain;
+  }
+
+  /** Writes the loop items and pages kept back, which go before the run's steps. */
+  private async writeBeside(): Promise<void> {
+    if (this.pendingItems.size > 0) {
+      const items = [...this.pendingItems.values()];
+      this.pendingItems.clear();
+      await saveLoopItems(this.models, this.run, this.owner, items, { leaseMs: this.leaseMs });
+    }
+    if (this.pendingPages.size > 0) {
+      const pages = [...this.pendingPages.values()];
+      this.pendingPages.clear();
+      await saveHttpPages(this.models, this.run, this.owner, pages, { leaseMs: this.leaseMs });
+    }
   }
 }

@@ -15,7 +15,7 @@ import {
   useDatabase,
 } from './fixtures/seed.js';
 import { type RunnerProcess, startRunnerProcess } from './fixtures/runner-process.js';
-import { type Sink, startSink } from './fixtures/sink.js';
+import { type Sink, type SinkReply, startSink } from './fixtures/sink.js';
 
 /**
  * Runners as separate OS processes (`node --import tsx src/main.ts`) against the embedded
@@ -174,6 +174,68 @@ describe.sequential('runner processes', () => {
     await eventually(async () => second.finishedRunIds().includes(runId!), 5_000, second.output);
     expect(await second.stop()).toBe(0);
   }, 180_000);
+
+  it('a paginated request whose runner is killed (SIGKILL) during page k resumes on a second runner at page k', async () => {
+    // Page 3's first request never answers: the runner dies while it is in flight.
+    const k = 3;
+    const last = 5;
+    for (let page = 1; page <= last; page++) {
+      sink.on(`/pg/${page}`, (_, count): SinkReply =>
+        page === k && count === 1
+          ? { after: new Promise(() => {}) }
+          : {
+              headers: page < last ? { Link: `<${sink.url}/pg/${page + 1}>; rel="next"` } : {},
+              body: { data: [page] },
+            },
+      );
+    }
+    const version = await publish(
+      ctx.db,
+      seeded.workspaceId,
+      [
+        node('start', 'trigger.manual', {}),
+        node('list', 'http.request', {
+          url: `${sink.url}/pg/1`,
+          timeoutMs: 60_000,
+          pagination: { mode: 'nextLink', items: 'response.body.data' },
+        }),
+        node('after', 'http.request', { url: `${sink.url}/pg-done` }),
+      ],
+      [edge('start', 'list'), edge('list', 'after')],
+    );
+    const [runId] = await queueRuns(ctx.db, version);
+
+    const first = await startRunner('runner-killed-paging');
+    await scheduleRun(queue, runId!);
+    await sink.waitFor(`/pg/${k}`, 1, 15_000);
+    const midway = await runOf(ctx.db, runId!);
+    expect(midway).toMatchObject({ status: 'running', leaseOwner: 'runner-killed-paging' });
+    expect(stepOf(midway, 'list')).toMatchObject({ status: 'running', attempts: 1 });
+    // The pages before k were stored before page k was requested.
+    const storedPages = () =>
+      ctx.db.models.RunHttpPage.find({ runId: toObjectId(runId!, 'runId') }).sort({ page: 1 }).lean();
+    expect((await storedPages()).map((page) => [page.page, page.items])).toEqual([
+      [1, [1]],
+      [2, [2]],
+    ]);
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+
+    const second = await startRunner('runner-second-paging');
+    const done = await waitForStatus(runId!, 'succeeded', 30_000);
+    expect(done.claims).toBe(2);
+    expect(stepOf(done, 'list')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(stepOf(done, 'list')?.output).toMatchObject({ items: [1, 2, 3, 4, 5], pages: 5, complete: true });
+    // Pages before k were requested exactly once; k twice (in flight at the crash), with one key.
+    for (let page = 1; page <= last; page++) expect(sink.count(`/pg/${page}`), `page ${page}`).toBe(page === k ? 2 : 1);
+    const keys = new Set(sink.requests.filter((r) => r.path === `/pg/${k}`).map((r) => r.headers['idempotency-key']));
+    expect(keys).toEqual(new Set([`${runId}:list:p${k}`]));
+    expect(sink.count('/pg-done')).toBe(1);
+    expect((await storedPages()).map((page) => page.page)).toEqual([1, 2, 3, 4, 5]);
+    await eventually(async () => second.finishedRunIds().includes(runId!), 5_000, second.output);
+    expect(await second.stop()).toBe(0);
+  }, 90_000);
 
   it('SIGTERM releases a running run to the queue and exits 0; another runner completes it', async () => {
     let release!: () => void;

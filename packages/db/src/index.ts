@@ -3,6 +3,7 @@ export { InvalidIdError, isDuplicateKeyError, newObjectId, toObjectId } from './
 export * from './models.js';
 export * from './repositories/deliveries.js';
 export * from './repositories/failure-handlers.js';
+export * from './repositories/http-pages.js';
 export * from './repositories/loop-items.js';
 export * from './repositories/run-logs.js';
 export * from './repositories/run-queue.js';

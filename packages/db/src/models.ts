@@ -1,4 +1,5 @@
 import type {
+  HttpPage,
   LogLevel,
   LoopItem,
   RunStatus,
@@ -196,6 +197,19 @@ export interface FailureHandlerDoc {
  */
 export interface RunLoopItemDoc extends LoopItem {
   _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  runId: Types.ObjectId;
+  updatedAt: Date;
+}
+
+/**
+ * One fetched page of a paginated `http.request` step of a run: beside the run, stored before the
+ * next page is requested. Unique per (run, node, loop item, page).
+ */
+export interface RunHttpPageDoc extends HttpPage {
+  _id: Types.ObjectId;
+  /** `items.length`, so the run view lists pages without reading their items. */
+  itemCount: number;
   workspaceId: Types.ObjectId;
   runId: Types.ObjectId;
   updatedAt: Date;
@@ -429,6 +443,26 @@ const runLoopItemSchema = new Schema<RunLoopItemDoc>(
 );
 runLoopItemSchema.index({ runId: 1, loopId: 1, index: 1 }, { unique: true });
 
+const runHttpPageSchema = new Schema<RunHttpPageDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    runId: { type: ObjectId, required: true },
+    nodeId: { type: String, required: true },
+    itemIndex: { type: Number, default: null },
+    page: { type: Number, required: true },
+    url: { type: String, required: true },
+    status: { type: Number, required: true },
+    items: { type: Mixed, default: () => [] },
+    itemCount: { type: Number, required: true },
+    next: { type: Mixed, default: null },
+    attempt: { type: Number, required: true },
+    fetchedAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { minimize: false },
+);
+runHttpPageSchema.index({ runId: 1, nodeId: 1, itemIndex: 1, page: 1 }, { unique: true });
+
 const runLogSchema = new Schema<RunLogDoc>(
   {
     workspaceId: { type: ObjectId, required: true },
@@ -480,6 +514,7 @@ export interface Models {
   Run: Model<RunDoc>;
   RunLog: Model<RunLogDoc>;
   RunLoopItem: Model<RunLoopItemDoc>;
+  RunHttpPage: Model<RunHttpPageDoc>;
   ScheduleTick: Model<ScheduleTickDoc>;
   OutboundLimit: Model<OutboundLimitDoc>;
 }
@@ -505,6 +540,7 @@ export function createModels(connection: Connection): Models {
     Run: connection.model<RunDoc>('Run', runSchema, 'runs'),
     RunLog: connection.model<RunLogDoc>('RunLog', runLogSchema, 'runLogs'),
     RunLoopItem: connection.model<RunLoopItemDoc>('RunLoopItem', runLoopItemSchema, 'runLoopItems'),
+    RunHttpPage: connection.model<RunHttpPageDoc>('RunHttpPage', runHttpPageSchema, 'runHttpPages'),
     ScheduleTick: connection.model<ScheduleTickDoc>('ScheduleTick', scheduleTickSchema, 'scheduleTicks'),
     OutboundLimit: connection.model<OutboundLimitDoc>('OutboundLimit', outboundLimitSchema, 'outboundLimits'),
   };

@@ -104,7 +104,25 @@ describe('retention', () => {
     const old = await finishedRun(ws._id, daysAgo(40), daysAgo(40));
     const oldButRunning = await finishedRun(ws._id, daysAgo(40), null);
     const recent = await Promise.all([1, 2, 3].map((d) => finishedRun(ws._id, daysAgo(d), daysAgo(d))));
+    // Fetched pages of paginated requests are outputs: they go with them.
+    const pageOf = (runId: typeof old) => ({
+      workspaceId: ws._id,
+      runId,
+      nodeId: 'list',
+      itemIndex: null,
+      page: 1,
+      url: 'https://api.example.com/contacts',
+      status: 200,
+      items: [1],
+      next: null,
+      attempt: 1,
+      fetchedAt: daysAgo(40),
+      updatedAt: daysAgo(40),
+    });
+    await ctx.db.models.RunHttpPage.collection.insertMany([pageOf(old), pageOf(recent[0]!)]);
     const result = await pruneStepOutputs(ctx.db.models, { maxAgeMs: 30 * DAY, maxCount: 2 }, { now });
+    expect(await ctx.db.models.RunHttpPage.countDocuments({ runId: old })).toBe(0);
+    expect(await ctx.db.models.RunHttpPage.countDocuments({ runId: recent[0] })).toBe(1);
     expect(result.pruned).toBe(2); // `old` by age, the 3-day-old one by count
 
     const pruned = await ctx.db.models.Run.findById(old).lean();

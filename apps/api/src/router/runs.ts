@@ -1,6 +1,7 @@
 import {
   FINAL_RUN_STATUSES,
   idInput,
+  httpPagesInput,
   listLoopItemsInput,
   listRunLogsInput,
   listRunsInput,
@@ -11,11 +12,13 @@ import {
   type StepStatus,
 } from '@weft/core';
 import {
+  copyHttpPages,
   copySucceededLoopItems,
   createRuns,
   findLoopItem,
   findRun,
   findScenarioVersion,
+  listHttpPageSummaries,
   listLoopItemSummaries,
   listRunLogsPage,
   listRuns,
@@ -140,6 +143,22 @@ export const runsRouter = createTRPCRouter({
     return loopItemView(item);
   }),
 
+  /**
+   * The pages a paginated `http.request` step has fetched so far, in page order (status, item
+   * count, whether it had a next page; no items): at most `maxPages` (1,000), so one answer.
+   */
+  httpPages: protectedProcedure.input(httpPagesInput).query(async ({ ctx, input }) => {
+    const run = await loadRun(ctx, input.runId);
+    const pages = await listHttpPageSummaries(
+      ctx.deps.database.models,
+      ctx.workspaceId,
+      run._id,
+      input.nodeId,
+      input.itemIndex ?? null,
+    );
+    return { pages };
+  }),
+
   /** The run's log lines, oldest first, paginated; optionally of one node and/or one level. */
   logs: protectedProcedure.input(listRunLogsInput).query(async ({ ctx, input }) => {
     const run = await loadRun(ctx, input.runId);
@@ -203,9 +222,11 @@ export const runsRouter = createTRPCRouter({
     }
     const id = newObjectId();
     const now = ctx.deps.clock();
-    // Succeeded loop items go with the succeeded steps, before the run exists for any runner.
+    // Succeeded loop items and fetched pages go with the succeeded steps, before the run exists
+    // for any runner: a paginated step that failed goes on at the page it failed at.
     if (input.from === 'failure') {
       await copySucceededLoopItems(models, run._id, { id, workspaceId: run.workspaceId }, now);
+      await copyHttpPages(models, run._id, { id, workspaceId: run.workspaceId }, now);
     }
     await createRuns(
       models,

@@ -11,6 +11,7 @@ import { Button, InlineError, StatusBadge } from '../components/ui';
 import { HandledMark } from '../runs/FailureLinks';
 import { JsonInput } from '../forms/SchemaForm';
 import { formatDuration, shortId } from '../lib/format';
+import { PageTable, perPageOf } from '../runs/HttpPages';
 import { DryRunLoopItems } from '../runs/LoopItems';
 import type { EditableGraph } from './graph';
 
@@ -192,6 +193,11 @@ export function DryRunPanel({
             {result.nodes.map((node) =>
               node.items ? <DryRunLoopItems key={node.nodeId} loopId={node.nodeId} items={node.items} /> : null,
             )}
+            {result.nodes.map((node) => {
+              const type = graph.nodes.find((candidate) => candidate.id === node.nodeId)?.type;
+              const paged = type === 'http.request' ? perPageOf(node.output) : null;
+              return paged ? <PageTable key={node.nodeId} nodeId={node.nodeId} pages={paged.pages} more={!paged.complete} /> : null;
+            })}
             <div className="muted small">Trigger payload: {result.trigger.source}</div>
           </>
         ) : (

@@ -8,6 +8,9 @@ describe('configSummary', () => {
     expect(configSummary({ type: 'trigger.webhook', config: { appId: 'a1', filter: 'x' } }, appName)).toBe('Shop · when x');
     expect(configSummary({ type: 'trigger.webhook', config: {} })).toBe('no app chosen');
     expect(configSummary({ type: 'http.request', config: { url: 'https://x' } })).toBe('GET https://x');
+    expect(configSummary({ type: 'http.request', config: { url: 'https://x', pagination: { mode: 'cursor', items: 'b' } } })).toBe(
+      'GET https://x · all pages (cursor, at most 10)',
+    );
     expect(configSummary({ type: 'logger', config: { message: 'hi' } })).toBe('hi');
     expect(configSummary({ type: 'logger', config: {} })).toBe('no message');
     expect(configSummary({ type: 'delay', config: { durationMs: 60_000 } })).toBe('wait 1m 0s');

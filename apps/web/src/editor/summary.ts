@@ -16,8 +16,13 @@ export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?:
       return 'started by hand or the API';
     case 'trigger.schedule':
       return str(c.cron) ? `${c.cron as string}${str(c.timezone) ? ` (${c.timezone as string})` : ''}` : 'no schedule';
-    case 'http.request':
-      return `${str(c.method) ?? 'GET'} ${str(c.url) ?? 'no URL'}`;
+    case 'http.request': {
+      const request = `${str(c.method) ?? 'GET'} ${str(c.url) ?? 'no URL'}`;
+      const pagination = c.pagination as { mode?: unknown; maxPages?: unknown } | undefined;
+      if (!pagination || !str(pagination.mode)) return request;
+      const pages = typeof pagination.maxPages === 'number' ? pagination.maxPages : 10;
+      return `${request} · all pages (${pagination.mode as string}, at most ${pages})`;
+    }
     case 'webhook.send':
       return `${str(c.eventType) ?? 'event'} → ${str(c.url) ?? 'no URL'}`;
     case 'logger':

@@ -64,4 +64,36 @@ describe('SchemaForm', () => {
     fire(auth, new Event('change', { bubbles: true }));
     expect(onChange).toHaveBeenLastCalledWith({ url: 'https://x', auth: { kind: 'header' } }, 'auth');
   });
+
+  it('offers pagination as an optional group: none until a mode is chosen, then its fields', () => {
+    const onChange = vi.fn();
+    rendered = render(<SchemaForm fields={fields} value={{ url: 'https://x' }} onChange={onChange} problems={new Map()} context={context} />);
+    const mode = rendered.container.querySelector('[data-field="pagination"] select') as HTMLSelectElement;
+    expect(mode.value).toBe('');
+    expect([...mode.options].map((o) => o.value)).toEqual(['', 'nextLink', 'cursor', 'page', 'offset']);
+    // Auth has a default: no "none" to choose.
+    const auth = rendered.container.querySelector('[data-field="auth"] select') as HTMLSelectElement;
+    expect([...auth.options].map((o) => o.value)).toEqual(['none', 'bearer', 'basic', 'header']);
+    mode.value = 'cursor';
+    fire(mode, new Event('change', { bubbles: true }));
+    expect(onChange).toHaveBeenLastCalledWith({ url: 'https://x', pagination: { mode: 'cursor' } }, 'pagination');
+
+    rendered.unmount();
+    rendered = render(
+      <SchemaForm
+        fields={fields}
+        value={{ url: 'https://x', pagination: { mode: 'cursor' } }}
+        onChange={onChange}
+        problems={new Map([['pagination.cursor', ['pagination.cursor is required']]])}
+        context={context}
+      />,
+    );
+    const cursor = rendered.container.querySelector('[data-field="pagination.cursor"]')!;
+    expect(cursor.querySelector('.field-error')?.textContent).toBe('Required');
+    expect(rendered.container.querySelector('[data-field="pagination.items"] textarea')).not.toBeNull();
+    const none = rendered.container.querySelector('[data-field="pagination"] select') as HTMLSelectElement;
+    none.value = '';
+    fire(none, new Event('change', { bubbles: true }));
+    expect(onChange).toHaveBeenLastCalledWith({ url: 'https://x' }, 'pagination');
+  });
 });

@@ -270,6 +270,8 @@ function VariantView({
             )
           }
         >
+          {/* An optional group (pagination) can be left out. */}
+          {field.required || field.default !== undefined ? null : <option value="">none</option>}
           {field.variants.map((v) => (
             <option key={v.value} value={v.value}>
               {v.value}

@@ -47,6 +47,21 @@ describe('formFields', () => {
     ]);
   });
 
+  it('models pagination: an optional variant per mode whose expressions are raw JSONata', () => {
+    const pagination = fieldsOf('http.request').find((f) => f.key === 'pagination');
+    expect(pagination).toMatchObject({ kind: 'variant', discriminator: 'mode', required: false });
+    if (pagination?.kind !== 'variant') return;
+    expect(pagination.variants.map((v) => v.value)).toEqual(['nextLink', 'cursor', 'page', 'offset']);
+    const cursor = new Map(pagination.variants[1]!.fields.map((f) => [f.key, f]));
+    expect(cursor.get('items')).toMatchObject({ path: ['pagination', 'items'], expression: 'raw', required: true });
+    expect(cursor.get('cursor')).toMatchObject({ expression: 'raw', required: true });
+    expect(cursor.get('param')).toMatchObject({ kind: 'string', expression: 'template', default: 'cursor' });
+    expect(cursor.get('in')).toMatchObject({ kind: 'select', options: ['query', 'header', 'body'] });
+    expect(cursor.get('maxPages')).toMatchObject({ kind: 'number', minimum: 1, maximum: 1000, default: 10 });
+    const nextLink = new Map(pagination.variants[0]!.fields.map((f) => [f.key, f]));
+    expect(nextLink.get('nextLink')).toMatchObject({ expression: 'raw', required: false });
+  });
+
   it('models the scenario call: a scenario picker, a JSON input, wait on by default', () => {
     const byKey = new Map(fieldsOf('scenario.call').map((f) => [f.key, f]));
     expect(byKey.get('scenarioId')).toMatchObject({ kind: 'string', reference: 'scenario', required: true });

@@ -89,7 +89,7 @@ export type FormField =
   | ObjectField;
 
 export interface FormOptions {
-  /** Fields holding raw JSONata (the catalog's `rawExpressionFields`: `expression`, `cases[].expression`). */
+  /** Fields holding raw JSONata (the catalog's `rawExpressionFields`: `expression`, `cases[].expression`, `pagination.items`). */
   readonly rawFields?: readonly string[];
 }
 
@@ -179,7 +179,8 @@ function fieldFor(
     return { ...base, kind: 'select', options: schema.enum as string[] };
   }
   if (type === 'string') {
-    const isRaw = path.length === 1 && (options.rawFields ?? []).includes(key);
+    // A raw field is named by its path: `expression`, `pagination.items`.
+    const isRaw = (options.rawFields ?? []).includes(path.join('.'));
     const pattern = typeof schema.pattern === 'string' ? schema.pattern : null;
     const maxLength = numberOr(schema.maxLength);
     return {

@@ -32,6 +32,7 @@ import { formatDateTime, formatDuration, shortId } from '../lib/format';
 import { CallFacts } from '../runs/CallLinks';
 import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
+import { RunHttpPages } from '../runs/HttpPages';
 import { type ItemView, RunLoopItems } from '../runs/LoopItems';
 import { LiveIndicator } from './RunsPage';
 
@@ -322,7 +323,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
             ) : selected && loopOf(selected) ? (
               <>
                 {selectedStep ? (
-                  <StepDetails runId={run.id} nodeId={selected} step={selectedStep} state={states.get(selected) ?? null} onBack={() => setSelected(null)} />
+                  <StepDetails runId={run.id} nodeId={selected} step={selectedStep} state={states.get(selected) ?? null} live={!isFinal(run.status)} onBack={() => setSelected(null)} />
                 ) : (
                   <Button small variant="ghost" onClick={() => setSelected(null)}>
                     ← All steps
@@ -331,7 +332,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
                 <RunLoopItems runId={run.id} loopId={loopOf(selected)!} live={!isFinal(run.status)} onItem={setItem} />
               </>
             ) : selected ? (
-              <StepDetails runId={run.id} nodeId={selected} step={selectedStep} state={states.get(selected) ?? null} onBack={() => setSelected(null)} />
+              <StepDetails runId={run.id} nodeId={selected} step={selectedStep} state={states.get(selected) ?? null} live={!isFinal(run.status)} onBack={() => setSelected(null)} />
             ) : (
               <StepList run={run} states={states} onSelect={setSelected} />
             )}
@@ -388,12 +389,14 @@ function StepDetails({
   nodeId,
   step,
   state,
+  live,
   onBack,
 }: {
   runId: string;
   nodeId: string;
   step: RunStep | null;
   state: { status: string; attempts: number } | null;
+  live: boolean;
   onBack: () => void;
 }) {
   return (
@@ -436,6 +439,7 @@ function StepDetails({
           <JsonView value={step.error} className="json-error" />
         </>
       ) : null}
+      {step?.nodeType === 'http.request' ? <RunHttpPages runId={runId} nodeId={nodeId} live={live} /> : null}
       <h4>Input</h4>
       <JsonView value={step?.inputSummary} empty="no input recorded" />
       <h4>Output{step?.outputTruncated ? ' (truncated: over 256 KiB)' : ''}</h4>

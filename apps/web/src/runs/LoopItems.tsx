@@ -8,6 +8,7 @@ import { useTRPC } from '../api/trpc';
 import type { DryRunLoopItem } from '../api/types';
 import { Button, InlineError, JsonView, Loading, StatusBadge } from '../components/ui';
 import { formatDuration } from '../lib/format';
+import { RunHttpPages } from './HttpPages';
 
 interface ItemStep {
   readonly nodeId: string;
@@ -165,7 +166,14 @@ export function RunLoopItems({
       {selected === null ? (
         <div className="muted small">Pick an item to see its body steps.</div>
       ) : detail.data ? (
-        <ItemDetails item={detail.data} />
+        <>
+          <ItemDetails item={detail.data} />
+          {detail.data.steps
+            .filter((step) => step.nodeType === 'http.request')
+            .map((step) => (
+              <RunHttpPages key={step.nodeId} runId={runId} nodeId={step.nodeId} itemIndex={selected} live={live} />
+            ))}
+        </>
       ) : detail.isError ? (
         <InlineError error={detail.error} />
       ) : (

@@ -1,3 +1,4 @@
+import { memoryHttpPages } from '../engine/memory-pages.js';
 import type { EngineHost } from '../engine/types.js';
 import { getNodeDefinition } from '../nodes/registry.js';
 import type { ScenarioCalls } from '../nodes/calls.js';
@@ -91,6 +92,7 @@ export function createSimulatedHost(start: Date): SimulatedHost {
     async saveLoopItem(item) {
       loopItems.set(`${item.loopId}#${item.index}`, item);
     },
+    ...memoryHttpPages(),
     createContext({ nodeId, nodeType, attempt, stepStartedAt, scope, signal, itemIndex }): NodeContext {
       const mock = getNodeDefinition(nodeType)?.mock;
       const index = itemIndex === undefined ? {} : { index: itemIndex };

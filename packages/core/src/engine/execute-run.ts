@@ -8,13 +8,14 @@ import { resolveNodeConfig } from '../nodes/config.js';
 import { registryLookup } from '../nodes/lookup.js';
 import { migrateNode } from '../nodes/migrate.js';
 import { getNodeDefinition } from '../nodes/registry.js';
-import type { ActionResult, ExpressionScope, NodeDefinition } from '../nodes/types.js';
+import type { ActionResult, ExpressionScope, HttpPageStore, NodeContext, NodeDefinition } from '../nodes/types.js';
 import { nextRetry } from '../retry/backoff.js';
 import type { ScenarioNode } from '../schemas/graph.js';
 import type { Step, StepError } from '../schemas/entities.js';
 import { waitingStep, waitsForEvent, withoutEventWait } from './event-wait.js';
 import { resumedState, settleFailedStep } from './error-path.js';
-import { attemptLimitMs, LoopHostFailure, withLoopBody } from './loop.js';
+import { HostFailure } from './host-failure.js';
+import { attemptLimitMs, withLoopBody } from './loop.js';
 import { planRun, type RunPlans } from './loop-plan.js';
 import { pendingStepOf } from './pending-step.js';
 import { capOutput } from './output-cap.js';
@@ -28,6 +29,27 @@ type NodeOutcome =
   | { nodeId: string; kind: 'failed'; error: StepError }
   | { nodeId: string; kind: 'dead'; error: StepError }
   | { nodeId: string; kind: 'aborted' };
+
+/** Every step may store pages (a paginated `http.request`); writes that fail are the host's failure. */
+function withPages(host: EngineHost, nodeId: string, ctx: NodeContext): NodeContext {
+  const pages: HttpPageStore = {
+    async load() {
+      try {
+        return await host.loadHttpPages(nodeId);
+      } catch (error) {
+        throw new HostFailure(error, 'a page');
+      }
+    },
+    async save(page) {
+      try {
+        await host.saveHttpPage(page);
+      } catch (error) {
+        throw new HostFailure(error, 'a page');
+      }
+    },
+  };
+  return { ...ctx, pages };
+}
 
 function stepError(code: string, message: string, retryable = false, details?: unknown): StepError {
   return details === undefined ? { code, message, retryable } : { code, message, retryable, details };
@@ -127,14 +149,14 @@ export async function executeRun(
     const timeout = new AbortController();
     const signal = AbortSignal.any([timeout.signal, shutdown]);
     const ctx = withLoopBody(
-      host.createContext({
+      withPages(host, node.id, host.createContext({
         nodeId: node.id,
         nodeType: node.type,
         attempt: attemptNo,
         stepStartedAt,
         scope,
         signal,
-      }),
+      })),
       node,
       plans,
       { executeBody: executeRun, run, host, options, scope },
@@ -157,7 +179,7 @@ export async function executeRun(
       // A node that turned the shutdown's abort into an error result did not fail: it was interrupted.
       return shutdown.aborted && result.kind !== 'success' ? 'aborted' : result;
     } catch (thrown) {
-      if (thrown instanceof LoopHostFailure) throw thrown.cause;
+      if (thrown instanceof HostFailure) throw thrown.cause;
       if (shutdown.aborted) return 'aborted';
       // A node that let the rate-limit wait through still waits rather than fails.
       if (isOutboundRateLimitWait(thrown))
@@ -282,7 +304,8 @@ export async function executeRun(
         }
         case 'retryable_error': {
           const error = resultError(result);
-          const decision = nextRetry(policy, attemptNo, {
+          const counted = result.policyAttempt ?? attemptNo;
+          const decision = nextRetry(policy, counted, {
             ...(result.error.retryAfterMs === undefined ? {} : { retryAfterMs: result.error.retryAfterMs }),
             ...(host.random ? { random: host.random } : {}),
           });
@@ -290,7 +313,7 @@ export async function executeRun(
             return settleFailure(
               { ...step, status: 'failed', error, finishedAt, durationMs },
               'dead',
-              `giving up after ${attemptNo} attempts: ${error.message}`,
+              `giving up after ${counted} attempts: ${error.message}`,
             );
           }
           const resumeAt = new Date(finishedAt.getTime() + decision.delayMs);
@@ -298,7 +321,9 @@ export async function executeRun(
           await save(step);
           host.log(
             'warn',
-            `attempt ${attemptNo} failed (${error.code}); retrying in ${decision.delayMs} ms`,
+            counted === attemptNo
+              ? `attempt ${attemptNo} failed (${error.code}); retrying in ${decision.delayMs} ms`
+              : `attempt ${attemptNo} failed (${error.code}, ${counted} of ${policy.maxAttempts} at its current page); retrying in ${decision.delayMs} ms`,
             {
               nodeId,
               attempt: attemptNo,

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
+import { memoryHttpPages } from './memory-pages.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import type { LoopItem, Step } from '../schemas/entities.js';
 import type { EngineHost, EngineRun } from './types.js';
@@ -97,6 +98,7 @@ export function loopTestHost(
     async saveLoopItem(item) {
       items.set(`${item.loopId}#${item.index}`, structuredClone(item));
     },
+    ...memoryHttpPages(),
     createContext({ nodeId, attempt, stepStartedAt, scope, signal, itemIndex }): NodeContext {
       const ctx: NodeContext = {
         runId: 'r1',

@@ -4,19 +4,10 @@ import type { ActionResult, ExpressionScope, LoopBodyRunner, NodeContext } from 
 import type { ScenarioNode } from '../schemas/graph.js';
 import type { LoopItem, Step, StepError } from '../schemas/entities.js';
 import type { BodyPlan, RunPlans } from './loop-plan.js';
+import { HostFailure } from './host-failure.js';
 import { capOutput } from './output-cap.js';
 import { pendingStepOf } from './pending-step.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
-
-/**
- * A failure of the host (a step or item that could not be stored) inside a loop: the engine
- * rethrows its cause, so the run is handed back as after any failed write, not failed.
- */
-export class LoopHostFailure extends Error {
-  constructor(override readonly cause: unknown) {
-    super('a loop item could not be stored');
-  }
-}
 
 /** What the loop's output reports per item. */
 export type LoopItemResult =
@@ -130,6 +121,9 @@ async function runItem(
     },
     loadLoopItems: (loopId) => host.loadLoopItems(loopId),
     saveLoopItem: (item, changed) => host.saveLoopItem(item, changed),
+    // A body step's pages belong to its item.
+    loadHttpPages: (nodeId) => host.loadHttpPages(nodeId, index),
+    saveHttpPage: (page) => host.saveHttpPage(page),
     isCancelled: () => host.isCancelled(),
     log: (level, message, data) => host.log(level, message, { ...data, loopId: body.loopId, index }),
     now: () => host.now(),
@@ -206,7 +200,7 @@ async function runLoop(
       if (item.index < count) stored.set(item.index, item);
     }
   } catch (error) {
-    throw new LoopHostFailure(error);
+    throw new HostFailure(error, 'a loop item');
   }
   const settled: (LoopItem | undefined)[] = new Array(count);
   const inflight = new Map<number, Promise<ItemOutcome>>();
@@ -255,7 +249,7 @@ async function runLoop(
   } catch (error) {
     halt.abort(error);
     await Promise.allSettled(inflight.values());
-    throw new LoopHostFailure(error);
+    throw new HostFailure(error, 'a loop item');
   }
 
   if (stopped) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { memoryHttpPages } from './memory-pages.js';
 import { dryRun } from '../dry-run/dry-run.js';
 import { WeftError } from '../errors/weft-error.js';
 import type { ChildRunRequest, ChildRunState } from '../nodes/calls.js';
@@ -33,6 +34,7 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
     advance(ms: number): void;
     last(id: string): Step | undefined;
   } = {
+    ...memoryHttpPages(),
     saved,
     requests,
     advance: (ms) => {

@@ -2,6 +2,7 @@
 import type { HttpCallOptions, HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
 import type { Step } from '../schemas/entities.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
+import { memoryHttpPages } from './memory-pages.js';
 import type { EngineHost, EngineRun } from './types.js';
 
 export const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
@@ -41,6 +42,7 @@ export function fakeHost(
   const logs: string[] = [];
   const calls: string[] = [];
   let cancelled = false;
+  const pageStore = memoryHttpPages();
   const host: EngineHost & {
     saved: Step[];
     sleeps: number[];
@@ -49,6 +51,7 @@ export function fakeHost(
     advance(ms: number): void;
     cancel(): void;
     last(nodeId: string): Step | undefined;
+    pages: ReturnType<typeof memoryHttpPages>['pages'];
   } = {
     saved,
     sleeps,
@@ -76,6 +79,7 @@ export function fakeHost(
     },
     loadLoopItems: async () => [],
     saveLoopItem: async () => undefined,
+    ...pageStore,
     createContext({ nodeId, attempt, stepStartedAt, scope, signal }): NodeContext {
       return {
         runId: 'r1',

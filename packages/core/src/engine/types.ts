@@ -2,7 +2,7 @@ import type { ExecutionPlan } from '../graph/execution-plan.js';
 import type { GraphShape } from '../graph/types.js';
 import type { ExpressionScope, NodeContext } from '../nodes/types.js';
 import type { LogLevel } from '../schemas/entities.js';
-import type { LoopItem, Step, StepError } from '../schemas/entities.js';
+import type { HttpPage, LoopItem, Step, StepError } from '../schemas/entities.js';
 
 /** What the engine needs from its surroundings: the runner passes real effects, dry-run simulated ones. */
 export interface EngineHost {
@@ -26,6 +26,10 @@ export interface EngineHost {
    * settles; the record replaces the stored one with the same loop and index.
    */
   saveLoopItem(item: LoopItem, changed?: Step): Promise<void>;
+  /** The stored pages of a paginated request step (`itemIndex` inside a for-each body), in page order. */
+  loadHttpPages(nodeId: string, itemIndex?: number): Promise<readonly HttpPage[]>;
+  /** Persists one fetched page of a paginated request step before the next one is requested. */
+  saveHttpPage(page: HttpPage): Promise<void>;
   /** Checked before each step starts: a cancelled run starts no further step. */
   isCancelled(): boolean | Promise<boolean>;
   /** Engine events worth a run log line (retries, waits, skips). */

@@ -24,18 +24,19 @@ function pathHoldsExpression(config: unknown, path: readonly PropertyKey[]): boo
 
 /**
  * Splits a config into what holds `{{ }}` templates and the top-level raw JSONata fields; raw
- * fields inside arrays (`cases[].expression`) stay in place and are named in `nested`.
+ * fields inside arrays or objects (`cases[].expression`, `pagination.items`) stay in place and are
+ * named in `nested`.
  */
 function withoutRawFields(def: NodeDefinition, config: Record<string, unknown>) {
   const templated: Record<string, unknown> = { ...config };
   const raw: Record<string, unknown> = {};
   const patterns = def.rawExpressionFields ?? [];
   const nested = rawExpressionPaths(
-    patterns.filter((pattern) => pattern.includes('[].')),
+    patterns.filter((pattern) => pattern.includes('.')),
     config,
   );
   for (const field of patterns) {
-    if (field.includes('[].')) continue;
+    if (field.includes('.')) continue;
     if (field in templated) {
       raw[field] = templated[field];
       delete templated[field];

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { LogLevel } from '../schemas/entities.js';
+import type { HttpPage, LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
 
 /** Every built-in node type. The registry is a `Record<NodeType, …>`, so adding one here forces a definition. */
@@ -51,7 +51,15 @@ export interface NodeError {
  */
 export type ActionResult =
   | { readonly kind: 'success'; readonly data: unknown; readonly handles?: readonly string[] }
-  | { readonly kind: 'retryable_error'; readonly error: NodeError }
+  | {
+      readonly kind: 'retryable_error';
+      readonly error: NodeError;
+      /**
+       * The attempt the retry policy counts when it is not the step's: a paginated request counts
+       * the attempts at its current page, so each page gets the policy's `maxAttempts`.
+       */
+      readonly policyAttempt?: number;
+    }
   /** `output`: what a failed step still reports (a for-each loop's per-item results). */
   | { readonly kind: 'fatal_error'; readonly error: NodeError; readonly output?: unknown }
   /**
@@ -126,6 +134,8 @@ export interface NodeContext {
   secrets(connectionId: string): Promise<Readonly<Record<string, string>>>;
   /** Set by the engine for a for-each node only: runs the loop's body once per item (see engine/loop.ts). */
   readonly loopBody?: LoopBodyRunner;
+  /** Set by the engine: the durable pages of this step's paginated request (see `http-pagination.ts`). */
+  readonly pages?: HttpPageStore;
   /** Standard Webhooks signature headers for an outgoing delivery. */
   signWebhook(input: {
     secret: string;
@@ -143,6 +153,17 @@ export interface LoopBodyRunner {
     items: readonly unknown[],
     options: { readonly concurrency: number; readonly onItemError: 'stop' | 'continue' },
   ): Promise<ActionResult>;
+}
+
+/**
+ * A paginated request's fetched pages, each stored before the next one is requested: a resumed
+ * step loads them and goes on at the next page. Pages belong to the step (node and loop item).
+ */
+export interface HttpPageStore {
+  /** The stored pages of this step, in page order. */
+  load(): Promise<readonly HttpPage[]>;
+  /** Stores a page (replacing a stored one with the same number); resolves once it is durable. */
+  save(page: HttpPage): Promise<void>;
 }
 
 /** `<runId>:<nodeId>`, plus `:<index>` inside a loop body: stable across retries and resumes of one step. */

@@ -190,6 +190,28 @@ export const loopItemSchema = z.object({
   resumeAt: z.date().nullable(),
 });
 
+/**
+ * One fetched page of a paginated `http.request` step, stored beside the run (one record per run,
+ * node, loop item and page) before the next page is requested, so a resumed step goes on at the
+ * next page instead of fetching the earlier ones again.
+ */
+export const httpPageSchema = z.object({
+  nodeId: nodeIdSchema,
+  /** Inside a for-each body: the item's index; null at the top level. */
+  itemIndex: z.number().int().min(0).nullable(),
+  /** 1-based. */
+  page: z.number().int().min(1),
+  url: z.string(),
+  status: z.number().int(),
+  /** The items the node's `pagination.items` expression took from this page. */
+  items: z.array(z.unknown()),
+  /** What requests the following page (a link, a cursor, a page number or an offset); null: this was the last. */
+  next: z.union([z.string(), z.number()]).nullable(),
+  /** The step's attempt that fetched the page: the next page's attempts are counted from it. */
+  attempt: z.number().int().min(1),
+  fetchedAt: z.date(),
+});
+
 export const runSchema = z.object({
   id: objectIdSchema,
   workspaceId: objectIdSchema,
@@ -246,6 +268,7 @@ export type Step = z.infer<typeof stepSchema>;
 export type Run = z.infer<typeof runSchema>;
 export type RunParent = z.infer<typeof runParentSchema>;
 export type LoopItem = z.infer<typeof loopItemSchema>;
+export type HttpPage = z.infer<typeof httpPageSchema>;
 export type LoopItemStatus = (typeof LOOP_ITEM_STATUSES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type RunLog = z.infer<typeof runLogSchema>;

@@ -200,6 +200,13 @@ export const loopItemInput = z.strictObject({
   index: z.number().int().min(0),
 });
 
+export const httpPagesInput = z.strictObject({
+  runId: objectIdSchema,
+  nodeId: nodeIdSchema,
+  /** Inside a for-each body: the item whose step it is. */
+  itemIndex: z.number().int().min(0).optional(),
+});
+
 export const runEventsInput = z.strictObject({
   /** Only this run's changes. */
   runId: objectIdSchema.optional(),

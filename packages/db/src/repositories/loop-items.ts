@@ -2,7 +2,7 @@ import type { LoopItem } from '@weft/core';
 import type { Types } from 'mongoose';
 import { toObjectId } from '../ids.js';
 import type { Models, RunLoopItemDoc } from '../models.js';
-import { LeaseLostError } from './runs.js';
+import { fenceRunLease } from './run-fence.js';
 
 const itemKey = (runId: Types.ObjectId, item: Pick<LoopItem, 'loopId' | 'index'>) => ({
   runId,
@@ -23,14 +23,7 @@ export async function saveLoopItems(
   options: { readonly leaseMs?: number; readonly now?: Date } = {},
 ): Promise<void> {
   if (items.length === 0) return;
-  const now = options.now ?? new Date();
-  const lease =
-    options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
-  const fenced = await models.Run.collection.updateOne(
-    { _id: run.id, status: 'running', leaseOwner: owner },
-    { $set: { ...lease, updatedAt: now } },
-  );
-  if (fenced.matchedCount === 0) throw new LeaseLostError(run.id.toHexString(), owner);
+  const now = await fenceRunLease(models, run.id, owner, options);
   await models.RunLoopItem.collection.bulkWrite(
     items.map((item) => ({
       replaceOne: {

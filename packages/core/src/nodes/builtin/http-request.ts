@@ -1,8 +1,23 @@
 import { z } from 'zod';
 import { classifyHttpStatus, classifyThrown } from '../../errors/index.js';
+import { evaluateExpression } from '../../expressions/index.js';
 import { objectIdSchema } from '../../schemas/ids.js';
 import { isOutboundRateLimitWait } from '../../limits/outbound-rate.js';
+import type { HttpPage } from '../../schemas/entities.js';
 import { fatal, retryable, success, waitUntil } from '../results.js';
+import {
+  asItems,
+  jsonBytes,
+  nextLinkFromHeader,
+  nextOf,
+  PAGINATION_EXPRESSION_FIELDS,
+  type PageResponse,
+  type Pagination,
+  PaginationError,
+  pageRequest,
+  paginatedOutput,
+  paginationSchema,
+} from './http-pagination.js';
 import {
   type ActionResult,
   type HttpCallOptions,
@@ -47,6 +62,8 @@ const config = z
     timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
     /** Treat non-2xx answers as errors (retryable for 408/429/5xx). */
     failOnErrorStatus: z.boolean().default(true),
+    /** Fetch every page of a listing: each page is stored before the next is requested. */
+    pagination: paginationSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -59,6 +76,33 @@ const config = z
     }
     if ((cfg.method === 'GET' || cfg.method === 'HEAD') && cfg.body !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['body'], message: `${cfg.method} requests carry no body` });
+    }
+    const pagination = cfg.pagination;
+    if (pagination && !cfg.failOnErrorStatus) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failOnErrorStatus'],
+        message:
+          'pagination needs failOnErrorStatus: a page answered with an error status has no next page to follow',
+      });
+    }
+    if (pagination?.mode === 'cursor' && pagination.in === 'body') {
+      if (cfg.method === 'GET' || cfg.method === 'HEAD') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pagination', 'in'],
+          message: `a cursor sent in the body needs a method with a body, not ${cfg.method}`,
+        });
+      } else if (
+        cfg.body !== undefined &&
+        (cfg.body === null || typeof cfg.body !== 'object' || Array.isArray(cfg.body))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pagination', 'in'],
+          message: 'a cursor sent in the body needs a JSON object body (or none) to add its field to',
+        });
+      }
     }
   });
 type Config = z.output<typeof config>;
@@ -166,12 +210,156 @@ export async function performHttp(
   }
 }
 
+/** The stored pages a resumed step goes on from: the run of pages 1…n without a gap. */
+function storedPrefix(pages: readonly HttpPage[]): HttpPage[] {
+  const sorted = [...pages].sort((a, b) => a.page - b.page);
+  const prefix: HttpPage[] = [];
+  for (const page of sorted) {
+    if (page.page !== prefix.length + 1) break;
+    prefix.push(page);
+  }
+  return prefix;
+}
+
+/**
+ * A page's failure says which page it was. A retryable one stays retryable (the step resumes at
+ * that page), and the retry policy counts the attempts at this page only: those since the step's
+ * attempt that stored the page before it.
+ */
+function pageFailure(
+  ctx: NodeContext,
+  result: ActionResult,
+  page: number,
+  url: string,
+  previous?: HttpPage,
+): ActionResult {
+  if (result.kind !== 'retryable_error' && result.kind !== 'fatal_error') return result;
+  const error = {
+    ...result.error,
+    message: `page ${page}: ${result.error.message}`,
+    details: { page, url, ...asObject(result.error.details) },
+  };
+  if (result.kind === 'fatal_error') return { ...result, error };
+  const policyAttempt = previous ? ctx.attempt - previous.attempt + 1 : ctx.attempt;
+  return { ...result, error, policyAttempt };
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : value === undefined
+      ? {}
+      : { info: value };
+}
+
+async function evaluatePageField(
+  ctx: NodeContext,
+  field: string,
+  expression: string,
+  response: PageResponse,
+  page: number,
+): Promise<unknown> {
+  try {
+    // The page's own values beside the run's scope (as a transform adds `input`).
+    const scope = { ...ctx.scope, response, page };
+    return await evaluateExpression(expression, scope);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PaginationError('expression_error', field, message);
+  }
+}
+
+/**
+ * Requests page after page until the API has no next one or `maxPages` is reached. Every page
+ * (its items and what requests the next) is stored before the next is requested, so an attempt
+ * after a retry, a rate-limit wait or a crash goes on at the first page not stored. Each request
+ * goes through `performHttp`: the connection's rate limit, the runner's SSRF guard and the error
+ * classification apply to every page.
+ */
+async function paginate(
+  ctx: NodeContext,
+  cfg: Config,
+  pagination: Pagination,
+  base: HttpRequest,
+  options: HttpCallOptions,
+): Promise<ActionResult> {
+  if (!ctx.pages) return fatal('internal', `node "${ctx.nodeId}": this host stores no pages`);
+  const pages = storedPrefix(await ctx.pages.load());
+  let bytes = pages.reduce((sum, page) => sum + jsonBytes(page.items), 0);
+  const keyed = !hasHeader(cfg.headers, 'idempotency-key');
+  for (;;) {
+    const last = pages.at(-1);
+    if (last && (last.next === null || pages.length >= pagination.maxPages)) break;
+    const number = pages.length + 1;
+    const previous = last?.next ?? null;
+    const request = pageRequest(base, pagination, previous, keyed ? `${stepKeyOf(ctx)}:p${number}` : null);
+    const result = await performHttp(ctx, request, true, options);
+    if (result.kind !== 'success') return pageFailure(ctx, result, number, request.url, last);
+    const response = result.data as PageResponse;
+    let page: HttpPage;
+    try {
+      const items = asItems(
+        await evaluatePageField(ctx, 'pagination.items', pagination.items, response, number),
+      );
+      const evaluated =
+        pagination.mode === 'cursor'
+          ? { cursor: await evaluatePageField(ctx, 'pagination.cursor', pagination.cursor, response, number) }
+          : pagination.mode === 'nextLink'
+            ? {
+                nextLink: pagination.nextLink
+                  ? await evaluatePageField(ctx, 'pagination.nextLink', pagination.nextLink, response, number)
+                  : nextLinkFromHeader(response.headers),
+              }
+            : {};
+      const next = nextOf(pagination, { number, url: request.url, items }, evaluated, cfg.url, previous);
+      bytes += jsonBytes(items);
+      if (bytes > pagination.maxItemBytes) {
+        throw new PaginationError(
+          'pagination_too_large',
+          'pagination.maxItemBytes',
+          `the items of pages 1–${number} take ${bytes} bytes, more than pagination.maxItemBytes (${pagination.maxItemBytes}); narrow pagination.items or lower pagination.maxPages`,
+        );
+      }
+      page = {
+        nodeId: ctx.nodeId,
+        itemIndex: ctx.itemIndex ?? null,
+        page: number,
+        url: request.url,
+        status: response.status,
+        items,
+        next,
+        attempt: ctx.attempt,
+        fetchedAt: ctx.now(),
+      };
+    } catch (error) {
+      if (!(error instanceof PaginationError)) throw error;
+      return fatal(
+        error.code,
+        `node "${ctx.nodeId}", field "${error.field}", page ${number}: ${error.message}`,
+        {
+          field: error.field,
+          page: number,
+        },
+      );
+    }
+    await ctx.pages.save(page);
+    pages.push(page);
+  }
+  const output = paginatedOutput(pages);
+  if (!output.complete) {
+    ctx.log('warn', `stopped after pagination.maxPages (${pagination.maxPages}) pages; the API has more`, {
+      pages: output.pages,
+    });
+  }
+  return success(output);
+}
+
 export const httpRequest: NodeDefinition<typeof config> = {
   type: 'http.request',
   version: 2,
   title: 'HTTP request',
   description:
-    'Calls an HTTP API. Outputs { status, headers, body } (JSON bodies parsed). 408, 429 and 5xx are retried.',
+    'Calls an HTTP API. Outputs { status, headers, body } (JSON bodies parsed); with pagination, { items, pages, complete, perPage }. 408, 429 and 5xx are retried.',
   category: 'action',
   effects: true,
   configSchema: config,
@@ -201,6 +389,7 @@ export const httpRequest: NodeDefinition<typeof config> = {
     },
   },
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 60_000 },
+  rawExpressionFields: PAGINATION_EXPRESSION_FIELDS,
   async execute(ctx, _input, cfg) {
     let auth: Record<string, string>;
     try {
@@ -209,12 +398,10 @@ export const httpRequest: NodeDefinition<typeof config> = {
       if (error instanceof MissingSecret) return fatal('secret_missing', error.message, { key: error.key });
       throw error;
     }
-    return performHttp(
-      ctx,
-      buildHttpRequest(ctx, cfg, auth),
-      cfg.failOnErrorStatus,
-      cfg.connectionId ? { connectionId: cfg.connectionId } : {},
-    );
+    const request = buildHttpRequest(ctx, cfg, auth);
+    const options = cfg.connectionId ? { connectionId: cfg.connectionId } : {};
+    if (cfg.pagination) return paginate(ctx, cfg, cfg.pagination, request, options);
+    return performHttp(ctx, request, cfg.failOnErrorStatus, options);
   },
   mock(request) {
     return {
