@@ -15,6 +15,7 @@ export const NODE_TYPES = [
   'delay',
   'merge',
   'webhook.send',
+  'webhook.respond',
   'scenario.call',
   'switch',
   'loop.forEach',
