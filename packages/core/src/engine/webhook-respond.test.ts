@@ -72,6 +72,15 @@ describe('webhook reply config and canvas problems', () => {
     ]);
   });
 
+  it('refuses a header value that would break the answer', () => {
+    expect(nodeConfigProblems(webhookRespond, { headers: { 'X-A': 'ok\r\nSet-Cookie: x=1' } })).toEqual([
+      {
+        path: ['headers', 'X-A'],
+        message: 'headers: each value must be one line of Latin-1 text (no line breaks or control characters)',
+      },
+    ]);
+  });
+
   it('refuses an unknown respond mode, a timeout over 25 s and an unknown option on the trigger', () => {
     expect(
       nodeConfigProblems(webhookTrigger, { appId: APP, respond: 'later', respondTimeoutMs: 60_000, reply: true }),

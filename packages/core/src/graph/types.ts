@@ -67,6 +67,8 @@ export const GRAPH_PROBLEM_CODES = [
   'reply_node_missing',
   /** A `webhook.respond` node inside a for-each body (it would answer once per item). */
   'reply_in_loop',
+  /** Another published scenario of the same app already answers its webhooks (respond: "node"). */
+  'reply_conflict',
 ] as const;
 export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];
 

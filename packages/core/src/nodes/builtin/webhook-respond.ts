@@ -12,9 +12,13 @@ const headersSchema = z
       .string()
       .regex(headerNamePattern, { error: 'headers: each name must be an HTTP header name (no spaces or colons)' })
       .max(100, { error: 'headers: each name must be at most 100 characters' }),
-    z.string({ error: 'headers: each value must be a string' }).max(4_000, {
-      error: 'headers: each value must be at most 4000 characters',
-    }),
+    z
+      .string({ error: 'headers: each value must be a string' })
+      .max(4_000, { error: 'headers: each value must be at most 4000 characters' })
+      // A line break or control character in a value would let it forge headers: refused.
+      .regex(/^[\t\x20-\x7e\x80-\xff]*$/, {
+        error: 'headers: each value must be one line of Latin-1 text (no line breaks or control characters)',
+      }),
   )
   .superRefine((headers, ctx) => {
     for (const name of Object.keys(headers)) {
