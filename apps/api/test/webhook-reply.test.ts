@@ -94,6 +94,22 @@ describe('respond: "node": the run answers the webhook', () => {
     expect(retry.json).toEqual({ id: 'rec_1' });
     expect(retry.headers.get('x-record')).toBe('rec_1');
     expect(await h.db.models.Run.countDocuments({ scenarioId: toObjectId(scenarioId) })).toBe(1);
+
+    const view = await h.caller.deliveries.get({ id: stored!._id.toHexString() });
+    expect(view.replyFrom).toEqual({ runId, nodeIds: ['reply'], timeoutMs: 10_000 });
+    expect(view.reply).toMatchObject({ status: 201, body: '{"id":"rec_1"}', runId, nodeId: 'reply' });
+  });
+
+  it('a dry-run shows the reply the caller would get', async () => {
+    const app = await createSignedApp(h, { scheme: 'github' });
+    const scenario = await h.caller.scenarios.create({ name: 'Preview reply', draft: replyGraph(app.id) });
+    const preview = await h.caller.scenarios.dryRun({ id: scenario.id, trigger: { body: { id: 'rec_9' }, headers: {} } });
+    expect(preview.status).toBe('succeeded');
+    expect(preview.webhookReply).toEqual({
+      status: 201,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: '{"id":"rec_9"}',
+    });
   });
 
   it('answers 202 as usual when the run gives no reply within the timeout, and the run stays', async () => {

@@ -403,6 +403,8 @@ export const scenariosRouter = createTRPCRouter({
         items: node.items,
       })),
       skipped: result.skipped,
+      /** What the webhook's caller would be answered (respond: "node"); null: 202 as usual. */
+      webhookReply: result.webhookReply,
     };
   }),
 });

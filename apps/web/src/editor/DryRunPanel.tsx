@@ -12,6 +12,7 @@ import { HandledMark } from '../runs/FailureLinks';
 import { JsonInput } from '../forms/SchemaForm';
 import { formatDuration, shortId } from '../lib/format';
 import { DryRunLoopItems } from '../runs/LoopItems';
+import { WebhookReply } from '../runs/WebhookReply';
 import type { EditableGraph } from './graph';
 
 type Source = 'sample' | 'custom' | 'delivery';
@@ -192,6 +193,9 @@ export function DryRunPanel({
             {result.nodes.map((node) =>
               node.items ? <DryRunLoopItems key={node.nodeId} loopId={node.nodeId} items={node.items} /> : null,
             )}
+            {result.webhookReply ? (
+              <WebhookReply reply={result.webhookReply} title="The webhook's caller would get" />
+            ) : null}
             <div className="muted small">Trigger payload: {result.trigger.source}</div>
           </>
         ) : (

@@ -49,7 +49,7 @@ export interface WebhookReplyPlan {
  */
 export function webhookReplyPlan(nodes: readonly ScenarioNode[]): WebhookReplyPlan | null {
   const trigger = nodes.find((node) => node.type === 'trigger.webhook');
-  if (!trigger || trigger.config.respond !== 'node') return null;
+  if (trigger?.config.respond !== 'node') return null;
   const timeout = trigger.config.respondTimeoutMs;
   const timeoutMs =
     typeof timeout === 'number' && Number.isInteger(timeout)
