@@ -65,7 +65,11 @@ beforeAll(async () => {
   db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e replies');
   const appOf = async (appKey: string, scheme: 'generic' | 'slack', secret: string) => {
-    const app = await createApp(db.models, workspace._id, { key: appKey, name: appKey, signature: { scheme } });
+    const app = await createApp(db.models, workspace._id, {
+      key: appKey,
+      name: appKey,
+      signature: { scheme },
+    });
     await createConnection(db.models, keyring, workspace._id, {
       appId: app._id.toHexString(),
       name: appKey,
@@ -172,11 +176,10 @@ async function finished(runId: string): Promise<RunDoc> {
   return run!;
 }
 
-const deliveryOf = (deliveryId: string) =>
-  db.models.WebhookDelivery.findOne({ deliveryId }).lean().exec();
+const deliveryOf = (deliveryId: string) => db.models.WebhookDelivery.findOne({ deliveryId }).lean().exec();
 
 describe('respond: "node" over the built api and runner', () => {
-  it("answers with a body computed from the HTTP step; the run goes on after the reply; a retry gets the first reply", async () => {
+  it('answers with a body computed from the HTTP step; the run goes on after the reply; a retry gets the first reply', async () => {
     const response = await post('e2e-forms', { email: 'ada@example.com' }, 'form-1');
     expect(response.status).toBe(201);
     const recordId = response.headers.get('x-record-id');
@@ -244,7 +247,9 @@ describe("Slack's url_verification", () => {
       body: challengeBody,
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
+    expect(await response.json()).toEqual({
+      challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+    });
 
     const forged = await fetch(`${apiUrl}/webhook/e2e-slack`, {
       method: 'POST',

@@ -29,14 +29,19 @@ function replyGraph(appId: string, trigger: Record<string, unknown> = {}) {
 }
 
 async function replyScenario(app: TestApp, trigger: Record<string, unknown> = {}) {
-  const scenario = await h.caller.scenarios.create({ name: `Replies ${app.key}`, draft: replyGraph(app.id, trigger) });
+  const scenario = await h.caller.scenarios.create({
+    name: `Replies ${app.key}`,
+    draft: replyGraph(app.id, trigger),
+  });
   await h.caller.scenarios.publish({ id: scenario.id });
   await h.caller.scenarios.setEnabled({ id: scenario.id, enabled: true });
   return scenario.id;
 }
 
 function deliveriesOf(appId: string) {
-  return h.db.models.WebhookDelivery.find({ appId: toObjectId(appId) }).lean().exec();
+  return h.db.models.WebhookDelivery.find({ appId: toObjectId(appId) })
+    .lean()
+    .exec();
 }
 
 /** Does what a runner does when it reaches the respond node: stores the step with its output. */
@@ -48,8 +53,30 @@ async function settleReplyStep(runId: string, output: unknown, status: 'running'
         status,
         updatedAt: new Date(),
         steps: [
-          { nodeId: 'hook', nodeType: 'trigger.webhook', status: 'succeeded', attempts: 1, output: {}, outputTruncated: false, error: null, startedAt: new Date(), finishedAt: new Date(), durationMs: 0 },
-          { nodeId: 'reply', nodeType: 'webhook.respond', status: 'succeeded', attempts: 1, output, outputTruncated: false, error: null, startedAt: new Date(), finishedAt: new Date(), durationMs: 0 },
+          {
+            nodeId: 'hook',
+            nodeType: 'trigger.webhook',
+            status: 'succeeded',
+            attempts: 1,
+            output: {},
+            outputTruncated: false,
+            error: null,
+            startedAt: new Date(),
+            finishedAt: new Date(),
+            durationMs: 0,
+          },
+          {
+            nodeId: 'reply',
+            nodeType: 'webhook.respond',
+            status: 'succeeded',
+            attempts: 1,
+            output,
+            outputTruncated: false,
+            error: null,
+            startedAt: new Date(),
+            finishedAt: new Date(),
+            durationMs: 0,
+          },
         ],
       },
     },
@@ -59,11 +86,16 @@ async function settleReplyStep(runId: string, output: unknown, status: 'running'
 async function firstRunIdOf(scenarioId: string): Promise<string> {
   let runId: string | undefined;
   await expect
-    .poll(async () => {
-      const run = await h.db.models.Run.findOne({ scenarioId: toObjectId(scenarioId) }).lean().exec();
-      runId = run?._id.toHexString();
-      return runId;
-    }, { timeout: 30_000 })
+    .poll(
+      async () => {
+        const run = await h.db.models.Run.findOne({ scenarioId: toObjectId(scenarioId) })
+          .lean()
+          .exec();
+        runId = run?._id.toHexString();
+        return runId;
+      },
+      { timeout: 30_000 },
+    )
     .toBeTypeOf('string');
   return runId!;
 }
@@ -103,7 +135,10 @@ describe('respond: "node": the run answers the webhook', () => {
   it('a dry-run shows the reply the caller would get', async () => {
     const app = await createSignedApp(h, { scheme: 'github' });
     const scenario = await h.caller.scenarios.create({ name: 'Preview reply', draft: replyGraph(app.id) });
-    const preview = await h.caller.scenarios.dryRun({ id: scenario.id, trigger: { body: { id: 'rec_9' }, headers: {} } });
+    const preview = await h.caller.scenarios.dryRun({
+      id: scenario.id,
+      trigger: { body: { id: 'rec_9' }, headers: {} },
+    });
     expect(preview.status).toBe('succeeded');
     expect(preview.webhookReply).toEqual({
       status: 201,
@@ -128,7 +163,10 @@ describe('respond: "node": the run answers the webhook', () => {
     const scenarioId = await replyScenario(app, { respondTimeoutMs: 25_000 });
     const answer = postSigned(h, app, JSON.stringify({ id: 'rec_3' }), { id: 'gh-failed' });
     const runId = await firstRunIdOf(scenarioId);
-    await h.db.models.Run.updateOne({ _id: toObjectId(runId) }, { $set: { status: 'failed', updatedAt: new Date() } }).exec();
+    await h.db.models.Run.updateOne(
+      { _id: toObjectId(runId) },
+      { $set: { status: 'failed', updatedAt: new Date() } },
+    ).exec();
     const result = await answer;
     expect(result.status).toBe(202);
     expect(result.json.runIds).toEqual([runId]);
@@ -182,7 +220,10 @@ describe('handshakes: answered without storing a delivery', () => {
     expect(echoed.headers.get('content-type')).toMatch(/^text\/plain/);
     const missing = await request(`${url}?hub.mode=subscribe`);
     expect(missing.status).toBe(400);
-    expect(missing.json).toMatchObject({ error: 'missing_challenge', message: expect.stringContaining('"hub.challenge"') });
+    expect(missing.json).toMatchObject({
+      error: 'missing_challenge',
+      message: expect.stringContaining('"hub.challenge"'),
+    });
 
     const plain = await createSignedApp(h, { scheme: 'github' });
     const refused = await request(`${h.baseUrl}/webhook/${plain.key}?hub.challenge=1`);
@@ -210,6 +251,43 @@ describe('handshakes: answered without storing a delivery', () => {
         name: 'Bad',
         signature: { scheme: 'github', challenge: 'hub.challenge' } as never,
       }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('Unrecognized key: "challenge"') });
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('Unrecognized key: "challenge"'),
+    });
+  });
+});
+
+describe('metrics of replies and handshakes', () => {
+  function count(text: string, labels: Record<string, string>): number {
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('weft_webhooks_total{') && wanted.every((w) => l.slice(0, l.indexOf('}')).includes(w)),
+      );
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  }
+  const scrape = async () => (await request(`${h.baseUrl}/metrics`)).text;
+
+  it("counts a run's reply as replied and probes as handshakes", async () => {
+    const app = await createSignedApp(h, { scheme: 'github' });
+    const scenarioId = await replyScenario(app);
+    const before = await scrape();
+    const answer = postSigned(h, app, JSON.stringify({ id: 'm' }), { id: 'gh-metrics' });
+    await settleReplyStep(await firstRunIdOf(scenarioId), { status: 200, headers: {}, body: 'ok' });
+    expect((await answer).status).toBe(200);
+    await request(`${h.baseUrl}/webhook/${app.key}`, { method: 'HEAD' });
+    await request(`${h.baseUrl}/webhook/${app.key}`, { method: 'OPTIONS' });
+    const after = await scrape();
+    expect(
+      count(after, { app: app.id, outcome: 'replied' }) - count(before, { app: app.id, outcome: 'replied' }),
+    ).toBe(1);
+    expect(
+      count(after, { app: app.id, outcome: 'handshake' }) -
+        count(before, { app: app.id, outcome: 'handshake' }),
+    ).toBe(2);
+    expect(count(after, { app: app.id, outcome: 'duplicate' })).toBe(0);
   });
 });

@@ -33,8 +33,16 @@ beforeAll(async () => {
       }),
     ],
   });
-  const app = await client.apps.create.mutate({ key: ids.appKey, name: 'Forms', signature: { scheme: 'generic' } });
-  await client.connections.create.mutate({ appId: app.id, name: 'Forms', secrets: { webhookSecret: SECRET } });
+  const app = await client.apps.create.mutate({
+    key: ids.appKey,
+    name: 'Forms',
+    signature: { scheme: 'generic' },
+  });
+  await client.connections.create.mutate({
+    appId: app.id,
+    name: 'Forms',
+    secrets: { webhookSecret: SECRET },
+  });
   const scenario = await client.scenarios.create.mutate({
     name: 'Form reply',
     draft: {

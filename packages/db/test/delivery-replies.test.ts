@@ -27,10 +27,23 @@ async function storedDelivery() {
 describe('delivery replies', () => {
   it('keeps the first reply; a later one gets the stored one back', async () => {
     const { delivery, runId } = await storedDelivery();
-    const first = { status: 201, headers: { 'x-a': '1' }, body: '{"id":1}', runId, nodeId: 'reply', repliedAt: new Date() };
-    expect(await saveDeliveryReply(ctx.db.models, delivery._id, first)).toMatchObject({ status: 201, body: '{"id":1}' });
+    const first = {
+      status: 201,
+      headers: { 'x-a': '1' },
+      body: '{"id":1}',
+      runId,
+      nodeId: 'reply',
+      repliedAt: new Date(),
+    };
+    expect(await saveDeliveryReply(ctx.db.models, delivery._id, first)).toMatchObject({
+      status: 201,
+      body: '{"id":1}',
+    });
     const second = { ...first, status: 500, body: 'other' };
-    expect(await saveDeliveryReply(ctx.db.models, delivery._id, second)).toMatchObject({ status: 201, body: '{"id":1}' });
+    expect(await saveDeliveryReply(ctx.db.models, delivery._id, second)).toMatchObject({
+      status: 201,
+      body: '{"id":1}',
+    });
     const stored = await ctx.db.models.WebhookDelivery.findById(delivery._id).lean().exec();
     expect(stored?.reply).toMatchObject({ status: 201, headers: { 'x-a': '1' }, nodeId: 'reply' });
     expect(stored?.replyFrom).toMatchObject({ nodeIds: ['reply'], timeoutMs: 10_000 });

@@ -42,10 +42,20 @@ export async function answerWebhook(
         replyFrom: stored.replyFrom,
         signal: hangUp.signal,
       });
+    } catch (error) {
+      // The delivery and its runs are stored: the caller learns that much (202), not a 5xx.
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'waiting for the reply failed',
+      );
     } finally {
       res.off('close', onClose);
     }
-    if (!reply) log.info({ runId: stored.replyFrom.runId.toHexString() }, 'no reply from the run in time; answered 202');
+    if (!reply)
+      log.info(
+        { runId: stored.replyFrom.runId.toHexString() },
+        'no reply from the run in time; answered 202',
+      );
   }
   if (result.idempotent) {
     log.info({ runIds: result.runIds }, 'webhook duplicate: answered with the original runs');

@@ -1,5 +1,10 @@
 import { encodeWebhookReply, FINAL_RUN_STATUSES, firstWebhookReply } from '@weft/core';
-import { type DeliveryReplyDoc, type DeliveryReplyFrom, findRunReplyState, saveDeliveryReply } from '@weft/db';
+import {
+  type DeliveryReplyDoc,
+  type DeliveryReplyFrom,
+  findRunReplyState,
+  saveDeliveryReply,
+} from '@weft/db';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
 import type { RunChangeEvent } from '../run-events.js';
@@ -24,7 +29,10 @@ export interface AwaitReplyInput {
  * wins), so a retry of the delivery gets the same answer. Null: the run ended, or the time ran out,
  * without a reply; the caller then gets 202 as usual and the run goes on.
  */
-export async function awaitDeliveryReply(deps: ApiDeps, input: AwaitReplyInput): Promise<DeliveryReplyDoc | null> {
+export async function awaitDeliveryReply(
+  deps: ApiDeps,
+  input: AwaitReplyInput,
+): Promise<DeliveryReplyDoc | null> {
   const { replyFrom, signal } = input;
   const deadline = Date.now() + replyFrom.timeoutMs;
   const feed = await deps.runEvents.subscribe({
@@ -80,7 +88,9 @@ export async function awaitDeliveryReply(deps: ApiDeps, input: AwaitReplyInput):
       // Only a settled reply node or a finished run is worth a read.
       look =
         (FINAL_RUN_STATUSES as readonly string[]).includes(woke.value.status) ||
-        woke.value.steps.some((step) => step.status === 'succeeded' && replyFrom.nodeIds.includes(step.nodeId));
+        woke.value.steps.some(
+          (step) => step.status === 'succeeded' && replyFrom.nodeIds.includes(step.nodeId),
+        );
     }
     return null;
   } finally {

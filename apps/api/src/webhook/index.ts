@@ -121,8 +121,12 @@ export function webhookRouter(deps: ApiDeps): Router {
 
   router.post('/webhook/:appKey', observeWebhook, resolveApp, rateLimit, rawBody, handle);
   // Handshakes: nothing is stored, no run starts (handshake.ts).
-  router.head('/webhook/:appKey', observeWebhook, resolveApp, (req, res) => answerProbe(appOf(res), req, res));
-  router.options('/webhook/:appKey', observeWebhook, resolveApp, (req, res) => answerProbe(appOf(res), req, res));
+  router.head('/webhook/:appKey', observeWebhook, resolveApp, (req, res) =>
+    answerProbe(appOf(res), req, res),
+  );
+  router.options('/webhook/:appKey', observeWebhook, resolveApp, (req, res) =>
+    answerProbe(appOf(res), req, res),
+  );
   router.get('/webhook/:appKey', observeWebhook, resolveApp, rateLimit, (req, res) =>
     answerGetChallenge(appOf(res), req, res),
   );

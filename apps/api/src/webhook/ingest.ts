@@ -31,8 +31,18 @@ export interface StoredDeliveryReply {
 }
 
 export type IngestResult =
-  | { readonly idempotent: false; readonly deliveryId: string; readonly runIds: string[]; readonly stored: StoredDeliveryReply }
-  | { readonly idempotent: true; readonly deliveryId: string; readonly runIds: string[]; readonly stored: StoredDeliveryReply };
+  | {
+      readonly idempotent: false;
+      readonly deliveryId: string;
+      readonly runIds: string[];
+      readonly stored: StoredDeliveryReply;
+    }
+  | {
+      readonly idempotent: true;
+      readonly deliveryId: string;
+      readonly runIds: string[];
+      readonly stored: StoredDeliveryReply;
+    };
 
 /**
  * Steps 3–4 of a webhook's way: match scenarios, choose run ids, store the delivery once (a

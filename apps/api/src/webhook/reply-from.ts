@@ -12,7 +12,8 @@ export function replyFromOf(
 ): DeliveryReplyFrom | null {
   for (const { version, runId } of planned) {
     const plan = webhookReplyPlan(version.nodes);
-    if (plan && plan.nodeIds.length > 0) return { runId, nodeIds: [...plan.nodeIds], timeoutMs: plan.timeoutMs };
+    if (plan && plan.nodeIds.length > 0)
+      return { runId, nodeIds: [...plan.nodeIds], timeoutMs: plan.timeoutMs };
   }
   return null;
 }

@@ -11,7 +11,11 @@ import { edge, fakeHost, json, node, runOf } from './test-host.js';
 const APP = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const trigger = (config: Record<string, unknown> = {}) =>
   node('hook', 'trigger.webhook', { appId: APP, respond: 'node', ...config });
-const create = node('create', 'http.request', { method: 'POST', url: 'https://crm.example/records', body: '{{ trigger.body }}' });
+const create = node('create', 'http.request', {
+  method: 'POST',
+  url: 'https://crm.example/records',
+  body: '{{ trigger.body }}',
+});
 const reply = node('reply', 'webhook.respond', {
   status: 201,
   headers: { 'X-Record': '{{ $string(nodes.create.body.id) }}' },
@@ -37,7 +41,10 @@ describe('webhook.respond in a run', () => {
   it('fails the step when an expression gives a status that is no HTTP status, naming the field', async () => {
     const bad = node('reply', 'webhook.respond', { status: '{{ trigger.body.code }}' });
     const host = fakeHost();
-    const outcome = await executeRun(runOf([trigger(), bad], [edge('hook', 'reply')], [], { body: { code: 42 } }), host);
+    const outcome = await executeRun(
+      runOf([trigger(), bad], [edge('hook', 'reply')], [], { body: { code: 42 } }),
+      host,
+    );
     expect(outcome.status).toBe('failed');
     expect(host.last('reply')?.error?.message).toContain('status must be a whole number from 200 to 599');
   });
@@ -59,7 +66,11 @@ describe('webhook.respond in a run', () => {
 
   it('dry-runs without a reply when the trigger answers 202 at once', async () => {
     const accepted = [trigger({ respond: 'accepted' }), create, reply, after];
-    const result = await dryRun({ scenarioId: 's1', graph: { nodes: accepted, edges }, trigger: { body: {} } });
+    const result = await dryRun({
+      scenarioId: 's1',
+      graph: { nodes: accepted, edges },
+      trigger: { body: {} },
+    });
     expect(result.webhookReply).toBeNull();
   });
 });
@@ -68,7 +79,10 @@ describe('webhook reply config and canvas problems', () => {
   it('refuses reserved headers and statuses out of range, naming the field', () => {
     expect(nodeConfigProblems(webhookRespond, { status: 99, headers: { 'Content-Length': '3' } })).toEqual([
       { path: ['status'], message: 'status must be a whole number from 200 to 599' },
-      { path: ['headers', 'Content-Length'], message: 'headers: "Content-Length" is set by the server and cannot be part of a reply' },
+      {
+        path: ['headers', 'Content-Length'],
+        message: 'headers: "Content-Length" is set by the server and cannot be part of a reply',
+      },
     ]);
   });
 
@@ -76,18 +90,25 @@ describe('webhook reply config and canvas problems', () => {
     expect(nodeConfigProblems(webhookRespond, { headers: { 'X-A': 'ok\r\nSet-Cookie: x=1' } })).toEqual([
       {
         path: ['headers', 'X-A'],
-        message: 'headers: each value must be one line of Latin-1 text (no line breaks or control characters)',
+        message:
+          'headers: each value must be one line of Latin-1 text (no line breaks or control characters)',
       },
     ]);
   });
 
   it('refuses an unknown respond mode, a timeout over 25 s and an unknown option on the trigger', () => {
     expect(
-      nodeConfigProblems(webhookTrigger, { appId: APP, respond: 'later', respondTimeoutMs: 60_000, reply: true }),
+      nodeConfigProblems(webhookTrigger, {
+        appId: APP,
+        respond: 'later',
+        respondTimeoutMs: 60_000,
+        reply: true,
+      }),
     ).toEqual([
       {
         path: ['respond'],
-        message: 'respond must be "accepted" (answer 202 at once) or "node" (answer with a webhook.respond node)',
+        message:
+          'respond must be "accepted" (answer 202 at once) or "node" (answer with a webhook.respond node)',
       },
       { path: ['respondTimeoutMs'], message: 'respondTimeoutMs must be at most 25000 (25 s)' },
       { path: [], message: 'Unrecognized key: "reply"' },
@@ -106,7 +127,9 @@ describe('webhook reply config and canvas problems', () => {
       },
     ]);
     const manual = { nodes: [node('m', 'trigger.manual', {}), reply], edges: [edge('m', 'reply')] };
-    expect(validateGraph(manual, registryLookup).map((p) => p.code)).toContain('reply_without_waiting_trigger');
+    expect(validateGraph(manual, registryLookup).map((p) => p.code)).toContain(
+      'reply_without_waiting_trigger',
+    );
   });
 
   it('a waiting trigger needs a respond node, and a reply inside a loop is refused', () => {

@@ -91,9 +91,9 @@ describe('signatureConfigSchema', () => {
   });
 
   it('takes a GET challenge parameter for any scheme and refuses names that are no query parameter', () => {
-    expect(signatureConfigSchema.parse({ scheme: 'generic', challengeParam: 'hub.challenge' }).challengeParam).toBe(
-      'hub.challenge',
-    );
+    expect(
+      signatureConfigSchema.parse({ scheme: 'generic', challengeParam: 'hub.challenge' }).challengeParam,
+    ).toBe('hub.challenge');
     expect(issuesOf({ scheme: 'slack', challengeParam: 'a b' })).toEqual([
       {
         path: 'challengeParam',

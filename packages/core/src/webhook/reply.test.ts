@@ -12,12 +12,18 @@ const n = (id: string, type: string, config: Record<string, unknown> = {}) => ({
 
 describe('webhookReplyPlan', () => {
   it('is null unless the webhook trigger has respond: "node"', () => {
-    expect(webhookReplyPlan([n('t', 'trigger.webhook', { appId: 'a' }), n('r', 'webhook.respond')])).toBeNull();
+    expect(
+      webhookReplyPlan([n('t', 'trigger.webhook', { appId: 'a' }), n('r', 'webhook.respond')]),
+    ).toBeNull();
     expect(webhookReplyPlan([n('t', 'trigger.manual'), n('r', 'webhook.respond')])).toBeNull();
   });
 
   it('names the respond nodes and applies the default and the bounds of the timeout', () => {
-    const nodes = [n('t', 'trigger.webhook', { respond: 'node' }), n('a', 'webhook.respond'), n('b', 'webhook.respond')];
+    const nodes = [
+      n('t', 'trigger.webhook', { respond: 'node' }),
+      n('a', 'webhook.respond'),
+      n('b', 'webhook.respond'),
+    ];
     expect(webhookReplyPlan(nodes)).toEqual({ timeoutMs: 10_000, nodeIds: ['a', 'b'] });
     nodes[0] = n('t', 'trigger.webhook', { respond: 'node', respondTimeoutMs: 90_000 });
     expect(webhookReplyPlan(nodes)?.timeoutMs).toBe(25_000);
@@ -31,11 +37,13 @@ describe('encodeWebhookReply', () => {
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: '{"id":7}',
     });
-    expect(encodeWebhookReply({ status: 200, headers: { 'Content-Type': 'text/csv' }, body: 'a,b' })).toEqual({
-      status: 200,
-      headers: { 'Content-Type': 'text/csv' },
-      body: 'a,b',
-    });
+    expect(encodeWebhookReply({ status: 200, headers: { 'Content-Type': 'text/csv' }, body: 'a,b' })).toEqual(
+      {
+        status: 200,
+        headers: { 'Content-Type': 'text/csv' },
+        body: 'a,b',
+      },
+    );
     expect(encodeWebhookReply({ status: 204, headers: { 'X-A': '1', 'Content-Length': '9' } })).toEqual({
       status: 204,
       headers: { 'X-A': '1' },
@@ -50,7 +58,12 @@ describe('firstWebhookReply', () => {
     const steps = [
       { nodeId: 'x', status: 'succeeded', output: { status: 200, headers: {} }, finishedAt: at(1) },
       { nodeId: 'b', status: 'succeeded', output: { status: 202, headers: {} }, finishedAt: at(5) },
-      { nodeId: 'a', status: 'succeeded', output: { status: 201, headers: {}, body: 'x' }, finishedAt: at(3) },
+      {
+        nodeId: 'a',
+        status: 'succeeded',
+        output: { status: 201, headers: {}, body: 'x' },
+        finishedAt: at(3),
+      },
       { nodeId: 'c', status: 'running', output: null, finishedAt: null },
     ];
     expect(firstWebhookReply(steps, ['a', 'b', 'c'])).toEqual({
@@ -61,13 +74,17 @@ describe('firstWebhookReply', () => {
   });
 
   it('refuses an output that is no reply', () => {
-    expect(firstWebhookReply([{ nodeId: 'a', status: 'succeeded', output: { status: 99 } }], ['a'])).toBeNull();
+    expect(
+      firstWebhookReply([{ nodeId: 'a', status: 'succeeded', output: { status: 99 } }], ['a']),
+    ).toBeNull();
   });
 });
 
 describe('handshakes', () => {
   it("reads Slack's url_verification challenge", () => {
-    expect(slackUrlVerificationChallenge({ type: 'url_verification', challenge: 'c1', token: 't' })).toBe('c1');
+    expect(slackUrlVerificationChallenge({ type: 'url_verification', challenge: 'c1', token: 't' })).toBe(
+      'c1',
+    );
     expect(slackUrlVerificationChallenge({ type: 'event_callback', challenge: 'c1' })).toBeNull();
     expect(slackUrlVerificationChallenge('url_verification')).toBeNull();
   });

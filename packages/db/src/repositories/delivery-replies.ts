@@ -34,10 +34,7 @@ export async function findRunReplyState(
   runId: Types.ObjectId,
   nodeIds: readonly string[],
 ): Promise<RunReplyState | null> {
-  const run = await models.Run.findOne(
-    { _id: runId, workspaceId },
-    { status: 1, steps: 1 },
-  )
+  const run = await models.Run.findOne({ _id: runId, workspaceId }, { status: 1, steps: 1 })
     .lean<{ status: RunStatus; steps?: RunReplyState['steps'] }>()
     .exec();
   if (!run) return null;

@@ -26,7 +26,8 @@ const webhookConfig = z
       .describe('JSONata over the delivery ({ body, headers }); the scenario runs only when it is truthy'),
     respond: z
       .enum(WEBHOOK_RESPOND_MODES, {
-        error: 'respond must be "accepted" (answer 202 at once) or "node" (answer with a webhook.respond node)',
+        error:
+          'respond must be "accepted" (answer 202 at once) or "node" (answer with a webhook.respond node)',
       })
       .default('accepted')
       .describe(

@@ -10,7 +10,9 @@ const headersSchema = z
   .record(
     z
       .string()
-      .regex(headerNamePattern, { error: 'headers: each name must be an HTTP header name (no spaces or colons)' })
+      .regex(headerNamePattern, {
+        error: 'headers: each name must be an HTTP header name (no spaces or colons)',
+      })
       .max(100, { error: 'headers: each name must be at most 100 characters' }),
     z
       .string({ error: 'headers: each value must be a string' })
