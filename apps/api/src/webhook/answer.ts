@@ -54,7 +54,7 @@ export async function answerWebhook(
     if (!reply)
       log.info(
         { runId: stored.replyFrom.runId.toHexString() },
-        'no reply from the run in time; answered 202',
+        'no reply from the run (it ended without one, or the time ran out): 202',
       );
   }
   if (result.idempotent) {

@@ -1,5 +1,6 @@
 import { queryChallenge, slackUrlVerificationChallenge } from '@weft/core';
 import type { Request, Response } from 'express';
+import { sendError } from '../errors.js';
 import type { ResolvedApp } from './app-lookup.js';
 
 interface HandshakeLocals {
@@ -38,18 +39,22 @@ export function answerGetChallenge(app: ResolvedApp, req: Request, res: Response
   const param = app.signature.challengeParam;
   res.set('Allow', allowedMethods(app));
   if (!param) {
-    res.status(405).json({
-      error: 'method_not_allowed',
-      message: `webhooks are delivered with POST; app "${app.key}" has no GET challenge (set challengeParam on its signature settings)`,
-    });
+    sendError(
+      res,
+      405,
+      'method_not_allowed',
+      `webhooks are delivered with POST; app "${app.key}" has no GET challenge (set challengeParam on its signature settings)`,
+    );
     return;
   }
   const challenge = queryChallenge(req.query as Record<string, unknown>, param);
   if (challenge === null) {
-    res.status(400).json({
-      error: 'missing_challenge',
-      message: `a GET to this webhook URL must carry one query parameter "${param}" (at most 1000 characters)`,
-    });
+    sendError(
+      res,
+      400,
+      'missing_challenge',
+      `a GET to this webhook URL must carry one query parameter "${param}" (at most 1000 characters)`,
+    );
     return;
   }
   markHandshake(res);

@@ -2,13 +2,13 @@ import { webhookTriggerInput } from '@weft/core';
 import { type DeliveryReplyDoc, type DeliveryReplyFrom, newObjectId, newRunOfVersion } from '@weft/db';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
+import type { ObjectId } from '../ids.js';
 import { loadVersion } from '../runs.js';
 import type { ResolvedApp } from './app-lookup.js';
 import type { DeliveryIdentity } from './delivery-id.js';
 import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
 import type { StoredBody } from './payload.js';
-import type { ObjectId } from '../ids.js';
 import { replyFromOf } from './reply-from.js';
 
 export interface VerifiedDelivery {

@@ -452,7 +452,7 @@ function StepDetails({
   );
 }
 
-/** A respond step's output as stored: what its webhook's caller was sent (unless it was late). */
+/** A respond step's output is its reply (the caller got it unless the request had already been answered 202). */
 function isReply(output: unknown): output is WebhookReplyShape {
   return typeof output === 'object' && output !== null && typeof (output as { status?: unknown }).status === 'number';
 }
