@@ -57,6 +57,8 @@ interface ObservedLocals {
   webhookErrorCode?: string;
   /** How many runs the webhook created. */
   webhookRunCount?: number;
+  /** Set when the status code alone does not say it: `replied` (a run's reply), `handshake`, `duplicate`. */
+  webhookOutcome?: string;
 }
 
 /** First in the webhook route: counts every answer by app and outcome once it is sent. */
@@ -70,14 +72,17 @@ export function observeWebhook(_req: Request, res: Response, next: NextFunction)
     return json(body);
   };
   res.once('finish', () => {
-    const outcome = OUTCOMES[res.statusCode] ?? (res.statusCode >= 500 ? 'error' : `status_${res.statusCode}`);
+    const outcome =
+      locals.webhookOutcome ??
+      OUTCOMES[res.statusCode] ??
+      (res.statusCode >= 500 ? 'error' : `status_${res.statusCode}`);
     // The app's id, not its key: the key is what a webhook URL carries, and /metrics is read by
     // whoever can reach it.
     const app = locals.app?.id.toHexString() ?? '(unknown)';
     const reason = outcome === 'unauthorized' ? (locals.webhookErrorCode ?? 'unknown') : '';
     webhooksTotal.inc({ app, outcome, reason });
     if (outcome === 'duplicate') webhookDedupesTotal.inc({ app });
-    if (outcome === 'accepted' && locals.webhookRunCount) {
+    if ((outcome === 'accepted' || outcome === 'replied') && locals.webhookRunCount) {
       runsCreatedTotal.inc({ trigger: 'webhook' }, locals.webhookRunCount);
     }
     webhookDuration.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);

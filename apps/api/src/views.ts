@@ -226,6 +226,21 @@ export function deliveryView(
     /** The app's signature scheme the delivery was verified with (null once the app is deleted). */
     scheme: extra.scheme,
     runs: extra.runs,
+    /** The run whose `webhook.respond` node answers this delivery (respond: "node"); null: answered 202. */
+    replyFrom: doc.replyFrom
+      ? { runId: doc.replyFrom.runId.toHexString(), nodeIds: doc.replyFrom.nodeIds, timeoutMs: doc.replyFrom.timeoutMs }
+      : null,
+    /** The answer the caller got from that run, also given to its retries; null: 202 (no reply in time). */
+    reply: doc.reply
+      ? {
+          status: doc.reply.status,
+          headers: doc.reply.headers,
+          body: doc.reply.body,
+          runId: doc.reply.runId.toHexString(),
+          nodeId: doc.reply.nodeId,
+          repliedAt: doc.reply.repliedAt,
+        }
+      : null,
   };
 }
 

@@ -249,10 +249,15 @@ describe('other answers', () => {
     expect(atLimit.status).toBe(202);
   });
 
-  it('GET on a webhook URL is 405', async () => {
-    const answer = await request(`${h.baseUrl}/webhook/some-app`);
+  it('GET on a webhook URL is 405 unless the app has a GET challenge; an unknown app is 404 first', async () => {
+    const app = await createSignedApp(h, { scheme: 'github' });
+    const answer = await request(`${h.baseUrl}/webhook/${app.key}`);
     expect(answer.status).toBe(405);
-    expect(answer.headers.get('allow')).toBe('POST');
+    expect(answer.headers.get('allow')).toBe('POST, HEAD, OPTIONS');
+    expect((await request(`${h.baseUrl}/webhook/some-app`)).status).toBe(404);
+    const put = await request(`${h.baseUrl}/webhook/${app.key}`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST');
   });
 });
 

@@ -22,3 +22,5 @@ export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';
 export { parseStoredBody, type StoredBody, type WebhookTriggerInput, webhookTriggerInput } from './webhook/trigger-input.js';
+export * from './webhook/reply.js';
+export { queryChallenge, slackUrlVerificationChallenge } from './webhook/handshake.js';

@@ -155,7 +155,20 @@ export const signatureConfigSchema = z
     idHeader: headerNameSchema('idHeader')
       .optional()
       .describe("Header holding the partner's delivery id; overrides the scheme's own id header"),
+    challengeParam: z
+      .string({ error: 'challengeParam must be a string' })
+      .trim()
+      .min(1, { error: 'challengeParam must not be empty', abort: true })
+      .max(100, { error: 'challengeParam must be at most 100 characters' })
+      .regex(/^[A-Za-z0-9._~-]+$/, {
+        error: 'challengeParam must be a query parameter name (letters, digits and . _ ~ - only)',
+      })
+      .optional()
+      .describe(
+        'GET verification for partners that use one: the query parameter whose value a GET to the webhook URL gets back as text (e.g. hub.challenge); unset: GET is refused',
+      ),
   })
+  .strict()
   .superRefine((config, ctx) => {
     if (config.scheme === 'generic') return;
     for (const field of ['header', 'prefix'] as const) {

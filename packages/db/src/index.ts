@@ -2,6 +2,7 @@ export { type ConnectOptions, connectDatabase, type Database } from './connectio
 export { InvalidIdError, isDuplicateKeyError, newObjectId, toObjectId } from './ids.js';
 export * from './models.js';
 export * from './repositories/deliveries.js';
+export * from './repositories/delivery-replies.js';
 export * from './repositories/failure-handlers.js';
 export * from './repositories/http-pages.js';
 export * from './repositories/loop-items.js';

@@ -128,6 +128,28 @@ export interface WebhookDeliveryDoc {
   /** The version each run id belongs to, chosen before the insert: the sweeper creates missing runs from it. */
   plannedRuns: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId }[];
   dispatchedAt: Date | null;
+  /**
+   * The run whose `webhook.respond` node answers this delivery (a trigger with respond: "node"),
+   * chosen before the insert; absent or null: answered 202 at once.
+   */
+  replyFrom?: DeliveryReplyFrom | null;
+  /** The answer the caller got from the run, kept for the partner's retries of this delivery. */
+  reply?: DeliveryReplyDoc | null;
+}
+
+export interface DeliveryReplyFrom {
+  runId: Types.ObjectId;
+  nodeIds: string[];
+  timeoutMs: number;
+}
+
+export interface DeliveryReplyDoc {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  runId: Types.ObjectId;
+  nodeId: string;
+  repliedAt: Date;
 }
 
 export interface RunParentDoc {
@@ -371,6 +393,8 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
     runIds: { type: [ObjectId], default: [] },
     plannedRuns: { type: Mixed, default: () => [] },
     dispatchedAt: { type: Date, default: null },
+    replyFrom: { type: Mixed, default: null },
+    reply: { type: Mixed, default: null },
   },
   { minimize: false },
 );

@@ -42,6 +42,7 @@ import { onFailureError, onFailureProblem } from '../failure-handler.js';
 import type { ObjectId } from '../ids.js';
 import { type Context, createTRPCRouter, GraphProblemsError, notFound, protectedProcedure } from '../trpc.js';
 import { callTargetProblems } from './call-targets.js';
+import { replyConflictProblems } from './reply-targets.js';
 import { scenarioSummaryView, scenarioView, versionDetailView, versionView } from '../views.js';
 
 type Scoped = Context & { workspaceId: ObjectId };
@@ -80,11 +81,12 @@ async function publishedVersion(ctx: Scoped, scenario: ScenarioDoc): Promise<Sce
 
 /**
  * `validateGraph` plus what only the server knows: a webhook trigger must name an app of this
- * workspace.
+ * workspace, and only one published scenario per app may answer its webhooks.
  */
 async function graphProblems(ctx: Scoped, graph: GraphShape, scenario: ScenarioDoc): Promise<GraphProblem[]> {
   const problems = validateGraph(graph, registryLookup);
   problems.push(...(await callTargetProblems(ctx.deps.database.models, ctx.workspaceId, scenario, graph)));
+  problems.push(...(await replyConflictProblems(ctx.deps.database.models, ctx.workspaceId, scenario, graph)));
   const webhookTriggers = graph.nodes.filter(
     (node) =>
       node.type === 'trigger.webhook' &&
@@ -401,6 +403,8 @@ export const scenariosRouter = createTRPCRouter({
         items: node.items,
       })),
       skipped: result.skipped,
+      /** What the webhook's caller would be answered (respond: "node"); null: 202 as usual. */
+      webhookReply: result.webhookReply,
     };
   }),
 });

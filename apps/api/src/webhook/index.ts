@@ -5,8 +5,10 @@ import type { ApiDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 import { observeWebhook } from '../metrics.js';
 import { WebhookAdmission } from './admission.js';
+import { answerWebhook } from './answer.js';
 import { lookupApp, type ResolvedApp } from './app-lookup.js';
 import { identifyDelivery } from './delivery-id.js';
+import { answerGetChallenge, answerProbe, answerSlackVerification } from './handshake.js';
 import { ingestDelivery } from './ingest.js';
 import { storeBody } from './payload.js';
 import { TokenBuckets } from './rate-limit.js';
@@ -23,7 +25,9 @@ function appOf(res: Response): ResolvedApp {
 /**
  * `POST /webhook/:appKey`, a webhook's way (DESIGN.md): load shedding (503, admission.ts), app lookup (404), per-app rate limit
  * (429), raw body with a size limit (413), signature check (401, nothing stored), then the
- * delivery is stored once and its runs created and enqueued (202, or 200 for a duplicate).
+ * delivery is stored once and its runs created and enqueued (202, or 200 for a duplicate; with
+ * respond: "node", the run's reply). Slack's url_verification, a GET challenge, HEAD and OPTIONS
+ * are answered without storing anything (handshake.ts).
  */
 export function webhookRouter(deps: ApiDeps): Router {
   const router = express.Router();
@@ -94,16 +98,21 @@ export function webhookRouter(deps: ApiDeps): Router {
       sendError(res, 401, verdict.reason, verdict.message);
       return;
     }
+    const contentType = req.get('content-type') ?? null;
+    const stored = storeBody(body);
+    const parsed = parseStoredBody(stored, contentType);
+    if (answerSlackVerification(app, parsed, res)) {
+      log.info('slack url_verification answered');
+      return;
+    }
     const identity = identifyDelivery(app.signature, req.headers, body);
     // Every line about this delivery names it; its runs carry the same correlation id.
     const deliveryLog = log.child({ deliveryId: identity.deliveryId, correlationId: identity.deliveryId });
-    const contentType = req.get('content-type') ?? null;
     // The partner gave up (and will retry): storing now would only be work nobody waits for.
     if (req.socket.destroyed) {
       deliveryLog.info('webhook dropped: the caller disconnected before it was stored');
       return;
     }
-    const stored = storeBody(body);
     const result = await admission.whileStoring(() =>
       ingestDelivery(
         deps,
@@ -113,24 +122,27 @@ export function webhookRouter(deps: ApiDeps): Router {
           headers: redactHeaders(req.headers, app.signature),
           contentType,
           stored,
-          body: parseStoredBody(stored, contentType),
+          body: parsed,
           sizeBytes: body.byteLength,
           receivedAt,
         },
         deliveryLog,
       ),
     );
-    if (result.idempotent) {
-      deliveryLog.info({ runIds: result.runIds }, 'webhook duplicate: answered with the original runs');
-      res.status(200).json({ idempotent: true, deliveryId: result.deliveryId, runIds: result.runIds });
-      return;
-    }
-    (res.locals as { webhookRunCount?: number }).webhookRunCount = result.runIds.length;
-    deliveryLog.info({ source: identity.source, runIds: result.runIds }, 'webhook accepted');
-    res.status(202).json({ deliveryId: result.deliveryId, runIds: result.runIds });
+    await answerWebhook(deps, app.workspaceId, result, res, deliveryLog.child({ source: identity.source }));
   };
 
   router.post('/webhook/:appKey', observeWebhook, admission.admit, resolveApp, rateLimit, rawBody, handle);
+  // Handshakes: nothing is stored, no run starts (handshake.ts).
+  router.head('/webhook/:appKey', observeWebhook, resolveApp, (req, res) =>
+    answerProbe(appOf(res), req, res),
+  );
+  router.options('/webhook/:appKey', observeWebhook, resolveApp, (req, res) =>
+    answerProbe(appOf(res), req, res),
+  );
+  router.get('/webhook/:appKey', observeWebhook, resolveApp, rateLimit, (req, res) =>
+    answerGetChallenge(appOf(res), req, res),
+  );
   router.all('/webhook/:appKey', (_req, res) => {
     res.set('Allow', 'POST');
     sendError(res, 405, 'method_not_allowed', 'webhooks are delivered with POST');

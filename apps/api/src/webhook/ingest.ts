@@ -1,13 +1,15 @@
 import { webhookTriggerInput } from '@weft/core';
-import { newObjectId, newRunOfVersion } from '@weft/db';
+import { type DeliveryReplyDoc, type DeliveryReplyFrom, newObjectId, newRunOfVersion } from '@weft/db';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
+import type { ObjectId } from '../ids.js';
 import { loadVersion } from '../runs.js';
 import type { ResolvedApp } from './app-lookup.js';
 import type { DeliveryIdentity } from './delivery-id.js';
 import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
 import type { StoredBody } from './payload.js';
+import { replyFromOf } from './reply-from.js';
 
 export interface VerifiedDelivery {
   readonly app: ResolvedApp;
@@ -21,9 +23,26 @@ export interface VerifiedDelivery {
   readonly receivedAt: Date;
 }
 
+/** The stored delivery as answering it needs: the run that replies (if any) and a reply already given. */
+export interface StoredDeliveryReply {
+  readonly id: ObjectId;
+  readonly replyFrom: DeliveryReplyFrom | null;
+  readonly reply: DeliveryReplyDoc | null;
+}
+
 export type IngestResult =
-  | { readonly idempotent: false; readonly deliveryId: string; readonly runIds: string[] }
-  | { readonly idempotent: true; readonly deliveryId: string; readonly runIds: string[] };
+  | {
+      readonly idempotent: false;
+      readonly deliveryId: string;
+      readonly runIds: string[];
+      readonly stored: StoredDeliveryReply;
+    }
+  | {
+      readonly idempotent: true;
+      readonly deliveryId: string;
+      readonly runIds: string[];
+      readonly stored: StoredDeliveryReply;
+    };
 
 /**
  * Steps 3–4 of a webhook's way: match scenarios, choose run ids, store the delivery once (a
@@ -53,6 +72,7 @@ export async function ingestDelivery(
   });
 
   const deliveryObjectId = newObjectId();
+  const replyFrom = replyFromOf(planned);
   const writes = webhookWrites(deps);
   const inserted = await writes.insertDelivery({
     _id: deliveryObjectId,
@@ -69,12 +89,18 @@ export async function ingestDelivery(
     receivedAt: delivery.receivedAt,
     runIds: planned.map((p) => p.runId),
     plannedRuns: planned.map((p) => ({ runId: p.runId, scenarioVersionId: p.version._id })),
+    replyFrom,
   });
   if (!inserted.created) {
     return {
       idempotent: true,
       deliveryId: identity.deliveryId,
       runIds: inserted.delivery.runIds.map((id) => id.toHexString()),
+      stored: {
+        id: inserted.delivery._id,
+        replyFrom: inserted.delivery.replyFrom ?? null,
+        reply: inserted.delivery.reply ?? null,
+      },
     };
   }
 
@@ -106,5 +132,6 @@ export async function ingestDelivery(
     idempotent: false,
     deliveryId: identity.deliveryId,
     runIds: planned.map((p) => p.runId.toHexString()),
+    stored: { id: deliveryObjectId, replyFrom, reply: null },
   };
 }

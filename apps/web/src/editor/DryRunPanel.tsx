@@ -13,6 +13,7 @@ import { JsonInput } from '../forms/SchemaForm';
 import { formatDuration, shortId } from '../lib/format';
 import { PageTable, perPageOf } from '../runs/HttpPages';
 import { DryRunLoopItems } from '../runs/LoopItems';
+import { WebhookReply } from '../runs/WebhookReply';
 import type { EditableGraph } from './graph';
 
 type Source = 'sample' | 'custom' | 'delivery';
@@ -198,6 +199,9 @@ export function DryRunPanel({
               const paged = type === 'http.request' ? perPageOf(node.output) : null;
               return paged ? <PageTable key={node.nodeId} nodeId={node.nodeId} pages={paged.pages} more={!paged.complete} /> : null;
             })}
+            {result.webhookReply ? (
+              <WebhookReply reply={result.webhookReply} title="The webhook's caller would get" />
+            ) : null}
             <div className="muted small">Trigger payload: {result.trigger.source}</div>
           </>
         ) : (

@@ -20,6 +20,9 @@ describe('configSummary', () => {
     expect(configSummary({ type: 'scenario.call', config: { scenarioId: 'a'.repeat(24), wait: false } })).toBe('starts a scenario, goes on at once');
     expect(configSummary({ type: 'trigger.schedule', config: { cron: '* * * * *', timezone: 'UTC' } })).toBe('* * * * * (UTC)');
     expect(configSummary({ type: 'webhook.send', config: { eventType: 'x.y', url: 'https://p' } })).toBe('x.y → https://p');
+    expect(configSummary({ type: 'trigger.webhook', config: { appId: 'a1', respond: 'node' } }, appName)).toBe('Shop · replies from the scenario');
+    expect(configSummary({ type: 'webhook.respond', config: { status: 201 } })).toBe('answers 201');
+    expect(configSummary({ type: 'webhook.respond', config: {} })).toBe('answers 200');
     expect(configSummary({ type: 'other', config: {} })).toBe('other');
   });
 });

@@ -10,7 +10,8 @@ export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?:
     case 'trigger.webhook': {
       const app = str(c.appId);
       const name = app ? (appName?.(app) ?? 'unknown app') : 'no app chosen';
-      return str(c.filter) ? `${name} · when ${c.filter as string}` : name;
+      const when = str(c.filter) ? `${name} · when ${c.filter as string}` : name;
+      return c.respond === 'node' ? `${when} · replies from the scenario` : when;
     }
     case 'trigger.manual':
       return 'started by hand or the API';
@@ -23,6 +24,8 @@ export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?:
       const pages = typeof pagination.maxPages === 'number' ? pagination.maxPages : 10;
       return `${request} · all pages (${pagination.mode as string}, at most ${pages})`;
     }
+    case 'webhook.respond':
+      return `answers ${typeof c.status === 'number' || str(c.status) ? String(c.status) : '200'}`;
     case 'webhook.send':
       return `${str(c.eventType) ?? 'event'} → ${str(c.url) ?? 'no URL'}`;
     case 'logger':

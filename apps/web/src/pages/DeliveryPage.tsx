@@ -17,6 +17,7 @@ import {
   useToast,
 } from '../components/ui';
 import { formatBytes, formatDateTime, prettyJson, shortId } from '../lib/format';
+import { WebhookReply } from '../runs/WebhookReply';
 
 function bodyText(delivery: Delivery): string {
   if (delivery.bodyEncoding === 'base64') return `(binary, ${formatBytes(delivery.sizeBytes)}, base64)\n${delivery.body}`;
@@ -92,6 +93,28 @@ export default function DeliveryPage({ deliveryId }: { deliveryId: string }) {
           </dd>
         </div>
       </dl>
+      {data.replyFrom ? (
+        <section className="section" data-testid="delivery-reply">
+          <h2>Reply</h2>
+          {data.reply ? (
+            <>
+              <p className="small">
+                Answered by node <code>{data.reply.nodeId}</code> of run{' '}
+                <Link route={{ name: 'run', runId: data.reply.runId }}>
+                  <code>{shortId(data.reply.runId)}</code>
+                </Link>
+                ; retries of this delivery get the same answer.
+              </p>
+              <WebhookReply reply={data.reply} title="Sent" />
+            </>
+          ) : (
+            <p className="muted">
+              No reply within {Math.round(data.replyFrom.timeoutMs / 1000)} s: answered 202; a retry waits for the run's
+              reply again.
+            </p>
+          )}
+        </section>
+      ) : null}
       <section className="section">
         <h2>Runs</h2>
         {data.runs.length === 0 ? (

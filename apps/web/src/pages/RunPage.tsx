@@ -10,6 +10,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { stepFiredHandle } from '@weft/core/handles';
 import { useTRPC } from '../api/trpc';
 import type { Run, RunStep } from '../api/types';
+import { WebhookReply, type WebhookReplyShape } from '../runs/WebhookReply';
 import { navigate } from '../app/navigation';
 import {
   Badge,
@@ -442,12 +443,23 @@ function StepDetails({
       {step?.nodeType === 'http.request' ? <RunHttpPages runId={runId} nodeId={nodeId} live={live} /> : null}
       <h4>Input</h4>
       <JsonView value={step?.inputSummary} empty="no input recorded" />
-      <h4>Output{step?.outputTruncated ? ' (truncated: over 256 KiB)' : ''}</h4>
-      <JsonView value={step?.output} empty="no output" />
+      {step?.nodeType === 'webhook.respond' && step.status === 'succeeded' && isReply(step.output) ? (
+        <WebhookReply reply={step.output} title="Reply to the webhook's caller" />
+      ) : (
+        <>
+          <h4>Output{step?.outputTruncated ? ' (truncated: over 256 KiB)' : ''}</h4>
+          <JsonView value={step?.output} empty="no output" />
+        </>
+      )}
       <h4>Logs</h4>
       <Logs runId={runId} nodeId={nodeId} />
     </div>
   );
+}
+
+/** A respond step's output is its reply (the caller got it unless the request had already been answered 202). */
+function isReply(output: unknown): output is WebhookReplyShape {
+  return typeof output === 'object' && output !== null && typeof (output as { status?: unknown }).status === 'number';
 }
 
 function Logs({ runId, nodeId }: { runId: string; nodeId: string | null }) {

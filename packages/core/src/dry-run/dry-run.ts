@@ -3,6 +3,12 @@ import { pendingStepOf } from '../engine/pending-step.js';
 import type { GraphShape } from '../graph/types.js';
 import type { HttpRequest } from '../nodes/types.js';
 import type { LoopItem, Step, StepError } from '../schemas/entities.js';
+import {
+  type EncodedWebhookReply,
+  encodeWebhookReply,
+  firstWebhookReply,
+  webhookReplyPlan,
+} from '../webhook/reply.js';
 import { createSimulatedHost, type DryRunLog } from './simulated-host.js';
 
 export interface DryRunInput {
@@ -38,6 +44,11 @@ export interface DryRunResult {
   readonly error: StepError | null;
   readonly nodes: readonly DryRunNodeResult[];
   readonly skipped: readonly string[];
+  /**
+   * What the webhook's caller would be answered (trigger with respond: "node" and a
+   * `webhook.respond` node reached); null: 202 `{ deliveryId, runIds }` as usual.
+   */
+  readonly webhookReply: EncodedWebhookReply | null;
 }
 
 /**
@@ -136,5 +147,13 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
       : outcome.status === 'suspended'
         ? { code: 'internal', message: `the preview stopped after ${MAX_RESUMES} waits`, retryable: false }
         : null;
-  return { status, error, nodes, skipped: nodes.filter((n) => n.status === 'skipped').map((n) => n.nodeId) };
+  const plan = webhookReplyPlan(input.graph.nodes);
+  const reply = plan && firstWebhookReply([...host.steps.values()], plan.nodeIds);
+  return {
+    status,
+    error,
+    nodes,
+    skipped: nodes.filter((n) => n.status === 'skipped').map((n) => n.nodeId),
+    webhookReply: reply ? encodeWebhookReply(reply.reply) : null,
+  };
 }

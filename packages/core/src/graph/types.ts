@@ -12,6 +12,10 @@ export interface GraphNodeTypeInfo {
   outputsOf(config: Readonly<Record<string, unknown>>): readonly HandleSpec[];
   /** A for-each loop: nodes may name it as their `parentId` (its body). */
   readonly isLoop?: boolean;
+  /** Answers the webhook that started the run (`webhook.respond`). */
+  readonly repliesToWebhook?: boolean;
+  /** A trigger whose caller waits for a reply node, with this (stored) config (`respond: "node"`). */
+  holdsWebhookReply?(config: Readonly<Record<string, unknown>>): boolean;
   /** The node ids the config's expressions read (`nodes.<id>`), with the field that reads each. */
   references?(
     config: Record<string, unknown>,
@@ -57,6 +61,14 @@ export const GRAPH_PROBLEM_CODES = [
   'edge_crosses_loop_body',
   'loop_body_too_large',
   'reference_out_of_scope',
+  /** A `webhook.respond` node in a scenario whose trigger does not wait for it. */
+  'reply_without_waiting_trigger',
+  /** A webhook trigger with `respond: "node"` but no `webhook.respond` node. */
+  'reply_node_missing',
+  /** A `webhook.respond` node inside a for-each body (it would answer once per item). */
+  'reply_in_loop',
+  /** Another published scenario of the same app already answers its webhooks (respond: "node"). */
+  'reply_conflict',
 ] as const;
 export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];
 

@@ -89,6 +89,24 @@ describe('signatureConfigSchema', () => {
       { path: 'toleranceSec', message: 'toleranceSec must be a whole number of seconds' },
     ]);
   });
+
+  it('takes a GET challenge parameter for any scheme and refuses names that are no query parameter', () => {
+    expect(
+      signatureConfigSchema.parse({ scheme: 'generic', challengeParam: 'hub.challenge' }).challengeParam,
+    ).toBe('hub.challenge');
+    expect(issuesOf({ scheme: 'slack', challengeParam: 'a b' })).toEqual([
+      {
+        path: 'challengeParam',
+        message: 'challengeParam must be a query parameter name (letters, digits and . _ ~ - only)',
+      },
+    ]);
+  });
+
+  it('refuses an unknown option, naming it', () => {
+    expect(issuesOf({ scheme: 'github', challenge: 'hub.challenge' })).toEqual([
+      { path: '', message: 'Unrecognized key: "challenge"' },
+    ]);
+  });
 });
 
 describe('signatureSchemeInfo', () => {

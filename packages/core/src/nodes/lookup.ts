@@ -12,6 +12,8 @@ function infoOf(type: NodeType): GraphNodeTypeInfo {
     inputs: def.inputs,
     outputsOf: (config) => nodeOutputHandles(def, config),
     isLoop: def.type === 'loop.forEach',
+    repliesToWebhook: def.type === 'webhook.respond',
+    ...(def.type === 'trigger.webhook' ? { holdsWebhookReply: (config) => config.respond === 'node' } : {}),
     references: (config) =>
       findNodeReferences(config, def.rawExpressionFields ? { rawFields: def.rawExpressionFields } : {}),
     validateConfig: (config) => nodeConfigProblems(def, config),

@@ -8,6 +8,7 @@ import { scenarioCall } from './builtin/scenario-call.js';
 import { switchNode } from './builtin/switch.js';
 import { transform } from './builtin/transform.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './builtin/triggers.js';
+import { webhookRespond } from './builtin/webhook-respond.js';
 import { webhookSend } from './builtin/webhook-send.js';
 import { NODE_TYPES, type NodeDefinition, type NodeType } from './types.js';
 
@@ -23,6 +24,7 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   delay,
   merge,
   'webhook.send': webhookSend,
+  'webhook.respond': webhookRespond,
   'scenario.call': scenarioCall,
   switch: switchNode,
   'loop.forEach': forEach,

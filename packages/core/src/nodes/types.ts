@@ -14,6 +14,7 @@ export const NODE_TYPES = [
   'delay',
   'merge',
   'webhook.send',
+  'webhook.respond',
   'scenario.call',
   'switch',
   'loop.forEach',

@@ -229,7 +229,8 @@ describe('merge, logger, triggers', () => {
 
   it('a trigger outputs what started the run', async () => {
     const ctx = recordingContext({ trigger: { body: { id: 1 } } });
-    expect(await webhookTrigger.execute(ctx, {}, { appId: 'aaaaaaaaaaaaaaaaaaaaaaaa' })).toEqual({
+    const config = webhookTrigger.configSchema.parse({ appId: 'aaaaaaaaaaaaaaaaaaaaaaaa' });
+    expect(await webhookTrigger.execute(ctx, {}, config)).toEqual({
       kind: 'success',
       data: { body: { id: 1 } },
     });

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { objectIdSchema } from '../../schemas/ids.js';
+import {
+  DEFAULT_REPLY_TIMEOUT_MS,
+  MAX_REPLY_TIMEOUT_MS,
+  MIN_REPLY_TIMEOUT_MS,
+  WEBHOOK_RESPOND_MODES,
+} from '../../webhook/reply.js';
 import { cronExpressionSchema, timeZoneSchema } from '../cron.js';
 import { success } from '../results.js';
 import type { NodeDefinition } from '../types.js';
@@ -18,6 +24,21 @@ const webhookConfig = z
       .max(2_000)
       .optional()
       .describe('JSONata over the delivery ({ body, headers }); the scenario runs only when it is truthy'),
+    respond: z
+      .enum(WEBHOOK_RESPOND_MODES, {
+        error:
+          'respond must be "accepted" (answer 202 at once) or "node" (answer with a webhook.respond node)',
+      })
+      .default('accepted')
+      .describe(
+        'accepted: answer 202 { deliveryId, runIds } at once; node: hold the request until the run reaches a webhook.respond node (202 after the timeout)',
+      ),
+    respondTimeoutMs: z
+      .int({ error: 'respondTimeoutMs must be a whole number of milliseconds' })
+      .min(MIN_REPLY_TIMEOUT_MS, { error: `respondTimeoutMs must be at least ${MIN_REPLY_TIMEOUT_MS}` })
+      .max(MAX_REPLY_TIMEOUT_MS, { error: `respondTimeoutMs must be at most ${MAX_REPLY_TIMEOUT_MS} (25 s)` })
+      .default(DEFAULT_REPLY_TIMEOUT_MS)
+      .describe('respond: node only: how long the request waits for the reply before it is answered 202'),
   })
   .strict();
 
@@ -26,7 +47,7 @@ export const webhookTrigger: NodeDefinition<typeof webhookConfig> = {
   version: 1,
   title: 'Webhook',
   description:
-    'Starts the scenario when the app receives a verified webhook. Outputs { body, headers, deliveryId, receivedAt }.',
+    'Starts the scenario when the app receives a verified webhook. Outputs { body, headers, deliveryId, receivedAt }. With respond: "node" the caller gets the answer of a webhook.respond node.',
   category: 'trigger',
   effects: false,
   configSchema: webhookConfig,
