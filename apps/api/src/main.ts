@@ -19,6 +19,9 @@ async function main(): Promise<void> {
   const database = await connectDatabase(config.mongodbUri, {
     serverSelectionTimeoutMS: 3_000,
     bufferCommands: false,
+    // A webhook never waits long on one stuck request: it fails, the partner retries.
+    socketTimeoutMS: 20_000,
+    waitQueueTimeoutMS: 10_000,
   });
   database.connection.on('error', (error: unknown) =>
     logger.error({ err: error }, 'database connection error'),

@@ -17,6 +17,10 @@ export interface ConnectOptions {
   serverSelectionTimeoutMS?: number;
   /** Queue operations while disconnected (mongoose's default); off, they fail at once. */
   bufferCommands?: boolean;
+  /** A request without an answer for this long fails and its connection is closed (default 60 s). */
+  socketTimeoutMS?: number;
+  /** Waiting this long for a free connection fails the operation (default 30 s). */
+  waitQueueTimeoutMS?: number;
 }
 
 /** Opens a connection of its own (not mongoose's global one) with Weft's models bound to it. */
@@ -26,6 +30,11 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
     maxPoolSize: options.maxPoolSize ?? 20,
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
     bufferCommands: options.bufferCommands ?? true,
+    // Without these the driver waits forever: for an answer on a connection to a server that went
+    // away without closing it, or for a connection of a pool that never recovers. One such write
+    // would hold every later webhook of its group commit, and a run's lease renewal, for good.
+    socketTimeoutMS: options.socketTimeoutMS ?? 60_000,
+    waitQueueTimeoutMS: options.waitQueueTimeoutMS ?? 30_000,
     autoIndex: false,
   });
   await connection.asPromise();
