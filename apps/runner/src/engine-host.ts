@@ -9,6 +9,7 @@ import {
   WeftError,
 } from '@weft/core';
 import { signWebhook } from '@weft/core/hmac';
+import { runCodeInSandbox } from '@weft/core/sandbox';
 import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
 import {
   InvalidIdError,
@@ -59,7 +60,9 @@ export interface RunnerEngineHost extends EngineHost {
 function withItemIndex(data: unknown, index: number | undefined): unknown {
   if (index === undefined) return data;
   if (data === undefined) return { index };
-  return data !== null && typeof data === 'object' && !Array.isArray(data) ? { ...data, index } : { index, data };
+  return data !== null && typeof data === 'object' && !Array.isArray(data)
+    ? { ...data, index }
+    : { index, data };
 }
 
 /** The real effects behind core's engine for one run: the database, the network, the keyring. */
@@ -163,6 +166,7 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
           }
         },
         calls: options.calls(nodeId, itemIndex),
+        runCode: runCodeInSandbox,
       };
     },
 

@@ -1,4 +1,5 @@
-/** Weft's pure, browser-safe domain logic. Node-only parts: `@weft/core/hmac`, `@weft/core/secrets`. */
+/** Weft's pure, browser-safe domain logic. Node-only parts: `@weft/core/hmac`, `@weft/core/secrets`, `@weft/core/net`, `@weft/core/sandbox`. */
+export * from './code/index.js';
 export * from './dry-run/index.js';
 export * from './engine/index.js';
 export * from './errors/index.js';
@@ -21,4 +22,9 @@ export { type FailureHandlerInput, failureHandlerInput } from './scenario/failur
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';
-export { parseStoredBody, type StoredBody, type WebhookTriggerInput, webhookTriggerInput } from './webhook/trigger-input.js';
+export {
+  parseStoredBody,
+  type StoredBody,
+  type WebhookTriggerInput,
+  webhookTriggerInput,
+} from './webhook/trigger-input.js';

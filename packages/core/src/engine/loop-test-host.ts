@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import type { LoopItem, Step } from '../schemas/entities.js';
@@ -116,6 +117,7 @@ export function loopTestHost(
         log: (level, message) => logs.push(`${level} ${nodeId} ${message}`),
         secrets: async () => ({ signingSecret: 'whsec_test' }),
         signWebhook: async ({ id }) => ({ 'webhook-id': id }),
+        runCode: runCodeInSandbox,
         calls: {
           start: async () => {
             throw new Error('no scenario call expected');

@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import { describe, expect, it } from 'vitest';
 import { dryRun } from '../dry-run/dry-run.js';
 import { WeftError } from '../errors/weft-error.js';
@@ -66,6 +67,7 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
         log: () => undefined,
         secrets: async () => ({}),
         signWebhook: async () => ({}),
+        runCode: runCodeInSandbox,
         calls: {
           async start(request) {
             requests.push({ nodeId, request });
@@ -248,6 +250,7 @@ describe('scenario.call in the engine', () => {
 describe('scenario.call in a dry-run', () => {
   it('starts no run: reports what it would call with which input, and a simulated outcome', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 'dddddddddddddddddddddddd',
       graph: graph(true),
       trigger: { customerId: 'c-7' },
@@ -270,6 +273,7 @@ describe('scenario.call in a dry-run', () => {
 
   it('wait: false previews the start only', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 'dddddddddddddddddddddddd',
       graph: graph(false),
       trigger: { customerId: 'c-7' },

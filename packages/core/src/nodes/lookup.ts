@@ -3,7 +3,14 @@ import type { GraphNodeTypeInfo, NodeTypeLookup } from '../graph/types.js';
 import { nodeConfigProblems } from './config.js';
 import { nodeOutputHandles } from './output-handles.js';
 import { getNodeDefinition, nodeRegistry } from './registry.js';
-import { NODE_TYPES, type NodeType } from './types.js';
+import { NODE_TYPES, type NodeDefinition, type NodeType } from './types.js';
+
+function withoutCodeFields(def: NodeDefinition, config: Record<string, unknown>): Record<string, unknown> {
+  if (!def.codeFields) return config;
+  const rest = { ...config };
+  for (const field of def.codeFields) delete rest[field];
+  return rest;
+}
 
 function infoOf(type: NodeType): GraphNodeTypeInfo {
   const def = nodeRegistry[type];
@@ -12,8 +19,12 @@ function infoOf(type: NodeType): GraphNodeTypeInfo {
     inputs: def.inputs,
     outputsOf: (config) => nodeOutputHandles(def, config),
     isLoop: def.type === 'loop.forEach',
+    // Code reads `nodes` as data at run time: what it reads cannot be known before, so it is not scanned.
     references: (config) =>
-      findNodeReferences(config, def.rawExpressionFields ? { rawFields: def.rawExpressionFields } : {}),
+      findNodeReferences(
+        withoutCodeFields(def, config),
+        def.rawExpressionFields ? { rawFields: def.rawExpressionFields } : {},
+      ),
     validateConfig: (config) => nodeConfigProblems(def, config),
   };
 }
