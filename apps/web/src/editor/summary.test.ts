@@ -17,6 +17,8 @@ describe('configSummary', () => {
     expect(configSummary({ type: 'scenario.call', config: { scenarioId: 'a'.repeat(24), wait: false } })).toBe('starts a scenario, goes on at once');
     expect(configSummary({ type: 'trigger.schedule', config: { cron: '* * * * *', timezone: 'UTC' } })).toBe('* * * * * (UTC)');
     expect(configSummary({ type: 'webhook.send', config: { eventType: 'x.y', url: 'https://p' } })).toBe('x.y → https://p');
+    expect(configSummary({ type: 'code', config: { code: '// totals\n\nconst t = 1;\nreturn t;' } })).toBe('const t = 1;');
+    expect(configSummary({ type: 'code', config: {} })).toBe('no code');
     expect(configSummary({ type: 'other', config: {} })).toBe('other');
   });
 });
