@@ -36,6 +36,7 @@ describe('formFields', () => {
     ]);
     expect(fields[0]).toMatchObject({ maxLength: 100_000, label: 'Code' });
     expect(fields[1]).toMatchObject({ minimum: 10, maximum: 10_000, default: 1_000, label: 'Time limit (ms)' });
+    expect(fields[2]).toMatchObject({ minimum: 16, maximum: 256, default: 64, label: 'Memory limit (MiB)' });
   });
 
   it('models the HTTP request config', () => {

@@ -110,7 +110,7 @@ export function humanize(key: string): string {
   if (key === 'connectionId') return 'Connection';
   let text = key;
   let unit = '';
-  const units: Record<string, string> = { Ms: 'ms', Sec: 's', PerSec: 'per second' };
+  const units: Record<string, string> = { Ms: 'ms', Sec: 's', PerSec: 'per second', Mb: 'MiB' };
   for (const [suffix, label] of Object.entries(units)) {
     if (text.endsWith(suffix) && text.length > suffix.length) {
       text = text.slice(0, -suffix.length);
