@@ -18,7 +18,12 @@ describe('runCodeInSandbox', () => {
     const outcome = await run(
       'const sum = input.lines.reduce((s, l) => s + l.price, 0);\nreturn { id: trigger.body.id, sum, tier: nodes.fetch.body.tier, run: run.id };',
     );
-    expect(outcome).toEqual({ ok: true, value: { id: 7, sum: 150, tier: 'gold', run: 'run1' }, logs: [] });
+    expect(outcome).toEqual({
+      ok: true,
+      value: { id: 7, sum: 150, tier: 'gold', run: 'run1' },
+      logs: [],
+      cpuMs: expect.any(Number),
+    });
   });
 
   it('awaits async code and gives no return as null', async () => {
