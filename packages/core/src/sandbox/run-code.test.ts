@@ -119,6 +119,24 @@ describe('runCodeInSandbox', () => {
     expect(roomy).toMatchObject({ ok: true, value: 40 });
   });
 
+  it('says so when the data alone does not fit the memory limit', async () => {
+    const big = {
+      ...data,
+      nodes: { rows: Array.from({ length: 200_000 }, (_, i) => ({ id: i, name: `row ${i}` })) },
+    };
+    const outcome = await runCodeInSandbox({
+      code: 'return 1;',
+      data: big,
+      timeLimitMs: 5_000,
+      memoryLimitBytes: 16 * 1_048_576,
+    });
+    expect(outcome).toMatchObject({ ok: false, error: { kind: 'memory' } });
+    if (outcome.ok) return;
+    expect(outcome.error.message).toMatch(
+      /^the code's data \(\d+\.\d MiB as JSON\) does not fit its memory limit of 16 MiB$/,
+    );
+  });
+
   it('stops deep recursion as an error of the code', async () => {
     const outcome = await run('function f() { return f(); }\nreturn f();');
     expect(outcome).toMatchObject({ ok: false, error: { kind: 'thrown', name: 'InternalError', line: 1 } });

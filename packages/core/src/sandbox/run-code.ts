@@ -138,8 +138,18 @@ function execute(
     const json = own(vm.getProp(vm.global, 'JSON'));
     const parse = own(vm.getProp(json, 'parse'));
     const { input, trigger, nodes, run, item, index } = request.data;
-    const text = own(vm.newString(JSON.stringify([input, trigger, nodes, run, item, index])));
-    const args = settle(vm.callFunction(parse, json, text), 'thrown');
+    const data = JSON.stringify([input, trigger, nodes, run, item, index]);
+    const args = settle(vm.callFunction(parse, json, own(vm.newString(data))), 'thrown');
+    if (!args.ok && args.error.kind === 'memory') {
+      const mib = (data.length / 1_048_576).toFixed(1);
+      return {
+        ok: false,
+        error: {
+          ...args.error,
+          message: `the code's data (${mib} MiB as JSON) does not fit its memory limit of ${Math.round(request.memoryLimitBytes / 1_048_576)} MiB`,
+        },
+      };
+    }
     if (!args.ok) return args;
     const params = [0, 1, 2, 3, 4, 5].map((i) => own(vm.getProp(args.value, i)));
 
