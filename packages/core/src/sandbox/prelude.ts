@@ -4,7 +4,7 @@
  * throws a TypeError naming the first part that is not plain data. It keeps its own references
  * to the built-ins, so code that replaces globals cannot make it accept what JSON would mangle.
  */
-export const PRELUDE = String.raw`(function (hostLog) {
+export const PRELUDE = `(function (hostLog) {
   'use strict';
   const stringify = JSON.stringify;
   const isArray = Array.isArray;
