@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSimulatedHost, executeRun } from '@weft/core';
+import { runCodeInSandbox } from '@weft/core/sandbox';
 import { appendRunLogs, createApiToken, JOBS_COLLECTION, listHttpPages, toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowList } from '@weft/core/net';
@@ -750,7 +751,7 @@ describe('runs', () => {
     // Executed (core engine, as the runner would): the trigger is not run again, the rest runs
     // on its kept output.
     const version = await h.caller.scenarios.version({ id: scenario.id, version: replay.version });
-    const host = createSimulatedHost(new Date());
+    const host = createSimulatedHost(new Date(), runCodeInSandbox);
     const outcome = await executeRun(
       {
         runId: replay.id,

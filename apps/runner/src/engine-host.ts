@@ -9,6 +9,7 @@ import {
   WeftError,
 } from '@weft/core';
 import { signWebhook } from '@weft/core/hmac';
+import { runCodeInSandbox } from '@weft/core/sandbox';
 import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
 import {
   InvalidIdError,
@@ -164,6 +165,7 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
           }
         },
         calls: options.calls(nodeId, itemIndex),
+        runCode: runCodeInSandbox,
       };
     },
 

@@ -1,4 +1,5 @@
-/** Weft's pure, browser-safe domain logic. Node-only parts: `@weft/core/hmac`, `@weft/core/secrets`. */
+/** Weft's pure, browser-safe domain logic. Node-only parts: `@weft/core/hmac`, `@weft/core/secrets`, `@weft/core/net`, `@weft/core/sandbox`. */
+export * from './code/index.js';
 export * from './dry-run/index.js';
 export * from './engine/index.js';
 export * from './errors/index.js';

@@ -1,4 +1,5 @@
 import {
+  CODE_LIMITS,
   createScenarioInput,
   diffGraphs,
   diffScenarioInput,
@@ -18,7 +19,9 @@ import {
   validateGraph,
   validateScenarioInput,
   webhookTriggerInput,
+  withCodeBudget,
 } from '@weft/core';
+import { runCodeInSandbox } from '@weft/core/sandbox';
 import {
   archiveScenario,
   createScenario,
@@ -129,6 +132,12 @@ function defaultTriggerPayload(nodes: readonly ScenarioNode[], now: Date): unkno
       return {};
   }
 }
+
+/**
+ * CPU time all code nodes of one preview may take together: they run on the api's thread, so a
+ * loop of slow code must not hold it for long. Three times the longest limit a node may set.
+ */
+export const DRY_RUN_CODE_BUDGET_MS = 3 * CODE_LIMITS.maxTimeLimitMs;
 
 export const scenariosRouter = createTRPCRouter({
   /** Live scenarios, most recently updated first, without graphs; filters combine. */
@@ -318,7 +327,8 @@ export const scenariosRouter = createTRPCRouter({
   }),
 
   /**
-   * A preview through the same node code with simulated effects: HTTP answered by each node's
+   * A preview through the same node code with simulated effects (code nodes run in the runner's
+   * sandbox, all of them within `DRY_RUN_CODE_BUDGET_MS` of CPU time): HTTP answered by each node's
    * mock, secrets as placeholders, waits take no time; nothing is stored, nothing is called.
    * Runs the saved draft, an unsaved `draft`, or a published `version`, with `trigger` as the
    * trigger's output, or the stored body and headers of delivery `deliveryId`, or a default
@@ -369,6 +379,7 @@ export const scenariosRouter = createTRPCRouter({
 
     const problems = await graphProblems(ctx, graph, scenario);
     const result = await dryRun({
+      runCode: withCodeBudget(runCodeInSandbox, DRY_RUN_CODE_BUDGET_MS),
       scenarioId: scenario._id.toHexString(),
       graph,
       trigger,

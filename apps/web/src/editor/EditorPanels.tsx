@@ -1,4 +1,6 @@
 /** The editor's side panel: the selected node's form and dry-run output, or an overview of the graph. */
+import { runErrorPositions } from '../forms/code-positions';
+import { CodeErrorLocation } from '../runs/CodeErrorLocation';
 import { type GraphProblem, indexGraph, upstreamNodeIds } from '@weft/core';
 import { useMemo, useState } from 'react';
 import type { App, CatalogEntry, Connection, DryRunNode } from '../api/types';
@@ -50,7 +52,7 @@ export function NodePanel({
   const info = catalog.get(spec.type);
   const [tab, setTab] = useState<'settings' | 'output'>(dryRun || dryRunSkipped ? 'output' : 'settings');
   const fields = useMemo(
-    () => (info ? formFields(info.configJsonSchema, { rawFields: info.rawExpressionFields }) : []),
+    () => (info ? formFields(info.configJsonSchema, { rawFields: info.rawExpressionFields, codeFields: info.codeFields }) : []),
     [info],
   );
   const byField = useMemo(() => problemsByField(problems), [problems]);
@@ -130,6 +132,7 @@ export function NodePanel({
               connections: connectionOptions,
               scenarios: callTargets.options,
               example: info?.exampleConfig,
+              codeErrors: dryRunStale ? [] : runErrorPositions(dryRun?.error),
             }}
           />
           {info && info.category !== 'trigger' ? <AdvancedSettings spec={spec} info={info} onChange={onChange} /> : null}
@@ -259,6 +262,7 @@ export function DryRunOutput({ node, skipped, stale }: { node: DryRunNode | null
       {node.error ? (
         <>
           <h4>Error</h4>
+          <CodeErrorLocation error={node.error} />
           <JsonView value={node.error} className="json-error" />
         </>
       ) : null}

@@ -23,6 +23,8 @@ describe('configSummary', () => {
     expect(configSummary({ type: 'trigger.webhook', config: { appId: 'a1', respond: 'node' } }, appName)).toBe('Shop · replies from the scenario');
     expect(configSummary({ type: 'webhook.respond', config: { status: 201 } })).toBe('answers 201');
     expect(configSummary({ type: 'webhook.respond', config: {} })).toBe('answers 200');
+    expect(configSummary({ type: 'code', config: { code: '// totals\n\nconst t = 1;\nreturn t;' } })).toBe('const t = 1;');
+    expect(configSummary({ type: 'code', config: {} })).toBe('no code');
     expect(configSummary({ type: 'other', config: {} })).toBe('other');
   });
 });

@@ -41,6 +41,14 @@ export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?:
           : 'no duration';
     case 'merge':
       return `mode: ${str(c.mode) ?? 'array'}`;
+    case 'code': {
+      // The first line of the code that says something (not blank, not only a comment).
+      const line = (str(c.code) ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l !== '' && !l.startsWith('//'));
+      return line ?? 'no code';
+    }
     case 'scenario.call':
       if (!str(c.scenarioId)) return 'no scenario chosen';
       return c.wait === false ? 'starts a scenario, goes on at once' : 'runs a scenario, waits for its result';

@@ -1,10 +1,14 @@
 /** Renders the form model of `schema-form.ts`: one input per field, messages under each. */
-import { useEffect, useId, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useState } from 'react';
 import { Button } from '../components/ui';
 import { prettyJson } from '../lib/format';
 import type { CompletionSource } from './expression';
 import { ExpressionInput } from './ExpressionInput';
+import type { CodePosition } from './code-positions';
 import { ListInput } from './ListInput';
+
+// CodeMirror is loaded with the first code field, not with the editor.
+const CodeInput = lazy(() => import('./CodeInput'));
 import {
   type FormField,
   getAt,
@@ -34,6 +38,8 @@ export interface FormContext {
   readonly scenarios?: readonly PickerOption[];
   /** Example values shown as placeholders. */
   readonly example?: unknown;
+  /** Errors of the last dry-run of this node's code, with their lines (code fields mark them). */
+  readonly codeErrors?: readonly CodePosition[];
 }
 
 export interface SchemaFormProps {
@@ -136,6 +142,16 @@ function FieldView({ field, config, onChange, problems, context }: FieldViewProp
       }
       break;
     }
+    case 'code': {
+      const text = typeof current === 'string' ? current : '';
+      const change = (next: string) => set(next === '' ? undefined : next);
+      input = (
+        <Suspense fallback={<textarea id={id} value={text} rows={8} aria-invalid={invalid || undefined} onChange={(event) => change(event.target.value)} />}>
+          <CodeInput id={id} value={text} onChange={change} invalid={invalid} runErrors={context.codeErrors ?? []} />
+        </Suspense>
+      );
+      break;
+    }
     case 'select': {
       const text = typeof current === 'string' ? current : '';
       input = (
@@ -223,6 +239,7 @@ function FieldView({ field, config, onChange, problems, context }: FieldViewProp
         {field.label}
         {field.required ? <span className="required" aria-hidden> *</span> : null}
         {field.kind === 'string' && field.expression === 'raw' && context.expressions ? <span className="field-tag">JSONata</span> : null}
+        {field.kind === 'code' ? <span className="field-tag">JavaScript</span> : null}
       </label>
       {input}
       {messages.map((message) => (

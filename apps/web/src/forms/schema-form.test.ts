@@ -26,6 +26,19 @@ const fieldsOf = (type: string) =>
   formFields(entry(type).configJsonSchema, { rawFields: entry(type).rawExpressionFields });
 
 describe('formFields', () => {
+  it('models the code node: a code editor for its JavaScript, numbers for its limits', () => {
+    const code = entry('code');
+    const fields = formFields(code.configJsonSchema, { rawFields: code.rawExpressionFields, codeFields: code.codeFields });
+    expect(fields.map((f) => [f.key, f.kind, f.required])).toEqual([
+      ['code', 'code', true],
+      ['timeLimitMs', 'number', false],
+      ['memoryLimitMb', 'number', false],
+    ]);
+    expect(fields[0]).toMatchObject({ maxLength: 100_000, label: 'Code' });
+    expect(fields[1]).toMatchObject({ minimum: 10, maximum: 10_000, default: 1_000, label: 'Time limit (ms)' });
+    expect(fields[2]).toMatchObject({ minimum: 16, maximum: 256, default: 64, label: 'Memory limit (MiB)' });
+  });
+
   it('models the HTTP request config', () => {
     const fields = fieldsOf('http.request');
     const byKey = new Map(fields.map((f) => [f.key, f]));

@@ -30,6 +30,12 @@ export interface StringField extends FieldBase {
   readonly maxLength: number | null;
 }
 
+/** JavaScript (a code node's `code`): a code editor, not an expression field. */
+export interface CodeField extends FieldBase {
+  readonly kind: 'code';
+  readonly maxLength: number | null;
+}
+
 export interface SelectField extends FieldBase {
   readonly kind: 'select';
   readonly options: readonly string[];
@@ -79,6 +85,7 @@ export interface ObjectField extends FieldBase {
 
 export type FormField =
   | StringField
+  | CodeField
   | SelectField
   | NumberField
   | BooleanField
@@ -91,6 +98,8 @@ export type FormField =
 export interface FormOptions {
   /** Fields holding raw JSONata (the catalog's `rawExpressionFields`: `expression`, `cases[].expression`, `pagination.items`). */
   readonly rawFields?: readonly string[];
+  /** Fields holding JavaScript (the catalog's `codeFields`). */
+  readonly codeFields?: readonly string[];
 }
 
 const OBJECT_ID_PATTERN = '^[0-9a-f]{24}$';
@@ -101,7 +110,7 @@ export function humanize(key: string): string {
   if (key === 'connectionId') return 'Connection';
   let text = key;
   let unit = '';
-  const units: Record<string, string> = { Ms: 'ms', Sec: 's', PerSec: 'per second' };
+  const units: Record<string, string> = { Ms: 'ms', Sec: 's', PerSec: 'per second', Mb: 'MiB' };
   for (const [suffix, label] of Object.entries(units)) {
     if (text.endsWith(suffix) && text.length > suffix.length) {
       text = text.slice(0, -suffix.length);
@@ -177,6 +186,9 @@ function fieldFor(
   const type = schema.type;
   if (Array.isArray(schema.enum) && schema.enum.every((value) => typeof value === 'string')) {
     return { ...base, kind: 'select', options: schema.enum as string[] };
+  }
+  if (type === 'string' && path.length === 1 && (options.codeFields ?? []).includes(key)) {
+    return { ...base, kind: 'code', maxLength: numberOr(schema.maxLength) };
   }
   if (type === 'string') {
     // A raw field is named by its path: `expression`, `pagination.items`.

@@ -2,6 +2,7 @@
  * One run: its version's graph coloured by step status (live), each step's attempts, duration,
  * input, output, error and logs; replay from the start or from the failed step; cancel.
  */
+import { CodeErrorLocation } from '../runs/CodeErrorLocation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react';
@@ -437,6 +438,7 @@ function StepDetails({
       {step?.error ? (
         <>
           <h4>Error</h4>
+          <CodeErrorLocation error={step.error} />
           <JsonView value={step.error} className="json-error" />
         </>
       ) : null}

@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import { describe, expect, it } from 'vitest';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import { dryRun } from './dry-run.js';
@@ -51,6 +52,7 @@ describe('dryRun', () => {
 
   it('runs the same node code with simulated effects and reports every node', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 's1',
       graph,
       trigger: { body: { id: 7, total: 150 } },
@@ -83,6 +85,7 @@ describe('dryRun', () => {
 
   it('uses pinned outputs instead of running those nodes', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 's1',
       graph,
       trigger: { body: { id: 1, total: 5 } },
@@ -104,7 +107,7 @@ describe('dryRun', () => {
       ],
       edges: [edge('hook', 'shape'), edge('shape', 'log')],
     };
-    const result = await dryRun({ scenarioId: 's1', graph: broken, trigger: {} });
+    const result = await dryRun({ runCode: runCodeInSandbox, scenarioId: 's1', graph: broken, trigger: {} });
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('expression_error');
     expect(result.nodes.find((n) => n.nodeId === 'log')?.status).toBe('pending');
@@ -112,6 +115,7 @@ describe('dryRun', () => {
 
   it('runs a for-each loop through the same engine, each item with its body steps and waits simulated', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 's1',
       graph: {
         nodes: [

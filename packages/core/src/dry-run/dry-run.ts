@@ -1,3 +1,4 @@
+import type { CodeRunner } from '../code/types.js';
 import { executeRun } from '../engine/execute-run.js';
 import { pendingStepOf } from '../engine/pending-step.js';
 import type { GraphShape } from '../graph/types.js';
@@ -19,6 +20,8 @@ export interface DryRunInput {
   /** Node outputs to use instead of running those nodes. */
   readonly pinnedOutputs?: Readonly<Record<string, unknown>>;
   readonly now?: Date;
+  /** Runs code nodes: pass `runCodeInSandbox` from `@weft/core/sandbox`, the runner's sandbox. */
+  readonly runCode: CodeRunner;
 }
 
 export interface DryRunNodeResult {
@@ -87,7 +90,7 @@ const MAX_RESUMES = 100;
  */
 export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   const start = input.now ?? new Date();
-  const host = createSimulatedHost(start);
+  const host = createSimulatedHost(start, input.runCode);
   const pinned = new Set(Object.keys(input.pinnedOutputs ?? {}));
   for (const node of input.graph.nodes) {
     if (!pinned.has(node.id)) continue;

@@ -1,4 +1,5 @@
 import { memoryHttpPages } from '../engine/memory-pages.js';
+import type { CodeRunner } from '../code/types.js';
 import type { EngineHost } from '../engine/types.js';
 import { getNodeDefinition } from '../nodes/registry.js';
 import type { ScenarioCalls } from '../nodes/calls.js';
@@ -57,9 +58,10 @@ function simulatedCalls(nodeId: string, log: (message: string, data: unknown) =>
 
 /**
  * Effects for a dry-run: HTTP answered by the node type's `mock` (nothing is called), secrets
- * replaced by placeholders, signatures simulated, time simulated, steps kept in memory.
+ * replaced by placeholders, signatures simulated, time simulated, steps kept in memory. Code
+ * nodes run in `runCode`, the sandbox a real run uses (`@weft/core/sandbox`'s `runCodeInSandbox`).
  */
-export function createSimulatedHost(start: Date): SimulatedHost {
+export function createSimulatedHost(start: Date, runCode: CodeRunner): SimulatedHost {
   let clock = start.getTime();
   const steps = new Map<string, Step>();
   const loopItems = new Map<string, LoopItem>();
@@ -123,6 +125,8 @@ export function createSimulatedHost(start: Date): SimulatedHost {
             'webhook-signature': 'v1,<simulated>',
           };
         },
+        // Code has no effects to simulate: it runs in the same sandbox as in a run.
+        runCode,
         calls: simulatedCalls(nodeId, (message, data) => logs.push({ nodeId, level: 'info', message, data })),
       };
     },

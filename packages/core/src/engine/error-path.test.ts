@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import { describe, expect, it } from 'vitest';
 import { dryRun } from '../dry-run/dry-run.js';
 import { executeRun } from './execute-run.js';
@@ -107,7 +108,12 @@ describe('error paths', () => {
       nodes: nodes.map((n) => (n.id === 'call' ? { ...n, config: { url: '{{ trigger.url }}' } } : n)),
       edges: [...edges],
     };
-    const result = await dryRun({ scenarioId: 's1', graph, trigger: { url: 'not a url' } });
+    const result = await dryRun({
+      runCode: runCodeInSandbox,
+      scenarioId: 's1',
+      graph,
+      trigger: { url: 'not a url' },
+    });
     expect(result.status).toBe('succeeded');
     expect(result.nodes.find((n) => n.nodeId === 'call')).toMatchObject({
       status: 'failed',

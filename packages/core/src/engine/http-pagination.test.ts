@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import { dryRun } from '../dry-run/dry-run.js';
 import { nextLinkFromHeader, resolveNextLink } from '../nodes/builtin/http-pagination.js';
 import { nodeConfigProblems } from '../nodes/config.js';
@@ -374,6 +375,7 @@ describe('http.request pagination', () => {
 
   it('previews one simulated page in a dry-run', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 's1',
       graph: graph({
         url: 'https://api.example.com/contacts',

@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
 import { memoryHttpPages } from './memory-pages.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
@@ -118,6 +119,7 @@ export function loopTestHost(
         log: (level, message) => logs.push(`${level} ${nodeId} ${message}`),
         secrets: async () => ({ signingSecret: 'whsec_test' }),
         signWebhook: async ({ id }) => ({ 'webhook-id': id }),
+        runCode: runCodeInSandbox,
         calls: {
           start: async () => {
             throw new Error('no scenario call expected');

@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import { describe, expect, it } from 'vitest';
 import { memoryHttpPages } from './memory-pages.js';
 import { dryRun } from '../dry-run/dry-run.js';
@@ -68,6 +69,7 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
         log: () => undefined,
         secrets: async () => ({}),
         signWebhook: async () => ({}),
+        runCode: runCodeInSandbox,
         calls: {
           async start(request) {
             requests.push({ nodeId, request });
@@ -250,6 +252,7 @@ describe('scenario.call in the engine', () => {
 describe('scenario.call in a dry-run', () => {
   it('starts no run: reports what it would call with which input, and a simulated outcome', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 'dddddddddddddddddddddddd',
       graph: graph(true),
       trigger: { customerId: 'c-7' },
@@ -272,6 +275,7 @@ describe('scenario.call in a dry-run', () => {
 
   it('wait: false previews the start only', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 'dddddddddddddddddddddddd',
       graph: graph(false),
       trigger: { customerId: 'c-7' },

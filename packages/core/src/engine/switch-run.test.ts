@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import { describe, expect, it } from 'vitest';
 import { dryRun } from '../dry-run/dry-run.js';
 import { executeRun } from './execute-run.js';
@@ -87,6 +88,7 @@ describe('a switch in a run', () => {
   it('a dry-run shows which case fired, through the same engine', async () => {
     const [nodes, edges] = graph('first');
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 's1',
       graph: { nodes: [...nodes], edges: [...edges] },
       trigger: { total: 5, country: 'DE' },

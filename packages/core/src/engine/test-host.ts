@@ -1,4 +1,5 @@
 /** Test-only: an in-memory engine host and shorthand for nodes, edges and runs. */
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import type { HttpCallOptions, HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
 import type { Step } from '../schemas/entities.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
@@ -97,6 +98,7 @@ export function fakeHost(
         log: (level, message) => logs.push(`${level} ${nodeId} ${message}`),
         secrets: async () => ({}),
         signWebhook: async () => ({}),
+        runCode: runCodeInSandbox,
         calls: {
           start: async () => {
             throw new Error('no scenario call expected');

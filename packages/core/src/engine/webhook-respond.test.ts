@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import { dryRun } from '../dry-run/dry-run.js';
 import { validateGraph } from '../graph/validate-graph.js';
 import { nodeConfigProblems } from '../nodes/config.js';
@@ -51,6 +52,7 @@ describe('webhook.respond in a run', () => {
 
   it('dry-runs with the reply the caller would get', async () => {
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 's1',
       graph: { nodes, edges },
       trigger: { body: { name: 'Ada' } },
@@ -67,6 +69,7 @@ describe('webhook.respond in a run', () => {
   it('dry-runs without a reply when the trigger answers 202 at once', async () => {
     const accepted = [trigger({ respond: 'accepted' }), create, reply, after];
     const result = await dryRun({
+      runCode: runCodeInSandbox,
       scenarioId: 's1',
       graph: { nodes: accepted, edges },
       trigger: { body: {} },

@@ -25,6 +25,16 @@ export const ERROR_CODES = [
   'child_cancelled',
   /** The database refused to store the run (a document too large or invalid): it would fail again. */
   'storage_rejected',
+  /** A code node's code does not parse. */
+  'code_syntax_error',
+  /** A code node's code threw, rejected, or awaited something that never settles. */
+  'code_error',
+  /** A code node's code ran past its CPU-time limit. */
+  'code_timeout',
+  /** A code node's code used more memory than its limit. */
+  'code_memory_limit',
+  /** A code node's result is not plain data (a function, a Date, a cycle, a non-finite number …). */
+  'code_result_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -48,6 +58,11 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
   call_recursion: false,
   child_cancelled: false,
   storage_rejected: false,
+  code_syntax_error: false,
+  code_error: false,
+  code_timeout: false,
+  code_memory_limit: false,
+  code_result_invalid: false,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -27,6 +27,8 @@ export interface GraphNodeTypeInfo {
 export interface ConfigIssue {
   readonly path: readonly (string | number)[];
   readonly message: string;
+  /** In a code field: the 1-based line and column of the problem. */
+  readonly position?: { readonly line: number; readonly column: number };
 }
 
 export type NodeTypeLookup = (type: string) => GraphNodeTypeInfo | undefined;
@@ -80,6 +82,8 @@ export interface GraphProblem {
   readonly edgeId?: string;
   /** For `invalid_config`: where in the node's config (zod path). */
   readonly path?: readonly (string | number)[];
+  /** For `invalid_config` in a code field: the 1-based line and column of the syntax error. */
+  readonly position?: { readonly line: number; readonly column: number };
   /** For `cycle`: the node ids around the cycle in edge direction; the first is not repeated at the end. */
   readonly cycle?: readonly string[];
 }

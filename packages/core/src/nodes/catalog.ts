@@ -20,6 +20,8 @@ export interface NodeCatalogEntry {
   readonly configJsonSchema: Record<string, unknown>;
   readonly exampleConfig: unknown;
   readonly rawExpressionFields: readonly string[];
+  /** Fields holding JavaScript (a code node's `code`): the editor shows a code editor for them. */
+  readonly codeFields: readonly string[];
   readonly retry: {
     readonly maxAttempts: number;
     readonly initialDelayMs: number;
@@ -49,6 +51,7 @@ export function nodeCatalog(): readonly NodeCatalogEntry[] {
       >,
       exampleConfig: def.exampleConfig,
       rawExpressionFields: def.rawExpressionFields ?? [],
+      codeFields: def.codeFields ?? [],
       retry: def.retry,
     };
   });

@@ -1,3 +1,4 @@
+import { codeSyntaxProblem, formatCodeSyntaxProblem } from '../code/syntax.js';
 import { findExpressionErrors, resolveConfig } from '../expressions/index.js';
 import type { ExpressionScope, NodeDefinition } from './types.js';
 import { compileProblem, rawExpressionPaths } from './raw-expression.js';
@@ -5,6 +6,8 @@ import { compileProblem, rawExpressionPaths } from './raw-expression.js';
 export interface ConfigProblem {
   readonly path: (string | number)[];
   readonly message: string;
+  /** Where in a code field the problem is (1-based), for the editor to mark that line. */
+  readonly position?: { readonly line: number; readonly column: number };
 }
 
 function holdsTemplate(value: unknown): boolean {
@@ -23,14 +26,14 @@ function pathHoldsExpression(config: unknown, path: readonly PropertyKey[]): boo
 }
 
 /**
- * Splits a config into what holds `{{ }}` templates and the top-level raw JSONata fields; raw
- * fields inside arrays or objects (`cases[].expression`, `pagination.items`) stay in place and are
- * named in `nested`.
+ * Splits a config into what holds `{{ }}` templates and the top-level raw fields (JSONata and
+ * code, which the node evaluates itself); raw fields inside arrays or objects
+ * (`cases[].expression`, `pagination.items`) stay in place and are named in `nested`.
  */
 function withoutRawFields(def: NodeDefinition, config: Record<string, unknown>) {
   const templated: Record<string, unknown> = { ...config };
   const raw: Record<string, unknown> = {};
-  const patterns = def.rawExpressionFields ?? [];
+  const patterns = [...(def.rawExpressionFields ?? []), ...(def.codeFields ?? [])];
   const nested = rawExpressionPaths(
     patterns.filter((pattern) => pattern.includes('.')),
     config,
@@ -66,8 +69,19 @@ export function nodeConfigProblems(def: NodeDefinition, config: Record<string, u
   for (const error of findExpressionErrors(templated, { rawFields: nested })) {
     problems.push({ path: error.path, message: error.message });
   }
+  const codeFields = new Set(def.codeFields ?? []);
   for (const [field, value] of Object.entries(raw)) {
     if (typeof value !== 'string') continue;
+    if (codeFields.has(field)) {
+      const syntax = codeSyntaxProblem(value);
+      if (syntax)
+        problems.push({
+          path: [field],
+          message: formatCodeSyntaxProblem(syntax),
+          position: { line: syntax.line, column: syntax.column },
+        });
+      continue;
+    }
     const problem = compileProblem(value);
     if (problem) problems.push({ path: [field], message: problem });
   }

@@ -35,6 +35,7 @@ describe('node registry', () => {
       'condition',
       'merge',
       'switch',
+      'code',
     ]);
   });
 

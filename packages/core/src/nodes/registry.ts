@@ -1,3 +1,4 @@
+import { codeNode } from './builtin/code.js';
 import { condition } from './builtin/condition.js';
 import { delay } from './builtin/delay.js';
 import { forEach } from './builtin/for-each.js';
@@ -28,6 +29,7 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   'scenario.call': scenarioCall,
   switch: switchNode,
   'loop.forEach': forEach,
+  code: codeNode,
 };
 
 export function isNodeType(type: string): type is NodeType {

@@ -1,3 +1,4 @@
+import { runCodeInSandbox } from '../sandbox/run-code.js';
 import type { LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from './types.js';
@@ -55,6 +56,7 @@ export function recordingContext(options: {
         'webhook-signature': 'v1,test',
       };
     },
+    runCode: runCodeInSandbox,
     calls: options.calls ?? {
       async start() {
         throw new Error('no scenario call expected');

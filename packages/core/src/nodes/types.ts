@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CodeRunner } from '../code/types.js';
 import type { HttpPage, LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
 
@@ -18,6 +19,7 @@ export const NODE_TYPES = [
   'scenario.call',
   'switch',
   'loop.forEach',
+  'code',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -146,6 +148,8 @@ export interface NodeContext {
   }): Promise<Readonly<Record<string, string>>>;
   /** Starts other scenarios of the workspace (`scenario.call`). */
   readonly calls: ScenarioCalls;
+  /** Runs a `code` node's JavaScript in the QuickJS sandbox (`@weft/core/sandbox`), in a run and in dry-run alike. */
+  readonly runCode: CodeRunner;
 }
 
 /** What a for-each node asks of the engine: its items run through the body, each a durable unit. */
@@ -211,6 +215,11 @@ export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
    * top-level key (`expression`) or a field of every entry of an array (`cases[].expression`).
    */
   readonly rawExpressionFields?: readonly string[];
+  /**
+   * Top-level config fields holding JavaScript (`code`): not `{{ }}` templates, syntax-checked
+   * before a run with the line and column of the first error.
+   */
+  readonly codeFields?: readonly string[];
   execute(ctx: NodeContext, input: NodeInput, config: z.output<Schema>): Promise<ActionResult>;
   /** What a simulated HTTP call of this node answers in a dry-run. */
   mock?(request: HttpRequest): HttpResponse;

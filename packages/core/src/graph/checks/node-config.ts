@@ -14,6 +14,7 @@ export function checkNodeConfig(context: CheckContext): GraphProblem[] {
         code: 'invalid_config',
         nodeId: node.id,
         path: [...issue.path],
+        ...(issue.position ? { position: issue.position } : {}),
         message: `Node ${quote(node.id)} (${node.type}) ${where}: ${issue.message}`,
       });
     }
