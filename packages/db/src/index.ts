@@ -34,3 +34,4 @@ export {
   type Page,
   toPage,
 } from './pagination.js';
+export * from './repositories/run-waits.js';

@@ -1,4 +1,5 @@
 import type {
+  ApprovalDecision,
   LogLevel,
   LoopItem,
   RunStatus,
@@ -199,6 +200,36 @@ export interface RunLoopItemDoc extends LoopItem {
   workspaceId: Types.ObjectId;
   runId: Types.ObjectId;
   updatedAt: Date;
+}
+
+/**
+ * A step's wait for someone to resume its run (`wait.approval`): beside the run, one per step (the
+ * id is the step key), resolved once by a compare-and-set on `resolvedAt`, so of two resumes, or a
+ * resume and the timeout, exactly one counts.
+ */
+export interface RunWaitDoc {
+  /** The step key: `<runId>:<nodeId>`, plus `:<index>` inside a for-each body. */
+  _id: string;
+  workspaceId: Types.ObjectId;
+  runId: Types.ObjectId;
+  scenarioId: Types.ObjectId;
+  nodeId: string;
+  itemIndex: number | null;
+  kind: 'approval';
+  message: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolution: RunWaitResolutionDoc | null;
+  /** Set by a resume, removed once the waiting run was woken: what the sweep repairs. */
+  resumeRun?: boolean;
+}
+
+export interface RunWaitResolutionDoc {
+  decision: ApprovalDecision | null;
+  by: string | null;
+  data: unknown;
+  timedOut: boolean;
 }
 
 export interface RunLogDoc {
@@ -429,6 +460,28 @@ const runLoopItemSchema = new Schema<RunLoopItemDoc>(
 );
 runLoopItemSchema.index({ runId: 1, loopId: 1, index: 1 }, { unique: true });
 
+const runWaitSchema = new Schema<RunWaitDoc>(
+  {
+    _id: { type: String, required: true },
+    workspaceId: { type: ObjectId, required: true },
+    runId: { type: ObjectId, required: true },
+    scenarioId: { type: ObjectId, required: true },
+    nodeId: { type: String, required: true },
+    itemIndex: { type: Number, default: null },
+    kind: { type: String, required: true },
+    message: { type: String, default: null },
+    expiresAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+    resolvedAt: { type: Date, default: null },
+    resolution: { type: Mixed, default: null },
+    resumeRun: { type: Boolean },
+  },
+  { minimize: false },
+);
+runWaitSchema.index({ runId: 1 });
+// The sweep: resolved waits whose run was not woken yet; partial, so only those few are indexed.
+runWaitSchema.index({ resumeRun: 1, resolvedAt: 1 }, { partialFilterExpression: { resumeRun: true } });
+
 const runLogSchema = new Schema<RunLogDoc>(
   {
     workspaceId: { type: ObjectId, required: true },
@@ -480,6 +533,7 @@ export interface Models {
   Run: Model<RunDoc>;
   RunLog: Model<RunLogDoc>;
   RunLoopItem: Model<RunLoopItemDoc>;
+  RunWait: Model<RunWaitDoc>;
   ScheduleTick: Model<ScheduleTickDoc>;
   OutboundLimit: Model<OutboundLimitDoc>;
 }
@@ -505,6 +559,7 @@ export function createModels(connection: Connection): Models {
     Run: connection.model<RunDoc>('Run', runSchema, 'runs'),
     RunLog: connection.model<RunLogDoc>('RunLog', runLogSchema, 'runLogs'),
     RunLoopItem: connection.model<RunLoopItemDoc>('RunLoopItem', runLoopItemSchema, 'runLoopItems'),
+    RunWait: connection.model<RunWaitDoc>('RunWait', runWaitSchema, 'runWaits'),
     ScheduleTick: connection.model<ScheduleTickDoc>('ScheduleTick', scheduleTickSchema, 'scheduleTicks'),
     OutboundLimit: connection.model<OutboundLimitDoc>('OutboundLimit', outboundLimitSchema, 'outboundLimits'),
   };

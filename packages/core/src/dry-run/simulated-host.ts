@@ -2,6 +2,7 @@ import type { EngineHost } from '../engine/types.js';
 import { getNodeDefinition } from '../nodes/registry.js';
 import type { ScenarioCalls } from '../nodes/calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
+import type { RunWaits } from '../nodes/waits.js';
 import type { LogLevel, LoopItem, Step } from '../schemas/entities.js';
 
 export interface DryRunLog {
@@ -50,6 +51,36 @@ function simulatedCalls(nodeId: string, log: (message: string, data: unknown) =>
       return wait
         ? { runId: `dry-run-${nodeId}`, scenarioId, status: 'succeeded', output: {}, simulated: true }
         : { runId: `dry-run-${nodeId}`, scenarioId, status: 'queued', simulated: true };
+    },
+  };
+}
+
+/**
+ * A preview waits for nobody: an approval is simulated as approved at once (by "dry-run"), and the
+ * log says that a real run would suspend there until someone decides or the wait times out.
+ */
+function simulatedWaits(nodeId: string, now: () => Date, log: (message: string, data: unknown) => void): RunWaits {
+  return {
+    async open({ expiresAt, message }) {
+      log('would wait for approval (simulated: approved at once by "dry-run")', {
+        expiresAt: expiresAt.toISOString(),
+        ...(message === undefined ? {} : { message }),
+      });
+      return {
+        waitId: `dry-run-${nodeId}`,
+        expiresAt,
+        simulated: true,
+        resolution: {
+          decision: 'approved',
+          by: 'dry-run',
+          data: null,
+          timedOut: false,
+          resolvedAt: now().toISOString(),
+        },
+      };
+    },
+    async timeOut() {
+      return { decision: null, by: null, data: null, timedOut: true, resolvedAt: now().toISOString() };
     },
   };
 }
@@ -122,6 +153,7 @@ export function createSimulatedHost(start: Date): SimulatedHost {
           };
         },
         calls: simulatedCalls(nodeId, (message, data) => logs.push({ nodeId, level: 'info', message, data })),
+        waits: simulatedWaits(nodeId, now, (message, data) => logs.push({ nodeId, ...index, level: 'info', message, data })),
       };
     },
   };

@@ -121,6 +121,14 @@ export function loopTestHost(
             throw new Error('no scenario call expected');
           },
         },
+        waits: {
+          open: async () => {
+            throw new Error('no wait expected');
+          },
+          timeOut: async () => {
+            throw new Error('no wait expected');
+          },
+        },
       };
       return ctx;
     },

@@ -72,6 +72,14 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
             return start(request);
           },
         },
+        waits: {
+          open: async () => {
+            throw new Error('no wait expected');
+          },
+          timeOut: async () => {
+            throw new Error('no wait expected');
+          },
+        },
       };
     },
   };

@@ -98,6 +98,14 @@ export function fakeHost(
             throw new Error('no scenario call expected');
           },
         },
+        waits: {
+          open: async () => {
+            throw new Error('no wait expected');
+          },
+          timeOut: async () => {
+            throw new Error('no wait expected');
+          },
+        },
       };
     },
   };

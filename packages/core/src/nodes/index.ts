@@ -17,3 +17,12 @@ export { SWITCH_DEFAULT_HANDLE } from './builtin/switch.js';
 export { fatal, retryable, success, waitUntil } from './results.js';
 export * from './types.js';
 export type { ChildRunRequest, ChildRunState, ScenarioCalls } from './calls.js';
+export {
+  APPROVAL_DECISIONS,
+  type ApprovalDecision,
+  type OpenWaitRequest,
+  type RunWaits,
+  type WaitResolution,
+  type WaitState,
+} from './waits.js';
+export { approvalOutput } from './builtin/wait-approval.js';

@@ -8,6 +8,7 @@ import { scenarioCall } from './builtin/scenario-call.js';
 import { switchNode } from './builtin/switch.js';
 import { transform } from './builtin/transform.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './builtin/triggers.js';
+import { waitApproval } from './builtin/wait-approval.js';
 import { webhookSend } from './builtin/webhook-send.js';
 import { NODE_TYPES, type NodeDefinition, type NodeType } from './types.js';
 
@@ -26,6 +27,7 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   'scenario.call': scenarioCall,
   switch: switchNode,
   'loop.forEach': forEach,
+  'wait.approval': waitApproval,
 };
 
 export function isNodeType(type: string): type is NodeType {

@@ -1,6 +1,7 @@
 import type { LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from './types.js';
+import type { RunWaits } from './waits.js';
 
 export interface RecordedContext extends NodeContext {
   readonly requests: HttpRequest[];
@@ -16,6 +17,7 @@ export function recordingContext(options: {
   trigger?: unknown;
   nodes?: Record<string, unknown>;
   calls?: ScenarioCalls;
+  waits?: RunWaits;
 }): RecordedContext {
   const requests: HttpRequest[] = [];
   const logs: RecordedContext['logs'] = [];
@@ -58,6 +60,14 @@ export function recordingContext(options: {
     calls: options.calls ?? {
       async start() {
         throw new Error('no scenario call expected');
+      },
+    },
+    waits: options.waits ?? {
+      async open() {
+        throw new Error('no wait expected');
+      },
+      async timeOut() {
+        throw new Error('no wait expected');
       },
     },
   };

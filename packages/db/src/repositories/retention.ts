@@ -175,6 +175,8 @@ async function pruneOutputsMatching(
     );
     // Loop items are mostly outputs: they go with them (a pruned run cannot be replayed from its failure).
     await models.RunLoopItem.collection.deleteMany({ runId: { $in: runs.map((run) => run._id) } });
+    // So are the waits of the finished runs: their resolutions are in the steps' outputs.
+    await models.RunWait.collection.deleteMany({ runId: { $in: runs.map((run) => run._id) } });
     pruned += result.modifiedCount;
     if (runs.length < b.batchSize) break;
   }
