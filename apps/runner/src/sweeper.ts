@@ -6,8 +6,10 @@ import {
   markDeliveryDispatched,
   RUN_JOB,
   resumeParentOf,
+  resumeRunOfWait,
   scheduleRun,
   unresumedChildRuns,
+  unresumedRunWaits,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
@@ -40,6 +42,8 @@ export interface SweepReport {
   readonly runsScheduled: number;
   /** Waiting parents resumed for a called run that ended without resuming them. */
   readonly parentsResumed: number;
+  /** Waiting runs woken for a wait (an approval) that was resumed without waking them. */
+  readonly waitsResumed: number;
   /** Failed runs whose pending failure handler this sweep started. */
   readonly failureHandlersStarted: number;
 }
@@ -166,6 +170,15 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
       'sweeper: resumed a run whose called run had ended',
     );
   }
+  let waitsResumed = 0;
+  for (const wait of await unresumedRunWaits(models, stale, limit)) {
+    if ((await resumeRunOfWait(models, deps.queue, wait)) !== 'resumed') continue;
+    waitsResumed += 1;
+    deps.logger.warn(
+      { waitId: wait._id, runId: wait.runId.toHexString() },
+      'sweeper: woke a run whose wait had been resumed',
+    );
+  }
   const pendingHandlers = await findPendingFailureHandlers(models, options.afterMs, limit, now);
   for (const run of pendingHandlers) {
     await startFailureHandler(deps, run._id, deps.logger.child({ runId: run._id.toHexString() }));
@@ -177,6 +190,7 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
     runsCreated,
     runsScheduled,
     parentsResumed,
+    waitsResumed,
     failureHandlersStarted: pendingHandlers.length,
   };
 }
