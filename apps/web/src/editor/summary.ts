@@ -36,6 +36,8 @@ export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?:
     case 'scenario.call':
       if (!str(c.scenarioId)) return 'no scenario chosen';
       return c.wait === false ? 'starts a scenario, goes on at once' : 'runs a scenario, waits for its result';
+    case 'wait.approval':
+      return `asks ${str(c.message) ?? 'for approval'} · times out after ${formatDuration(typeof c.timeoutMs === 'number' ? c.timeoutMs : 7 * 86_400_000)}`;
     default:
       return spec.type;
   }

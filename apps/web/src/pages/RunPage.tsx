@@ -1,6 +1,7 @@
 /**
  * One run: its version's graph coloured by step status (live), each step's attempts, duration,
- * input, output, error and logs; replay from the start or from the failed step; cancel.
+ * input, output, error and logs; approve or reject its approvals; replay from the start or from the
+ * failed step; cancel.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
@@ -28,6 +29,7 @@ import {
 import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type NodeDecoration, nodeTypes } from '../editor/canvas';
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
+import { RunApprovals } from '../runs/Approvals';
 import { CallFacts } from '../runs/CallLinks';
 import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
@@ -186,6 +188,7 @@ export default function RunPage({ runId }: { runId: string }) {
           <code>{data.error.code}</code> {data.error.message}
         </div>
       ) : null}
+      <RunApprovals run={data} live={!isFinal(status)} />
       <ReactFlowProvider>
         <RunBody run={data} event={event} fetchedAt={run.dataUpdatedAt} />
       </ReactFlowProvider>
