@@ -56,32 +56,50 @@ function simulatedCalls(nodeId: string, log: (message: string, data: unknown) =>
 }
 
 /**
- * A preview waits for nobody: an approval is simulated as approved at once (by "dry-run"), and the
- * log says that a real run would suspend there until someone decides or the wait times out.
+ * A preview waits for nobody: an approval is simulated as approved at once (by "dry-run"), an event
+ * as arrived at once (a stand-in delivery with the awaited key and no body), and the log says that
+ * a real run would suspend there until someone decides, the event comes, or the wait times out.
  */
 function simulatedWaits(nodeId: string, now: () => Date, log: (message: string, data: unknown) => void): RunWaits {
+  const resolvedAt = () => now().toISOString();
   return {
-    async open({ expiresAt, message }) {
-      log('would wait for approval (simulated: approved at once by "dry-run")', {
-        expiresAt: expiresAt.toISOString(),
-        ...(message === undefined ? {} : { message }),
-      });
+    async open(request) {
+      const waitId = `dry-run-${nodeId}`;
+      const { expiresAt } = request;
+      if (request.kind === 'approval') {
+        log('would wait for approval (simulated: approved at once by "dry-run")', {
+          expiresAt: expiresAt.toISOString(),
+          ...(request.message === undefined ? {} : { message: request.message }),
+        });
+        return {
+          waitId,
+          expiresAt,
+          simulated: true,
+          resolution: { decision: 'approved', by: 'dry-run', data: null, timedOut: false, resolvedAt: resolvedAt() },
+        };
+      }
+      log(
+        `would wait for a delivery of app ${request.appId} with the key "${request.correlationKey}" (simulated: it arrives at once)`,
+        { expiresAt: expiresAt.toISOString(), correlationKey: request.correlationKey, deliveryKey: request.deliveryKey },
+      );
+      const event = { deliveryId: `dry-run-${nodeId}`, receivedAt: resolvedAt(), headers: {}, body: null, correlationKey: request.correlationKey };
       return {
-        waitId: `dry-run-${nodeId}`,
+        waitId,
         expiresAt,
         simulated: true,
-        resolution: {
-          decision: 'approved',
-          by: 'dry-run',
-          data: null,
-          timedOut: false,
-          resolvedAt: now().toISOString(),
-        },
+        resolution: { decision: null, by: 'dry-run', data: event, timedOut: false, resolvedAt: resolvedAt() },
       };
     },
     async timeOut() {
-      return { decision: null, by: null, data: null, timedOut: true, resolvedAt: now().toISOString() };
+      return { decision: null, by: null, data: null, timedOut: true, resolvedAt: resolvedAt() };
     },
+    async candidates() {
+      return [];
+    },
+    async accept(_waitId, candidate) {
+      return { decision: null, by: 'dry-run', data: candidate.event, timedOut: false, resolvedAt: resolvedAt() };
+    },
+    async dismiss() {},
   };
 }
 

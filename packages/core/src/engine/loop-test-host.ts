@@ -128,6 +128,15 @@ export function loopTestHost(
           timeOut: async () => {
             throw new Error('no wait expected');
           },
+          candidates: async () => {
+            throw new Error('no wait expected');
+          },
+          accept: async () => {
+            throw new Error('no wait expected');
+          },
+          dismiss: async () => {
+            throw new Error('no wait expected');
+          },
         },
       };
       return ctx;

@@ -79,6 +79,15 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
           timeOut: async () => {
             throw new Error('no wait expected');
           },
+          candidates: async () => {
+            throw new Error('no wait expected');
+          },
+          accept: async () => {
+            throw new Error('no wait expected');
+          },
+          dismiss: async () => {
+            throw new Error('no wait expected');
+          },
         },
       };
     },

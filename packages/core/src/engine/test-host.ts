@@ -105,6 +105,15 @@ export function fakeHost(
           timeOut: async () => {
             throw new Error('no wait expected');
           },
+          candidates: async () => {
+            throw new Error('no wait expected');
+          },
+          accept: async () => {
+            throw new Error('no wait expected');
+          },
+          dismiss: async () => {
+            throw new Error('no wait expected');
+          },
         },
       };
     },

@@ -46,6 +46,11 @@ function memoryWaits() {
           api.resolve(waitId, { decision: null, by: null, data: null, timedOut: true, resolvedAt: 'now' });
           return waits.get(waitId)!.resolution!;
         },
+        candidates: async () => [],
+        accept: async () => {
+          throw new Error('an approval accepts no delivery');
+        },
+        dismiss: async () => undefined,
       };
     },
   };

@@ -22,7 +22,10 @@ export {
   type ApprovalDecision,
   type OpenWaitRequest,
   type RunWaits,
+  type WaitCandidate,
   type WaitResolution,
   type WaitState,
 } from './waits.js';
 export { approvalOutput } from './builtin/wait-approval.js';
+export { eventOutput } from './builtin/wait-event.js';
+export { correlationText, deliveryCorrelationKey } from './event-key.js';

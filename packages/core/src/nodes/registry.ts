@@ -9,6 +9,7 @@ import { switchNode } from './builtin/switch.js';
 import { transform } from './builtin/transform.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './builtin/triggers.js';
 import { waitApproval } from './builtin/wait-approval.js';
+import { waitEvent } from './builtin/wait-event.js';
 import { webhookSend } from './builtin/webhook-send.js';
 import { NODE_TYPES, type NodeDefinition, type NodeType } from './types.js';
 
@@ -28,6 +29,7 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   switch: switchNode,
   'loop.forEach': forEach,
   'wait.approval': waitApproval,
+  'wait.event': waitEvent,
 };
 
 export function isNodeType(type: string): type is NodeType {

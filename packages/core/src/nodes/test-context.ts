@@ -69,6 +69,15 @@ export function recordingContext(options: {
       async timeOut() {
         throw new Error('no wait expected');
       },
+      async candidates() {
+        throw new Error('no wait expected');
+      },
+      async accept() {
+        throw new Error('no wait expected');
+      },
+      async dismiss() {
+        throw new Error('no wait expected');
+      },
     },
   };
 }

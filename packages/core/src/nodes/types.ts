@@ -20,6 +20,7 @@ export const NODE_TYPES = [
   'switch',
   'loop.forEach',
   'wait.approval',
+  'wait.event',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -136,7 +137,7 @@ export interface NodeContext {
   }): Promise<Readonly<Record<string, string>>>;
   /** Starts other scenarios of the workspace (`scenario.call`). */
   readonly calls: ScenarioCalls;
-  /** Waits for someone to resume the run (`wait.approval`). */
+  /** Waits for someone (`wait.approval`) or something (`wait.event`) to resume the run. */
   readonly waits: RunWaits;
 }
 
