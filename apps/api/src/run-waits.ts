@@ -17,14 +17,17 @@ export function resumePathOf(deps: Pick<ApiDeps, 'keyring'>, wait: Pick<RunWaitD
   return `/resume/${token}`;
 }
 
-/** A run's wait as the run view shows it; `resumePath` only while it can still be resumed. */
+/** A run's wait as the run view shows it; `resumePath` only while an approval can still be decided. */
 export function runWaitView(deps: Pick<ApiDeps, 'keyring' | 'clock'>, wait: RunWaitDoc) {
-  const open = wait.resolvedAt === null && wait.expiresAt.getTime() > deps.clock().getTime();
+  const open = wait.kind === 'approval' && wait.resolvedAt === null && wait.expiresAt.getTime() > deps.clock().getTime();
   return {
     nodeId: wait.nodeId,
     itemIndex: wait.itemIndex,
     kind: wait.kind,
     message: wait.message,
+    /** Event waits: the app and the key a delivery must carry. */
+    appId: wait.appId?.toHexString() ?? null,
+    correlationKey: wait.correlationKey ?? null,
     createdAt: wait.createdAt,
     expiresAt: wait.expiresAt,
     resolvedAt: wait.resolvedAt,

@@ -209,7 +209,7 @@ export async function processRun(
     const result = await settle(deps, run, version, outcome, options.signal?.aborted === true, log, lastSteps);
     await afterRunSettled(deps, run, settledAs(result), {
       callsChildren: version.nodes.some((node) => node.type === 'scenario.call'),
-      waitsForResumes: version.nodes.some((node) => node.type === 'wait.approval'),
+      waitsForResumes: version.nodes.some((node) => node.type === 'wait.approval' || node.type === 'wait.event'),
       log,
     });
     return result;

@@ -4,6 +4,7 @@ import {
   findUndispatchedDeliveries,
   JOBS_COLLECTION,
   markDeliveryDispatched,
+  offerDeliveryToWaits,
   RUN_JOB,
   resumeParentOf,
   resumeRunOfWait,
@@ -98,7 +99,8 @@ async function scheduleOrphans(
  *
  * 1. Deliveries accepted but not dispatched for `afterMs`: runs that exist get a job if they have
  *    none; run ids without a run are recreated from the delivery's `plannedRuns` (see
- *    delivery-recovery.ts); then the delivery is marked dispatched.
+ *    delivery-recovery.ts); it is offered to the event waits of its app again; then the delivery
+ *    is marked dispatched.
  * 2. `queued` runs not updated for `afterMs` without a live job → a job now.
  * 3. `waiting` runs whose `resumeAt` passed more than `afterMs` ago without a live job → a job now
  *    (a runner died between releasing the run and scheduling its resume).
@@ -134,6 +136,8 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
       ...created.map((id) => id.toHexString()),
     ];
     runsScheduled += (await scheduleOrphans(deps, toSchedule, options, now)).length;
+    // The api offers a delivery to the event waits of its app before marking it dispatched.
+    await offerDeliveryToWaits(models, deps.queue, delivery);
     await markDeliveryDispatched(models, delivery._id, now);
     deps.logger.warn(
       { deliveryId: delivery._id.toHexString(), created: created.length, runIds: toSchedule },

@@ -203,9 +203,9 @@ export interface RunLoopItemDoc extends LoopItem {
 }
 
 /**
- * A step's wait for someone to resume its run (`wait.approval`): beside the run, one per step (the
- * id is the step key), resolved once by a compare-and-set on `resolvedAt`, so of two resumes, or a
- * resume and the timeout, exactly one counts.
+ * A step's wait for someone (`wait.approval`) or a delivery (`wait.event`) to resume its run:
+ * beside the run, one per step (the id is the step key), resolved once by a compare-and-set on
+ * `resolvedAt`, so of two resumes, or a resume and the timeout, exactly one counts.
  */
 export interface RunWaitDoc {
   /** The step key: `<runId>:<nodeId>`, plus `:<index>` inside a for-each body. */
@@ -215,9 +215,18 @@ export interface RunWaitDoc {
   scenarioId: Types.ObjectId;
   nodeId: string;
   itemIndex: number | null;
-  kind: 'approval';
+  kind: 'approval' | 'event';
   message: string | null;
   expiresAt: Date;
+  /** Event waits: the app, the key computed at the wait's start, and the delivery's key expression. */
+  appId?: Types.ObjectId;
+  correlationKey?: string;
+  deliveryKey?: string;
+  lookBackMs?: number;
+  /** Event waits: deliveries offered (matching key, or in the look-back window) and not dismissed. */
+  candidates?: Types.ObjectId[];
+  /** Event waits: set once the deliveries of the look-back window were offered. */
+  lookedBack?: boolean;
   createdAt: Date;
   resolvedAt: Date | null;
   resolution: RunWaitResolutionDoc | null;
@@ -394,6 +403,8 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
 webhookDeliverySchema.index({ appId: 1, deliveryId: 1 }, { unique: true });
 webhookDeliverySchema.index({ workspaceId: 1, receivedAt: -1 });
 webhookDeliverySchema.index({ dispatchedAt: 1, receivedAt: 1 });
+// An event wait's look-back: the app's deliveries of the last minutes.
+webhookDeliverySchema.index({ appId: 1, receivedAt: 1 });
 
 const runSchema = new Schema<RunDoc>(
   {
@@ -475,10 +486,18 @@ const runWaitSchema = new Schema<RunWaitDoc>(
     resolvedAt: { type: Date, default: null },
     resolution: { type: Mixed, default: null },
     resumeRun: { type: Boolean },
+    appId: { type: ObjectId },
+    correlationKey: { type: String },
+    deliveryKey: { type: String },
+    lookBackMs: { type: Number },
+    candidates: { type: [ObjectId], default: undefined },
+    lookedBack: { type: Boolean },
   },
   { minimize: false },
 );
 runWaitSchema.index({ runId: 1 });
+// A delivery finds the open event waits of its app by key expression and key: an index lookup, no scan.
+runWaitSchema.index({ appId: 1, resolvedAt: 1, deliveryKey: 1, correlationKey: 1 });
 // The sweep: resolved waits whose run was not woken yet; partial, so only those few are indexed.
 runWaitSchema.index({ resumeRun: 1, resolvedAt: 1 }, { partialFilterExpression: { resumeRun: true } });
 

@@ -5,6 +5,7 @@ import type { ApiDeps } from '../deps.js';
 import { loadVersion } from '../runs.js';
 import type { ResolvedApp } from './app-lookup.js';
 import type { DeliveryIdentity } from './delivery-id.js';
+import { offerToEventWaits } from './event-waits.js';
 import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
 import type { StoredBody } from './payload.js';
@@ -97,11 +98,14 @@ export async function ingestDelivery(
     ),
     delivery.receivedAt,
   );
+  // Unoffered (it failed), the delivery stays undispatched: the sweeper offers it again.
+  const offered = await offerToEventWaits(deps, deliveryObjectId, delivery, log);
   // The answer waits for the delivery and its runs, not for this mark: without it, the runner's
   // sweeper creates the stored run ids again, which changes nothing once they exist.
-  writes.markDispatched(deliveryObjectId).catch((error: unknown) => {
-    log.warn({ err: error }, 'could not mark the delivery dispatched; the sweeper will');
-  });
+  if (offered)
+    writes.markDispatched(deliveryObjectId).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not mark the delivery dispatched; the sweeper will');
+    });
   return {
     idempotent: false,
     deliveryId: identity.deliveryId,

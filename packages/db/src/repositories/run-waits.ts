@@ -1,8 +1,8 @@
-import type { ApprovalDecision } from '@weft/core';
+import { type ApprovalDecision, deliveryCorrelationKey, type WebhookTriggerInput, webhookTriggerInput } from '@weft/core';
 import type { Agenda } from 'agenda';
 import type { Collection } from 'mongodb';
 import type { Types } from 'mongoose';
-import type { Models, RunDoc, RunWaitDoc, RunWaitResolutionDoc } from '../models.js';
+import type { Models, RunDoc, RunWaitDoc, RunWaitResolutionDoc, WebhookDeliveryDoc } from '../models.js';
 import { scheduleRun } from '../queue.js';
 
 /** The driver's collection, typed: waits have string ids, which mongoose's default typing does not know. */
@@ -23,13 +23,26 @@ export interface OpenRunWaitArgs {
   readonly kind: RunWaitDoc['kind'];
   readonly expiresAt: Date;
   readonly message?: string;
+  /** An event wait: what a delivery must carry, and how far back deliveries count. */
+  readonly event?: {
+    readonly appId: Types.ObjectId;
+    readonly correlationKey: string;
+    readonly deliveryKey: string;
+    readonly lookBackMs: number;
+  };
   readonly now?: Date;
 }
+
+/** At most this many deliveries of the look-back window are offered to a new event wait. */
+export const LOOK_BACK_LIMIT = 500;
 
 /**
  * Opens a step's wait once: inserted on the first call, returned as it is now on every later one
  * (a retry, a resumed run, a run taken over), so its deadline is the first one and a resolution
- * that came in meanwhile is seen. Durable before the caller suspends.
+ * that came in meanwhile is seen. Durable before the caller suspends. An event wait is then
+ * offered its app's deliveries since `lookBackMs` before it opened (once: `lookedBack`): a
+ * delivery stored before the wait existed is found here, one stored after it by the delivery's own
+ * lookup (`offerDeliveryToWaits`); the two reads cross, so none falls between them.
  */
 export async function openRunWait(models: Models, args: OpenRunWaitArgs): Promise<RunWaitDoc> {
   const _id = runWaitIdOf(args.run._id, args.nodeId, args.itemIndex);
@@ -49,12 +62,112 @@ export async function openRunWait(models: Models, args: OpenRunWaitArgs): Promis
         createdAt: now,
         resolvedAt: null,
         resolution: null,
+        ...(args.event ? { ...args.event, candidates: [], lookedBack: false } : {}),
       },
     },
     { upsert: true, returnDocument: 'after' },
   );
   if (!doc) throw new Error(`wait ${_id} vanished after its upsert`);
-  return doc;
+  return doc.kind === 'event' && !doc.lookedBack && !doc.resolvedAt ? offerLookBack(models, doc) : doc;
+}
+
+async function offerLookBack(models: Models, wait: RunWaitDoc): Promise<RunWaitDoc> {
+  const since = new Date(wait.createdAt.getTime() - (wait.lookBackMs ?? 0));
+  const recent = await models.WebhookDelivery.find(
+    { appId: wait.appId, workspaceId: wait.workspaceId, receivedAt: { $gte: since } },
+    { _id: 1 },
+  )
+    .sort({ receivedAt: 1 })
+    .limit(LOOK_BACK_LIMIT)
+    .lean<Pick<WebhookDeliveryDoc, '_id'>[]>()
+    .exec();
+  const ids = recent.map((delivery) => delivery._id);
+  const updated = await collectionOf(models).findOneAndUpdate(
+    { _id: wait._id },
+    { ...(ids.length > 0 ? { $addToSet: { candidates: { $each: ids } } } : {}), $set: { lookedBack: true } },
+    { returnDocument: 'after' },
+  );
+  return updated ?? wait;
+}
+
+export interface WaitCandidateDoc {
+  readonly id: Types.ObjectId;
+  readonly event: WebhookTriggerInput;
+}
+
+/** An event wait's offered deliveries, oldest first, each as a webhook trigger sees it. */
+export async function listWaitCandidates(models: Models, waitId: string): Promise<WaitCandidateDoc[]> {
+  const wait = await collectionOf(models).findOne({ _id: waitId }, { projection: { candidates: 1 } });
+  const ids = wait?.candidates ?? [];
+  if (ids.length === 0) return [];
+  const deliveries = await models.WebhookDelivery.find({ _id: { $in: ids } })
+    .sort({ receivedAt: 1, _id: 1 })
+    .lean<WebhookDeliveryDoc[]>()
+    .exec();
+  return deliveries.map((delivery) => ({ id: delivery._id, event: webhookTriggerInput(delivery) }));
+}
+
+/**
+ * Ends an event wait with a delivery (compare-and-set, as `timeOutRunWait`): the wait as it
+ * resolved, by this delivery or by whatever came first. Called by the waiting run itself.
+ */
+export async function acceptWaitEvent(
+  models: Models,
+  waitId: string,
+  event: WebhookTriggerInput,
+  now = new Date(),
+): Promise<RunWaitDoc> {
+  const resolution: RunWaitResolutionDoc = { decision: null, by: `delivery ${event.deliveryId}`, data: event, timedOut: false };
+  const done = await collectionOf(models).findOneAndUpdate(
+    { _id: waitId, resolvedAt: null },
+    { $set: { resolvedAt: now, resolution } },
+    { returnDocument: 'after' },
+  );
+  const wait = done ?? (await collectionOf(models).findOne({ _id: waitId }));
+  if (!wait) throw new Error(`wait ${waitId} does not exist`);
+  return wait;
+}
+
+/** Offered deliveries the waiting node found not to match: they are not offered again. */
+export async function dismissWaitCandidates(models: Models, waitId: string, ids: readonly Types.ObjectId[]) {
+  if (ids.length === 0) return;
+  await collectionOf(models).updateOne({ _id: waitId }, { $pullAll: { candidates: [...ids] } });
+}
+
+/**
+ * After a delivery is stored: offers it to the open event waits of its app whose key it carries,
+ * and wakes their runs. Matching does not scan waits: per distinct key expression of the app's open
+ * waits (one per waiting node, few), the delivery's key is computed once and the waits are found by
+ * index. The offer is idempotent (`$addToSet`), so the sweep may repeat it for an interrupted
+ * delivery; a run that cannot be woken now keeps `resumeRun` for its own check and the sweep.
+ */
+export async function offerDeliveryToWaits(
+  models: Models,
+  queue: Agenda,
+  delivery: Pick<
+    WebhookDeliveryDoc,
+    '_id' | 'workspaceId' | 'appId' | 'body' | 'bodyEncoding' | 'contentType' | 'headers' | 'deliveryId' | 'receivedAt'
+  >,
+): Promise<number> {
+  const open = { appId: delivery.appId, resolvedAt: null, kind: 'event' as const };
+  const expressions = (await collectionOf(models).distinct('deliveryKey', open)) as string[];
+  if (expressions.length === 0) return 0;
+  const input = webhookTriggerInput(delivery);
+  let offered = 0;
+  for (const deliveryKey of expressions) {
+    const correlationKey = await deliveryCorrelationKey(deliveryKey, input);
+    if (correlationKey === null) continue;
+    const filter = { ...open, workspaceId: delivery.workspaceId, deliveryKey, correlationKey };
+    const waits = await collectionOf(models).find(filter, { projection: { _id: 1, runId: 1 } }).toArray();
+    if (waits.length === 0) continue;
+    await collectionOf(models).updateMany(
+      { _id: { $in: waits.map((wait) => wait._id) }, resolvedAt: null },
+      { $addToSet: { candidates: delivery._id }, $set: { resumeRun: true } },
+    );
+    for (const wait of waits) await resumeRunOfWait(models, queue, wait);
+    offered += waits.length;
+  }
+  return offered;
 }
 
 export type ResumeRefusal = 'not_found' | 'already_resolved' | 'expired';
@@ -91,7 +204,7 @@ export async function resolveRunWait(models: Models, args: ResolveRunWaitArgs): 
   const now = args.now ?? new Date();
   const resolution: RunWaitResolutionDoc = { decision: args.decision, by: args.by, data: args.data ?? null, timedOut: false };
   const won = await collectionOf(models).findOneAndUpdate(
-    { _id, workspaceId: args.workspaceId, resolvedAt: null, expiresAt: { $gt: now } },
+    { _id, workspaceId: args.workspaceId, kind: 'approval', resolvedAt: null, expiresAt: { $gt: now } },
     { $set: { resolvedAt: now, resolution, resumeRun: true } },
     { returnDocument: 'after' },
   );
@@ -104,6 +217,8 @@ export async function resolveRunWait(models: Models, args: ResolveRunWaitArgs): 
       code: 'not_found',
       message: `run ${args.runId.toHexString()} has no wait at ${step}: it has not reached it, or the node does not wait`,
     };
+  if (found.kind !== 'approval')
+    return { ok: false, code: 'not_found', message: `${step} waits for an event, not for an approval: it cannot be decided` };
   if (found.resolvedAt)
     return { ok: false, code: 'already_resolved', message: `the wait at ${step} cannot be resumed again: ${describeResolution(found)}`, wait: found };
   return {
