@@ -14,6 +14,10 @@ describe('configSummary', () => {
     expect(configSummary({ type: 'delay', config: { durationMs: 60_000 } })).toBe('wait 1m 0s');
     expect(configSummary({ type: 'merge', config: {} })).toBe('mode: array');
     expect(configSummary({ type: 'scenario.call', config: {} })).toBe('no scenario chosen');
+    expect(configSummary({ type: 'wait.event', config: { deliveryKey: 'body.orderId', correlationKey: '{{ trigger.body.id }}' } })).toBe(
+      'waits for body.orderId = {{ trigger.body.id }}',
+    );
+    expect(configSummary({ type: 'wait.event', config: {} })).toBe('no delivery key');
     expect(configSummary({ type: 'wait.approval', config: { message: 'Ship it?', timeoutMs: 3_600_000 } })).toBe(
       `asks Ship it? · times out after ${formatDuration(3_600_000)}`,
     );

@@ -29,7 +29,7 @@ import {
 import { CanvasContext, createCanvasStores, type EdgeDecoration, edgeTypes, type NodeDecoration, nodeTypes } from '../editor/canvas';
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
-import { RunApprovals } from '../runs/Approvals';
+import { RunWaits } from '../runs/Waits';
 import { CallFacts } from '../runs/CallLinks';
 import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
@@ -188,7 +188,7 @@ export default function RunPage({ runId }: { runId: string }) {
           <code>{data.error.code}</code> {data.error.message}
         </div>
       ) : null}
-      <RunApprovals run={data} live={!isFinal(status)} />
+      <RunWaits run={data} live={!isFinal(status)} />
       <ReactFlowProvider>
         <RunBody run={data} event={event} fetchedAt={run.dataUpdatedAt} />
       </ReactFlowProvider>

@@ -1,4 +1,7 @@
-/** A run's approvals (`wait.approval`) in the run view: Approve / Reject while open, the decision after. */
+/**
+ * A run's waits in the run view: approvals (`wait.approval`) with Approve / Reject while open and
+ * the decision after; event waits (`wait.event`) with the key they wait for and the delivery that came.
+ */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '../api/trpc';
@@ -86,12 +89,54 @@ function OpenApproval({ runId, wait, live }: { runId: string; wait: Wait; live: 
   );
 }
 
+function EventWait({ wait }: { wait: Wait }) {
+  const resolution = wait.resolution;
+  if (!resolution)
+    return (
+      <p className="muted small">
+        Waiting for a delivery with the key <code>{wait.correlationKey}</code>; times out <TimeAgo date={wait.expiresAt} />.
+      </p>
+    );
+  if (resolution.timedOut)
+    return (
+      <p>
+        Timed out <TimeAgo date={wait.resolvedAt} />: no matching delivery came.
+      </p>
+    );
+  const event = resolution.data as { deliveryId?: string } | null;
+  return (
+    <>
+      <p>
+        <strong>Arrived</strong> <TimeAgo date={wait.resolvedAt} />: delivery <code>{event?.deliveryId}</code>
+      </p>
+      <JsonView value={event} />
+    </>
+  );
+}
+
 /** `live`: the run still waits (a finished run's open approval can no longer be decided). */
-export function RunApprovals({ run, live }: { run: Pick<Run, 'id' | 'waits'>; live: boolean }) {
+export function RunWaits({ run, live }: { run: Pick<Run, 'id' | 'waits'>; live: boolean }) {
   if (run.waits.length === 0) return null;
   return (
-    <section className="approvals" aria-label="Approvals">
-      {run.waits.map((wait) => (
+    <section className="approvals" aria-label="Waits">
+      {run.waits.map((wait) =>
+        wait.kind === 'event' ? (
+          <div
+            key={`${wait.nodeId}:${wait.itemIndex ?? ''}`}
+            className="approval"
+            data-event-wait={wait.nodeId}
+            data-wait-state={wait.resolution ? (wait.resolution.timedOut ? 'timed-out' : 'arrived') : 'open'}
+          >
+            <h3>
+              Waiting for an event{' '}
+              <span className="muted small">
+                <code>{wait.nodeId}</code>
+                {wait.itemIndex === null ? null : ` · item ${wait.itemIndex}`}
+              </span>
+            </h3>
+            <EventWait wait={wait} />
+          </div>
+        ) : (
         <div
           key={`${wait.nodeId}:${wait.itemIndex ?? ''}`}
           className="approval"
@@ -107,7 +152,8 @@ export function RunApprovals({ run, live }: { run: Pick<Run, 'id' | 'waits'>; li
           </h3>
           {wait.resolution ? <Decided wait={wait} /> : <OpenApproval runId={run.id} wait={wait} live={live} />}
         </div>
-      ))}
+        ),
+      )}
     </section>
   );
 }
