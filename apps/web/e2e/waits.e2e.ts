@@ -1,9 +1,11 @@
 /**
- * Approvals in a real browser: a `wait.approval` node's form names a bad timeout on the canvas
- * and the field, the dry-run simulates the approval, and a published scenario's run waits on its
- * run page until the Approve button decides it; the page then says who approved.
+ * Waits in a real browser: a `wait.approval` node's form names a bad timeout on the canvas and
+ * the field, the dry-run simulates the approval, and a published scenario's run waits on its run
+ * page until the Approve button decides it; the page then says who approved. A `wait.event` node
+ * names a bad delivery key, and its run page shows the key it waits for, then the delivery.
  */
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { signWebhook } from '@weft/core/hmac';
 import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
@@ -16,9 +18,11 @@ let page: Page;
 let pageErrors: string[];
 let client: ReturnType<typeof createTRPCClient<AppRouter>>;
 let scenarioId = '';
+let eventScenarioId = '';
+let payments = { id: '', key: '' };
 
 beforeAll(async () => {
-  stack = await startStack('approval');
+  stack = await startStack('waits');
   browser = await launchBrowser();
   ({ page, errors: pageErrors } = await newPage(browser));
   client = createTRPCClient<AppRouter>({
@@ -47,6 +51,26 @@ beforeAll(async () => {
     },
   });
   scenarioId = scenario.id;
+  const app = await client.apps.create.mutate({ key: 'browser-payments', name: 'Payments', signature: { scheme: 'generic' } });
+  await client.connections.create.mutate({ appId: app.id, name: 'Default', secrets: { webhookSecret: PAY_SECRET } });
+  payments = { id: app.id, key: app.key };
+  const events = await client.scenarios.create.mutate({
+    name: 'Ship when paid',
+    draft: {
+      nodes: [
+        { id: 'start', type: 'trigger.manual', version: 1, config: {}, position: { x: 0, y: 0 } },
+        {
+          id: 'paid',
+          type: 'wait.event',
+          version: 1,
+          config: { appId: app.id, correlationKey: '{{ trigger.id }}', deliveryKey: 'body.(' },
+          position: { x: 300, y: 0 },
+        },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'paid' }],
+    },
+  });
+  eventScenarioId = events.id;
 });
 
 afterAll(async () => {
@@ -55,6 +79,7 @@ afterAll(async () => {
 });
 
 const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+const PAY_SECRET = 'browser-payments-secret-0123456789';
 
 describe('wait.approval in the editor', () => {
   it('names a bad timeout, is fixed in its form, and dry-runs as a simulated approval', async () => {
@@ -124,6 +149,53 @@ describe('wait.approval on the run page', () => {
       timedOut: false,
     });
     await screenshot(page, 'run-view-approval-decided');
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('wait.event', () => {
+  it('names a bad delivery key; its run page shows the key it waits for, then the delivery that came', async () => {
+    await page.goto(`${stack.webUrl}/#/scenarios/${eventScenarioId}`);
+    await node('paid').waitFor();
+    await expect.poll(() => node('paid').getAttribute('data-problems')).toBe('1');
+    expect(await node('paid').locator('.node-problem').textContent()).toMatch(/deliveryKey/);
+    await node('paid').click({ position: { x: 20, y: 12 } });
+    const panel = page.locator('[data-panel-node="paid"]');
+    expect(await panel.locator('[data-field="appId"] select').inputValue()).toBe(payments.id);
+    await panel.locator('[data-field="deliveryKey"] textarea, [data-field="deliveryKey"] input').first().fill('body.order');
+    await expect.poll(() => node('paid').getAttribute('data-problems')).toBe('0');
+    await expect
+      .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })
+      .toBe('All changes saved');
+    await page.keyboard.press('Escape');
+
+    await client.scenarios.publish.mutate({ id: eventScenarioId });
+    const started = await fetch(`${stack.apiUrl}/trigger/${eventScenarioId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'o-7' }),
+    });
+    const { runId } = (await started.json()) as { runId: string };
+    await page.goto(`${stack.webUrl}/#/runs/${runId}`);
+    const wait = page.locator('[data-event-wait="paid"]');
+    await expect.poll(() => wait.getAttribute('data-wait-state'), { timeout: 30_000 }).toBe('open');
+    expect(await wait.textContent()).toContain('Waiting for a delivery with the key o-7');
+
+    const raw = JSON.stringify({ order: 'o-7', status: 'paid' });
+    const delivered = await fetch(`${stack.apiUrl}/webhook/${payments.key}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...signWebhook({ config: { scheme: 'generic' }, secret: PAY_SECRET, rawBody: Buffer.from(raw) }),
+      },
+      body: raw,
+    });
+    expect(delivered.status).toBe(202);
+    const view = page.locator('.run-view');
+    await expect.poll(() => view.getAttribute('data-run-status'), { timeout: 30_000 }).toBe('succeeded');
+    await expect.poll(() => wait.getAttribute('data-wait-state'), { timeout: 30_000 }).toBe('arrived');
+    expect(await wait.textContent()).toContain('"status": "paid"');
+    await screenshot(page, 'run-view-event-arrived');
     expect(pageErrors).toEqual([]);
   });
 });
