@@ -103,13 +103,14 @@ function EventWait({ wait }: { wait: Wait }) {
         Timed out <TimeAgo date={wait.resolvedAt} />: no matching delivery came.
       </p>
     );
-  const event = resolution.data as { deliveryId?: string } | null;
+  const event = resolution.data as { deliveryId?: string; body?: unknown } | null;
+  // The body is what a person looks for; the headers are in the step's output.
   return (
     <>
       <p>
         <strong>Arrived</strong> <TimeAgo date={wait.resolvedAt} />: delivery <code>{event?.deliveryId}</code>
       </p>
-      <JsonView value={event} />
+      <JsonView value={event?.body} empty="no body" />
     </>
   );
 }
