@@ -69,13 +69,28 @@ beforeAll(async () => {
     name: 'Big orders',
     draft: {
       nodes: [
-        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId: app._id.toHexString() }, position },
-        { id: 'big', type: 'condition', version: 1, config: { expression: 'trigger.body.total > 1000' }, position },
+        {
+          id: 'hook',
+          type: 'trigger.webhook',
+          version: 1,
+          config: { appId: app._id.toHexString() },
+          position,
+        },
+        {
+          id: 'big',
+          type: 'condition',
+          version: 1,
+          config: { expression: 'trigger.body.total > 1000' },
+          position,
+        },
         {
           id: 'approve',
           type: 'wait.approval',
           version: 1,
-          config: { message: 'Ship order {{ trigger.body.id }} of {{ trigger.body.total }}?', timeoutMs: 3_600_000 },
+          config: {
+            message: 'Ship order {{ trigger.body.id }} of {{ trigger.body.total }}?',
+            timeoutMs: 3_600_000,
+          },
           position,
         },
         {
@@ -162,16 +177,29 @@ async function until(runId: string, what: string, check: (run: RunDoc | null) =>
   return run!;
 }
 const waiting = (runId: string) =>
-  until(runId, 'waiting for approval', (run) => run?.status === 'waiting' && stepOf(run, 'approve')?.status === 'waiting');
+  until(
+    runId,
+    'waiting for approval',
+    (run) => run?.status === 'waiting' && stepOf(run, 'approve')?.status === 'waiting',
+  );
 const finished = (runId: string) =>
-  until(runId, 'finishing', (run) => ['succeeded', 'failed', 'dead', 'cancelled'].includes(run?.status ?? ''));
+  until(runId, 'finishing', (run) =>
+    ['succeeded', 'failed', 'dead', 'cancelled'].includes(run?.status ?? ''),
+  );
 
 async function trpc(procedure: string, input: unknown, type: 'query' | 'mutation') {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const response =
     type === 'query'
-      ? await fetch(`${apiUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers })
-      : await fetch(`${apiUrl}/trpc/${procedure}`, { method: 'POST', headers, body: JSON.stringify({ json: input }) });
+      ? await fetch(
+          `${apiUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+          { headers },
+        )
+      : await fetch(`${apiUrl}/trpc/${procedure}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ json: input }),
+        });
   // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field
   const body = (await response.json()) as any;
   return { status: response.status, data: body.result?.data?.json, error: body.error?.json };
@@ -205,9 +233,18 @@ describe('an order over 1,000 waits for a manager’s approval', () => {
     runners.delete('e2e-approval-a');
     startRunner('e2e-approval-b');
 
-    const resumed = await trpc('runs.resume', { runId, nodeId: 'approve', decision: 'approved', data: { note: 'ok' } }, 'mutation');
+    const resumed = await trpc(
+      'runs.resume',
+      { runId, nodeId: 'approve', decision: 'approved', data: { note: 'ok' } },
+      'mutation',
+    );
     expect(resumed.status).toBe(200);
-    expect(resumed.data.resolution).toEqual({ decision: 'approved', by: 'bootstrap', data: { note: 'ok' }, timedOut: false });
+    expect(resumed.data.resolution).toEqual({
+      decision: 'approved',
+      by: 'bootstrap',
+      data: { note: 'ok' },
+      timedOut: false,
+    });
 
     const done = await finished(runId);
     expect(done.status).toBe('succeeded');
@@ -222,7 +259,9 @@ describe('an order over 1,000 waits for a manager’s approval', () => {
 
     const again = await trpc('runs.resume', { runId, nodeId: 'approve', decision: 'rejected' }, 'mutation');
     expect(again.status).toBe(409);
-    expect(again.error.message).toBe(`run ${runId} has already finished (succeeded); there is nothing to resume`);
+    expect(again.error.message).toBe(
+      `run ${runId} has already finished (succeeded); there is nothing to resume`,
+    );
   });
 
   it('of resumes racing through the link and the api, on two runners, exactly one resumes the run', async () => {
@@ -242,7 +281,12 @@ describe('an order over 1,000 waits for a manager’s approval', () => {
       }).then((response) => response.status);
     const viaApi = (decision: string) =>
       trpc('runs.resume', { runId, nodeId: 'approve', decision }, 'mutation').then((answer) => answer.status);
-    const statuses = await Promise.all([viaLink('rejected'), viaApi('approved'), viaLink('approved'), viaApi('rejected')]);
+    const statuses = await Promise.all([
+      viaLink('rejected'),
+      viaApi('approved'),
+      viaLink('approved'),
+      viaApi('rejected'),
+    ]);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(3);
 

@@ -42,7 +42,11 @@ const position = { x: 0, y: 0 };
 beforeAll(async () => {
   db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e events');
-  const shop = await createApp(db.models, workspace._id, { key: 'e2e-shop', name: 'Shop', signature: { scheme: 'generic' } });
+  const shop = await createApp(db.models, workspace._id, {
+    key: 'e2e-shop',
+    name: 'Shop',
+    signature: { scheme: 'generic' },
+  });
   const payments = await createApp(db.models, workspace._id, {
     key: 'e2e-payments',
     name: 'Payments',
@@ -62,7 +66,13 @@ beforeAll(async () => {
     name: 'Ship when paid',
     draft: {
       nodes: [
-        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId: shop._id.toHexString() }, position },
+        {
+          id: 'hook',
+          type: 'trigger.webhook',
+          version: 1,
+          config: { appId: shop._id.toHexString() },
+          position,
+        },
         {
           id: 'paid',
           type: 'wait.event',
@@ -159,12 +169,17 @@ async function until(runId: string, what: string, check: (run: RunDoc | null) =>
   return run!;
 }
 const stepOf = (run: RunDoc | null, nodeId: string) => run?.steps.find((s) => s.nodeId === nodeId);
-const shipped = (id: string) => sink.requests.filter((r) => r.path === '/ship' && JSON.parse(r.body).order === id);
+const shipped = (id: string) =>
+  sink.requests.filter((r) => r.path === '/ship' && JSON.parse(r.body).order === id);
 
 describe('an order ships once its payment arrives', () => {
   it('waits through another order’s payment and its own pending one, and goes on with the paid one', async () => {
     const runId = await order('o-1');
-    await until(runId, 'waiting', (run) => run?.status === 'waiting' && stepOf(run, 'paid')?.status === 'waiting');
+    await until(
+      runId,
+      'waiting',
+      (run) => run?.status === 'waiting' && stepOf(run, 'paid')?.status === 'waiting',
+    );
     expect(await payment({ order: 'o-other', status: 'paid', payment: 'p-0' })).toEqual([]);
     expect(await payment({ order: 'o-1', status: 'pending', payment: 'p-1' })).toEqual([]);
     // Woken by the pending payment, it looked and waits again.
@@ -173,7 +188,10 @@ describe('an order ships once its payment arrives', () => {
 
     await payment({ order: 'o-1', status: 'paid', payment: 'p-2' });
     const done = await until(runId, 'finishing', (run) => run?.status === 'succeeded');
-    expect(stepOf(done, 'paid')?.output).toMatchObject({ timedOut: false, event: { body: { order: 'o-1', status: 'paid', payment: 'p-2' } } });
+    expect(stepOf(done, 'paid')?.output).toMatchObject({
+      timedOut: false,
+      event: { body: { order: 'o-1', status: 'paid', payment: 'p-2' } },
+    });
     expect(shipped('o-1').map((r) => JSON.parse(r.body))).toEqual([{ order: 'o-1', payment: 'p-2' }]);
   });
 
@@ -181,7 +199,10 @@ describe('an order ships once its payment arrives', () => {
     await payment({ order: 'o-2', status: 'paid', payment: 'p-3' });
     const runId = await order('o-2');
     const done = await until(runId, 'finishing', (run) => run?.status === 'succeeded');
-    expect(stepOf(done, 'paid')?.output).toMatchObject({ timedOut: false, event: { body: { payment: 'p-3' } } });
+    expect(stepOf(done, 'paid')?.output).toMatchObject({
+      timedOut: false,
+      event: { body: { payment: 'p-3' } },
+    });
     expect(shipped('o-2')).toHaveLength(1);
   });
 });

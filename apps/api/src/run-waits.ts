@@ -7,7 +7,10 @@ import type { ObjectId } from './ids.js';
 const FINAL: ReadonlySet<string> = new Set(FINAL_RUN_STATUSES);
 
 /** The path of a wait's resume link (`GET`/`POST /resume/:token`), signed until the wait's deadline. */
-export function resumePathOf(deps: Pick<ApiDeps, 'keyring'>, wait: Pick<RunWaitDoc, 'runId' | 'nodeId' | 'itemIndex' | 'expiresAt'>): string {
+export function resumePathOf(
+  deps: Pick<ApiDeps, 'keyring'>,
+  wait: Pick<RunWaitDoc, 'runId' | 'nodeId' | 'itemIndex' | 'expiresAt'>,
+): string {
   const token = signResumeToken(deps.keyring, {
     runId: wait.runId.toHexString(),
     nodeId: wait.nodeId,
@@ -19,7 +22,8 @@ export function resumePathOf(deps: Pick<ApiDeps, 'keyring'>, wait: Pick<RunWaitD
 
 /** A run's wait as the run view shows it; `resumePath` only while an approval can still be decided. */
 export function runWaitView(deps: Pick<ApiDeps, 'keyring' | 'clock'>, wait: RunWaitDoc) {
-  const open = wait.kind === 'approval' && wait.resolvedAt === null && wait.expiresAt.getTime() > deps.clock().getTime();
+  const open =
+    wait.kind === 'approval' && wait.resolvedAt === null && wait.expiresAt.getTime() > deps.clock().getTime();
   return {
     nodeId: wait.nodeId,
     itemIndex: wait.itemIndex,
@@ -62,7 +66,12 @@ export interface ResumeArgs {
 export async function resumeWait(deps: ApiDeps, args: ResumeArgs): Promise<ResumeOutcome> {
   const { models } = deps.database;
   const run = await findRun(models, args.workspaceId, args.runId);
-  if (!run) return { ok: false, code: 'not_found', message: `no run with the id "${args.runId.toHexString()}" in this workspace` };
+  if (!run)
+    return {
+      ok: false,
+      code: 'not_found',
+      message: `no run with the id "${args.runId.toHexString()}" in this workspace`,
+    };
   if (FINAL.has(run.status))
     return {
       ok: false,
@@ -74,9 +83,15 @@ export async function resumeWait(deps: ApiDeps, args: ResumeArgs): Promise<Resum
   if (!resolved.ok) return { ok: false, code: resolved.code, message: resolved.message };
   try {
     const woken = await resumeRunOfWait(models, deps.queue, resolved.wait, now);
-    deps.logger.info({ runId: args.runId.toHexString(), nodeId: args.nodeId, decision: args.decision, by: args.by, woken }, 'wait resumed');
+    deps.logger.info(
+      { runId: args.runId.toHexString(), nodeId: args.nodeId, decision: args.decision, by: args.by, woken },
+      'wait resumed',
+    );
   } catch (error) {
-    deps.logger.warn({ err: error, runId: args.runId.toHexString() }, 'wait resumed; waking the run failed, the sweep will');
+    deps.logger.warn(
+      { err: error, runId: args.runId.toHexString() },
+      'wait resumed; waking the run failed, the sweep will',
+    );
   }
   return { ok: true, wait: resolved.wait };
 }

@@ -75,13 +75,17 @@ describe('webhooks and event waits', () => {
     // No scenario is triggered by this app: the delivery only resumes the wait.
     expect(answer.json.runIds).toEqual([]);
     const delivery = await h.db.models.WebhookDelivery.findOne({ deliveryId: answer.json.deliveryId }).lean();
-    expect((await waitOf(mine))?.candidates?.map((id) => id.toHexString())).toEqual([delivery!._id.toHexString()]);
+    expect((await waitOf(mine))?.candidates?.map((id) => id.toHexString())).toEqual([
+      delivery!._id.toHexString(),
+    ]);
     expect((await waitOf(other))?.candidates).toEqual([]);
     expect((await runDoc(mine)).resumeAt!.getTime()).toBeLessThanOrEqual(Date.now());
     expect(await jobsFor(h, [mine])).toHaveLength(1);
     expect(await jobsFor(h, [other])).toHaveLength(0);
     // Offered, so marked dispatched: the sweep leaves it alone.
-    await expect.poll(async () => (await h.db.models.WebhookDelivery.findById(delivery!._id).lean())?.dispatchedAt).not.toBeNull();
+    await expect
+      .poll(async () => (await h.db.models.WebhookDelivery.findById(delivery!._id).lean())?.dispatchedAt)
+      .not.toBeNull();
   });
 
   it('the run view shows the event wait without a resume link; runs.resume refuses it', async () => {
@@ -89,7 +93,13 @@ describe('webhooks and event waits', () => {
     const runId = await waitingRun(app.id, 'o-9');
     const view = await h.caller.runs.get({ id: runId });
     expect(view.waits).toEqual([
-      expect.objectContaining({ nodeId: 'paid', kind: 'event', appId: app.id, correlationKey: 'o-9', resumePath: null }),
+      expect.objectContaining({
+        nodeId: 'paid',
+        kind: 'event',
+        appId: app.id,
+        correlationKey: 'o-9',
+        resumePath: null,
+      }),
     ]);
     const refused = await rejection(h.caller.runs.resume({ runId, nodeId: 'paid', decision: 'approved' }));
     expect(refused.code).toBe('NOT_FOUND');

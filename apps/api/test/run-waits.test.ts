@@ -35,7 +35,10 @@ const approvalGraph = {
 
 /** A run suspended in its approval step, as a runner leaves it. */
 async function waitingRun(message = 'Approve order <b>o-1</b>?') {
-  const scenario = await h.caller.scenarios.create({ name: `Approvals ${newObjectId().toHexString()}`, draft: approvalGraph });
+  const scenario = await h.caller.scenarios.create({
+    name: `Approvals ${newObjectId().toHexString()}`,
+    draft: approvalGraph,
+  });
   const { scenario: published } = await h.caller.scenarios.publish({ id: scenario.id });
   const version = (await findScenarioVersion(h.db.models, toObjectId(published.publishedVersionId!)))!;
   const runId = newObjectId();
@@ -76,7 +79,12 @@ describe('runs.resume', () => {
       }),
     ]);
 
-    const decided = await h.caller.runs.resume({ runId, nodeId: 'approve', decision: 'approved', data: { note: 'fine' } });
+    const decided = await h.caller.runs.resume({
+      runId,
+      nodeId: 'approve',
+      decision: 'approved',
+      data: { note: 'fine' },
+    });
     expect(decided).toMatchObject({
       resolution: { decision: 'approved', by: 'test', data: { note: 'fine' }, timedOut: false },
       resumePath: null,
@@ -86,7 +94,9 @@ describe('runs.resume', () => {
 
     const again = await rejection(h.caller.runs.resume({ runId, nodeId: 'approve', decision: 'rejected' }));
     expect(again.code).toBe('CONFLICT');
-    expect(again.message).toMatch(/^the wait at node "approve" cannot be resumed again: it was already approved by test at /);
+    expect(again.message).toMatch(
+      /^the wait at node "approve" cannot be resumed again: it was already approved by test at /,
+    );
     expect((await h.caller.runs.get({ id: runId })).waits[0]?.resolution?.decision).toBe('approved');
   });
 
@@ -97,7 +107,9 @@ describe('runs.resume', () => {
     );
     expect(bad.code).toBe('BAD_REQUEST');
     expect(bad.message).toBe('invalid input: decision: decision must be "approved" or "rejected"');
-    const badId = await rejection(h.caller.runs.resume({ runId: 'nope', nodeId: 'approve', decision: 'approved' }));
+    const badId = await rejection(
+      h.caller.runs.resume({ runId: 'nope', nodeId: 'approve', decision: 'approved' }),
+    );
     expect(badId.message).toContain('runId');
 
     const missing = await rejection(h.caller.runs.resume({ runId, nodeId: 'other', decision: 'approved' }));
@@ -112,9 +124,13 @@ describe('runs.resume', () => {
     expect(foreign.code).toBe('NOT_FOUND');
 
     await requestCancel(h.db.models, h.workspaceId, toObjectId(runId), new Date());
-    const finished = await rejection(h.caller.runs.resume({ runId, nodeId: 'approve', decision: 'approved' }));
+    const finished = await rejection(
+      h.caller.runs.resume({ runId, nodeId: 'approve', decision: 'approved' }),
+    );
     expect(finished.code).toBe('CONFLICT');
-    expect(finished.message).toBe(`run ${runId} has already finished (cancelled); there is nothing to resume`);
+    expect(finished.message).toBe(
+      `run ${runId} has already finished (cancelled); there is nothing to resume`,
+    );
     expect((await h.caller.runs.get({ id: runId })).waits[0]?.resolution).toBeNull();
   });
 });
@@ -136,7 +152,12 @@ describe('resume links', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ decision, data: { from: decision } }),
       });
-    const answers = await Promise.all([post('approved'), post('rejected'), post('approved'), post('rejected')]);
+    const answers = await Promise.all([
+      post('approved'),
+      post('rejected'),
+      post('approved'),
+      post('rejected'),
+    ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
     const winner = answers.find((a) => a.status === 200)!.json;
     expect(winner).toMatchObject({ runId, nodeId: 'approve', by: 'resume link', timedOut: false });
@@ -145,9 +166,16 @@ describe('resume links', () => {
       expect(lost.json.message).toContain(`it was already ${winner.decision} by resume link at`);
     }
     const view = (await h.caller.runs.get({ id: runId })).waits[0]!;
-    expect(view.resolution).toEqual({ decision: winner.decision, by: 'resume link', data: { from: winner.decision }, timedOut: false });
+    expect(view.resolution).toEqual({
+      decision: winner.decision,
+      by: 'resume link',
+      data: { from: winner.decision },
+      timedOut: false,
+    });
     expect(view.resumePath).toBeNull();
-    expect((await request(`${h.baseUrl}${path}`)).text).toContain(`It was ${winner.decision} by resume link at`);
+    expect((await request(`${h.baseUrl}${path}`)).text).toContain(
+      `It was ${winner.decision} by resume link at`,
+    );
   });
 
   it('a browser form decides with its comment and gets a page back', async () => {
@@ -172,12 +200,23 @@ describe('resume links', () => {
     const { runId, expiresAt } = await waitingRun();
     const path = (await h.caller.runs.get({ id: runId })).waits[0]!.resumePath!;
     const post = (p: string, body: unknown) =>
-      request(`${h.baseUrl}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      request(`${h.baseUrl}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
 
     const [payload, signature] = path.slice('/resume/'.length).split('.') as [string, string];
     const forged = `/resume/${payload}.${signature.slice(0, -2)}AA`;
-    expect(await post(forged, { decision: 'approved' })).toMatchObject({ status: 401, json: { error: 'bad_signature' } });
-    const expired = signResumeToken(h.deps.keyring, { runId, nodeId: 'approve', expiresAt: new Date(Date.now() - 1_000) });
+    expect(await post(forged, { decision: 'approved' })).toMatchObject({
+      status: 401,
+      json: { error: 'bad_signature' },
+    });
+    const expired = signResumeToken(h.deps.keyring, {
+      runId,
+      nodeId: 'approve',
+      expiresAt: new Date(Date.now() - 1_000),
+    });
     const old = await post(`/resume/${expired}`, { decision: 'approved' });
     expect(old).toMatchObject({ status: 410, json: { error: 'expired' } });
     expect(old.json.message).toMatch(/^the resume link expired at /);
@@ -185,10 +224,17 @@ describe('resume links', () => {
     const noDecision = await post(path, { data: 1 });
     expect(noDecision).toMatchObject({
       status: 400,
-      json: { error: 'invalid_input', field: 'decision', message: 'decision must be "approved" or "rejected"' },
+      json: {
+        error: 'invalid_input',
+        field: 'decision',
+        message: 'decision must be "approved" or "rejected"',
+      },
     });
     const otherNode = signResumeToken(h.deps.keyring, { runId, nodeId: 'elsewhere', expiresAt });
-    expect(await post(`/resume/${otherNode}`, { decision: 'approved' })).toMatchObject({ status: 404, json: { error: 'not_found' } });
+    expect(await post(`/resume/${otherNode}`, { decision: 'approved' })).toMatchObject({
+      status: 404,
+      json: { error: 'not_found' },
+    });
     expect((await h.caller.runs.get({ id: runId })).waits[0]?.resolution).toBeNull();
   });
 });

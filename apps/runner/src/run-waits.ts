@@ -41,7 +41,9 @@ export function runWaitsFor(
           ...(itemIndex === undefined ? {} : { itemIndex }),
           kind: request.kind,
           expiresAt: request.expiresAt,
-          ...(request.kind === 'approval' && request.message !== undefined ? { message: request.message } : {}),
+          ...(request.kind === 'approval' && request.message !== undefined
+            ? { message: request.message }
+            : {}),
           ...(request.kind === 'event'
             ? {
                 event: {
@@ -82,7 +84,11 @@ export function runWaitsFor(
     },
     async dismiss(waitId, ids) {
       try {
-        await dismissWaitCandidates(models, waitId, ids.map((id) => toObjectId(id, 'deliveryId')));
+        await dismissWaitCandidates(
+          models,
+          waitId,
+          ids.map((id) => toObjectId(id, 'deliveryId')),
+        );
       } catch (error) {
         throw transient(error, `could not dismiss the deliveries offered to node "${nodeId}"`);
       }

@@ -68,7 +68,10 @@ afterAll(async () => {
 
 const dueJobsOf = async (runId: string) =>
   (
-    await ctx.db.connection.db!.collection(JOBS_COLLECTION).find({ name: RUN_JOB, 'data.runId': runId }).toArray()
+    await ctx.db.connection
+      .db!.collection(JOBS_COLLECTION)
+      .find({ name: RUN_JOB, 'data.runId': runId })
+      .toArray()
   ).filter((job) => job.nextRunAt instanceof Date && job.nextRunAt.getTime() <= Date.now() + 1_000);
 
 /** An order waits for a manager's approval, then reports the decision to the sink. */
@@ -79,14 +82,20 @@ function approvalScenario(timeoutMs = 24 * HOUR): Promise<ScenarioVersionDoc> {
     [
       node('start', 'trigger.manual', {}),
       node('approve', 'wait.approval', { message: 'Approve order of {{ trigger.body.total }}?', timeoutMs }),
-      node('report', 'http.request', { method: 'POST', url: `${sink.url}/decided`, body: '{{ nodes.approve }}' }),
+      node('report', 'http.request', {
+        method: 'POST',
+        url: `${sink.url}/decided`,
+        body: '{{ nodes.approve }}',
+      }),
     ],
     [edge('start', 'approve'), edge('approve', 'report')],
   );
 }
 
 const waitOf = (runId: string) =>
-  ctx.db.models.RunWait.findById(runWaitIdOf(toObjectId(runId), 'approve')).lean<RunWaitDoc>().exec();
+  ctx.db.models.RunWait.findById(runWaitIdOf(toObjectId(runId), 'approve'))
+    .lean<RunWaitDoc>()
+    .exec();
 
 const approve = (runId: string, by = 'manager') =>
   resolveRunWait(ctx.db.models, {
@@ -108,7 +117,10 @@ describe('wait.approval in the runner', () => {
     expect(waiting).toMatchObject({ status: 'waiting', leaseOwner: null });
     const wait = await waitOf(runId!);
     expect(wait).toMatchObject({ kind: 'approval', message: 'Approve order of 150?', resolvedAt: null });
-    expect(stepOf(waiting, 'approve')).toMatchObject({ status: 'waiting', waitingFor: { waitId: wait!._id } });
+    expect(stepOf(waiting, 'approve')).toMatchObject({
+      status: 'waiting',
+      waitingFor: { waitId: wait!._id },
+    });
     expect(stepOf(waiting, 'approve').resumeAt).toEqual(wait!.expiresAt);
     // Not due: an extra job does not run the step early.
     expect(await processRun(deps(), runId!)).toEqual({ status: 'not_claimed' });
@@ -125,7 +137,12 @@ describe('wait.approval in the runner', () => {
     });
     expect(stepOf(done, 'approve')).not.toHaveProperty('waitingFor');
     const report = await sink.waitFor('/decided');
-    expect(JSON.parse(report.body)).toEqual({ decision: 'approved', by: 'manager', data: { note: 'ok' }, timedOut: false });
+    expect(JSON.parse(report.body)).toEqual({
+      decision: 'approved',
+      by: 'manager',
+      data: { note: 'ok' },
+      timedOut: false,
+    });
     expect((await approve(runId!, 'second')).ok).toBe(false);
   });
 
@@ -141,7 +158,14 @@ describe('wait.approval in the runner', () => {
     expect(await resumeRunOfWait(ctx.db.models, queue, resumed.wait)).toBe('running');
     await ctx.db.models.Run.updateOne(
       { _id: toObjectId(runId!) },
-      { $set: { status: 'waiting', leaseOwner: null, leaseExpiresAt: null, resumeAt: new Date(Date.now() + HOUR) } },
+      {
+        $set: {
+          status: 'waiting',
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          resumeAt: new Date(Date.now() + HOUR),
+        },
+      },
     );
     // The sweep wakes it once the resume is old enough…
     const stale = { afterMs: 0, jobLockLifetimeMs: 10_000, now: new Date(Date.now() + 1_000) };
@@ -160,7 +184,14 @@ describe('wait.approval in the runner', () => {
     expect(await resumeRunOfWait(ctx.db.models, queue, second.wait)).toBe('running');
     await ctx.db.models.Run.updateOne(
       { _id: toObjectId(secondId!) },
-      { $set: { status: 'waiting', leaseOwner: null, leaseExpiresAt: null, resumeAt: new Date(Date.now() + HOUR) } },
+      {
+        $set: {
+          status: 'waiting',
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          resumeAt: new Date(Date.now() + HOUR),
+        },
+      },
     );
     await afterRunSettled(deps(), await runOf(ctx.db, secondId!), 'waiting', {
       callsChildren: false,

@@ -115,7 +115,9 @@ async function deliver(body: unknown, receivedAt = new Date()): Promise<WebhookD
 
 const order = () => `o-${randomBytes(4).toString('hex')}`;
 const waitOf = (runId: string) =>
-  ctx.db.models.RunWait.findById(runWaitIdOf(toObjectId(runId), 'paid')).lean<RunWaitDoc>().exec();
+  ctx.db.models.RunWait.findById(runWaitIdOf(toObjectId(runId), 'paid'))
+    .lean<RunWaitDoc>()
+    .exec();
 
 describe('wait.event in the runner', () => {
   it('suspends with the key computed at its start; a non-matching delivery is dismissed, the matching one resumes it', async () => {
@@ -123,12 +125,24 @@ describe('wait.event in the runner', () => {
     const id = order();
     const [runId] = await queueRuns(ctx.db, version, 1, { body: { order: id } });
     expect((await processRun(deps(), runId!)).status).toBe('waiting');
-    expect(await waitOf(runId!)).toMatchObject({ kind: 'event', correlationKey: id, deliveryKey: 'body.orderId', resolvedAt: null });
-    expect(stepOf(await runOf(ctx.db, runId!), 'paid')).toMatchObject({ status: 'waiting', waitingFor: { waitId: `${runId}:paid` } });
+    expect(await waitOf(runId!)).toMatchObject({
+      kind: 'event',
+      correlationKey: id,
+      deliveryKey: 'body.orderId',
+      resolvedAt: null,
+    });
+    expect(stepOf(await runOf(ctx.db, runId!), 'paid')).toMatchObject({
+      status: 'waiting',
+      waitingFor: { waitId: `${runId}:paid` },
+    });
 
     // Another order's payment reaches no wait; this order's pending payment is offered, then dismissed.
-    expect(await offerDeliveryToWaits(ctx.db.models, queue, await deliver({ orderId: order(), status: 'paid' }))).toBe(0);
-    expect(await offerDeliveryToWaits(ctx.db.models, queue, await deliver({ orderId: id, status: 'pending' }))).toBe(1);
+    expect(
+      await offerDeliveryToWaits(ctx.db.models, queue, await deliver({ orderId: order(), status: 'paid' })),
+    ).toBe(0);
+    expect(
+      await offerDeliveryToWaits(ctx.db.models, queue, await deliver({ orderId: id, status: 'pending' })),
+    ).toBe(1);
     expect((await processRun(deps(), runId!)).status).toBe('waiting');
     expect((await waitOf(runId!))?.candidates).toEqual([]);
 
@@ -172,7 +186,10 @@ describe('wait.event in the runner', () => {
     await processRun(deps(), runId!);
     // The api died after storing the delivery, before offering it.
     await deliver({ orderId: id, status: 'paid', amount: 3 }, new Date(Date.now() - 120_000));
-    const report = await sweepOnce({ db: ctx.db, queue, logger }, { afterMs: 30_000, jobLockLifetimeMs: 10_000 });
+    const report = await sweepOnce(
+      { db: ctx.db, queue, logger },
+      { afterMs: 30_000, jobLockLifetimeMs: 10_000 },
+    );
     expect(report.deliveriesDispatched).toBeGreaterThanOrEqual(1);
     expect(await processRun(deps(), runId!)).toEqual({ status: 'succeeded' });
     expect(stepOf(await runOf(ctx.db, runId!), 'amount').output).toBe(3);

@@ -51,8 +51,16 @@ beforeAll(async () => {
     },
   });
   scenarioId = scenario.id;
-  const app = await client.apps.create.mutate({ key: 'browser-payments', name: 'Payments', signature: { scheme: 'generic' } });
-  await client.connections.create.mutate({ appId: app.id, name: 'Default', secrets: { webhookSecret: PAY_SECRET } });
+  const app = await client.apps.create.mutate({
+    key: 'browser-payments',
+    name: 'Payments',
+    signature: { scheme: 'generic' },
+  });
+  await client.connections.create.mutate({
+    appId: app.id,
+    name: 'Default',
+    secrets: { webhookSecret: PAY_SECRET },
+  });
   payments = { id: app.id, key: app.key };
   const events = await client.scenarios.create.mutate({
     name: 'Ship when paid',
@@ -137,7 +145,9 @@ describe('wait.approval on the run page', () => {
     await approval.getByLabel('Comment').fill('looks fine');
     await approval.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => view.getAttribute('data-run-status'), { timeout: 30_000 }).toBe('succeeded');
-    await expect.poll(() => approval.getAttribute('data-approval-state'), { timeout: 30_000 }).toBe('approved');
+    await expect
+      .poll(() => approval.getAttribute('data-approval-state'), { timeout: 30_000 })
+      .toBe('approved');
     expect(await approval.textContent()).toContain('Approved by bootstrap');
     expect(await approval.textContent()).toContain('looks fine');
     expect(await approval.getByRole('button', { name: 'Approve' }).count()).toBe(0);
@@ -162,7 +172,10 @@ describe('wait.event', () => {
     await node('paid').click({ position: { x: 20, y: 12 } });
     const panel = page.locator('[data-panel-node="paid"]');
     expect(await panel.locator('[data-field="appId"] select').inputValue()).toBe(payments.id);
-    await panel.locator('[data-field="deliveryKey"] textarea, [data-field="deliveryKey"] input').first().fill('body.order');
+    await panel
+      .locator('[data-field="deliveryKey"] textarea, [data-field="deliveryKey"] input')
+      .first()
+      .fill('body.order');
     await expect.poll(() => node('paid').getAttribute('data-problems')).toBe('0');
     await expect
       .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })

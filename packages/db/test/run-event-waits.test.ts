@@ -66,9 +66,20 @@ function recordingQueue() {
   return { queue, jobs };
 }
 
-const event = (key: string, deliveryKey = 'body.order') => ({ appId, correlationKey: key, deliveryKey, lookBackMs: 60_000 });
+const event = (key: string, deliveryKey = 'body.order') => ({
+  appId,
+  correlationKey: key,
+  deliveryKey,
+  lookBackMs: 60_000,
+});
 const open = (r: RunDoc, key: string, deliveryKey?: string) =>
-  openRunWait(ctx.db.models, { run: r, nodeId: 'paid', kind: 'event', expiresAt: new Date(Date.now() + HOUR), event: event(key, deliveryKey) });
+  openRunWait(ctx.db.models, {
+    run: r,
+    nodeId: 'paid',
+    kind: 'event',
+    expiresAt: new Date(Date.now() + HOUR),
+    event: event(key, deliveryKey),
+  });
 
 describe('event waits', () => {
   // Each test waits on an app of its own: earlier tests' deliveries are in every look-back window.
@@ -92,7 +103,11 @@ describe('event waits', () => {
       deliveryId: recent.deliveryId,
       body: { order: 1 },
     });
-    await dismissWaitCandidates(ctx.db.models, wait._id, candidates.map((c) => c.id));
+    await dismissWaitCandidates(
+      ctx.db.models,
+      wait._id,
+      candidates.map((c) => c.id),
+    );
     expect(await listWaitCandidates(ctx.db.models, wait._id)).toEqual([]);
     // Opened again (a resume): the window is not offered twice.
     expect((await open(r, '1')).candidates).toEqual([]);
@@ -110,14 +125,19 @@ describe('event waits', () => {
     await open(r2, '88');
     await open(r3, '77', 'body.ref');
     for (const r of [r1, r2, r3]) {
-      await releaseRun(ctx.db.models, r._id, 'w', { status: 'waiting', resumeAt: new Date(Date.now() + HOUR) });
+      await releaseRun(ctx.db.models, r._id, 'w', {
+        status: 'waiting',
+        resumeAt: new Date(Date.now() + HOUR),
+      });
     }
     const delivery = await deliver({ order: 77, ref: 'x' });
     expect(await offerDeliveryToWaits(ctx.db.models, queue, delivery)).toBe(1);
     expect(jobs).toEqual([{ runId: r1._id.toHexString() }]);
-    expect((await listWaitCandidates(ctx.db.models, `${r1._id.toHexString()}:paid`)).map((c) => c.id.toHexString())).toContain(
-      delivery._id.toHexString(),
-    );
+    expect(
+      (await listWaitCandidates(ctx.db.models, `${r1._id.toHexString()}:paid`)).map((c) =>
+        c.id.toHexString(),
+      ),
+    ).toContain(delivery._id.toHexString());
     expect(await listWaitCandidates(ctx.db.models, `${r2._id.toHexString()}:paid`)).toEqual([]);
     expect(await runWaitsToResume(ctx.db.models, r1._id)).toEqual([]);
     // Offered again (the sweep repeating an interrupted delivery): still one candidate.
@@ -141,9 +161,22 @@ describe('event waits', () => {
     ]);
     expect(wonA.resolution).toEqual(wonB.resolution);
     expect(wonA.resolution?.by).toMatch(/^delivery d-/);
-    expect([first.deliveryId, second.deliveryId]).toContain((wonA.resolution?.data as { deliveryId: string }).deliveryId);
-    const decided = await resolveRunWait(ctx.db.models, { workspaceId, runId: r._id, nodeId: 'paid', decision: 'approved', by: 'x', data: null });
-    expect(decided).toMatchObject({ ok: false, code: 'not_found', message: 'node "paid" waits for an event, not for an approval: it cannot be decided' });
+    expect([first.deliveryId, second.deliveryId]).toContain(
+      (wonA.resolution!.data as { deliveryId: string }).deliveryId,
+    );
+    const decided = await resolveRunWait(ctx.db.models, {
+      workspaceId,
+      runId: r._id,
+      nodeId: 'paid',
+      decision: 'approved',
+      by: 'x',
+      data: null,
+    });
+    expect(decided).toMatchObject({
+      ok: false,
+      code: 'not_found',
+      message: 'node "paid" waits for an event, not for an approval: it cannot be decided',
+    });
     expect(await offerDeliveryToWaits(ctx.db.models, queue, await deliver({ order: 5 }))).toBe(0);
   });
 });

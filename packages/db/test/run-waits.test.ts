@@ -57,8 +57,19 @@ describe('run waits', () => {
   it('are opened once per step: a later open returns the first deadline and any resolution', async () => {
     const run = await waitingRun();
     const expiresAt = new Date(Date.now() + HOUR);
-    const first = await openRunWait(ctx.db.models, { run, nodeId: 'approve', kind: 'approval', expiresAt, message: 'ok?' });
-    expect(first).toMatchObject({ _id: `${run._id.toHexString()}:approve`, expiresAt, message: 'ok?', resolvedAt: null });
+    const first = await openRunWait(ctx.db.models, {
+      run,
+      nodeId: 'approve',
+      kind: 'approval',
+      expiresAt,
+      message: 'ok?',
+    });
+    expect(first).toMatchObject({
+      _id: `${run._id.toHexString()}:approve`,
+      expiresAt,
+      message: 'ok?',
+      resolvedAt: null,
+    });
     const again = await openRunWait(ctx.db.models, {
       run,
       nodeId: 'approve',
@@ -66,35 +77,63 @@ describe('run waits', () => {
       expiresAt: new Date(Date.now() + 2 * HOUR),
     });
     expect(again.expiresAt).toEqual(expiresAt);
-    const item = await openRunWait(ctx.db.models, { run, nodeId: 'approve', itemIndex: 2, kind: 'approval', expiresAt });
+    const item = await openRunWait(ctx.db.models, {
+      run,
+      nodeId: 'approve',
+      itemIndex: 2,
+      kind: 'approval',
+      expiresAt,
+    });
     expect(item._id).toBe(`${run._id.toHexString()}:approve:2`);
     expect(await listRunWaits(ctx.db.models, workspaceId, run._id)).toHaveLength(2);
     expect(await listRunWaits(ctx.db.models, newObjectId(), run._id)).toEqual([]);
 
     expect((await decide(run, 'manager')).ok).toBe(true);
     const seen = await openRunWait(ctx.db.models, { run, nodeId: 'approve', kind: 'approval', expiresAt });
-    expect(seen.resolution).toEqual({ decision: 'approved', by: 'manager', data: { note: 'manager' }, timedOut: false });
+    expect(seen.resolution).toEqual({
+      decision: 'approved',
+      by: 'manager',
+      data: { note: 'manager' },
+      timedOut: false,
+    });
   });
 
   it('of concurrent resumes exactly one wins; the others are refused naming who won', async () => {
     const run = await waitingRun();
-    await openRunWait(ctx.db.models, { run, nodeId: 'approve', kind: 'approval', expiresAt: new Date(Date.now() + HOUR) });
+    await openRunWait(ctx.db.models, {
+      run,
+      nodeId: 'approve',
+      kind: 'approval',
+      expiresAt: new Date(Date.now() + HOUR),
+    });
     const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((by) => decide(run, by)));
     const winners = results.filter((r) => r.ok);
     expect(winners).toHaveLength(1);
     const winner = winners[0]!.ok ? winners[0]!.wait.resolution?.by : undefined;
     for (const lost of results.filter((r) => !r.ok)) {
       expect(lost).toMatchObject({ ok: false, code: 'already_resolved' });
-      if (!lost.ok) expect(lost.message).toContain(`cannot be resumed again: it was already approved by ${winner} at`);
+      if (!lost.ok)
+        expect(lost.message).toContain(`cannot be resumed again: it was already approved by ${winner} at`);
     }
   });
 
   it('refuse a resume of a missing, another workspace’s, expired or timed-out wait, and a timeout after a resume', async () => {
     const run = await waitingRun();
     expect(await decide(run, 'x')).toMatchObject({ ok: false, code: 'not_found' });
-    const wait = await openRunWait(ctx.db.models, { run, nodeId: 'approve', kind: 'approval', expiresAt: new Date(Date.now() + HOUR) });
-    expect(await decide(run, 'x', { workspaceId: newObjectId() })).toMatchObject({ ok: false, code: 'not_found' });
-    expect(await decide(run, 'late', { now: new Date(Date.now() + 2 * HOUR) })).toMatchObject({ ok: false, code: 'expired' });
+    const wait = await openRunWait(ctx.db.models, {
+      run,
+      nodeId: 'approve',
+      kind: 'approval',
+      expiresAt: new Date(Date.now() + HOUR),
+    });
+    expect(await decide(run, 'x', { workspaceId: newObjectId() })).toMatchObject({
+      ok: false,
+      code: 'not_found',
+    });
+    expect(await decide(run, 'late', { now: new Date(Date.now() + 2 * HOUR) })).toMatchObject({
+      ok: false,
+      code: 'expired',
+    });
 
     const timedOut = await timeOutRunWait(ctx.db.models, wait._id);
     expect(timedOut.resolution).toEqual({ decision: null, by: null, data: null, timedOut: true });
@@ -103,16 +142,29 @@ describe('run waits', () => {
     if (!refused.ok) expect(refused.message).toContain('it timed out at');
 
     const other = await waitingRun();
-    const open = await openRunWait(ctx.db.models, { run: other, nodeId: 'approve', kind: 'approval', expiresAt: new Date(Date.now() + HOUR) });
+    const open = await openRunWait(ctx.db.models, {
+      run: other,
+      nodeId: 'approve',
+      kind: 'approval',
+      expiresAt: new Date(Date.now() + HOUR),
+    });
     await decide(other, 'manager');
-    expect((await timeOutRunWait(ctx.db.models, open._id)).resolution).toMatchObject({ decision: 'approved', timedOut: false });
+    expect((await timeOutRunWait(ctx.db.models, open._id)).resolution).toMatchObject({
+      decision: 'approved',
+      timedOut: false,
+    });
   });
 
   it('a resume wakes a waiting run; a running one is woken after it suspends or by the sweep', async () => {
     const { queue, jobs } = recordingQueue();
     const run = await waitingRun();
     await claimRun(ctx.db.models, run._id, { owner: 'r1', leaseMs: 30_000 });
-    await openRunWait(ctx.db.models, { run, nodeId: 'approve', kind: 'approval', expiresAt: new Date(Date.now() + HOUR) });
+    await openRunWait(ctx.db.models, {
+      run,
+      nodeId: 'approve',
+      kind: 'approval',
+      expiresAt: new Date(Date.now() + HOUR),
+    });
     const resumed = await decide(run, 'manager');
     if (!resumed.ok) throw new Error(resumed.message);
     // Still running (the step has not suspended yet): left to the run and the sweep.
@@ -123,7 +175,9 @@ describe('run waits', () => {
     const owed = await runWaitsToResume(ctx.db.models, run._id);
     expect(owed.map((w) => w._id)).toEqual([resumed.wait._id]);
     const swept = async () =>
-      (await unresumedRunWaits(ctx.db.models, new Date(Date.now() + 1_000), 100)).filter((w) => w.runId.equals(run._id));
+      (await unresumedRunWaits(ctx.db.models, new Date(Date.now() + 1_000), 100)).filter((w) =>
+        w.runId.equals(run._id),
+      );
     expect(await swept()).toHaveLength(1);
 
     expect(await resumeRunOfWait(ctx.db.models, queue, owed[0]!)).toBe('resumed');

@@ -13,7 +13,10 @@ const FINAL: ReadonlySet<string> = new Set(FINAL_RUN_STATUSES);
 export const RESUME_LINK_BY = 'resume link';
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function page(res: Response, status: number, title: string, body: string): void {
   res
@@ -73,11 +76,21 @@ export function resumeRouter(deps: ApiDeps): Router {
       const how = wait.resolution.timedOut
         ? 'It timed out'
         : `It was ${escapeHtml(wait.resolution.decision ?? 'decided')} by ${escapeHtml(wait.resolution.by ?? 'someone')}`;
-      page(res, 200, 'Already decided', `<h1>${question}</h1><p>${how} at ${wait.resolvedAt?.toISOString()}.</p>`);
+      page(
+        res,
+        200,
+        'Already decided',
+        `<h1>${question}</h1><p>${how} at ${wait.resolvedAt?.toISOString()}.</p>`,
+      );
       return;
     }
     if (!run || FINAL.has(run.status)) {
-      page(res, 409, 'Run finished', `<p>The run has already finished (${escapeHtml(run?.status ?? 'removed')}).</p>`);
+      page(
+        res,
+        409,
+        'Run finished',
+        `<p>The run has already finished (${escapeHtml(run?.status ?? 'removed')}).</p>`,
+      );
       return;
     }
     const action = escapeHtml(req.originalUrl.split('?')[0]!);
@@ -102,7 +115,9 @@ export function resumeRouter(deps: ApiDeps): Router {
     }
     const { models } = deps.database;
     const runId = toObjectId(claims.runId, 'runId');
-    const wait = await models.RunWait.findById(runWaitIdOf(runId, claims.nodeId, claims.itemIndex), { workspaceId: 1 })
+    const wait = await models.RunWait.findById(runWaitIdOf(runId, claims.nodeId, claims.itemIndex), {
+      workspaceId: 1,
+    })
       .lean<Pick<RunWaitDoc, 'workspaceId'>>()
       .exec();
     const data = html
@@ -127,7 +142,13 @@ export function resumeRouter(deps: ApiDeps): Router {
       return;
     }
     const resolution = outcome.wait.resolution!;
-    if (html) page(res, 200, 'Thank you', `<p>Recorded: ${escapeHtml(resolution.decision ?? '')}. The run goes on.</p>`);
+    if (html)
+      page(
+        res,
+        200,
+        'Thank you',
+        `<p>Recorded: ${escapeHtml(resolution.decision ?? '')}. The run goes on.</p>`,
+      );
     else
       res.status(200).json({
         runId: claims.runId,

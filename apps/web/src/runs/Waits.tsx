@@ -35,7 +35,8 @@ function OpenApproval({ runId, wait, live }: { runId: string; wait: Wait; live: 
   const [comment, setComment] = useState('');
   const resume = useMutation(
     trpc.runs.resume.mutationOptions({
-      onSettled: () => void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id: runId }) }),
+      onSettled: () =>
+        void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id: runId }) }),
     }),
   );
   const decide = (decision: 'approved' | 'rejected') =>
@@ -94,7 +95,8 @@ function EventWait({ wait }: { wait: Wait }) {
   if (!resolution)
     return (
       <p className="muted small">
-        Waiting for a delivery with the key <code>{wait.correlationKey}</code>; times out <TimeAgo date={wait.expiresAt} />.
+        Waiting for a delivery with the key <code>{wait.correlationKey}</code>; times out{' '}
+        <TimeAgo date={wait.expiresAt} />.
       </p>
     );
   if (resolution.timedOut)
@@ -138,21 +140,27 @@ export function RunWaits({ run, live }: { run: Pick<Run, 'id' | 'waits'>; live: 
             <EventWait wait={wait} />
           </div>
         ) : (
-        <div
-          key={`${wait.nodeId}:${wait.itemIndex ?? ''}`}
-          className="approval"
-          data-approval={wait.nodeId}
-          data-approval-state={wait.resolution ? (wait.resolution.timedOut ? 'timed-out' : wait.resolution.decision) : 'open'}
-        >
-          <h3>
-            {wait.message ?? 'Approve this step?'}{' '}
-            <span className="muted small">
-              <code>{wait.nodeId}</code>
-              {wait.itemIndex === null ? null : ` · item ${wait.itemIndex}`}
-            </span>
-          </h3>
-          {wait.resolution ? <Decided wait={wait} /> : <OpenApproval runId={run.id} wait={wait} live={live} />}
-        </div>
+          <div
+            key={`${wait.nodeId}:${wait.itemIndex ?? ''}`}
+            className="approval"
+            data-approval={wait.nodeId}
+            data-approval-state={
+              wait.resolution ? (wait.resolution.timedOut ? 'timed-out' : wait.resolution.decision) : 'open'
+            }
+          >
+            <h3>
+              {wait.message ?? 'Approve this step?'}{' '}
+              <span className="muted small">
+                <code>{wait.nodeId}</code>
+                {wait.itemIndex === null ? null : ` · item ${wait.itemIndex}`}
+              </span>
+            </h3>
+            {wait.resolution ? (
+              <Decided wait={wait} />
+            ) : (
+              <OpenApproval runId={run.id} wait={wait} live={live} />
+            )}
+          </div>
         ),
       )}
     </section>

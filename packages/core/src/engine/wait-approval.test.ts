@@ -65,7 +65,9 @@ function approvalHost() {
   return { host, store };
 }
 
-const graph = (config: Record<string, unknown> = { message: 'Approve order {{ trigger.body.id }}?', timeoutMs: 24 * HOUR }) => ({
+const graph = (
+  config: Record<string, unknown> = { message: 'Approve order {{ trigger.body.id }}?', timeoutMs: 24 * HOUR },
+) => ({
   nodes: [
     node('start', 'trigger.manual', {}),
     node('approve', 'wait.approval', config),
@@ -132,16 +134,35 @@ describe('wait.approval in the engine', () => {
     const done = await executeRun(runOf(graph().nodes, graph().edges, persisted(host), trigger), host);
     expect(done).toEqual({ status: 'succeeded' });
     expect(host.last('approve')?.output).toEqual({ decision: null, by: null, data: null, timedOut: true });
-    expect(store.resolve('r1:approve', { decision: 'approved', by: 'late', data: null, timedOut: false, resolvedAt: 'x' })).toBe(false);
+    expect(
+      store.resolve('r1:approve', {
+        decision: 'approved',
+        by: 'late',
+        data: null,
+        timedOut: false,
+        resolvedAt: 'x',
+      }),
+    ).toBe(false);
   });
 
   it('a decision that came in just before the timeout wins over it', async () => {
     const { host, store } = approvalHost();
     await executeRun(runOf(graph().nodes, graph().edges, [], trigger), host);
-    store.resolve('r1:approve', { decision: 'rejected', by: 'manager', data: null, timedOut: false, resolvedAt: 'x' });
+    store.resolve('r1:approve', {
+      decision: 'rejected',
+      by: 'manager',
+      data: null,
+      timedOut: false,
+      resolvedAt: 'x',
+    });
     host.advance(25 * HOUR);
     await executeRun(runOf(graph().nodes, graph().edges, persisted(host), trigger), host);
-    expect(host.last('approve')?.output).toEqual({ decision: 'rejected', by: 'manager', data: null, timedOut: false });
+    expect(host.last('approve')?.output).toEqual({
+      decision: 'rejected',
+      by: 'manager',
+      data: null,
+      timedOut: false,
+    });
   });
 
   it('database trouble while opening the wait is retried', async () => {
@@ -149,7 +170,11 @@ describe('wait.approval in the engine', () => {
     store.failNextOpen();
     const outcome = await executeRun(runOf(graph().nodes, graph().edges, [], trigger), host);
     expect(outcome.status).toBe('suspended');
-    expect(host.last('approve')).toMatchObject({ status: 'waiting', attempts: 1, waitingFor: { waitId: 'r1:approve' } });
+    expect(host.last('approve')).toMatchObject({
+      status: 'waiting',
+      attempts: 1,
+      waitingFor: { waitId: 'r1:approve' },
+    });
   });
 });
 
@@ -173,7 +198,13 @@ describe('wait.approval in a dry-run', () => {
     const result = await dryRun({ scenarioId: 's1', graph: graph(), trigger });
     expect(result.status).toBe('succeeded');
     const approve = result.nodes.find((n) => n.nodeId === 'approve')!;
-    expect(approve.output).toEqual({ decision: 'approved', by: 'dry-run', data: null, timedOut: false, simulated: true });
+    expect(approve.output).toEqual({
+      decision: 'approved',
+      by: 'dry-run',
+      data: null,
+      timedOut: false,
+      simulated: true,
+    });
     expect(approve.logs.map((l) => l.message)).toContain(
       'would wait for approval (simulated: approved at once by "dry-run")',
     );

@@ -31,7 +31,13 @@ function memoryEventWaits() {
       return state.offered.filter((c) => !state.dismissed.includes(c.id));
     },
     async accept(_id, candidate) {
-      state.resolution ??= { decision: null, by: `delivery ${candidate.event.deliveryId}`, data: candidate.event, timedOut: false, resolvedAt: 'now' };
+      state.resolution ??= {
+        decision: null,
+        by: `delivery ${candidate.event.deliveryId}`,
+        data: candidate.event,
+        timedOut: false,
+        resolvedAt: 'now',
+      };
       return state.resolution;
     },
     async dismiss(_id, ids) {
@@ -88,7 +94,11 @@ describe('wait.event in the engine', () => {
       deliveryKey: 'body.order',
       lookBackMs: 300_000,
     });
-    expect(host.last('paid')).toMatchObject({ status: 'waiting', attempts: 0, waitingFor: { waitId: 'r1:paid' } });
+    expect(host.last('paid')).toMatchObject({
+      status: 'waiting',
+      attempts: 0,
+      waitingFor: { waitId: 'r1:paid' },
+    });
 
     // Offered: another order's, one failing `match`, then the one that matches.
     store.state.offered.push(
@@ -100,7 +110,12 @@ describe('wait.event in the engine', () => {
     expect(await again(host)).toEqual({ status: 'succeeded' });
     expect(host.last('paid')?.output).toEqual({
       timedOut: false,
-      event: { deliveryId: 'x-3', receivedAt: at(0).toISOString(), headers: {}, body: { order: 42, status: 'paid', amount: 1_500 } },
+      event: {
+        deliveryId: 'x-3',
+        receivedAt: at(0).toISOString(),
+        headers: {},
+        body: { order: 42, status: 'paid', amount: 1_500 },
+      },
     });
     expect(host.last('after')?.output).toBe('paid');
     // The wait is over: the ones before the match need no dismissal.
@@ -110,7 +125,10 @@ describe('wait.event in the engine', () => {
   it('dismisses what does not match and waits again, for the same deadline', async () => {
     const { host, store } = eventHost();
     await executeRun(runOf(graph().nodes, graph().edges, [], trigger), host);
-    store.state.offered.push(delivery('y-1', { order: 42, status: 'refunded', amount: 1_500 }), delivery('y-2', 'not json'));
+    store.state.offered.push(
+      delivery('y-1', { order: 42, status: 'refunded', amount: 1_500 }),
+      delivery('y-2', 'not json'),
+    );
     host.advance(HOUR);
     expect(await again(host)).toEqual({ status: 'suspended', resumeAt: at(24 * HOUR) });
     expect(store.state.dismissed).toEqual(['d-y-1', 'd-y-2']);
@@ -138,14 +156,19 @@ describe('wait.event in the engine', () => {
 describe('wait.event config', () => {
   const def = getNodeDefinition('wait.event')!;
   it('names the field of each bad value', () => {
-    const problems = (cfg: Record<string, unknown>) => nodeConfigProblems(def, cfg).map((p) => `${p.path.join('.')}: ${p.message}`);
+    const problems = (cfg: Record<string, unknown>) =>
+      nodeConfigProblems(def, cfg).map((p) => `${p.path.join('.')}: ${p.message}`);
     expect(problems(def.exampleConfig as Record<string, unknown>)).toEqual([]);
     expect(problems({ ...config, appId: 'shop' })[0]).toMatch(/^appId: /);
     expect(problems({ ...config, deliveryKey: '' })).toContain('deliveryKey: deliveryKey is required');
     expect(problems({ ...config, deliveryKey: 'body.(' })[0]).toMatch(/^deliveryKey: /);
     expect(problems({ ...config, match: 'delivery.body.status = ' })[0]).toMatch(/^match: /);
-    expect(problems({ ...config, timeoutMs: 5 })).toEqual(['timeoutMs: timeoutMs must be at least 1000 (one second)']);
-    expect(problems({ ...config, lookBackMs: 2 * 24 * HOUR })).toEqual(['lookBackMs: lookBackMs must be at most one day']);
+    expect(problems({ ...config, timeoutMs: 5 })).toEqual([
+      'timeoutMs: timeoutMs must be at least 1000 (one second)',
+    ]);
+    expect(problems({ ...config, lookBackMs: 2 * 24 * HOUR })).toEqual([
+      'lookBackMs: lookBackMs must be at most one day',
+    ]);
     expect(problems({ ...config, correlationKey: '' })).toEqual(['correlationKey: correlationKey is empty']);
   });
 });
@@ -155,7 +178,11 @@ describe('wait.event in a dry-run', () => {
     const result = await dryRun({ scenarioId: 's1', graph: graph(), trigger });
     const paid = result.nodes.find((n) => n.nodeId === 'paid')!;
     expect(paid.status).toBe('succeeded');
-    expect(paid.output).toMatchObject({ timedOut: false, simulated: true, event: { deliveryId: 'dry-run-paid', body: null, correlationKey: '42' } });
+    expect(paid.output).toMatchObject({
+      timedOut: false,
+      simulated: true,
+      event: { deliveryId: 'dry-run-paid', body: null, correlationKey: '42' },
+    });
     expect(paid.logs.map((l) => l.message)).toContain(
       `would wait for a delivery of app ${APP} with the key "42" (simulated: it arrives at once)`,
     );

@@ -7,11 +7,18 @@ import type { WebhookTriggerInput } from '../webhook/trigger-input.js';
  * yields nothing usable (no value, an object, an evaluation error on this delivery's shape): such a
  * delivery matches no wait. The api and the node compute it alike, so both agree on a match.
  */
-export async function deliveryCorrelationKey(deliveryKey: string, delivery: WebhookTriggerInput): Promise<string | null> {
+export async function deliveryCorrelationKey(
+  deliveryKey: string,
+  delivery: WebhookTriggerInput,
+): Promise<string | null> {
   let value: unknown;
   try {
     // As a trigger filter sees a delivery: its fields at the top, and as `trigger`.
-    value = await evaluateExpression(deliveryKey, { ...delivery, trigger: delivery, nodes: {} }, { field: 'deliveryKey' });
+    value = await evaluateExpression(
+      deliveryKey,
+      { ...delivery, trigger: delivery, nodes: {} },
+      { field: 'deliveryKey' },
+    );
   } catch {
     return null;
   }

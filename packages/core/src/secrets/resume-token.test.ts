@@ -6,14 +6,24 @@ import { signResumeToken, verifyResumeToken } from './resume-token.js';
 const k1 = Buffer.alloc(32, 1);
 const k2 = Buffer.alloc(32, 2);
 const keyring = createKeyring({ current: 'k1', keys: { k1 } });
-const claims = { runId: 'aaaaaaaaaaaaaaaaaaaaaaaa', nodeId: 'approve', expiresAt: new Date('2030-01-02T00:00:00Z') };
+const claims = {
+  runId: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+  nodeId: 'approve',
+  expiresAt: new Date('2030-01-02T00:00:00Z'),
+};
 const before = new Date('2030-01-01T00:00:00Z');
 
 describe('resume tokens', () => {
   it('carry the run, node, item and expiry, signed', () => {
     const token = signResumeToken(keyring, { ...claims, itemIndex: 3 });
-    expect(verifyResumeToken(keyring, token, before)).toEqual({ ok: true, claims: { ...claims, itemIndex: 3 } });
-    expect(verifyResumeToken(keyring, signResumeToken(keyring, claims), before)).toEqual({ ok: true, claims });
+    expect(verifyResumeToken(keyring, token, before)).toEqual({
+      ok: true,
+      claims: { ...claims, itemIndex: 3 },
+    });
+    expect(verifyResumeToken(keyring, signResumeToken(keyring, claims), before)).toEqual({
+      ok: true,
+      claims,
+    });
   });
 
   it('refuse a changed payload, a foreign key, an expired link and garbage, saying which', () => {
@@ -22,10 +32,15 @@ describe('resume tokens', () => {
     const changed = Buffer.from(
       Buffer.from(payload, 'base64url').toString().replace('approve', 'other'),
     ).toString('base64url');
-    expect(verifyResumeToken(keyring, `${changed}.${signature}`, before)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(verifyResumeToken(keyring, `${changed}.${signature}`, before)).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    });
     const foreign = createKeyring({ current: 'k1', keys: { k1: k2 } });
     expect(verifyResumeToken(foreign, token, before)).toMatchObject({ ok: false, reason: 'bad_signature' });
-    expect(verifyResumeToken(createKeyring({ current: 'k9', keys: { k9: k1 } }), token, before)).toMatchObject({
+    expect(
+      verifyResumeToken(createKeyring({ current: 'k9', keys: { k9: k1 } }), token, before),
+    ).toMatchObject({
       ok: false,
       reason: 'unknown_key',
     });

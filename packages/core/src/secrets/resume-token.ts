@@ -74,7 +74,11 @@ export function verifyResumeToken(keyring: Keyring, token: string, now: Date): R
   }
   const key = signingKey(keyring, parsed.k);
   if (!key)
-    return { ok: false, reason: 'unknown_key', message: 'the resume link was signed with a key this server no longer has' };
+    return {
+      ok: false,
+      reason: 'unknown_key',
+      message: 'the resume link was signed with a key this server no longer has',
+    };
   const expected = sign(key, payload);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected))

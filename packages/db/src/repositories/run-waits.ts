@@ -1,4 +1,9 @@
-import { type ApprovalDecision, deliveryCorrelationKey, type WebhookTriggerInput, webhookTriggerInput } from '@weft/core';
+import {
+  type ApprovalDecision,
+  deliveryCorrelationKey,
+  type WebhookTriggerInput,
+  webhookTriggerInput,
+} from '@weft/core';
 import type { Agenda } from 'agenda';
 import type { Collection } from 'mongodb';
 import type { Types } from 'mongoose';
@@ -117,7 +122,12 @@ export async function acceptWaitEvent(
   event: WebhookTriggerInput,
   now = new Date(),
 ): Promise<RunWaitDoc> {
-  const resolution: RunWaitResolutionDoc = { decision: null, by: `delivery ${event.deliveryId}`, data: event, timedOut: false };
+  const resolution: RunWaitResolutionDoc = {
+    decision: null,
+    by: `delivery ${event.deliveryId}`,
+    data: event,
+    timedOut: false,
+  };
   const done = await collectionOf(models).findOneAndUpdate(
     { _id: waitId, resolvedAt: null },
     { $set: { resolvedAt: now, resolution } },
@@ -146,7 +156,15 @@ export async function offerDeliveryToWaits(
   queue: Agenda,
   delivery: Pick<
     WebhookDeliveryDoc,
-    '_id' | 'workspaceId' | 'appId' | 'body' | 'bodyEncoding' | 'contentType' | 'headers' | 'deliveryId' | 'receivedAt'
+    | '_id'
+    | 'workspaceId'
+    | 'appId'
+    | 'body'
+    | 'bodyEncoding'
+    | 'contentType'
+    | 'headers'
+    | 'deliveryId'
+    | 'receivedAt'
   >,
 ): Promise<number> {
   const open = { appId: delivery.appId, resolvedAt: null, kind: 'event' as const };
@@ -158,7 +176,9 @@ export async function offerDeliveryToWaits(
     const correlationKey = await deliveryCorrelationKey(deliveryKey, input);
     if (correlationKey === null) continue;
     const filter = { ...open, workspaceId: delivery.workspaceId, deliveryKey, correlationKey };
-    const waits = await collectionOf(models).find(filter, { projection: { _id: 1, runId: 1 } }).toArray();
+    const waits = await collectionOf(models)
+      .find(filter, { projection: { _id: 1, runId: 1 } })
+      .toArray();
     if (waits.length === 0) continue;
     await collectionOf(models).updateMany(
       { _id: { $in: waits.map((wait) => wait._id) }, resolvedAt: null },
@@ -174,7 +194,12 @@ export type ResumeRefusal = 'not_found' | 'already_resolved' | 'expired';
 
 export type ResolveRunWaitResult =
   | { readonly ok: true; readonly wait: RunWaitDoc }
-  | { readonly ok: false; readonly code: ResumeRefusal; readonly message: string; readonly wait?: RunWaitDoc };
+  | {
+      readonly ok: false;
+      readonly code: ResumeRefusal;
+      readonly message: string;
+      readonly wait?: RunWaitDoc;
+    };
 
 export interface ResolveRunWaitArgs {
   readonly workspaceId: Types.ObjectId;
@@ -199,18 +224,30 @@ function describeResolution(wait: RunWaitDoc): string {
  * one wins and the other is refused, and a wait that timed out stays timed out. The winner marks
  * the wait `resumeRun`: the caller wakes the run next (`resumeRunOfWait`), the sweep if it crashes.
  */
-export async function resolveRunWait(models: Models, args: ResolveRunWaitArgs): Promise<ResolveRunWaitResult> {
+export async function resolveRunWait(
+  models: Models,
+  args: ResolveRunWaitArgs,
+): Promise<ResolveRunWaitResult> {
   const _id = runWaitIdOf(args.runId, args.nodeId, args.itemIndex);
   const now = args.now ?? new Date();
-  const resolution: RunWaitResolutionDoc = { decision: args.decision, by: args.by, data: args.data ?? null, timedOut: false };
+  const resolution: RunWaitResolutionDoc = {
+    decision: args.decision,
+    by: args.by,
+    data: args.data ?? null,
+    timedOut: false,
+  };
   const won = await collectionOf(models).findOneAndUpdate(
     { _id, workspaceId: args.workspaceId, kind: 'approval', resolvedAt: null, expiresAt: { $gt: now } },
     { $set: { resolvedAt: now, resolution, resumeRun: true } },
     { returnDocument: 'after' },
   );
   if (won) return { ok: true, wait: won };
-  const found = (await collectionOf(models).findOne({ _id, workspaceId: args.workspaceId })) as RunWaitDoc | null;
-  const step = args.itemIndex === undefined ? `node "${args.nodeId}"` : `node "${args.nodeId}" (item ${args.itemIndex})`;
+  const found = (await collectionOf(models).findOne({
+    _id,
+    workspaceId: args.workspaceId,
+  })) as RunWaitDoc | null;
+  const step =
+    args.itemIndex === undefined ? `node "${args.nodeId}"` : `node "${args.nodeId}" (item ${args.itemIndex})`;
   if (!found)
     return {
       ok: false,
@@ -218,9 +255,18 @@ export async function resolveRunWait(models: Models, args: ResolveRunWaitArgs): 
       message: `run ${args.runId.toHexString()} has no wait at ${step}: it has not reached it, or the node does not wait`,
     };
   if (found.kind !== 'approval')
-    return { ok: false, code: 'not_found', message: `${step} waits for an event, not for an approval: it cannot be decided` };
+    return {
+      ok: false,
+      code: 'not_found',
+      message: `${step} waits for an event, not for an approval: it cannot be decided`,
+    };
   if (found.resolvedAt)
-    return { ok: false, code: 'already_resolved', message: `the wait at ${step} cannot be resumed again: ${describeResolution(found)}`, wait: found };
+    return {
+      ok: false,
+      code: 'already_resolved',
+      message: `the wait at ${step} cannot be resumed again: ${describeResolution(found)}`,
+      wait: found,
+    };
   return {
     ok: false,
     code: 'expired',
@@ -289,7 +335,8 @@ export async function resumeRunOfWait(
   now = new Date(),
 ): Promise<WakeRunResult> {
   const result = await wakeWaitingRun(models, queue, wait.runId, now);
-  if (result !== 'running') await collectionOf(models).updateOne({ _id: wait._id }, { $unset: { resumeRun: '' } });
+  if (result !== 'running')
+    await collectionOf(models).updateOne({ _id: wait._id }, { $unset: { resumeRun: '' } });
   return result;
 }
 

@@ -11,7 +11,9 @@ const config = z
       .string()
       .max(2_000, 'message is longer than 2000 characters')
       .optional()
-      .describe('What the approver is asked, shown on the run page and the resume link; may use {{ }} expressions'),
+      .describe(
+        'What the approver is asked, shown on the run page and the resume link; may use {{ }} expressions',
+      ),
     timeoutMs: z
       .number()
       .int('timeoutMs must be a whole number of milliseconds')

@@ -17,17 +17,23 @@ const config = z
       .union([z.string().min(1, 'correlationKey is empty'), z.number()], {
         error: 'correlationKey must be a text or a number',
       })
-      .describe('The value a matching delivery carries, computed when the wait starts, e.g. {{ trigger.body.orderId }}'),
+      .describe(
+        'The value a matching delivery carries, computed when the wait starts, e.g. {{ trigger.body.orderId }}',
+      ),
     deliveryKey: z
       .string()
       .min(1, 'deliveryKey is required')
       .max(2_000, 'deliveryKey is longer than 2000 characters')
-      .describe('JSONata over each delivery ({ body, headers, deliveryId, receivedAt }) giving its correlation value, e.g. body.order.id'),
+      .describe(
+        'JSONata over each delivery ({ body, headers, deliveryId, receivedAt }) giving its correlation value, e.g. body.order.id',
+      ),
     match: z
       .string()
       .max(2_000, 'match is longer than 2000 characters')
       .optional()
-      .describe('Optional JSONata over { delivery, trigger, nodes, run }: a delivery with the key matches only if this is true'),
+      .describe(
+        'Optional JSONata over { delivery, trigger, nodes, run }: a delivery with the key matches only if this is true',
+      ),
     timeoutMs: z
       .number()
       .int('timeoutMs must be a whole number of milliseconds')
@@ -63,7 +69,10 @@ async function matches(
     return isTruthy(await evaluateExpression(cfg.match, scope, { field: 'match' }));
   } catch (error) {
     // One delivery's shape must not fail the run; the log says why it did not count.
-    ctx.log('warn', `field "match" failed on delivery ${candidate.event.deliveryId}: ${(error as Error).message}`);
+    ctx.log(
+      'warn',
+      `field "match" failed on delivery ${candidate.event.deliveryId}: ${(error as Error).message}`,
+    );
     return false;
   }
 }
