@@ -3,7 +3,7 @@ import type { Step } from '../schemas/entities.js';
 
 /**
  * Steps that wait for an event (a scenario call waiting for its child run, an approval waiting for
- * its decision) rather than for a time:
+ * its decision, a `wait.event` for a delivery) rather than for a time:
  * the run is resumed when the event happens, earlier than the step's `resumeAt`, and the step then
  * runs again at once; its node looks whether the event happened and waits again if not.
  */

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import type { LoopItem, Step } from '../schemas/entities.js';
 import type { EngineHost, EngineRun } from './types.js';
+import { unexpectedWaits } from '../nodes/test-context.js';
 
 export const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
 
@@ -121,23 +122,7 @@ export function loopTestHost(
             throw new Error('no scenario call expected');
           },
         },
-        waits: {
-          open: async () => {
-            throw new Error('no wait expected');
-          },
-          timeOut: async () => {
-            throw new Error('no wait expected');
-          },
-          candidates: async () => {
-            throw new Error('no wait expected');
-          },
-          accept: async () => {
-            throw new Error('no wait expected');
-          },
-          dismiss: async () => {
-            throw new Error('no wait expected');
-          },
-        },
+        waits: unexpectedWaits,
       };
       return ctx;
     },

@@ -3,6 +3,7 @@ import type { HttpCallOptions, HttpRequest, HttpResponse, NodeContext } from '..
 import type { Step } from '../schemas/entities.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import type { EngineHost, EngineRun } from './types.js';
+import { unexpectedWaits } from '../nodes/test-context.js';
 
 export const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
 
@@ -98,23 +99,7 @@ export function fakeHost(
             throw new Error('no scenario call expected');
           },
         },
-        waits: {
-          open: async () => {
-            throw new Error('no wait expected');
-          },
-          timeOut: async () => {
-            throw new Error('no wait expected');
-          },
-          candidates: async () => {
-            throw new Error('no wait expected');
-          },
-          accept: async () => {
-            throw new Error('no wait expected');
-          },
-          dismiss: async () => {
-            throw new Error('no wait expected');
-          },
-        },
+        waits: unexpectedWaits,
       };
     },
   };

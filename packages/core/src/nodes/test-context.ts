@@ -8,6 +8,19 @@ export interface RecordedContext extends NodeContext {
   readonly logs: { level: LogLevel; message: string; data?: unknown }[];
 }
 
+const noWait = async (): Promise<never> => {
+  throw new Error('no wait expected');
+};
+
+/** Waits for a test that expects none: any use fails it. Test-only. */
+export const unexpectedWaits: RunWaits = {
+  open: noWait,
+  timeOut: noWait,
+  candidates: noWait,
+  accept: noWait,
+  dismiss: noWait,
+};
+
 /** A NodeContext for tests: records HTTP requests and logs, answers with `respond`. Test-only. */
 export function recordingContext(options: {
   respond?: (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
@@ -62,22 +75,6 @@ export function recordingContext(options: {
         throw new Error('no scenario call expected');
       },
     },
-    waits: options.waits ?? {
-      async open() {
-        throw new Error('no wait expected');
-      },
-      async timeOut() {
-        throw new Error('no wait expected');
-      },
-      async candidates() {
-        throw new Error('no wait expected');
-      },
-      async accept() {
-        throw new Error('no wait expected');
-      },
-      async dismiss() {
-        throw new Error('no wait expected');
-      },
-    },
+    waits: options.waits ?? unexpectedWaits,
   };
 }
