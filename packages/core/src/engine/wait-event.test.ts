@@ -170,6 +170,9 @@ describe('wait.event config', () => {
       'lookBackMs: lookBackMs must be at most one day',
     ]);
     expect(problems({ ...config, correlationKey: '' })).toEqual(['correlationKey: correlationKey is empty']);
+    const { correlationKey: _k, ...withoutKey } = config;
+    expect(problems(withoutKey)).toEqual(['correlationKey: correlationKey is required (a text or a number)']);
+    expect(problems({ ...config, correlationKey: 42 })).toEqual([]);
   });
 });
 

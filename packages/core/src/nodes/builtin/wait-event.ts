@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { evaluateExpression } from '../../expressions/resolve.js';
 import { objectIdSchema } from '../../schemas/ids.js';
-import { correlationText, deliveryCorrelationKey } from '../event-key.js';
+import { deliveryCorrelationKey } from '../event-key.js';
 import { success } from '../results.js';
 import { isTruthy } from '../truthy.js';
 import type { NodeContext, NodeDefinition } from '../types.js';
@@ -13,10 +13,12 @@ const MAX_LOOK_BACK_MS = 24 * 3_600_000;
 const config = z
   .object({
     appId: objectIdSchema.describe('The app whose verified webhook deliveries are waited for'),
+    // A whole-value expression yields an id as it is (often a number): keys compare as text.
     correlationKey: z
-      .union([z.string().min(1, 'correlationKey is empty'), z.number()], {
-        error: 'correlationKey must be a text or a number',
-      })
+      .preprocess(
+        (value) => (typeof value === 'number' ? String(value) : value),
+        z.string({ error: 'correlationKey is required (a text or a number)' }).min(1, 'correlationKey is empty'),
+      )
       .describe(
         'The value a matching delivery carries, computed when the wait starts, e.g. {{ trigger.body.orderId }}',
       ),
@@ -98,7 +100,7 @@ export const waitEvent: NodeDefinition<typeof config> = {
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 30_000 },
   rawExpressionFields: ['deliveryKey', 'match'],
   async execute(ctx, _input, cfg) {
-    const key = correlationText(cfg.correlationKey)!;
+    const key = cfg.correlationKey;
     const expiresAt = new Date(ctx.stepStartedAt.getTime() + cfg.timeoutMs);
     const wait = await ctx.waits.open({
       kind: 'event',
