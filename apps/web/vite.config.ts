@@ -10,6 +10,7 @@ export default defineConfig({
     proxy: {
       '/trpc': { target: api },
       '/webhook': { target: api },
+      '/resume': { target: api },
     },
   },
   build: {

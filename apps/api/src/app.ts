@@ -5,6 +5,7 @@ import { errorHandler, sendError } from './errors.js';
 import { appRouter } from './router/index.js';
 import { metricsRouter } from './metrics.js';
 import { healthRouter } from './routes/health.js';
+import { resumeRouter } from './routes/resume.js';
 import { triggerRouter } from './routes/trigger.js';
 import { webAppRouter } from './routes/web.js';
 import { securityHeaders } from './security-headers.js';
@@ -27,6 +28,7 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
   app.use(metricsRouter());
   app.use(webhookRouter(deps));
   app.use(triggerRouter(deps));
+  app.use(resumeRouter(deps));
   app.use(
     '/trpc',
     trpcBodyGuard(deps),

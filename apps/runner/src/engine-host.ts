@@ -4,6 +4,7 @@ import {
   type EngineHost,
   isOutboundRateLimitWait,
   type NodeContext,
+  type RunWaits,
   type ScenarioCalls,
   type Step,
   WeftError,
@@ -48,6 +49,8 @@ export interface EngineHostOptions {
   readonly outbound?: OutboundLimiter;
   /** The scenario calls of a node of this run (child runs, see scenario-calls.ts). */
   readonly calls: (nodeId: string, itemIndex?: number) => ScenarioCalls;
+  /** The waits of a node of this run (approvals, see run-waits.ts). */
+  readonly waits: (nodeId: string, itemIndex?: number) => RunWaits;
 }
 
 export interface RunnerEngineHost extends EngineHost {
@@ -166,6 +169,7 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
         },
         calls: options.calls(nodeId, itemIndex),
         runCode: runCodeInSandbox,
+        waits: options.waits(nodeId, itemIndex),
       };
     },
 

@@ -28,6 +28,7 @@ import type { HttpClient } from './http-client.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
 import { afterRunSettled, type SettledAs } from './on-run-settled.js';
 import { RunLogBuffer } from './run-log-buffer.js';
+import { runWaitsFor } from './run-waits.js';
 import { scenarioCallsFor } from './scenario-calls.js';
 import { VersionCache } from './version-cache.js';
 
@@ -187,6 +188,7 @@ export async function processRun(
           nodeId,
           itemIndex,
         ),
+      waits: (nodeId, itemIndex) => runWaitsFor(models, run, nodeId, itemIndex),
     });
     let outcome: RunOutcome;
     try {
@@ -208,6 +210,7 @@ export async function processRun(
     const result = await settle(deps, run, version, outcome, options.signal?.aborted === true, log, lastSteps);
     await afterRunSettled(deps, run, settledAs(result), {
       callsChildren: version.nodes.some((node) => node.type === 'scenario.call'),
+      waitsForResumes: version.nodes.some((node) => node.type === 'wait.approval' || node.type === 'wait.event'),
       log,
     });
     return result;

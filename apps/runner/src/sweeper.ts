@@ -4,10 +4,13 @@ import {
   findUndispatchedDeliveries,
   JOBS_COLLECTION,
   markDeliveryDispatched,
+  offerDeliveryToWaits,
   RUN_JOB,
   resumeParentOf,
+  resumeRunOfWait,
   scheduleRun,
   unresumedChildRuns,
+  unresumedRunWaits,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
@@ -40,6 +43,8 @@ export interface SweepReport {
   readonly runsScheduled: number;
   /** Waiting parents resumed for a called run that ended without resuming them. */
   readonly parentsResumed: number;
+  /** Waiting runs woken for a wait (an approval) that was resumed without waking them. */
+  readonly waitsResumed: number;
   /** Failed runs whose pending failure handler this sweep started. */
   readonly failureHandlersStarted: number;
 }
@@ -94,7 +99,8 @@ async function scheduleOrphans(
  *
  * 1. Deliveries accepted but not dispatched for `afterMs`: runs that exist get a job if they have
  *    none; run ids without a run are recreated from the delivery's `plannedRuns` (see
- *    delivery-recovery.ts); then the delivery is marked dispatched.
+ *    delivery-recovery.ts); it is offered to the event waits of its app again; then the delivery
+ *    is marked dispatched.
  * 2. `queued` runs not updated for `afterMs` without a live job → a job now.
  * 3. `waiting` runs whose `resumeAt` passed more than `afterMs` ago without a live job → a job now
  *    (a runner died between releasing the run and scheduling its resume).
@@ -130,6 +136,8 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
       ...created.map((id) => id.toHexString()),
     ];
     runsScheduled += (await scheduleOrphans(deps, toSchedule, options, now)).length;
+    // The api offers a delivery to the event waits of its app before marking it dispatched.
+    await offerDeliveryToWaits(models, deps.queue, delivery);
     await markDeliveryDispatched(models, delivery._id, now);
     deps.logger.warn(
       { deliveryId: delivery._id.toHexString(), created: created.length, runIds: toSchedule },
@@ -166,6 +174,15 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
       'sweeper: resumed a run whose called run had ended',
     );
   }
+  let waitsResumed = 0;
+  for (const wait of await unresumedRunWaits(models, stale, limit)) {
+    if ((await resumeRunOfWait(models, deps.queue, wait)) !== 'resumed') continue;
+    waitsResumed += 1;
+    deps.logger.warn(
+      { waitId: wait._id, runId: wait.runId.toHexString() },
+      'sweeper: woke a run whose wait had been resumed',
+    );
+  }
   const pendingHandlers = await findPendingFailureHandlers(models, options.afterMs, limit, now);
   for (const run of pendingHandlers) {
     await startFailureHandler(deps, run._id, deps.logger.child({ runId: run._id.toHexString() }));
@@ -177,6 +194,7 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
     runsCreated,
     runsScheduled,
     parentsResumed,
+    waitsResumed,
     failureHandlersStarted: pendingHandlers.length,
   };
 }

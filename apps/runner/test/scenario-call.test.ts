@@ -298,6 +298,7 @@ describe('scenario.call in the runner', () => {
     await finishRun(ctx.db.models, second!._id, 'other', { status: 'succeeded' });
     await afterRunSettled(deps(), await runOf(ctx.db, secondId!), 'waiting', {
       callsChildren: true,
+      waitsForResumes: false,
       log: logger,
     });
     expect((await runOf(ctx.db, secondId!)).resumeAt!.getTime()).toBeLessThanOrEqual(Date.now());

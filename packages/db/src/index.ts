@@ -37,3 +37,4 @@ export {
   toPage,
 } from './pagination.js';
 export { isDatabaseUnavailable } from './unavailable.js';
+export * from './repositories/run-waits.js';

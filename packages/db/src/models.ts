@@ -1,5 +1,6 @@
 import type {
   HttpPage,
+  ApprovalDecision,
   LogLevel,
   LoopItem,
   RunStatus,
@@ -237,6 +238,45 @@ export interface RunHttpPageDoc extends HttpPage {
   updatedAt: Date;
 }
 
+/**
+ * A step's wait for someone (`wait.approval`) or a delivery (`wait.event`) to resume its run:
+ * beside the run, one per step (the id is the step key), resolved once by a compare-and-set on
+ * `resolvedAt`, so of two resumes, or a resume and the timeout, exactly one counts.
+ */
+export interface RunWaitDoc {
+  /** The step key: `<runId>:<nodeId>`, plus `:<index>` inside a for-each body. */
+  _id: string;
+  workspaceId: Types.ObjectId;
+  runId: Types.ObjectId;
+  scenarioId: Types.ObjectId;
+  nodeId: string;
+  itemIndex: number | null;
+  kind: 'approval' | 'event';
+  message: string | null;
+  expiresAt: Date;
+  /** Event waits: the app, the key computed at the wait's start, and the delivery's key expression. */
+  appId?: Types.ObjectId;
+  correlationKey?: string;
+  deliveryKey?: string;
+  lookBackMs?: number;
+  /** Event waits: deliveries offered (matching key, or in the look-back window) and not dismissed. */
+  candidates?: Types.ObjectId[];
+  /** Event waits: set once the deliveries of the look-back window were offered. */
+  lookedBack?: boolean;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolution: RunWaitResolutionDoc | null;
+  /** Set by a resume, removed once the waiting run was woken: what the sweep repairs. */
+  resumeRun?: boolean;
+}
+
+export interface RunWaitResolutionDoc {
+  decision: ApprovalDecision | null;
+  by: string | null;
+  data: unknown;
+  timedOut: boolean;
+}
+
 export interface RunLogDoc {
   _id: Types.ObjectId;
   workspaceId: Types.ObjectId;
@@ -401,6 +441,8 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
 webhookDeliverySchema.index({ appId: 1, deliveryId: 1 }, { unique: true });
 webhookDeliverySchema.index({ workspaceId: 1, receivedAt: -1 });
 webhookDeliverySchema.index({ dispatchedAt: 1, receivedAt: 1 });
+// An event wait's look-back: the app's deliveries of the last minutes.
+webhookDeliverySchema.index({ appId: 1, receivedAt: 1 });
 
 const runSchema = new Schema<RunDoc>(
   {
@@ -487,6 +529,36 @@ const runHttpPageSchema = new Schema<RunHttpPageDoc>(
 );
 runHttpPageSchema.index({ runId: 1, nodeId: 1, itemIndex: 1, page: 1 }, { unique: true });
 
+const runWaitSchema = new Schema<RunWaitDoc>(
+  {
+    _id: { type: String, required: true },
+    workspaceId: { type: ObjectId, required: true },
+    runId: { type: ObjectId, required: true },
+    scenarioId: { type: ObjectId, required: true },
+    nodeId: { type: String, required: true },
+    itemIndex: { type: Number, default: null },
+    kind: { type: String, required: true },
+    message: { type: String, default: null },
+    expiresAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+    resolvedAt: { type: Date, default: null },
+    resolution: { type: Mixed, default: null },
+    resumeRun: { type: Boolean },
+    appId: { type: ObjectId },
+    correlationKey: { type: String },
+    deliveryKey: { type: String },
+    lookBackMs: { type: Number },
+    candidates: { type: [ObjectId], default: undefined },
+    lookedBack: { type: Boolean },
+  },
+  { minimize: false },
+);
+runWaitSchema.index({ runId: 1 });
+// A delivery finds the open event waits of its app by key expression and key: an index lookup, no scan.
+runWaitSchema.index({ appId: 1, resolvedAt: 1, deliveryKey: 1, correlationKey: 1 });
+// The sweep: resolved waits whose run was not woken yet; partial, so only those few are indexed.
+runWaitSchema.index({ resumeRun: 1, resolvedAt: 1 }, { partialFilterExpression: { resumeRun: true } });
+
 const runLogSchema = new Schema<RunLogDoc>(
   {
     workspaceId: { type: ObjectId, required: true },
@@ -539,6 +611,7 @@ export interface Models {
   RunLog: Model<RunLogDoc>;
   RunLoopItem: Model<RunLoopItemDoc>;
   RunHttpPage: Model<RunHttpPageDoc>;
+  RunWait: Model<RunWaitDoc>;
   ScheduleTick: Model<ScheduleTickDoc>;
   OutboundLimit: Model<OutboundLimitDoc>;
 }
@@ -565,6 +638,7 @@ export function createModels(connection: Connection): Models {
     RunLog: connection.model<RunLogDoc>('RunLog', runLogSchema, 'runLogs'),
     RunLoopItem: connection.model<RunLoopItemDoc>('RunLoopItem', runLoopItemSchema, 'runLoopItems'),
     RunHttpPage: connection.model<RunHttpPageDoc>('RunHttpPage', runHttpPageSchema, 'runHttpPages'),
+    RunWait: connection.model<RunWaitDoc>('RunWait', runWaitSchema, 'runWaits'),
     ScheduleTick: connection.model<ScheduleTickDoc>('ScheduleTick', scheduleTickSchema, 'scheduleTicks'),
     OutboundLimit: connection.model<OutboundLimitDoc>('OutboundLimit', outboundLimitSchema, 'outboundLimits'),
   };

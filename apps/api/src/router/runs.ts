@@ -7,6 +7,7 @@ import {
   listRunsInput,
   loopItemInput,
   replayRunInput,
+  resumeRunInput,
   runEventsInput,
   type Step,
   type StepStatus,
@@ -26,6 +27,7 @@ import {
   newRunOfVersion,
   type RunDoc,
   listChildRuns,
+  listRunWaits,
   requestCancel,
   resumeParentOf,
   scheduleRun,
@@ -36,6 +38,7 @@ import type { ObjectId } from '../ids.js';
 import type { RunChangeEvent, RunFeed } from '../run-events.js';
 import { type Context, createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
 import { childRunView } from '../call-views.js';
+import { resumeWait, runWaitView } from '../run-waits.js';
 import { loopItemSummaryView, loopItemView, runLogView, runSummaryView, runView } from '../views.js';
 
 type Scoped = Context & { workspaceId: ObjectId };
@@ -111,9 +114,39 @@ export const runsRouter = createTRPCRouter({
   /** A run with its steps (status, attempts, output, error, timings) and its pinned version. */
   get: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {
     const run = await loadRun(ctx, input.id);
-    const children = await listChildRuns(ctx.deps.database.models, ctx.workspaceId, run._id);
-    /** `children`: the runs its scenario calls started, oldest first. */
-    return { ...runView(run, await loadRunVersion(ctx, run)), children: children.map(childRunView) };
+    const [children, waits] = await Promise.all([
+      listChildRuns(ctx.deps.database.models, ctx.workspaceId, run._id),
+      listRunWaits(ctx.deps.database.models, ctx.workspaceId, run._id),
+    ]);
+    /** `children`: the runs its scenario calls started, oldest first; `waits`: its approvals, open or decided. */
+    return {
+      ...runView(run, await loadRunVersion(ctx, run)),
+      children: children.map(childRunView),
+      waits: waits.map((wait) => runWaitView(ctx.deps, wait)),
+    };
+  }),
+
+  /**
+   * Decides a run's open approval (`wait.approval`): the run goes on with `{ decision, by, data,
+   * timedOut: false }`, `by` being the name of the API token used. Exactly one resume counts: a
+   * second one, one after the timeout, or one of a finished run is a CONFLICT saying why.
+   */
+  resume: protectedProcedure.input(resumeRunInput).mutation(async ({ ctx, input }) => {
+    const token = await ctx.deps.database.models.ApiToken.findById(ctx.tokenId, { name: 1 })
+      .lean<{ name: string }>()
+      .exec();
+    const outcome = await resumeWait(ctx.deps, {
+      workspaceId: ctx.workspaceId,
+      runId: toObjectId(input.runId, 'runId'),
+      nodeId: input.nodeId,
+      ...(input.itemIndex === undefined ? {} : { itemIndex: input.itemIndex }),
+      decision: input.decision,
+      by: token?.name ?? 'API token',
+      data: input.data ?? null,
+    });
+    if (!outcome.ok)
+      throw new TRPCError({ code: outcome.code === 'not_found' ? 'NOT_FOUND' : 'CONFLICT', message: outcome.message });
+    return runWaitView(ctx.deps, outcome.wait);
   }),
 
   /** A page of a for-each loop's items in index order (status and timings, no outputs): the item picker. */

@@ -4,24 +4,13 @@ import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
 import { loadVersion } from '../runs.js';
-import type { ResolvedApp } from './app-lookup.js';
-import type { DeliveryIdentity } from './delivery-id.js';
+import { offerToEventWaits } from './event-waits.js';
 import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
-import type { StoredBody } from './payload.js';
 import { replyFromOf } from './reply-from.js';
+import type { VerifiedDelivery } from './verified-delivery.js';
 
-export interface VerifiedDelivery {
-  readonly app: ResolvedApp;
-  readonly identity: DeliveryIdentity;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly contentType: string | null;
-  readonly stored: StoredBody;
-  /** The body as scenarios see it. */
-  readonly body: unknown;
-  readonly sizeBytes: number;
-  readonly receivedAt: Date;
-}
+export type { VerifiedDelivery };
 
 /** The stored delivery as answering it needs: the run that replies (if any) and a reply already given. */
 export interface StoredDeliveryReply {
@@ -123,11 +112,14 @@ export async function ingestDelivery(
     ),
     delivery.receivedAt,
   );
+  // Unoffered (it failed), the delivery stays undispatched: the sweeper offers it again.
+  const offered = await offerToEventWaits(deps, deliveryObjectId, delivery, log);
   // The answer waits for the delivery and its runs, not for this mark: without it, the runner's
   // sweeper creates the stored run ids again, which changes nothing once they exist.
-  writes.markDispatched(deliveryObjectId).catch((error: unknown) => {
-    log.warn({ err: error }, 'could not mark the delivery dispatched; the sweeper will');
-  });
+  if (offered)
+    writes.markDispatched(deliveryObjectId).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not mark the delivery dispatched; the sweeper will');
+    });
   return {
     idempotent: false,
     deliveryId: identity.deliveryId,

@@ -1,3 +1,4 @@
+import { formatDuration } from '../lib/format';
 import { describe, expect, it } from 'vitest';
 import { configSummary } from './summary';
 
@@ -16,6 +17,13 @@ describe('configSummary', () => {
     expect(configSummary({ type: 'delay', config: { durationMs: 60_000 } })).toBe('wait 1m 0s');
     expect(configSummary({ type: 'merge', config: {} })).toBe('mode: array');
     expect(configSummary({ type: 'scenario.call', config: {} })).toBe('no scenario chosen');
+    expect(configSummary({ type: 'wait.event', config: { deliveryKey: 'body.orderId', correlationKey: '{{ trigger.body.id }}' } })).toBe(
+      'waits for body.orderId = {{ trigger.body.id }}',
+    );
+    expect(configSummary({ type: 'wait.event', config: {} })).toBe('no delivery key');
+    expect(configSummary({ type: 'wait.approval', config: { message: 'Ship it?', timeoutMs: 3_600_000 } })).toBe(
+      `asks Ship it? · times out after ${formatDuration(3_600_000)}`,
+    );
     expect(configSummary({ type: 'scenario.call', config: { scenarioId: 'a'.repeat(24) } })).toBe('runs a scenario, waits for its result');
     expect(configSummary({ type: 'scenario.call', config: { scenarioId: 'a'.repeat(24), wait: false } })).toBe('starts a scenario, goes on at once');
     expect(configSummary({ type: 'trigger.schedule', config: { cron: '* * * * *', timezone: 'UTC' } })).toBe('* * * * * (UTC)');

@@ -52,6 +52,12 @@ export function configSummary(spec: Pick<NodeSpec, 'type' | 'config'>, appName?:
     case 'scenario.call':
       if (!str(c.scenarioId)) return 'no scenario chosen';
       return c.wait === false ? 'starts a scenario, goes on at once' : 'runs a scenario, waits for its result';
+    case 'wait.approval':
+      return `asks ${str(c.message) ?? 'for approval'} · times out after ${formatDuration(typeof c.timeoutMs === 'number' ? c.timeoutMs : 7 * 86_400_000)}`;
+    case 'wait.event':
+      return str(c.deliveryKey)
+        ? `waits for ${c.deliveryKey as string} = ${typeof c.correlationKey === 'number' ? c.correlationKey : (str(c.correlationKey) ?? 'no key')}`
+        : 'no delivery key';
     default:
       return spec.type;
   }

@@ -214,3 +214,17 @@ describe('list fields (a switch)', () => {
     );
   });
 });
+
+describe('formFields of the wait nodes', () => {
+  it('models wait.approval and wait.event: expression text, raw JSONata, app picker, numbers', () => {
+    const approval = new Map(fieldsOf('wait.approval').map((f) => [f.key, f]));
+    expect(approval.get('message')).toMatchObject({ kind: 'string', expression: 'template' });
+    expect(approval.get('timeoutMs')).toMatchObject({ kind: 'number', integer: true, minimum: 1000, label: 'Timeout (ms)' });
+    const event = new Map(fieldsOf('wait.event').map((f) => [f.key, f]));
+    expect(event.get('appId')).toMatchObject({ kind: 'string', reference: 'app', required: true });
+    expect(event.get('deliveryKey')).toMatchObject({ kind: 'string', required: true, expression: 'raw' });
+    expect(event.get('match')).toMatchObject({ kind: 'string', required: false, expression: 'raw' });
+    expect(event.get('lookBackMs')).toMatchObject({ kind: 'number', integer: true, minimum: 0 });
+    expect(event.get('correlationKey')).toMatchObject({ kind: 'string', required: true, expression: 'template' });
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * One run: its version's graph coloured by step status (live), each step's attempts, duration,
- * input, output, error and logs; replay from the start or from the failed step; cancel.
+ * input, output, error and logs; approve or reject its approvals; replay from the start or from the
+ * failed step; cancel.
  */
 import { CodeErrorLocation } from '../runs/CodeErrorLocation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -31,6 +32,7 @@ import { edgeTypes, nodeTypes } from '../editor/canvas';
 import { CanvasContext, createCanvasStores, type EdgeDecoration, type NodeDecoration } from '../editor/canvas-context';
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
+import { RunWaits } from '../runs/Waits';
 import { CallFacts } from '../runs/CallLinks';
 import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
@@ -190,6 +192,7 @@ export default function RunPage({ runId }: { runId: string }) {
           <code>{data.error.code}</code> {data.error.message}
         </div>
       ) : null}
+      <RunWaits run={data} live={!isFinal(status)} />
       <ReactFlowProvider>
         <RunBody run={data} event={event} fetchedAt={run.dataUpdatedAt} />
       </ReactFlowProvider>

@@ -4,6 +4,7 @@ import type { EngineHost } from '../engine/types.js';
 import { getNodeDefinition } from '../nodes/registry.js';
 import type { ScenarioCalls } from '../nodes/calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from '../nodes/types.js';
+import type { RunWaits } from '../nodes/waits.js';
 import type { LogLevel, LoopItem, Step } from '../schemas/entities.js';
 
 export interface DryRunLog {
@@ -53,6 +54,54 @@ function simulatedCalls(nodeId: string, log: (message: string, data: unknown) =>
         ? { runId: `dry-run-${nodeId}`, scenarioId, status: 'succeeded', output: {}, simulated: true }
         : { runId: `dry-run-${nodeId}`, scenarioId, status: 'queued', simulated: true };
     },
+  };
+}
+
+/**
+ * A preview waits for nobody: an approval is simulated as approved at once (by "dry-run"), an event
+ * as arrived at once (a stand-in delivery with the awaited key and no body), and the log says that
+ * a real run would suspend there until someone decides, the event comes, or the wait times out.
+ */
+function simulatedWaits(nodeId: string, now: () => Date, log: (message: string, data: unknown) => void): RunWaits {
+  const resolvedAt = () => now().toISOString();
+  return {
+    async open(request) {
+      const waitId = `dry-run-${nodeId}`;
+      const { expiresAt } = request;
+      if (request.kind === 'approval') {
+        log('would wait for approval (simulated: approved at once by "dry-run")', {
+          expiresAt: expiresAt.toISOString(),
+          ...(request.message === undefined ? {} : { message: request.message }),
+        });
+        return {
+          waitId,
+          expiresAt,
+          simulated: true,
+          resolution: { decision: 'approved', by: 'dry-run', data: null, timedOut: false, resolvedAt: resolvedAt() },
+        };
+      }
+      log(
+        `would wait for a delivery of app ${request.appId} with the key "${request.correlationKey}" (simulated: it arrives at once)`,
+        { expiresAt: expiresAt.toISOString(), correlationKey: request.correlationKey, deliveryKey: request.deliveryKey },
+      );
+      const event = { deliveryId: `dry-run-${nodeId}`, receivedAt: resolvedAt(), headers: {}, body: null, correlationKey: request.correlationKey };
+      return {
+        waitId,
+        expiresAt,
+        simulated: true,
+        resolution: { decision: null, by: 'dry-run', data: event, timedOut: false, resolvedAt: resolvedAt() },
+      };
+    },
+    async timeOut() {
+      return { decision: null, by: null, data: null, timedOut: true, resolvedAt: resolvedAt() };
+    },
+    async candidates() {
+      return [];
+    },
+    async accept(_waitId, candidate) {
+      return { decision: null, by: 'dry-run', data: candidate.event, timedOut: false, resolvedAt: resolvedAt() };
+    },
+    async dismiss() {},
   };
 }
 
@@ -128,6 +177,7 @@ export function createSimulatedHost(start: Date, runCode: CodeRunner): Simulated
         // Code has no effects to simulate: it runs in the same sandbox as in a run.
         runCode,
         calls: simulatedCalls(nodeId, (message, data) => logs.push({ nodeId, level: 'info', message, data })),
+        waits: simulatedWaits(nodeId, now, (message, data) => logs.push({ nodeId, ...index, level: 'info', message, data })),
       };
     },
   };

@@ -2,7 +2,8 @@ import type { ActionResult } from '../nodes/types.js';
 import type { Step } from '../schemas/entities.js';
 
 /**
- * Steps that wait for an event (a scenario call waiting for its child run) rather than for a time:
+ * Steps that wait for an event (a scenario call waiting for its child run, an approval waiting for
+ * its decision, a `wait.event` for a delivery) rather than for a time:
  * the run is resumed when the event happens, earlier than the step's `resumeAt`, and the step then
  * runs again at once; its node looks whether the event happened and waits again if not.
  */
@@ -18,5 +19,5 @@ export function withoutEventWait(step: Step): Step {
 
 /** The step as it waits after `result`: with the event it also waits for, if any. */
 export function waitingStep(step: Step, result: Extract<ActionResult, { kind: 'wait' }>): Step {
-  return result.waitFor ? { ...step, waitingFor: { runId: result.waitFor.runId } } : step;
+  return result.waitFor ? { ...step, waitingFor: { ...result.waitFor } } : step;
 }

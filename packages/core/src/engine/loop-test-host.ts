@@ -4,6 +4,7 @@ import { memoryHttpPages } from './memory-pages.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import type { LoopItem, Step } from '../schemas/entities.js';
 import type { EngineHost, EngineRun } from './types.js';
+import { unexpectedWaits } from '../nodes/test-context.js';
 
 export const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
 
@@ -125,6 +126,7 @@ export function loopTestHost(
             throw new Error('no scenario call expected');
           },
         },
+        waits: unexpectedWaits,
       };
       return ctx;
     },

@@ -9,6 +9,7 @@ import type { Step } from '../schemas/entities.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import { executeRun } from './execute-run.js';
 import type { EngineHost, EngineRun } from './types.js';
+import { unexpectedWaits } from '../nodes/test-context.js';
 
 const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
 const TARGET = 'bbbbbbbbbbbbbbbbbbbbbbbb';
@@ -76,6 +77,7 @@ function callHost(start: (request: ChildRunRequest) => ChildRunState | Promise<C
             return start(request);
           },
         },
+        waits: unexpectedWaits,
       };
     },
   };

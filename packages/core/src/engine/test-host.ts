@@ -5,6 +5,7 @@ import type { Step } from '../schemas/entities.js';
 import type { ScenarioEdge, ScenarioNode } from '../schemas/graph.js';
 import { memoryHttpPages } from './memory-pages.js';
 import type { EngineHost, EngineRun } from './types.js';
+import { unexpectedWaits } from '../nodes/test-context.js';
 
 export const at = (ms: number) => new Date(Date.UTC(2030, 0, 1) + ms);
 
@@ -104,6 +105,7 @@ export function fakeHost(
             throw new Error('no scenario call expected');
           },
         },
+        waits: unexpectedWaits,
       };
     },
   };

@@ -17,3 +17,15 @@ export { SWITCH_DEFAULT_HANDLE } from './builtin/switch.js';
 export { fatal, retryable, success, waitUntil } from './results.js';
 export * from './types.js';
 export type { ChildRunRequest, ChildRunState, ScenarioCalls } from './calls.js';
+export {
+  APPROVAL_DECISIONS,
+  type ApprovalDecision,
+  type OpenWaitRequest,
+  type RunWaits,
+  type WaitCandidate,
+  type WaitResolution,
+  type WaitState,
+} from './waits.js';
+export { approvalOutput } from './builtin/wait-approval.js';
+export { eventOutput } from './builtin/wait-event.js';
+export { correlationText, deliveryCorrelationKey } from './event-key.js';

@@ -10,6 +10,8 @@ import { switchNode } from './builtin/switch.js';
 import { transform } from './builtin/transform.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './builtin/triggers.js';
 import { webhookRespond } from './builtin/webhook-respond.js';
+import { waitApproval } from './builtin/wait-approval.js';
+import { waitEvent } from './builtin/wait-event.js';
 import { webhookSend } from './builtin/webhook-send.js';
 import { NODE_TYPES, type NodeDefinition, type NodeType } from './types.js';
 
@@ -30,6 +32,8 @@ export const nodeRegistry: { readonly [T in NodeType]: NodeDefinition } = {
   switch: switchNode,
   'loop.forEach': forEach,
   code: codeNode,
+  'wait.approval': waitApproval,
+  'wait.event': waitEvent,
 };
 
 export function isNodeType(type: string): type is NodeType {

@@ -2,11 +2,25 @@ import { runCodeInSandbox } from '../sandbox/run-code.js';
 import type { LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
 import type { HttpRequest, HttpResponse, NodeContext } from './types.js';
+import type { RunWaits } from './waits.js';
 
 export interface RecordedContext extends NodeContext {
   readonly requests: HttpRequest[];
   readonly logs: { level: LogLevel; message: string; data?: unknown }[];
 }
+
+const noWait = async (): Promise<never> => {
+  throw new Error('no wait expected');
+};
+
+/** Waits for a test that expects none: any use fails it. Test-only. */
+export const unexpectedWaits: RunWaits = {
+  open: noWait,
+  timeOut: noWait,
+  candidates: noWait,
+  accept: noWait,
+  dismiss: noWait,
+};
 
 /** A NodeContext for tests: records HTTP requests and logs, answers with `respond`. Test-only. */
 export function recordingContext(options: {
@@ -17,6 +31,7 @@ export function recordingContext(options: {
   trigger?: unknown;
   nodes?: Record<string, unknown>;
   calls?: ScenarioCalls;
+  waits?: RunWaits;
 }): RecordedContext {
   const requests: HttpRequest[] = [];
   const logs: RecordedContext['logs'] = [];
@@ -62,5 +77,6 @@ export function recordingContext(options: {
         throw new Error('no scenario call expected');
       },
     },
+    waits: options.waits ?? unexpectedWaits,
   };
 }

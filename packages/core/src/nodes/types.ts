@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CodeRunner } from '../code/types.js';
 import type { HttpPage, LogLevel } from '../schemas/entities.js';
 import type { ScenarioCalls } from './calls.js';
+import type { RunWaits } from './waits.js';
 
 /** Every built-in node type. The registry is a `Record<NodeType, …>`, so adding one here forces a definition. */
 export const NODE_TYPES = [
@@ -20,6 +21,8 @@ export const NODE_TYPES = [
   'switch',
   'loop.forEach',
   'code',
+  'wait.approval',
+  'wait.event',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -67,15 +70,18 @@ export type ActionResult =
   | { readonly kind: 'fatal_error'; readonly error: NodeError; readonly output?: unknown }
   /**
    * `reason` says why in the run log (a delay, an outbound rate limit). With `waitFor` the step
-   * also resumes as soon as that run ends (a scenario call waiting for its child): `until` is then
-   * only the latest time the node looks again.
+   * also resumes as soon as that run ends (a scenario call waiting for its child) or that wait is
+   * resolved (an approval): `until` is then only the latest time the node looks again.
    */
   | {
       readonly kind: 'wait';
       readonly until: string;
       readonly reason?: string;
-      readonly waitFor?: { readonly runId: string };
+      readonly waitFor?: WaitingFor;
     };
+
+/** What a step waits for besides a time: a run to end, or a wait of the run to be resolved. */
+export type WaitingFor = { readonly runId: string } | { readonly waitId: string };
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -150,6 +156,8 @@ export interface NodeContext {
   readonly calls: ScenarioCalls;
   /** Runs a `code` node's JavaScript in the QuickJS sandbox (`@weft/core/sandbox`), in a run and in dry-run alike. */
   readonly runCode: CodeRunner;
+  /** Waits for someone (`wait.approval`) or something (`wait.event`) to resume the run. */
+  readonly waits: RunWaits;
 }
 
 /** What a for-each node asks of the engine: its items run through the body, each a durable unit. */

@@ -157,8 +157,14 @@ export const stepSchema = z.object({
   durationMs: z.number().min(0).nullable(),
   /** When a retry or a durable wait resumes this step. */
   resumeAt: z.date().nullable(),
-  /** A waiting step that also resumes when this run ends (a scenario call waiting for its child). */
-  waitingFor: z.object({ runId: objectIdSchema }).nullable().optional(),
+  /**
+   * A waiting step that also resumes when this run ends (a scenario call waiting for its child)
+   * or when this wait of the run is resolved (an approval).
+   */
+  waitingFor: z
+    .union([z.object({ runId: objectIdSchema }).strict(), z.object({ waitId: z.string().min(1) }).strict()])
+    .nullable()
+    .optional(),
 });
 
 export const runParentSchema = z.object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { signatureConfigSchema } from '../signature-schemes.js';
 import { CONNECTION_STATUSES, LOG_LEVELS, RUN_STATUSES } from './entities.js';
 import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.js';
+import { APPROVAL_DECISIONS } from '../nodes/waits.js';
 import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
 
 const name = z.string().trim().min(1, 'name is required').max(120, 'name is longer than 120 characters');
@@ -194,6 +195,16 @@ export const listLoopItemsInput = z.strictObject({
   limit: z.number().int().min(1).max(1_000).default(200),
 });
 
+/** Resumes a run's wait (`wait.approval`): the node (and item, inside a for-each body) and the decision. */
+export const resumeRunInput = z.strictObject({
+  runId: objectIdSchema,
+  nodeId: nodeIdSchema,
+  itemIndex: z.number().int().min(0).optional(),
+  decision: z.enum(APPROVAL_DECISIONS, { error: 'decision must be "approved" or "rejected"' }),
+  /** Passed on as the node's `data` output (a comment, changed values). */
+  data: z.unknown().optional(),
+});
+
 export const loopItemInput = z.strictObject({
   runId: objectIdSchema,
   loopId: nodeIdSchema,
@@ -244,6 +255,7 @@ export type ListRunLogsInput = z.input<typeof listRunLogsInput>;
 export type ListScenariosInput = z.input<typeof listScenariosInput>;
 export type DryRunRequest = z.input<typeof dryRunInput>;
 export type ReplayRunInput = z.input<typeof replayRunInput>;
+export type ResumeRunInput = z.input<typeof resumeRunInput>;
 export type RunReplayMode = (typeof RUN_REPLAY_MODES)[number];
 export type RunEventsInput = z.input<typeof runEventsInput>;
 export type ListDeliveriesInput = z.input<typeof listDeliveriesInput>;

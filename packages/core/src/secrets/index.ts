@@ -19,3 +19,10 @@ export {
   parseKeyringEnv,
 } from './keyring.js';
 export { maskSecret } from './mask.js';
+export {
+  type ResumeClaims,
+  type ResumeTokenCheck,
+  type ResumeTokenFailure,
+  signResumeToken,
+  verifyResumeToken,
+} from './resume-token.js';

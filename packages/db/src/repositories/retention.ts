@@ -177,6 +177,8 @@ async function pruneOutputsMatching(
     await models.RunLoopItem.collection.deleteMany({ runId: { $in: runs.map((run) => run._id) } });
     // Fetched pages are outputs too.
     await models.RunHttpPage.collection.deleteMany({ runId: { $in: runs.map((run) => run._id) } });
+    // So are the waits of the finished runs: their resolutions are in the steps' outputs.
+    await models.RunWait.collection.deleteMany({ runId: { $in: runs.map((run) => run._id) } });
     pruned += result.modifiedCount;
     if (runs.length < b.batchSize) break;
   }

@@ -4,7 +4,7 @@ import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
 import { toObjectId } from '../ids.js';
 import type { Models, RunDoc, ScenarioDoc, ScenarioVersionDoc } from '../models.js';
-import { scheduleRun } from '../queue.js';
+import { wakeWaitingRun } from './run-waits.js';
 import { createRuns, newRunOfVersion } from './runs.js';
 
 const FINAL: readonly RunStatus[] = FINAL_RUN_STATUSES;
@@ -150,7 +150,7 @@ export type ResumeParentResult = 'no_parent' | 'resumed' | 'parent_done' | 'pare
  * it anyway and a finished one needs nothing; both clear the child's `resumeParent`. A parent still
  * running is left alone with the flag set: it checks its children itself after it suspends (see
  * `childRunsToResume`), and the sweep tries again. A parent that suspended between the two reads
- * here is tried again, so the flag is never cleared while the parent waits. A crash between the
+ * here is tried again (see `wakeWaitingRun`), so the flag is never cleared while the parent waits. A crash between the
  * steps leaves either a waiting parent due without a job (swept) or the child's flag set (swept).
  */
 export async function resumeParentOf(
@@ -161,27 +161,10 @@ export async function resumeParentOf(
 ): Promise<ResumeParentResult> {
   const parent = child.parent;
   if (!parent?.wait) return 'no_parent';
-  const clear = () => models.Run.collection.updateOne({ _id: child._id }, { $unset: { resumeParent: '' } });
-  // A parent changes state between our two reads only by suspending or by being claimed again: a few
-  // rounds settle it; should they not, the flag stays and the sweep comes back to it.
-  for (let round = 0; round < 5; round++) {
-    const woken = await models.Run.collection.updateOne(
-      { _id: parent.runId, status: 'waiting' },
-      { $set: { resumeAt: now, updatedAt: now } },
-    );
-    if (woken.matchedCount > 0) {
-      await scheduleRun(queue, parent.runId.toHexString());
-      await clear();
-      return 'resumed';
-    }
-    const current = await models.Run.collection.findOne({ _id: parent.runId }, { projection: { status: 1 } });
-    if (current?.status === 'running') return 'parent_running';
-    if (current?.status !== 'waiting') {
-      await clear();
-      return 'parent_done';
-    }
-  }
-  return 'parent_running';
+  const woken = await wakeWaitingRun(models, queue, parent.runId, now);
+  if (woken === 'running') return 'parent_running';
+  await models.Run.collection.updateOne({ _id: child._id }, { $unset: { resumeParent: '' } });
+  return woken === 'resumed' ? 'resumed' : 'parent_done';
 }
 
 /** A parent's children that ended and still have to resume it (checked after the parent suspends). */
