@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'call_recursion',
   /** The run a scenario call waited for was cancelled. */
   'child_cancelled',
+  /** An OAuth2 connection cannot get a token: the server refused its grant; a person must reconnect it. */
+  'oauth2_reconnect',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -45,6 +47,7 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
   call_depth_exceeded: false,
   call_recursion: false,
   child_cancelled: false,
+  oauth2_reconnect: false,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './expiry.js';
+export * from './tokens.js';
