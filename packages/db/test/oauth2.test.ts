@@ -41,7 +41,12 @@ async function oauthConnection(grant: 'client_credentials' | 'authorization_code
   return { workspaceId, connectionId: connection._id };
 }
 
-const tokens = { accessToken: 'at-1', tokenType: 'Bearer', refreshToken: 'rt-1', expiresAt: 1_900_000_000_000 };
+const tokens = {
+  accessToken: 'at-1',
+  tokenType: 'Bearer',
+  refreshToken: 'rt-1',
+  expiresAt: 1_900_000_000_000,
+};
 
 describe('OAuth2 token state', () => {
   it('stores tokens encrypted and shows only their state', async () => {
@@ -54,7 +59,9 @@ describe('OAuth2 token state', () => {
     expect(state).toMatchObject({ status: 'connected', version: 1, tokens });
     // Another workspace reads nothing.
     expect(await readOAuth2State(ctx.db.models, keyring, newObjectId(), connectionId)).toBeNull();
-    const view = toConnectionView((await findConnection(ctx.db.models, workspaceId, connectionId.toHexString()))!);
+    const view = toConnectionView(
+      (await findConnection(ctx.db.models, workspaceId, connectionId.toHexString()))!,
+    );
     expect(view.oauth2).toMatchObject({
       status: 'connected',
       hasRefreshToken: true,
@@ -83,10 +90,18 @@ describe('OAuth2 token state', () => {
     ).toBe(true);
     // Renewed: a claim made for the old version is refused, one for the new version wins.
     expect(
-      await claimOAuth2Refresh(ctx.db.models, workspaceId, connectionId, { holder: 'a', version: 0, leaseMs: 30_000 }),
+      await claimOAuth2Refresh(ctx.db.models, workspaceId, connectionId, {
+        holder: 'a',
+        version: 0,
+        leaseMs: 30_000,
+      }),
     ).toBe(false);
     expect(
-      await claimOAuth2Refresh(ctx.db.models, workspaceId, connectionId, { holder: 'a', version: 1, leaseMs: 30_000 }),
+      await claimOAuth2Refresh(ctx.db.models, workspaceId, connectionId, {
+        holder: 'a',
+        version: 1,
+        leaseMs: 30_000,
+      }),
     ).toBe(true);
   });
 
@@ -102,10 +117,16 @@ describe('OAuth2 token state', () => {
       }),
     ).toBe(true);
     expect(
-      await claimOAuth2Refresh(ctx.db.models, workspaceId, connectionId, { holder: 'next', version: 0, leaseMs: 30_000 }),
+      await claimOAuth2Refresh(ctx.db.models, workspaceId, connectionId, {
+        holder: 'next',
+        version: 0,
+        leaseMs: 30_000,
+      }),
     ).toBe(true);
     expect(
-      await storeOAuth2Tokens(ctx.db.models, keyring, workspaceId, connectionId, tokens, { holder: 'crashed' }),
+      await storeOAuth2Tokens(ctx.db.models, keyring, workspaceId, connectionId, tokens, {
+        holder: 'crashed',
+      }),
     ).toBe(false);
   });
 
@@ -115,7 +136,11 @@ describe('OAuth2 token state', () => {
     await failOAuth2Connection(ctx.db.models, workspaceId, connectionId, 'refused; reconnect');
     const failing = (await findConnection(ctx.db.models, workspaceId, connectionId.toHexString()))!;
     expect(failing.health).toMatchObject({ status: 'failing', lastError: 'refused; reconnect' });
-    expect(failing.oauth2).toMatchObject({ status: 'failing', tokens: null, lastError: 'refused; reconnect' });
+    expect(failing.oauth2).toMatchObject({
+      status: 'failing',
+      tokens: null,
+      lastError: 'refused; reconnect',
+    });
     await setConnectionSecrets(ctx.db.models, keyring, workspaceId, connectionId.toHexString(), {
       clientSecret: 'new',
     });
@@ -126,8 +151,15 @@ describe('OAuth2 token state', () => {
   it('a pending authorization is taken once, and not after it expired', async () => {
     const { workspaceId, connectionId } = await oauthConnection('authorization_code');
     const state = `st-${newObjectId().toHexString()}`;
-    const pending = { state, codeVerifier: 'pkce-plain-value', redirectUri: 'https://w/cb', expiresAt: new Date(Date.now() + 60_000) };
-    expect(await startOAuth2Authorization(ctx.db.models, keyring, workspaceId, connectionId, pending)).toBe(true);
+    const pending = {
+      state,
+      codeVerifier: 'pkce-plain-value',
+      redirectUri: 'https://w/cb',
+      expiresAt: new Date(Date.now() + 60_000),
+    };
+    expect(await startOAuth2Authorization(ctx.db.models, keyring, workspaceId, connectionId, pending)).toBe(
+      true,
+    );
     const raw = await ctx.db.models.Connection.collection.findOne({ _id: connectionId });
     expect(JSON.stringify(raw)).not.toContain('pkce-plain-value');
     const [first, second] = await Promise.all([

@@ -14,7 +14,10 @@ function bodyOf(response: HttpResponse): unknown {
  * Whether an API's answer says the access token is no longer good: a 401, or the connection's
  * `expiredWhen` expression (over `response` with a JSON body parsed) evaluating truthy.
  */
-export async function signalsExpiredToken(response: HttpResponse, expiredWhen: string | undefined): Promise<boolean> {
+export async function signalsExpiredToken(
+  response: HttpResponse,
+  expiredWhen: string | undefined,
+): Promise<boolean> {
   if (response.status === 401) return true;
   if (expiredWhen === undefined) return false;
   const scope = {

@@ -11,7 +11,10 @@ const base = {
 } as const;
 const appId = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 
-function messages(result: { success: boolean; error?: { issues: { message: string; path: PropertyKey[] }[] } }) {
+function messages(result: {
+  success: boolean;
+  error?: { issues: { message: string; path: PropertyKey[] }[] };
+}) {
   return (result.error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 }
 
@@ -43,9 +46,9 @@ describe('OAuth2 configuration', () => {
     expect(messages(createConnectionInput.safeParse({ appId, name: 'CRM', oauth2: base }))).toEqual([
       'secrets.clientSecret: secrets.clientSecret is required: the client_credentials grant authenticates with the client secret',
     ]);
-    expect(
-      messages(oauth2ConfigSchema.safeParse({ ...base, grant: 'authorization_code' })),
-    ).toEqual(['authorizeUrl: oauth2.authorizeUrl is required for the authorization_code grant']);
+    expect(messages(oauth2ConfigSchema.safeParse({ ...base, grant: 'authorization_code' }))).toEqual([
+      'authorizeUrl: oauth2.authorizeUrl is required for the authorization_code grant',
+    ]);
     expect(messages(oauth2ConfigSchema.safeParse({ ...base, tokenUrl: 'ftp://x' }))).toEqual([
       'tokenUrl: oauth2.tokenUrl must be an absolute http(s) URL',
     ]);
@@ -55,7 +58,12 @@ describe('OAuth2 configuration', () => {
   });
 
   it('fills defaults', () => {
-    expect(oauth2ConfigSchema.parse(base)).toEqual({ ...base, scopes: [], clientAuth: 'basic', refreshAheadSec: 60 });
+    expect(oauth2ConfigSchema.parse(base)).toEqual({
+      ...base,
+      scopes: [],
+      clientAuth: 'basic',
+      refreshAheadSec: 60,
+    });
   });
 });
 
@@ -76,10 +84,17 @@ describe('token responses', () => {
   it('tells a refused grant (reconnect) from a failure that may pass', () => {
     expect(
       parseTokenResponse(
-        { status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: 'grant request is invalid' }) },
+        {
+          status: 400,
+          body: JSON.stringify({ error: 'invalid_grant', error_description: 'grant request is invalid' }),
+        },
         0,
       ),
-    ).toEqual({ ok: false, rejected: true, message: 'the token endpoint answered invalid_grant: grant request is invalid' });
+    ).toEqual({
+      ok: false,
+      rejected: true,
+      message: 'the token endpoint answered invalid_grant: grant request is invalid',
+    });
     expect(parseTokenResponse({ status: 503, body: 'busy' }, 0)).toEqual({
       ok: false,
       rejected: false,
@@ -110,7 +125,10 @@ describe('token requests', () => {
   });
 
   it('a refresh with the client in the body; a public client sends only its id', () => {
-    const post = tokenRequest({ ...config, clientAuth: 'post' }, 'sec', { kind: 'refresh_token', refreshToken: 'rt' });
+    const post = tokenRequest({ ...config, clientAuth: 'post' }, 'sec', {
+      kind: 'refresh_token',
+      refreshToken: 'rt',
+    });
     expect(post.headers.Authorization).toBeUndefined();
     expect(Object.fromEntries(new URLSearchParams(post.body))).toEqual({
       grant_type: 'refresh_token',
@@ -162,7 +180,10 @@ describe('expired-token signals', () => {
     const predicate = 'response.status = 400 and response.body.error.code = "TOKEN_EXPIRED"';
     expect(await signalsExpiredToken(ok, predicate)).toBe(false);
     expect(
-      await signalsExpiredToken({ ...ok, status: 400, body: '{"error":{"code":"TOKEN_EXPIRED"}}' }, predicate),
+      await signalsExpiredToken(
+        { ...ok, status: 400, body: '{"error":{"code":"TOKEN_EXPIRED"}}' },
+        predicate,
+      ),
     ).toBe(true);
   });
 });

@@ -61,7 +61,11 @@ export function parseTokenResponse(
 }
 
 /** Whether a token must be renewed before it is used: it expires within `refreshAheadSec`. */
-export function refreshDue(tokens: Pick<OAuth2Tokens, 'expiresAt'>, now: number, refreshAheadSec: number): boolean {
+export function refreshDue(
+  tokens: Pick<OAuth2Tokens, 'expiresAt'>,
+  now: number,
+  refreshAheadSec: number,
+): boolean {
   return tokens.expiresAt !== null && tokens.expiresAt - refreshAheadSec * 1000 <= now;
 }
 
@@ -94,7 +98,8 @@ export function tokenRequest(
     form.set('redirect_uri', grant.redirectUri);
     form.set('code_verifier', grant.codeVerifier);
   }
-  if (grant.kind === 'client_credentials' && config.scopes.length > 0) form.set('scope', config.scopes.join(' '));
+  if (grant.kind === 'client_credentials' && config.scopes.length > 0)
+    form.set('scope', config.scopes.join(' '));
   if (grant.kind === 'client_credentials' && config.audience) form.set('audience', config.audience);
   const headers: Record<string, string> = {
     'Content-Type': 'application/x-www-form-urlencoded',
@@ -116,7 +121,8 @@ export function authorizeUrl(
   config: OAuth2Config,
   input: { readonly state: string; readonly codeChallenge: string; readonly redirectUri: string },
 ): string {
-  if (!config.authorizeUrl) throw new Error('oauth2.authorizeUrl is required for the authorization_code grant');
+  if (!config.authorizeUrl)
+    throw new Error('oauth2.authorizeUrl is required for the authorization_code grant');
   const url = new URL(config.authorizeUrl);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', config.clientId);

@@ -74,7 +74,9 @@ export async function readOAuth2State(
     .exec();
   const oauth2 = doc?.oauth2;
   if (!oauth2) return null;
-  const plain = oauth2.tokens ? decryptSecret(keyring, oauth2.tokens, oauth2TokensAad(workspaceId, _id)) : null;
+  const plain = oauth2.tokens
+    ? decryptSecret(keyring, oauth2.tokens, oauth2TokensAad(workspaceId, _id))
+    : null;
   // Stored as one JSON string: the envelope holds strings only, an expiry is a number.
   const tokens = typeof plain === 'string' ? (JSON.parse(plain) as OAuth2Tokens) : null;
   return {
