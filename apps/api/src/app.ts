@@ -5,6 +5,7 @@ import { errorHandler, sendError } from './errors.js';
 import { appRouter } from './router/index.js';
 import { metricsRouter } from './metrics.js';
 import { healthRouter } from './routes/health.js';
+import { oauth2CallbackRouter } from './routes/oauth2-callback.js';
 import { triggerRouter } from './routes/trigger.js';
 import { webAppRouter } from './routes/web.js';
 import { createExpressContext } from './trpc.js';
@@ -24,6 +25,7 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
   app.use(metricsRouter());
   app.use(webhookRouter(deps));
   app.use(triggerRouter(deps));
+  app.use(oauth2CallbackRouter(deps));
   app.use(
     '/trpc',
     createExpressMiddleware({

@@ -130,6 +130,12 @@ const envSchema = z.object({
         }
       }),
   ),
+  WEFT_PUBLIC_URL: z.preprocess(
+    unsetIfEmpty,
+    z
+      .url({ protocol: /^https?$/, error: 'must be the absolute http(s) URL browsers reach the api at' })
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? unsetIfEmpty(value.toLowerCase()) : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -148,6 +154,8 @@ export interface ApiConfig {
   readonly httpAllowList: AllowList;
   /** The built web app served at `/`, or null. */
   readonly webDist: string | null;
+  /** Where browsers reach the api: OAuth2 redirect URIs are `<publicUrl>/oauth2/callback`. */
+  readonly publicUrl: string;
 }
 
 /** The configuration is unusable; the message lists every variable at fault. */
@@ -179,6 +187,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: value.LOG_LEVEL,
     httpAllowList: value.WEFT_HTTP_ALLOW_PRIVATE,
     webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
+    publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,
