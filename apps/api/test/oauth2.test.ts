@@ -184,4 +184,43 @@ describe('OAuth2 connections over the api', () => {
     expect(switched.message).toContain('secrets.clientSecret is required');
     expect((await h.caller.connections.get({ id: plain.id })).oauth2).toBeNull();
   });
+
+  it('validate and publish refuse an OAuth2 request whose connection has no OAuth2, naming the node and field', async () => {
+    const plain = await h.caller.connections.create({
+      appId,
+      name: 'API key only',
+      secrets: { apiKey: 'k' },
+      makeDefault: false,
+    });
+    const oauth = await codeConnection('CRM (for a scenario)');
+    const graph = (connectionId: string) => ({
+      nodes: [
+        { id: 'start', type: 'trigger.manual', version: 1, config: {}, position: { x: 0, y: 0 } },
+        {
+          id: 'crm',
+          type: 'http.request',
+          version: 2,
+          config: { url: `${server.apiUrl}/contacts`, connectionId, auth: { kind: 'oauth2' } },
+          position: { x: 200, y: 0 },
+        },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'crm' }],
+    });
+    const wrong = await h.caller.scenarios.create({
+      name: 'CRM sync (wrong connection)',
+      draft: graph(plain.id),
+    });
+    expect((await h.caller.scenarios.validate({ id: wrong.id })).problems).toEqual([
+      {
+        code: 'invalid_config',
+        nodeId: 'crm',
+        path: ['connectionId'],
+        message:
+          'Node "crm" (http.request) field "connectionId": connection "API key only" has no OAuth2 configuration; auth "oauth2" needs an OAuth2 connection',
+      },
+    ]);
+    expect((await rejection(h.caller.scenarios.publish({ id: wrong.id }))).code).toBe('BAD_REQUEST');
+    const right = await h.caller.scenarios.create({ name: 'CRM sync', draft: graph(oauth.id) });
+    expect((await h.caller.scenarios.validate({ id: right.id })).problems).toEqual([]);
+  });
 });

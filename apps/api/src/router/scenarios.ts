@@ -9,6 +9,8 @@ import {
   type GraphShape,
   idInput,
   listScenariosInput,
+  oauth2ConnectionIds,
+  oauth2ConnectionProblems,
   registryLookup,
   type ScenarioNode,
   scenarioVersionInput,
@@ -21,6 +23,7 @@ import {
 } from '@weft/core';
 import {
   archiveScenario,
+  type ConnectionDoc,
   createScenario,
   duplicateScenario,
   findDelivery,
@@ -78,6 +81,20 @@ async function publishedVersion(ctx: Scoped, scenario: ScenarioDoc): Promise<Sce
   return version?.workspaceId.equals(ctx.workspaceId) ? version : null;
 }
 
+/** HTTP requests with `auth: oauth2` whose connection (of this workspace) has no OAuth2 configuration. */
+async function oauth2Problems(ctx: Scoped, graph: GraphShape): Promise<GraphProblem[]> {
+  const ids = [...new Set(oauth2ConnectionIds(graph))];
+  if (ids.length === 0) return [];
+  const found = await ctx.deps.database.models.Connection.find(
+    { _id: { $in: ids.map((id) => toObjectId(id, 'connectionId')) }, workspaceId: ctx.workspaceId },
+    { name: 1, oauth2: 1 },
+  )
+    .lean<Pick<ConnectionDoc, '_id' | 'name' | 'oauth2'>[]>()
+    .exec();
+  const facts = new Map(found.map((c) => [c._id.toHexString(), { name: c.name, oauth2: c.oauth2 != null }]));
+  return oauth2ConnectionProblems(graph, facts);
+}
+
 /**
  * `validateGraph` plus what only the server knows: a webhook trigger must name an app of this
  * workspace.
@@ -85,6 +102,7 @@ async function publishedVersion(ctx: Scoped, scenario: ScenarioDoc): Promise<Sce
 async function graphProblems(ctx: Scoped, graph: GraphShape, scenario: ScenarioDoc): Promise<GraphProblem[]> {
   const problems = validateGraph(graph, registryLookup);
   problems.push(...(await callTargetProblems(ctx.deps.database.models, ctx.workspaceId, scenario, graph)));
+  problems.push(...(await oauth2Problems(ctx, graph)));
   const webhookTriggers = graph.nodes.filter(
     (node) =>
       node.type === 'trigger.webhook' &&

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createConnectionInput } from '../schemas/inputs.js';
 import { oauth2ConfigSchema } from './config.js';
 import { signalsExpiredToken } from './expiry.js';
+import { oauth2ConnectionIds, oauth2ConnectionProblems } from './graph-problems.js';
 import { authorizationOf, authorizeUrl, parseTokenResponse, refreshDue, tokenRequest } from './tokens.js';
 
 const base = {
@@ -185,5 +186,39 @@ describe('expired-token signals', () => {
         predicate,
       ),
     ).toBe(true);
+  });
+});
+
+describe('graph problems of OAuth2 requests', () => {
+  const oauthId = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+  const plainId = 'bbbbbbbbbbbbbbbbbbbbbbbb';
+  const unknownId = 'cccccccccccccccccccccccc';
+  const call = (id: string, connectionId: string, kind = 'oauth2') => ({
+    id,
+    type: 'http.request',
+    version: 2,
+    config: { url: 'https://crm.example', connectionId, auth: { kind } },
+    position: { x: 0, y: 0 },
+  });
+  const connections = new Map([
+    [oauthId, { name: 'CRM', oauth2: true }],
+    [plainId, { name: 'Plain', oauth2: false }],
+  ]);
+
+  it('names a node whose connection has no OAuth2 configuration; judges only listed connections', () => {
+    const graph = {
+      nodes: [call('a', oauthId), call('b', plainId), call('c', unknownId), call('d', plainId, 'bearer')],
+      edges: [],
+    };
+    expect(oauth2ConnectionProblems(graph, connections)).toEqual([
+      {
+        code: 'invalid_config',
+        nodeId: 'b',
+        path: ['connectionId'],
+        message:
+          'Node "b" (http.request) field "connectionId": connection "Plain" has no OAuth2 configuration; auth "oauth2" needs an OAuth2 connection',
+      },
+    ]);
+    expect(oauth2ConnectionIds(graph)).toEqual([oauthId, plainId, unknownId]);
   });
 });
