@@ -30,6 +30,7 @@ import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
 import { CallFacts } from '../runs/CallLinks';
 import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
+import { ReconnectLink } from '../runs/ReconnectLink';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
 import { type ItemView, RunLoopItems } from '../runs/LoopItems';
 import { LiveIndicator } from './RunsPage';
@@ -432,6 +433,7 @@ function StepDetails({
       {step?.error ? (
         <>
           <h4>Error</h4>
+          <ReconnectLink error={step.error} />
           <JsonView value={step.error} className="json-error" />
         </>
       ) : null}
