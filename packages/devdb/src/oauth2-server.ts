@@ -26,6 +26,8 @@ export interface OAuth2Server {
   /** Revokes an access token as the server's own revocation does (it is unknown afterwards). */
   revokeAccessToken(token: string): Promise<void>;
   revokeRefreshToken(token: string): Promise<void>;
+  /** Revokes every access and refresh token issued so far (for tests that cannot read the tokens). */
+  revokeAll(): Promise<void>;
   /**
    * Walks the authorization code grant as a browser would (the person consents at once) and
    * answers where the server sent the browser back to: the client's redirect URI with code and state.
@@ -98,6 +100,10 @@ export async function startOAuth2Server(options: {
   provider.on('grant.success', (ctx) => bump(grants, ctx.oidc.params?.grant_type));
   provider.on('grant.error', (ctx) => bump(refusals, ctx.oidc.params?.grant_type));
   const apiCalls: string[] = [];
+  const issued: { destroy(): Promise<void> }[] = [];
+  provider.on('access_token.saved', (token) => issued.push(token));
+  provider.on('refresh_token.saved', (token) => issued.push(token));
+  provider.on('client_credentials.saved', (token) => issued.push(token));
   const callback = provider.callback();
 
   async function validAccessToken(header: string | undefined): Promise<boolean> {
@@ -190,6 +196,9 @@ export async function startOAuth2Server(options: {
     },
     async revokeRefreshToken(token) {
       await (await provider.RefreshToken.find(token))?.destroy();
+    },
+    async revokeAll() {
+      for (const token of issued.splice(0)) await token.destroy();
     },
     authorize,
     async close() {

@@ -42,7 +42,8 @@ export interface OAuth2Return {
 export default function AppPage({ appId, oauth2 }: { appId: string; oauth2?: OAuth2Return }) {
   const trpc = useTRPC();
   const app = useQuery(trpc.apps.get.queryOptions({ id: appId }));
-  const connections = useQuery(trpc.connections.list.queryOptions({ appId }));
+  // Health and OAuth2 state change behind the page's back (a run finds a token refused): read them on every visit.
+  const connections = useQuery({ ...trpc.connections.list.queryOptions({ appId }), refetchOnMount: 'always' });
   const [dialog, setDialog] = useState<
     | { kind: 'create' }
     | { kind: 'edit'; connection: Connection }

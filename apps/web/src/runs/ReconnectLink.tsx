@@ -23,7 +23,7 @@ export function ReconnectLink({ error }: { error: { code: string; details?: unkn
   });
   if (!connectionId) return null;
   return (
-    <div className="banner banner-bad" role="alert" data-testid="reconnect">
+    <div className="notice notice-bad" role="alert" data-testid="reconnect">
       {connection.data ? (
         <>
           Connection “{connection.data.name}” must be reconnected before this step can succeed:{' '}
