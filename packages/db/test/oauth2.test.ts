@@ -146,6 +146,24 @@ describe('OAuth2 token state', () => {
     });
     const state = await readOAuth2State(ctx.db.models, keyring, workspaceId, connectionId);
     expect(state).toMatchObject({ status: 'not_connected', tokens: null, lastError: null });
+    const reset = (await findConnection(ctx.db.models, workspaceId, connectionId.toHexString()))!;
+    expect(reset.health).toMatchObject({ status: 'unknown', lastError: null });
+    // A failure again, then connected: the OAuth2 failure is gone from the health too.
+    await failOAuth2Connection(ctx.db.models, workspaceId, connectionId, 'refused again; reconnect');
+    await storeOAuth2Tokens(ctx.db.models, keyring, workspaceId, connectionId, tokens);
+    const healed = (await findConnection(ctx.db.models, workspaceId, connectionId.toHexString()))!;
+    expect(healed.health).toMatchObject({ status: 'ok', lastError: null });
+  });
+
+  it('storing tokens leaves a health failure of another cause alone', async () => {
+    const { workspaceId, connectionId } = await oauthConnection();
+    await ctx.db.models.Connection.updateOne(
+      { _id: connectionId },
+      { $set: { health: { status: 'failing', checkedAt: new Date(), lastError: 'healthUrl answered 500' } } },
+    );
+    await storeOAuth2Tokens(ctx.db.models, keyring, workspaceId, connectionId, tokens);
+    const doc = (await findConnection(ctx.db.models, workspaceId, connectionId.toHexString()))!;
+    expect(doc.health).toMatchObject({ status: 'failing', lastError: 'healthUrl answered 500' });
   });
 
   it('a pending authorization is taken once, and not after it expired', async () => {

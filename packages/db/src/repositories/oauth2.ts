@@ -132,7 +132,7 @@ export async function storeOAuth2Tokens(
     JSON.stringify(tokens),
     oauth2TokensAad(workspaceId, connectionId),
   ) as EncryptedSecretDoc;
-  const result = await models.Connection.updateOne(
+  const before = await models.Connection.findOneAndUpdate(
     {
       _id: connectionId,
       workspaceId,
@@ -148,13 +148,35 @@ export async function storeOAuth2Tokens(
         'oauth2.hasRefreshToken': tokens.refreshToken !== null,
         'oauth2.lastError': null,
         'oauth2.lease': null,
-        health: { status: 'ok', checkedAt: now, lastError: null },
       },
       $inc: { 'oauth2.version': 1 },
     },
+    { returnDocument: 'before', projection: { 'oauth2.lastError': 1 }, lean: true, timestamps: false },
+  ).exec();
+  if (!before) return false;
+  await endOAuth2HealthFailure(models, workspaceId, connectionId, before as Pick<ConnectionDoc, 'oauth2'>, {
+    status: 'ok',
+    checkedAt: now,
+    lastError: null,
+  });
+  return true;
+}
+
+/** A health failure that was the connection's OAuth2 failure is over (any other stays as it is). */
+async function endOAuth2HealthFailure(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  connectionId: Types.ObjectId,
+  before: Pick<ConnectionDoc, 'oauth2'>,
+  health: ConnectionDoc['health'],
+): Promise<void> {
+  const previous = before.oauth2?.lastError;
+  if (!previous) return;
+  await models.Connection.updateOne(
+    { _id: connectionId, workspaceId, 'health.status': 'failing', 'health.lastError': previous },
+    { $set: { health } },
     { timestamps: false },
   );
-  return result.modifiedCount === 1;
 }
 
 /** Gives a claim back without new tokens (the token endpoint could not be reached; try again later). */
@@ -214,7 +236,7 @@ export async function resetOAuth2Tokens(
   workspaceId: Types.ObjectId,
   connectionId: Types.ObjectId,
 ): Promise<void> {
-  await models.Connection.updateOne(
+  const before = await models.Connection.findOneAndUpdate(
     { _id: connectionId, workspaceId, oauth2: { $ne: null } },
     {
       $set: {
@@ -227,8 +249,15 @@ export async function resetOAuth2Tokens(
       },
       $inc: { 'oauth2.version': 1 },
     },
-    { timestamps: false },
-  );
+    { returnDocument: 'before', projection: { 'oauth2.lastError': 1 }, lean: true, timestamps: false },
+  ).exec();
+  if (before) {
+    await endOAuth2HealthFailure(models, workspaceId, connectionId, before as Pick<ConnectionDoc, 'oauth2'>, {
+      status: 'unknown',
+      checkedAt: null,
+      lastError: null,
+    });
+  }
 }
 
 /** Remembers an authorization a person was sent to make: its `state` and PKCE verifier (encrypted). */
