@@ -65,9 +65,7 @@ export interface RunnerEngineHost extends EngineHost {
 function withItemIndex(data: unknown, index: number | undefined): unknown {
   if (index === undefined) return data;
   if (data === undefined) return { index };
-  return data !== null && typeof data === 'object' && !Array.isArray(data)
-    ? { ...data, index }
-    : { index, data };
+  return data !== null && typeof data === 'object' && !Array.isArray(data) ? { ...data, index } : { index, data };
 }
 
 /** The real effects behind core's engine for one run: the database, the network, the keyring. */

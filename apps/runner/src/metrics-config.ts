@@ -29,9 +29,6 @@ export interface MetricsConfig {
   readonly metricsHost: string;
 }
 
-export function metricsConfig(e: {
-  WEFT_RUNNER_METRICS_PORT: number;
-  WEFT_RUNNER_METRICS_HOST: string;
-}): MetricsConfig {
+export function metricsConfig(e: { WEFT_RUNNER_METRICS_PORT: number; WEFT_RUNNER_METRICS_HOST: string }): MetricsConfig {
   return { metricsPort: e.WEFT_RUNNER_METRICS_PORT, metricsHost: e.WEFT_RUNNER_METRICS_HOST };
 }

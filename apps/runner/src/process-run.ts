@@ -208,15 +208,7 @@ export async function processRun(
     if (outcome.status === 'suspended') await host.flushSteps();
     else lastSteps = await host.takePendingSteps();
     await logs.flush();
-    const result = await settle(
-      deps,
-      run,
-      version,
-      outcome,
-      options.signal?.aborted === true,
-      log,
-      lastSteps,
-    );
+    const result = await settle(deps, run, version, outcome, options.signal?.aborted === true, log, lastSteps);
     await afterRunSettled(deps, run, settledAs(result), {
       callsChildren: version.nodes.some((node) => node.type === 'scenario.call'),
       log,

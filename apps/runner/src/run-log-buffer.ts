@@ -93,14 +93,12 @@ export class RunLogBuffer {
     this.pending = [];
     if (batch.length > 0) {
       this.writing = this.writing.then(() =>
-        writerOf(this.models)
-          .submit(batch)
-          .catch((error: unknown) => {
-            this.logger.error(
-              { runId: this.context.runId.toHexString(), err: error, lines: batch.length },
-              'could not store run log lines',
-            );
-          }),
+        writerOf(this.models).submit(batch).catch((error: unknown) => {
+          this.logger.error(
+            { runId: this.context.runId.toHexString(), err: error, lines: batch.length },
+            'could not store run log lines',
+          );
+        }),
       );
     }
     return this.writing;

@@ -171,10 +171,7 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
     await startFailureHandler(deps, run._id, deps.logger.child({ runId: run._id.toHexString() }));
   }
   if (pendingHandlers.length > 0)
-    deps.logger.warn(
-      { runIds: pendingHandlers.map((run) => run._id.toHexString()) },
-      'sweeper: started pending failure handlers',
-    );
+    deps.logger.warn({ runIds: pendingHandlers.map((run) => run._id.toHexString()) }, 'sweeper: started pending failure handlers');
   return {
     deliveriesDispatched: deliveries.length,
     runsCreated,

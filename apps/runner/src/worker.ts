@@ -6,11 +6,7 @@ import { CoalescingChangeStreamChannel } from './notifications.js';
 import { OAuth2TokenSource } from './oauth2-tokens.js';
 import { OutboundLimiter } from './outbound-limiter.js';
 import { metered, observeWorker } from './metrics.js';
-import {
-  type ProcessRunDeps,
-  type ProcessRunResult,
-  processRun as processRunUnmetered,
-} from './process-run.js';
+import { type ProcessRunDeps, type ProcessRunResult, processRun as processRunUnmetered } from './process-run.js';
 import { RETENTION_JOB, type RetentionJobOptions, runRetention } from './retention.js';
 import { startRunFeed } from './run-feed.js';
 import { Scheduler } from './scheduler.js';

@@ -4,17 +4,7 @@ import { createHttpClient } from '../src/http-client.js';
 import { parseAllowList } from '@weft/core/net';
 import { type MetricsServer, startMetricsServer } from '../src/metrics.js';
 import { startWorker, type Worker } from '../src/worker.js';
-import {
-  edge,
-  eventually,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  type Seeded,
-  seedWorkspace,
-  useDatabase,
-} from './fixtures/seed.js';
+import { edge, eventually, keyring, node, publish, queueRuns, type Seeded, seedWorkspace, useDatabase } from './fixtures/seed.js';
 import { type Sink, startSink } from './fixtures/sink.js';
 
 const ctx = useDatabase();
@@ -41,8 +31,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     const labelText = line.slice(name.length + 1, line.indexOf('}'));
-    if (wanted.every((w) => labelText.split(',').includes(w)))
-      return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (wanted.every((w) => labelText.split(',').includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
 }
@@ -63,12 +52,7 @@ describe('runner metrics (GET /metrics on WEFT_RUNNER_METRICS_PORT)', () => {
       [
         node('start', 'trigger.manual', {}),
         node('shape', 'transform', { expression: '{ "n": trigger.body.total }' }),
-        node(
-          'call',
-          'http.request',
-          { url: `${sink.url}/flaky` },
-          { retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 } },
-        ),
+        node('call', 'http.request', { url: `${sink.url}/flaky` }, { retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 20 } }),
       ],
       [edge('start', 'shape'), edge('shape', 'call')],
     );
@@ -86,24 +70,16 @@ describe('runner metrics (GET /metrics on WEFT_RUNNER_METRICS_PORT)', () => {
     const ids = await queueRuns(ctx.db, version, 3);
     await eventually(
       async () =>
-        (await ctx.db.models.Run.countDocuments({ _id: { $in: ids }, status: 'succeeded' })) === ids.length ||
-        null,
+        (await ctx.db.models.Run.countDocuments({ _id: { $in: ids }, status: 'succeeded' })) === ids.length || null,
       60_000,
-      async () =>
-        JSON.stringify(
-          await ctx.db.models.Run.find({ _id: { $in: ids } }, { status: 1, steps: 1, claims: 1 }).lean(),
-        ),
+      async () => JSON.stringify(await ctx.db.models.Run.find({ _id: { $in: ids } }, { status: 1, steps: 1, claims: 1 }).lean()),
     );
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string> = {}) =>
       sample(after, name, labels) - sample(before, name, labels);
     expect(delta('weft_runs_total', { status: 'succeeded' })).toBe(3);
-    expect(delta('weft_step_duration_seconds_count', { node_type: 'transform', status: 'succeeded' })).toBe(
-      3,
-    );
-    expect(
-      delta('weft_step_duration_seconds_count', { node_type: 'http.request', status: 'succeeded' }),
-    ).toBe(3);
+    expect(delta('weft_step_duration_seconds_count', { node_type: 'transform', status: 'succeeded' })).toBe(3);
+    expect(delta('weft_step_duration_seconds_count', { node_type: 'http.request', status: 'succeeded' })).toBe(3);
     expect(delta('weft_step_duration_seconds_count', { node_type: 'http.request', status: 'retry' })).toBe(1);
     expect(delta('weft_step_retries_total', { node_type: 'http.request' })).toBe(1);
     expect(delta('weft_run_pickup_seconds_count')).toBe(3);

@@ -1,13 +1,5 @@
 import { verifyWebhook } from '@weft/core/hmac';
-import {
-  claimRun,
-  createQueue,
-  JOBS_COLLECTION,
-  listRunLogs,
-  requestCancel,
-  scheduleRun,
-  toObjectId,
-} from '@weft/db';
+import { claimRun, createQueue, JOBS_COLLECTION, listRunLogs, requestCancel, scheduleRun, toObjectId } from '@weft/db';
 import type { Agenda } from 'agenda';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -534,8 +526,7 @@ describe('processRun', () => {
     );
     workers.push(worker);
     await eventually(
-      async () =>
-        (await ctx.db.models.Run.countDocuments({ _id: { $in: ids }, status: 'succeeded' })) === ids.length,
+      async () => (await ctx.db.models.Run.countDocuments({ _id: { $in: ids }, status: 'succeeded' })) === ids.length,
       60_000,
       async () => JSON.stringify(await ctx.db.models.Run.find({ _id: { $in: ids } }, { status: 1 }).lean()),
     );

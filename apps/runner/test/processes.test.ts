@@ -161,15 +161,11 @@ describe.sequential('runner processes', () => {
     // Items before k were called exactly once; k twice (in flight at the crash), with one key.
     for (let i = 0; i < 6; i++) expect(sink.count(`/fe/${i}`), `item ${i}`).toBe(i === k ? 2 : 1);
     for (let i = 0; i < 6; i++) {
-      const keys = new Set(
-        sink.requests.filter((r) => r.path === `/fe/${i}`).map((r) => r.headers['idempotency-key']),
-      );
+      const keys = new Set(sink.requests.filter((r) => r.path === `/fe/${i}`).map((r) => r.headers['idempotency-key']));
       expect(keys, `item ${i}`).toEqual(new Set([`${runId}:call:${i}`]));
     }
     expect(sink.count('/fe-done')).toBe(1);
-    const stored = await ctx.db.models.RunLoopItem.find({ runId: toObjectId(runId!, 'runId') })
-      .sort({ index: 1 })
-      .lean();
+    const stored = await ctx.db.models.RunLoopItem.find({ runId: toObjectId(runId!, 'runId') }).sort({ index: 1 }).lean();
     expect(stored.map((item) => [item.index, item.status, item.steps[0]?.attempts])).toEqual(
       items.map((_, i) => [i, 'succeeded', i === k ? 2 : 1]),
     );

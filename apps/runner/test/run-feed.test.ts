@@ -46,11 +46,7 @@ describe('run feed', () => {
     const executed = feedWith(3);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const ids = await queueRuns(ctx.db, version, 12);
-    await eventually(
-      async () => executed.length >= ids.length || null,
-      60_000,
-      async () => `${executed.length} of ${ids.length}`,
-    );
+    await eventually(async () => executed.length >= ids.length || null, 60_000, async () => `${executed.length} of ${ids.length}`);
     expect([...executed].sort()).toEqual([...ids].sort());
   });
 
@@ -60,11 +56,7 @@ describe('run feed', () => {
     const ids = await queueRuns(ctx.db, version, 25);
     // Pages of 10, an idle poll far beyond the test's patience: only paging can find all 25.
     const executed = feedWith(4, { catchUpLimit: 10, pollEveryMs: 600_000 });
-    await eventually(
-      async () => executed.length >= ids.length || null,
-      60_000,
-      async () => `${executed.length} of ${ids.length}`,
-    );
+    await eventually(async () => executed.length >= ids.length || null, 60_000, async () => `${executed.length} of ${ids.length}`);
     expect([...executed].sort()).toEqual([...ids].sort());
     const runs = await ctx.db.models.Run.find({ _id: { $in: ids } }, { status: 1, claims: 1 }).lean();
     expect(runs.every((run) => run.status === 'running' && run.claims === 1)).toBe(true);

@@ -22,9 +22,4 @@ export { type FailureHandlerInput, failureHandlerInput } from './scenario/failur
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';
-export {
-  parseStoredBody,
-  type StoredBody,
-  type WebhookTriggerInput,
-  webhookTriggerInput,
-} from './webhook/trigger-input.js';
+export { parseStoredBody, type StoredBody, type WebhookTriggerInput, webhookTriggerInput } from './webhook/trigger-input.js';

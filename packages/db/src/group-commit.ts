@@ -1,7 +1,5 @@
 /** One item's outcome in a group write. */
-export type Settled<R> =
-  | { readonly ok: true; readonly value: R }
-  | { readonly ok: false; readonly error: unknown };
+export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 /**
  * Group commit: callers submit items one by one; they are written together. The first item is

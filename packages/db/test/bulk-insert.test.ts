@@ -26,10 +26,7 @@ describe('insertFailures: what an unordered insertMany stored', () => {
     await collection.insertOne({ _id: 'b' } as never);
     const error = await collection
       .insertMany([{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }] as never[], { ordered: false })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      );
+      .then(() => null, (e: unknown) => e);
     const failures = insertFailures(error);
     expect([...(failures?.entries() ?? [])].map(([index, f]) => [index, f.code])).toEqual([[1, 11000]]);
   });

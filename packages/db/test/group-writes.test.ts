@@ -34,9 +34,7 @@ describe('GroupCommit', () => {
     const group = new GroupCommit<number, string>(async (items) => {
       writes.push([...items]);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      return items.map((n) =>
-        n % 2 === 0 ? { ok: true, value: `even ${n}` } : { ok: false, error: new Error(`odd ${n}`) },
-      );
+      return items.map((n) => (n % 2 === 0 ? { ok: true, value: `even ${n}` } : { ok: false, error: new Error(`odd ${n}`) }));
     });
     const outcomes = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => group.submit(n)));
     expect(writes).toEqual([[1], [2, 3, 4, 5]]);
@@ -80,9 +78,7 @@ describe('group writes of deliveries and runs', () => {
     expect(runIdsOf(outcomes[2]!)).toEqual(earlier.runIds.map(String));
     expect(await ctx.db.models.WebhookDelivery.countDocuments({ appId })).toBe(2);
 
-    const ids = outcomes
-      .filter((o) => o.ok && o.value.created)
-      .map((o) => (o.ok ? o.value.delivery._id : null)!);
+    const ids = outcomes.filter((o) => o.ok && o.value.created).map((o) => (o.ok ? o.value.delivery._id : null)!);
     await markDeliveriesDispatched(ctx.db.models, ids);
     const marked = await ctx.db.models.WebhookDelivery.find({ _id: { $in: ids } }).lean();
     expect(marked.every((d) => d.dispatchedAt instanceof Date)).toBe(true);
@@ -104,14 +100,11 @@ describe('group writes of deliveries and runs', () => {
       })),
     );
     const claims = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        claimQueuedRun(ctx.db.models, ids, { owner: `r${i % 2}`, leaseMs: 10_000 }),
-      ),
+      Array.from({ length: 8 }, (_, i) => claimQueuedRun(ctx.db.models, ids, { owner: `r${i % 2}`, leaseMs: 10_000 })),
     );
     const claimed = claims.filter((run) => run !== null).map((run) => run!._id.toHexString());
     expect(claimed.sort()).toEqual(ids.map((id) => id.toHexString()).sort());
-    for (const run of claims.filter((r) => r !== null))
-      expect(run).toMatchObject({ status: 'running', claims: 1 });
+    for (const run of claims.filter((r) => r !== null)) expect(run).toMatchObject({ status: 'running', claims: 1 });
     expect(await claimQueuedRun(ctx.db.models, ids, { owner: 'late', leaseMs: 10_000 })).toBeNull();
   });
 });

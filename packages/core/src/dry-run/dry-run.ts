@@ -107,8 +107,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   }
 
   const nodes = input.graph.nodes.map((node): DryRunNodeResult => {
-    const step =
-      host.steps.get(node.id) ?? bodyStepSummary(node, host.loopItems.values()) ?? pendingStepOf(node);
+    const step = host.steps.get(node.id) ?? bodyStepSummary(node, host.loopItems.values()) ?? pendingStepOf(node);
     return {
       nodeId: node.id,
       status: step.status,

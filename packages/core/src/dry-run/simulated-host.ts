@@ -42,14 +42,11 @@ const placeholderSecrets: Readonly<Record<string, string>> = new Proxy(
 function simulatedCalls(nodeId: string, log: (message: string, data: unknown) => void): ScenarioCalls {
   return {
     async start({ scenarioId, input, wait }) {
-      log(
-        `would call scenario ${scenarioId}${wait ? ' and wait for its run' : ''} (simulated: no run is started)`,
-        {
-          scenarioId,
-          input,
-          wait,
-        },
-      );
+      log(`would call scenario ${scenarioId}${wait ? ' and wait for its run' : ''} (simulated: no run is started)`, {
+        scenarioId,
+        input,
+        wait,
+      });
       return wait
         ? { runId: `dry-run-${nodeId}`, scenarioId, status: 'succeeded', output: {}, simulated: true }
         : { runId: `dry-run-${nodeId}`, scenarioId, status: 'queued', simulated: true };

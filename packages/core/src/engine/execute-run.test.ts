@@ -184,18 +184,10 @@ describe('executeRun', () => {
       return json(200, { sent: true });
     });
     const createContext = host.createContext.bind(host);
-    host.createContext = (args) => ({
-      ...createContext(args),
-      secrets: async () => ({ signingSecret: 's' }),
-    });
+    host.createContext = (args) => ({ ...createContext(args), secrets: async () => ({ signingSecret: 's' }) });
     const nodes = [
       node('start', 'trigger.manual', {}),
-      node(
-        'call',
-        'http.request',
-        { url: 'https://x.example/1', connectionId },
-        { retry: { maxAttempts: 1 } },
-      ),
+      node('call', 'http.request', { url: 'https://x.example/1', connectionId }, { retry: { maxAttempts: 1 } }),
       node('notify', 'webhook.send', {
         url: 'https://x.example/2',
         connectionId,
@@ -210,25 +202,11 @@ describe('executeRun', () => {
     expect(host.logs.some((line) => line.includes('call waiting: connection cccc'))).toBe(true);
 
     host.advance(20_000);
-    const again = await executeRun(
-      runOf(
-        nodes,
-        edges,
-        ['start', 'call'].map((id) => host.last(id)!),
-      ),
-      host,
-    );
+    const again = await executeRun(runOf(nodes, edges, ['start', 'call'].map((id) => host.last(id)!)), host);
     // maxAttempts 1 and yet no failure: waiting for a slot is not an attempt.
     expect(again).toEqual({ status: 'suspended', resumeAt: at(20_000) });
     host.advance(1_000);
-    const done = await executeRun(
-      runOf(
-        nodes,
-        edges,
-        ['start', 'call'].map((id) => host.last(id)!),
-      ),
-      host,
-    );
+    const done = await executeRun(runOf(nodes, edges, ['start', 'call'].map((id) => host.last(id)!)), host);
     expect(done).toEqual({ status: 'succeeded' });
     expect(host.last('call')).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(seen).toEqual([
@@ -295,24 +273,11 @@ describe('executeRun', () => {
 
   it('a resumed run lets a step whose backoff is not over wait, while other branches go on', async () => {
     const host = fakeHost(() => json(200, {}));
-    const nodes = [
-      node('start', 'trigger.manual', {}),
-      node('slow', 'http.request', { url: 'https://x.example/s' }),
-      node('fast', 'logger', { message: 'f' }),
-    ];
+    const nodes = [node('start', 'trigger.manual', {}), node('slow', 'http.request', { url: 'https://x.example/s' }), node('fast', 'logger', { message: 'f' })];
     const edges = [edge('start', 'slow'), edge('start', 'fast')];
     const waiting: Step = {
-      nodeId: 'slow',
-      nodeType: 'http.request',
-      status: 'waiting',
-      attempts: 1,
-      firedHandles: null,
-      outputTruncated: false,
-      error: { code: 'http_5xx', message: 'busy', retryable: true },
-      startedAt: at(0),
-      finishedAt: null,
-      durationMs: 1,
-      resumeAt: at(60_000),
+      nodeId: 'slow', nodeType: 'http.request', status: 'waiting', attempts: 1, firedHandles: null, outputTruncated: false,
+      error: { code: 'http_5xx', message: 'busy', retryable: true }, startedAt: at(0), finishedAt: null, durationMs: 1, resumeAt: at(60_000),
     };
     const outcome = await executeRun(runOf(nodes, edges, [waiting]), host);
     expect(outcome).toEqual({ status: 'suspended', resumeAt: at(60_000) });
@@ -333,13 +298,8 @@ describe('executeRun', () => {
       shutdown.abort();
       throw Object.assign(new Error('aborted'), { name: 'AbortError' });
     });
-    const nodes = [
-      node('start', 'trigger.manual', {}),
-      node('call', 'http.request', { url: 'https://x.example' }),
-    ];
-    const outcome = await executeRun(runOf(nodes, [edge('start', 'call')]), host, {
-      signal: shutdown.signal,
-    });
+    const nodes = [node('start', 'trigger.manual', {}), node('call', 'http.request', { url: 'https://x.example' })];
+    const outcome = await executeRun(runOf(nodes, [edge('start', 'call')]), host, { signal: shutdown.signal });
     expect(outcome).toEqual({ status: 'suspended', resumeAt: at(0) });
     expect(host.last('call')).toMatchObject({ status: 'running', attempts: 1, error: null });
   });

@@ -269,13 +269,7 @@ export async function executeRun(
         case 'wait': {
           const resumeAt = new Date(result.until);
           // Waiting is not a failed attempt: the next execution keeps the attempt count.
-          step = {
-            ...waitingStep(step, result),
-            status: 'waiting',
-            attempts: attemptNo - 1,
-            resumeAt,
-            durationMs,
-          };
+          step = { ...waitingStep(step, result), status: 'waiting', attempts: attemptNo - 1, resumeAt, durationMs };
           await save(step);
           host.log(
             'info',

@@ -322,10 +322,7 @@ describe('loop.forEach', () => {
     const outcome = await executeRun(host.run(graph, { items: range(3) }), host);
     expect(outcome).toEqual({ status: 'succeeded' });
     expect(host.calls).toHaveLength(0);
-    expect(host.items.get('loop#1')).toMatchObject({
-      status: 'failed',
-      error: { message: 'node "call": HTTP 400' },
-    });
+    expect(host.items.get('loop#1')).toMatchObject({ status: 'failed', error: { message: 'node "call": HTTP 400' } });
     expect(host.steps.get('loop')!.output).toMatchObject({ succeeded: 2, failed: 1 });
   });
 

@@ -19,8 +19,7 @@ export const MAX_WINDOW_COUNT = 100;
  * it is 100 in any 100_000/r ms (10,000/s = 100 in any 10 ms).
  */
 export function outboundRateWindow(ratePerSec: number): RateWindow {
-  if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec))
-    throw new RangeError('rate must be a positive number');
+  if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError('rate must be a positive number');
   const count = Math.min(MAX_WINDOW_COUNT, Math.max(1, Math.floor(ratePerSec)));
   return { count, windowMs: Math.round((count * 1_000) / ratePerSec) };
 }
@@ -67,8 +66,6 @@ export class OutboundRateLimitWait extends Error {
 export function isOutboundRateLimitWait(value: unknown): value is OutboundRateLimitWait {
   return (
     value instanceof OutboundRateLimitWait ||
-    (value instanceof Error &&
-      value.name === 'OutboundRateLimitWait' &&
-      (value as { until?: unknown }).until instanceof Date)
+    (value instanceof Error && value.name === 'OutboundRateLimitWait' && (value as { until?: unknown }).until instanceof Date)
   );
 }

@@ -27,11 +27,7 @@ export function guardedLookup(
         if (allowListPermitsAddress(allowList, address)) continue;
         const verdict = classifyAddress(address);
         if (!verdict.allowed) {
-          return callback(
-            refuse({ host: hostname, address, range: verdict.range }) as NodeJS.ErrnoException,
-            '',
-            0,
-          );
+          return callback(refuse({ host: hostname, address, range: verdict.range }) as NodeJS.ErrnoException, '', 0);
         }
       }
       if (list.length === 0) {

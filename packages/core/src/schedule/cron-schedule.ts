@@ -1,10 +1,4 @@
-import {
-  CRON_FIELDS,
-  type CronFieldSpec,
-  cronProblem,
-  isValidTimeZone,
-  parseCronValue,
-} from '../nodes/cron.js';
+import { CRON_FIELDS, type CronFieldSpec, cronProblem, isValidTimeZone, parseCronValue } from '../nodes/cron.js';
 
 /**
  * A parsed five-field cron expression (minute hour day-of-month month day-of-week), read the way

@@ -133,15 +133,7 @@ export const RUN_STATUSES = [
 export const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'dead', 'cancelled'] as const;
 export const STEP_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
 /** `failure`: a scenario's failure handler, started by a run of another scenario that failed (`failureOf`). */
-export const RUN_TRIGGER_KINDS = [
-  'webhook',
-  'manual',
-  'schedule',
-  'replay',
-  'redelivery',
-  'call',
-  'failure',
-] as const;
+export const RUN_TRIGGER_KINDS = ['webhook', 'manual', 'schedule', 'replay', 'redelivery', 'call', 'failure'] as const;
 
 export const stepErrorSchema = z.object({
   code: z.string(),

@@ -1,9 +1,4 @@
-import {
-  type Connection,
-  type CreateConnectionInput,
-  createConnectionInput,
-  type OAuth2Config,
-} from '@weft/core';
+import { type Connection, type CreateConnectionInput, createConnectionInput, type OAuth2Config } from '@weft/core';
 import { decryptSecret, encryptSecret, type Keyring, maskSecret } from '@weft/core/secrets';
 import type { Types } from 'mongoose';
 import { newObjectId, toObjectId } from '../ids.js';

@@ -53,12 +53,7 @@ export async function insertDeliveryOnce(
 export async function insertDeliveriesOnce(
   models: Models,
   deliveries: readonly NewDelivery[],
-): Promise<
-  (
-    | { readonly ok: true; readonly value: InsertDeliveryResult }
-    | { readonly ok: false; readonly error: unknown }
-  )[]
-> {
+): Promise<({ readonly ok: true; readonly value: InsertDeliveryResult } | { readonly ok: false; readonly error: unknown })[]> {
   const docs: WebhookDeliveryDoc[] = deliveries.map((delivery) => ({
     ...delivery,
     _id: delivery._id ?? newObjectId(),

@@ -151,10 +151,12 @@ export async function storeOAuth2Tokens(
       },
       $inc: { 'oauth2.version': 1 },
     },
-    { returnDocument: 'before', projection: { 'oauth2.lastError': 1 }, lean: true, timestamps: false },
-  ).exec();
+    { returnDocument: 'before', projection: { 'oauth2.lastError': 1 }, timestamps: false },
+  )
+    .lean<Pick<ConnectionDoc, 'oauth2'>>()
+    .exec();
   if (!before) return false;
-  await endOAuth2HealthFailure(models, workspaceId, connectionId, before as Pick<ConnectionDoc, 'oauth2'>, {
+  await endOAuth2HealthFailure(models, workspaceId, connectionId, before, {
     status: 'ok',
     checkedAt: now,
     lastError: null,
@@ -249,10 +251,12 @@ export async function resetOAuth2Tokens(
       },
       $inc: { 'oauth2.version': 1 },
     },
-    { returnDocument: 'before', projection: { 'oauth2.lastError': 1 }, lean: true, timestamps: false },
-  ).exec();
+    { returnDocument: 'before', projection: { 'oauth2.lastError': 1 }, timestamps: false },
+  )
+    .lean<Pick<ConnectionDoc, 'oauth2'>>()
+    .exec();
   if (before) {
-    await endOAuth2HealthFailure(models, workspaceId, connectionId, before as Pick<ConnectionDoc, 'oauth2'>, {
+    await endOAuth2HealthFailure(models, workspaceId, connectionId, before, {
       status: 'unknown',
       checkedAt: null,
       lastError: null,

@@ -56,9 +56,7 @@ export function newRunOfVersion(
     correlationId: run.correlationId,
     input: run.input,
     // A loop body's steps are stored per item (see loop-items.ts), not among the run's steps.
-    nodes: version.nodes
-      .filter((node) => node.parentId === undefined)
-      .map((node) => ({ id: node.id, type: node.type })),
+    nodes: version.nodes.filter((node) => node.parentId === undefined).map((node) => ({ id: node.id, type: node.type })),
     ...(run.steps ? { steps: run.steps } : {}),
   };
 }
@@ -241,8 +239,7 @@ export async function saveSteps(
   if (steps.length === 0) return;
   const now = options.now ?? new Date();
   const { set, arrayFilters } = stepsUpdate(steps);
-  const lease =
-    options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
+  const lease = options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
   const result = await models.Run.collection.updateOne(
     leased(runId, owner),
     { $set: { ...set, ...lease, updatedAt: now } },
