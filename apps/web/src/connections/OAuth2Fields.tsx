@@ -13,6 +13,7 @@ export function OAuth2Fields({
   onChange,
   problems,
   hasClientSecret,
+  editing,
   publicUrlHint,
 }: {
   form: OAuth2Form;
@@ -21,6 +22,8 @@ export function OAuth2Fields({
   problems: ReadonlyMap<string, string>;
   /** Editing: the connection holds a client secret already (it is never shown). */
   hasClientSecret: boolean;
+  /** Editing an existing connection: its secrets change with Rotate secret, not here. */
+  editing: boolean;
   publicUrlHint: string;
 }) {
   const set = <K extends keyof OAuth2Form>(key: K, value: OAuth2Form[K]) =>
@@ -55,11 +58,13 @@ export function OAuth2Fields({
           <Field
             label="Client secret"
             htmlFor="oauth2-clientSecret"
-            required={form.grant === 'client_credentials' && !hasClientSecret}
+            required={form.grant === 'client_credentials' && !editing}
             error={problems.get('clientSecret')}
             hint={
-              hasClientSecret
-                ? 'Stored encrypted; leave empty to keep it (Rotate secret replaces it).'
+              editing
+                ? hasClientSecret
+                  ? 'Stored encrypted; Rotate secret replaces it.'
+                  : 'Set it as clientSecret with Rotate secret / Set secret.'
                 : 'Stored encrypted as secrets.clientSecret; never shown again. Optional for a public client with PKCE.'
             }
           >
@@ -68,7 +73,7 @@ export function OAuth2Fields({
               type="password"
               autoComplete="new-password"
               value={form.clientSecret}
-              disabled={hasClientSecret}
+              disabled={editing}
               onChange={(event) => set('clientSecret', event.target.value)}
             />
           </Field>

@@ -22,7 +22,7 @@ describe('the OAuth2 connection form', () => {
       clientSecret:
         'secrets.clientSecret is required: the client_credentials grant authenticates with the client secret',
     });
-    // Editing a connection that holds its secret already: only the client id.
+    // Editing a connection: its secret is not part of the form, only the client id is named.
     expect([...oauth2FormProblems({ ...filled, clientId: '', clientSecret: '' }, true).keys()]).toEqual([
       'clientId',
     ]);

@@ -73,9 +73,10 @@ export function oauth2InputOf(form: OAuth2Form): OAuth2ConfigInput | null {
 
 /**
  * What is wrong with the form, by field (`clientId`, `tokenUrl`, …, `clientSecret`), with core's
- * messages. `hasClientSecret`: the connection already holds one (editing).
+ * messages. `editing`: an existing connection, whose client secret is not part of this form (the
+ * server says when it is missing).
  */
-export function oauth2FormProblems(form: OAuth2Form, hasClientSecret = false): Map<string, string> {
+export function oauth2FormProblems(form: OAuth2Form, editing = false): Map<string, string> {
   const problems = new Map<string, string>();
   const input = oauth2InputOf(form);
   if (!input) return problems;
@@ -84,7 +85,7 @@ export function oauth2FormProblems(form: OAuth2Form, hasClientSecret = false): M
     const field = String(issue.path[0] ?? 'grant');
     if (!problems.has(field)) problems.set(field, issue.message);
   }
-  if (form.grant === 'client_credentials' && form.clientSecret === '' && !hasClientSecret) {
+  if (form.grant === 'client_credentials' && form.clientSecret === '' && !editing) {
     problems.set(
       OAUTH2_CLIENT_SECRET,
       `secrets.${OAUTH2_CLIENT_SECRET} is required: the client_credentials grant authenticates with the client secret`,

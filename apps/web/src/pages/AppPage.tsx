@@ -322,7 +322,7 @@ function ConnectionDialog({ app, connection, onClose }: { app: App; connection?:
   const error = create.error ?? update.error;
   const info = error ? describeError(error) : null;
   const hasClientSecret = connection?.secretHint?.includes('clientSecret=') ?? false;
-  const localOAuth2Problems = useMemo(() => oauth2FormProblems(oauth2, hasClientSecret), [oauth2, hasClientSecret]);
+  const localOAuth2Problems = useMemo(() => oauth2FormProblems(oauth2, connection !== undefined), [oauth2, connection]);
   // The form's own checks once a submit was tried; then what the server said, by field.
   const oauth2Problems = useMemo(() => {
     const map = new Map(submitted ? localOAuth2Problems : []);
@@ -420,6 +420,7 @@ function ConnectionDialog({ app, connection, onClose }: { app: App; connection?:
           onChange={setOAuth2}
           problems={oauth2Problems}
           hasClientSecret={hasClientSecret}
+          editing={connection !== undefined}
           publicUrlHint={`${window.location.origin}/oauth2/callback`}
         />
         <Field label="Metadata" hint="Plain values. healthUrl: a URL the health test calls with GET.">
@@ -458,7 +459,9 @@ function SecretDialog({ app, connection, onClose }: { app: App; connection: Conn
   const queryClient = useQueryClient();
   const toast = useToast();
   const isDefault = app.defaultConnectionId === connection.id;
-  const [rows, setRows] = useState<Row[]>([{ name: isDefault ? 'webhookSecret' : 'token', value: '' }]);
+  const [rows, setRows] = useState<Row[]>([
+    { name: isDefault ? 'webhookSecret' : connection.oauth2 ? 'clientSecret' : 'token', value: '' },
+  ]);
   const setSecrets = useMutation(trpc.connections.setSecrets.mutationOptions());
   const submit = async () => {
     try {
