@@ -11,7 +11,7 @@ import {
   tokenRequest,
   WeftError,
 } from '@weft/core';
-import type { Keyring } from '@weft/core/secrets';
+import { type Keyring, SecretDecryptionError } from '@weft/core/secrets';
 import {
   claimOAuth2Refresh,
   failOAuth2Connection,
@@ -38,8 +38,6 @@ export interface OAuth2TokenSourceOptions {
   readonly waitEveryMs?: number;
   /** Wall clock in epoch ms (replaceable in tests: "later" without waiting). */
   readonly now?: () => number;
-  /** Called with each request to a token endpoint (metrics, tests). */
-  readonly onTokenRequest?: (connectionId: string, grant: TokenGrant['kind']) => void;
 }
 
 /** An access token ready to send, with the version it was read at (for a renewal after a rejection). */
@@ -101,12 +99,7 @@ export class OAuth2TokenSource {
     const giveUpAt = this.now() + 2 * this.leaseMs + 5_000;
     for (;;) {
       signal.throwIfAborted();
-      const state = await readOAuth2State(
-        this.options.models,
-        this.options.keyring,
-        workspaceId,
-        connectionId,
-      );
+      const state = await this.read(workspaceId, connectionId);
       if (!state) {
         throw new WeftError(
           'invalid_config',
@@ -156,6 +149,19 @@ export class OAuth2TokenSource {
     }
   }
 
+  private async read(workspaceId: Types.ObjectId, connectionId: Types.ObjectId): Promise<OAuth2State | null> {
+    try {
+      return await readOAuth2State(this.options.models, this.options.keyring, workspaceId, connectionId);
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      throw new WeftError(
+        'secret_missing',
+        `the OAuth2 tokens of connection ${connectionId.toHexString()} cannot be decrypted (${error.message}); is its key in WEFT_SECRET_KEYS?`,
+        { retryable: false },
+      );
+    }
+  }
+
   /** Asks the token endpoint under a held claim; null when the claim was lost meanwhile (read again). */
   private async renew(
     workspaceId: Types.ObjectId,
@@ -188,7 +194,6 @@ export class OAuth2TokenSource {
     try {
       const secrets = await readConnectionSecrets(models, keyring, workspaceId, connectionId);
       const request = tokenRequest(state.config, secrets?.[OAUTH2_CLIENT_SECRET], grant);
-      this.options.onTokenRequest?.(id, grant.kind);
       const response = await this.options.http(
         { method: 'POST', url: request.url, headers: request.headers, body: request.body, timeoutMs: 30_000 },
         signal,

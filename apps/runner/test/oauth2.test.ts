@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { authorizeUrl, type OAuth2ConfigInput, parseTokenResponse, tokenRequest } from '@weft/core';
 import { parseAllowList } from '@weft/core/net';
+import { createKeyring, generateSecretKey } from '@weft/core/secrets';
 import {
   connectDatabase,
   createConnection,
@@ -272,6 +273,23 @@ describe('OAuth2 client credentials', () => {
     expect(grants('client_credentials')).toBe(before + 2);
     const { accessToken: third } = await tokensOf(connectionId);
     expect(new Set(afterRejection.map((t) => t.authorization))).toEqual(new Set([`Bearer ${third}`]));
+  });
+
+  it('tokens the keyring cannot decrypt are a secret_missing error naming the variable', async () => {
+    const connectionId = await oauthConnection();
+    expect((await runCall(connectionId)).status).toBe('succeeded');
+    const stranger = new OAuth2TokenSource({
+      models: ctx.db.models,
+      keyring: createKeyring({ current: 'other', keys: { other: generateSecretKey() } }),
+      http,
+      owner: 'stranger',
+    });
+    await expect(
+      stranger.token(seeded.workspaceId, connectionId, new AbortController().signal),
+    ).rejects.toMatchObject({
+      code: 'secret_missing',
+      message: expect.stringContaining('WEFT_SECRET_KEYS'),
+    });
   });
 
   it('a wrong client secret marks the connection failing with a reconnect message', async () => {
