@@ -24,6 +24,7 @@ import {
 } from '@weft/db';
 import type { Types } from 'mongoose';
 import type { HttpClient } from './http-client.js';
+import { oauth2TokenRequestsTotal } from './metrics.js';
 
 export interface OAuth2TokenSourceOptions {
   readonly models: Models;
@@ -194,15 +195,30 @@ export class OAuth2TokenSource {
     try {
       const secrets = await readConnectionSecrets(models, keyring, workspaceId, connectionId);
       const request = tokenRequest(state.config, secrets?.[OAUTH2_CLIENT_SECRET], grant);
-      const response = await this.options.http(
-        { method: 'POST', url: request.url, headers: request.headers, body: request.body, timeoutMs: 30_000 },
-        signal,
-      );
+      const response = await this.options
+        .http(
+          {
+            method: 'POST',
+            url: request.url,
+            headers: request.headers,
+            body: request.body,
+            timeoutMs: 30_000,
+          },
+          signal,
+        )
+        .catch((error: unknown) => {
+          oauth2TokenRequestsTotal.inc({ grant: grant.kind, outcome: 'failed' });
+          throw error;
+        });
       const outcome = parseTokenResponse(
         response,
         this.now(),
         grant.kind === 'refresh_token' ? grant.refreshToken : null,
       );
+      oauth2TokenRequestsTotal.inc({
+        grant: grant.kind,
+        outcome: outcome.ok ? 'issued' : outcome.rejected ? 'refused' : 'failed',
+      });
       if (!outcome.ok) {
         if (outcome.rejected) return await reconnect(outcome.message);
         throw new WeftError('network', `connection ${id}: ${outcome.message}`, { retryable: true });

@@ -21,6 +21,7 @@ import type { Types } from 'mongoose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient } from '../src/http-client.js';
+import { oauth2TokenRequestsTotal } from '../src/metrics.js';
 import { OAuth2TokenSource } from '../src/oauth2-tokens.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import {
@@ -87,6 +88,11 @@ afterAll(async () => {
 });
 
 const grants = (kind: string) => server.grants.get(kind) ?? 0;
+/** What this process's metric counted (every token source of this file shares the registry). */
+async function counted(grant: string, outcome: string): Promise<number> {
+  const metric = await oauth2TokenRequestsTotal.get();
+  return metric.values.find((v) => v.labels.grant === grant && v.labels.outcome === outcome)?.value ?? 0;
+}
 const refusals = (kind: string) => server.refusals.get(kind) ?? 0;
 
 async function oauthConnection(config: Partial<OAuth2ConfigInput> = {}): Promise<Types.ObjectId> {
@@ -166,10 +172,12 @@ describe('OAuth2 client credentials', () => {
   it('gets a token on first use, sends it, reuses it, and never shows it', async () => {
     const connectionId = await oauthConnection();
     const before = grants('client_credentials');
+    const issuedBefore = await counted('client_credentials', 'issued');
     const first = await runCall(connectionId);
     expect(first.status).toBe('succeeded');
     expect(stepOf(first, 'crm').output).toMatchObject({ status: 200, body: { contacts: [{ id: 1 }] } });
     expect(grants('client_credentials')).toBe(before + 1);
+    expect(await counted('client_credentials', 'issued')).toBe(issuedBefore + 1);
     const { accessToken } = await tokensOf(connectionId);
     expect(server.apiCalls.at(-1)).toBe(`Bearer ${accessToken}`);
     expect(JSON.stringify(first)).not.toContain(accessToken);
@@ -331,12 +339,14 @@ describe('OAuth2 authorization code with refresh tokens', () => {
     await server.revokeRefreshToken(tokens.refreshToken!);
     await server.revokeAccessToken(tokens.accessToken);
     const refusedBefore = refusals('refresh_token');
+    const refusedCounted = await counted('refresh_token', 'refused');
     const run = await runCall(connectionId);
     expect(run.status).toBe('failed');
     const error = stepOf(run, 'crm').error;
     expect(error).toMatchObject({ code: 'oauth2_reconnect' });
     expect(error?.message).toMatch(/invalid_grant.*reconnect the connection/);
     expect(refusals('refresh_token')).toBe(refusedBefore + 1);
+    expect(await counted('refresh_token', 'refused')).toBe(refusedCounted + 1);
     const doc = (await findConnection(ctx.db.models, seeded.workspaceId, connectionId.toHexString()))!;
     expect(doc.health).toMatchObject({ status: 'failing' });
     expect(doc.health.lastError).toMatch(/reconnect the connection/);
