@@ -6,6 +6,7 @@ import { appRouter } from './router/index.js';
 import { metricsRouter } from './metrics.js';
 import { healthRouter } from './routes/health.js';
 import { resumeRouter } from './routes/resume.js';
+import { oauth2CallbackRouter } from './routes/oauth2-callback.js';
 import { triggerRouter } from './routes/trigger.js';
 import { webAppRouter } from './routes/web.js';
 import { securityHeaders } from './security-headers.js';
@@ -29,6 +30,7 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
   app.use(webhookRouter(deps));
   app.use(triggerRouter(deps));
   app.use(resumeRouter(deps));
+  app.use(oauth2CallbackRouter(deps));
   app.use(
     '/trpc',
     trpcBodyGuard(deps),

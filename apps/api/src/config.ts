@@ -104,6 +104,12 @@ const envSchema = z.object({
       .optional(),
   ),
   WEFT_HTTP_ALLOW_PRIVATE: sharedEnv.WEFT_HTTP_ALLOW_PRIVATE,
+  WEFT_PUBLIC_URL: z.preprocess(
+    unsetIfEmpty,
+    z
+      .url({ protocol: /^https?$/, error: 'must be the absolute http(s) URL browsers reach the api at' })
+      .optional(),
+  ),
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
 });
 
@@ -119,6 +125,8 @@ export interface ApiConfig {
   readonly httpAllowList: AllowList;
   /** The built web app served at `/`, or null. */
   readonly webDist: string | null;
+  /** Where browsers reach the api: OAuth2 redirect URIs are `<publicUrl>/oauth2/callback`. */
+  readonly publicUrl: string;
 }
 
 export { ConfigError };
@@ -136,6 +144,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: value.LOG_LEVEL,
     httpAllowList: value.WEFT_HTTP_ALLOW_PRIVATE,
     webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
+    publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,

@@ -3,6 +3,7 @@ import type { createQueue, Database, ScenarioVersionDoc } from '@weft/db';
 import type { Logger } from 'pino';
 import { TtlCache } from './cache.js';
 import { type HealthProbe, probeHealthUrl } from './net/health-probe.js';
+import { postToTokenEndpoint, type TokenEndpoint } from './net/token-endpoint.js';
 import { type AllowList, EMPTY_ALLOW_LIST } from '@weft/core/net';
 import { RunEvents, type RunEventsOptions } from './run-events.js';
 import type { ResolvedApp } from './webhook/app-lookup.js';
@@ -72,12 +73,24 @@ export interface ApiDeps {
   readonly probeHealthUrl: HealthProbe;
   /** The built web app to serve at `/` (`WEFT_WEB_DIST`); null serves none. */
   readonly webDist?: string | null;
+  /** Where browsers reach this api (`WEFT_PUBLIC_URL`): the OAuth2 redirect URI is made from it. */
+  readonly publicUrl: string;
+  /** The OAuth2 code exchange's `POST` to a token endpoint; tests may replace it. */
+  readonly tokenEndpoint: TokenEndpoint;
 }
 
 export interface ApiDepsInput
   extends Omit<
     ApiDeps,
-    'clock' | 'limits' | 'caches' | 'startedAt' | 'runEvents' | 'httpAllowList' | 'probeHealthUrl'
+    | 'clock'
+    | 'limits'
+    | 'caches'
+    | 'startedAt'
+    | 'runEvents'
+    | 'httpAllowList'
+    | 'probeHealthUrl'
+    | 'publicUrl'
+    | 'tokenEndpoint'
   > {
   readonly clock?: () => Date;
   readonly limits?: Partial<ApiLimits>;
@@ -88,6 +101,8 @@ export interface ApiDepsInput
   readonly runEventsOptions?: RunEventsOptions;
   readonly httpAllowList?: AllowList;
   readonly probeHealthUrl?: HealthProbe;
+  readonly publicUrl?: string;
+  readonly tokenEndpoint?: TokenEndpoint;
 }
 
 /** Fills in the defaults: the real clock, the default limits, fresh caches, a run watcher. */
@@ -104,5 +119,7 @@ export function resolveDeps(input: ApiDepsInput | ApiDeps): ApiDeps {
     runEvents: input.runEvents ?? new RunEvents(input.database.models, input.logger, runEventsOptions),
     httpAllowList: input.httpAllowList ?? EMPTY_ALLOW_LIST,
     probeHealthUrl: input.probeHealthUrl ?? probeHealthUrl,
+    publicUrl: (input.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
+    tokenEndpoint: input.tokenEndpoint ?? postToTokenEndpoint,
   };
 }

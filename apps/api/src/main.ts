@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     httpAllowList: config.httpAllowList,
     webDist: config.webDist,
+    publicUrl: config.publicUrl,
   });
   const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       bootstrapToken: null,
       logLevel: 'info',
+      publicUrl: 'http://localhost:8080',
       limits: { webhookBodyLimitBytes: 1024 * 1024, webhookRatePerSec: 1000, webhookBurst: 2000 },
     });
     expect(config.keyring.currentKeyId).toBe('k2');
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
       WEFT_WEBHOOK_BODY_LIMIT: '512kb',
       WEFT_WEBHOOK_RATE_PER_SEC: '5',
       WEFT_WEBHOOK_BURST: '7',
+      WEFT_PUBLIC_URL: 'https://weft.example.com/',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -46,6 +48,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       bootstrapToken: 'weft_abcdefghijklmnopqrstuvwxyz',
       logLevel: 'debug',
+      publicUrl: 'https://weft.example.com',
       limits: { webhookBodyLimitBytes: 512 * 1024, webhookRatePerSec: 5, webhookBurst: 7 },
     });
   });
@@ -60,6 +63,7 @@ describe('loadConfig', () => {
       PORT: 'eighty',
       WEFT_WEBHOOK_BODY_LIMIT: 'lots',
       WEFT_WEBHOOK_RATE_PER_SEC: '-1',
+      WEFT_PUBLIC_URL: 'weft.example.com',
       LOG_LEVEL: 'loud',
     });
     expect(problems).toEqual(
@@ -69,6 +73,7 @@ describe('loadConfig', () => {
         expect.stringMatching(/^WEFT_SECRET_KEYS is invalid: Key "k1"/),
         expect.stringMatching(/^WEFT_WEBHOOK_BODY_LIMIT must be a size/),
         expect.stringMatching(/^WEFT_WEBHOOK_RATE_PER_SEC must be 0 or more/),
+        'WEFT_PUBLIC_URL must be the absolute http(s) URL browsers reach the api at',
         expect.stringMatching(/^LOG_LEVEL must be one of/),
       ]),
     );

@@ -1,5 +1,5 @@
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { GraphProblem, LogLevel, RunStatus, RunTriggerKind, StepStatus } from '@weft/core';
+import type { GraphProblem, LogLevel, OAuth2View, RunStatus, RunTriggerKind, StepStatus } from '@weft/core';
 import superjson from 'superjson';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { AppRouter, RouterInputs, RouterOutputs, RunChangeEvent } from '../src/types.js';
@@ -33,8 +33,9 @@ describe('types the web app sees', () => {
     expectTypeOf<RouterOutputs['connections']['get']['hasSecret']>().toEqualTypeOf<boolean>();
     expectTypeOf<RouterOutputs['connections']['get']>().not.toHaveProperty('secrets');
     expectTypeOf<RouterOutputs['connections']['test']['checks'][number]['name']>().toEqualTypeOf<
-      'status' | 'secrets' | 'webhookSecret' | 'healthUrl'
+      'status' | 'secrets' | 'webhookSecret' | 'healthUrl' | 'oauth2'
     >();
+    expectTypeOf<RouterOutputs['connections']['get']['oauth2']>().toEqualTypeOf<OAuth2View | null>();
     expectTypeOf<RouterOutputs['tokens']['create']['token']>().toEqualTypeOf<string>();
     expectTypeOf<RouterOutputs['tokens']['list'][number]>().not.toHaveProperty('token');
     expectTypeOf<RouterOutputs['tokens']['list'][number]>().not.toHaveProperty('tokenHash');

@@ -2,11 +2,14 @@ import { Buffer } from 'node:buffer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type EngineHost,
+  type HttpRequest,
+  type HttpResponse,
   isOutboundRateLimitWait,
   type NodeContext,
   type RunWaits,
   type ScenarioCalls,
   type Step,
+  signalsExpiredToken,
   WeftError,
 } from '@weft/core';
 import { signWebhook } from '@weft/core/hmac';
@@ -23,6 +26,7 @@ import {
 } from '@weft/db';
 import type { Types } from 'mongoose';
 import type { HttpClient } from './http-client.js';
+import { OAuth2TokenSource, type UsableToken } from './oauth2-tokens.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
 import type { RunLogBuffer } from './run-log-buffer.js';
 import { StepWriter } from './step-writer.js';
@@ -51,6 +55,8 @@ export interface EngineHostOptions {
   readonly calls: (nodeId: string, itemIndex?: number) => ScenarioCalls;
   /** The waits of a node of this run (approvals, see run-waits.ts). */
   readonly waits: (nodeId: string, itemIndex?: number) => RunWaits;
+  /** OAuth2 access tokens of connections, shared by the runs of this runner (default: one of its own). */
+  readonly oauth2?: OAuth2TokenSource;
 }
 
 export interface RunnerEngineHost extends EngineHost {
@@ -85,15 +91,20 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
   let cancelCheckedAt = Date.now();
   let cancelCheck: Promise<boolean> | undefined;
 
-  async function secrets(connectionId: string): Promise<Readonly<Record<string, string>>> {
-    let id: Types.ObjectId;
+  const oauth2 = options.oauth2 ?? new OAuth2TokenSource({ models, keyring, http, owner });
+
+  function connectionObjectId(connectionId: string): Types.ObjectId {
     try {
-      id = toObjectId(connectionId, 'connectionId');
+      return toObjectId(connectionId, 'connectionId');
     } catch (error) {
       if (error instanceof InvalidIdError)
         throw new WeftError('invalid_config', `connectionId "${connectionId}" is not a valid id`);
       throw error;
     }
+  }
+
+  async function secrets(connectionId: string): Promise<Readonly<Record<string, string>>> {
+    const id = connectionObjectId(connectionId);
     let found: Record<string, string> | null;
     try {
       found = await readConnectionSecrets(models, keyring, run.workspaceId, id);
@@ -134,6 +145,33 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
     }
   }
 
+  /** One request, held to the connection's rate limit when it has one. */
+  async function send(request: HttpRequest, connectionId: string | undefined, signal: AbortSignal) {
+    if (connectionId && options.outbound) await acquireSlot(options.outbound, connectionId, signal);
+    return http(request, signal);
+  }
+
+  /**
+   * A request with the connection's OAuth2 token; when the API answers that the token expired
+   * (401, or the connection's `expiredWhen`), once more with a renewed one.
+   */
+  async function sendWithOAuth2(
+    request: HttpRequest,
+    connectionId: string,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
+    const id = connectionObjectId(connectionId);
+    const withToken = (token: UsableToken) => ({
+      ...request,
+      headers: { ...request.headers, Authorization: token.authorization },
+    });
+    const token = await oauth2.token(run.workspaceId, id, signal);
+    const response = await send(withToken(token), connectionId, signal);
+    if (!(await signalsExpiredToken(response, token.config.expiredWhen))) return response;
+    const renewed = await oauth2.renewAfterRejection(run.workspaceId, id, token.version, signal);
+    return send(withToken(renewed), connectionId, signal);
+  }
+
   return {
     createContext({ nodeId, attempt, stepStartedAt, scope, signal, itemIndex }): NodeContext {
       return {
@@ -147,9 +185,9 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
         signal,
         now: () => new Date(),
         async http(request, callOptions) {
-          if (callOptions?.connectionId && options.outbound)
-            await acquireSlot(options.outbound, callOptions.connectionId, signal);
-          return http(request, signal);
+          if (callOptions?.oauth2 && callOptions.connectionId)
+            return sendWithOAuth2(request, callOptions.connectionId, signal);
+          return send(request, callOptions?.connectionId, signal);
         },
         log: (level, message, data) =>
           logs.add({ nodeId, attempt, level, message, data: withItemIndex(data, itemIndex) }),

@@ -44,6 +44,13 @@ export const failureHandlersTotal = new Counter({
   registers: [registry],
 });
 
+export const oauth2TokenRequestsTotal = new Counter({
+  name: 'weft_oauth2_token_requests_total',
+  help: 'Requests to OAuth2 token endpoints, by grant (client_credentials, refresh_token) and outcome: issued, refused (the connection must be reconnected), failed (unreachable, 5xx, no token)',
+  labelNames: ['grant', 'outcome'] as const,
+  registers: [registry],
+});
+
 export const pickupLag = new Histogram({
   name: 'weft_run_pickup_seconds',
   help: 'New runs: time from creation (enqueue) to the claim that starts them',

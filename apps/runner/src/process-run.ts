@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { createEngineHost } from './engine-host.js';
 import { failureHandlerOf, startFailureHandler } from './failure-handler.js';
 import type { HttpClient } from './http-client.js';
+import type { OAuth2TokenSource } from './oauth2-tokens.js';
 import type { OutboundLimiter } from './outbound-limiter.js';
 import { afterRunSettled, type SettledAs } from './on-run-settled.js';
 import { RunLogBuffer } from './run-log-buffer.js';
@@ -53,6 +54,8 @@ export interface ProcessRunDeps {
   readonly outbound?: OutboundLimiter;
   /** The longest chain of scenario calls (default 10): a call that would go deeper fails. */
   readonly maxCallDepth?: number;
+  /** OAuth2 access tokens of connections (renewed once across all runners). */
+  readonly oauth2?: OAuth2TokenSource;
 }
 
 export interface ProcessRunOptions {
@@ -182,6 +185,7 @@ export async function processRun(
       cancelRequested: run.cancelRequested,
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
+      ...(deps.oauth2 ? { oauth2: deps.oauth2 } : {}),
       calls: (nodeId, itemIndex) =>
         scenarioCallsFor(
           { models, versions, run, maxDepth: deps.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH },

@@ -3,6 +3,7 @@ import { createQueue, ensureQueueIndexes, JOBS_COLLECTION, RUN_JOB, type RunJobD
 import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
 import { CoalescingChangeStreamChannel } from './notifications.js';
+import { OAuth2TokenSource } from './oauth2-tokens.js';
 import { OutboundLimiter } from './outbound-limiter.js';
 import { observeWorker, recordRunResult } from './metrics.js';
 import { type ProcessRunDeps, type ProcessRunResult, processRun as processRunUnmetered } from './process-run.js';
@@ -84,6 +85,12 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
   const shutdown = new AbortController();
   const runDeps: ProcessRunDeps = {
     outbound: new OutboundLimiter(deps.db.models, { horizonMs: deps.engine?.maxInlineWaitMs ?? 5_000 }),
+    oauth2: new OAuth2TokenSource({
+      models: deps.db.models,
+      keyring: deps.keyring,
+      http: deps.http,
+      owner: deps.owner,
+    }),
     ...deps,
     queue,
     leaseMs: options.leaseMs,

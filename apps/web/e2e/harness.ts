@@ -72,6 +72,8 @@ export async function startStack(label: string, extraEnv: Record<string, string>
     PORT: String(port),
     HOST: '127.0.0.1',
     WEFT_BOOTSTRAP_TOKEN: token,
+    // OAuth2 redirect URIs are made from it: the browser comes back to this api.
+    WEFT_PUBLIC_URL: apiUrl,
     // An api that serves the web app itself is used as is; otherwise web-server.ts stands in.
     WEFT_WEB_DIST: distDir,
   });

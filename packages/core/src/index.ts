@@ -7,6 +7,7 @@ export * from './expressions/index.js';
 export * from './graph/index.js';
 export * from './limits/index.js';
 export * from './nodes/index.js';
+export * from './oauth2/index.js';
 export * from './retry/index.js';
 export * from './schedule/index.js';
 export { diffGraphs, type GraphDiff, type NodeChange } from './scenario/diff.js';

@@ -27,6 +27,7 @@ export {
 } from './queue.js';
 export * from './repositories/apps.js';
 export * from './repositories/connections.js';
+export * from './repositories/oauth2.js';
 export {
   afterCursor,
   type Cursor,

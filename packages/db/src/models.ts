@@ -3,6 +3,8 @@ import type {
   ApprovalDecision,
   LogLevel,
   LoopItem,
+  OAuth2Config,
+  OAuth2Status,
   RunStatus,
   RunTriggerKind,
   ScenarioEdge,
@@ -55,6 +57,24 @@ export interface EncryptedSecretDoc {
   ct: string;
 }
 
+/** A connection's OAuth2 configuration and token state (see repositories/oauth2.ts). */
+export interface OAuth2Doc {
+  config: OAuth2Config;
+  status: OAuth2Status;
+  /** Counts the tokens stored: a refresh is claimed for the version its claimant saw. */
+  version: number;
+  /** The tokens (access, refresh, type, expiry) as one AES-256-GCM envelope. */
+  tokens: EncryptedSecretDoc | null;
+  expiresAt: Date | null;
+  obtainedAt: Date | null;
+  hasRefreshToken: boolean;
+  lastError: string | null;
+  /** Who is asking the token endpoint now, until when: the one refresh across all runners. */
+  lease: { holder: string; until: Date } | null;
+  /** An authorization (code grant) a person has started and not finished. */
+  pending: { state: string; verifier: EncryptedSecretDoc; redirectUri: string; expiresAt: Date } | null;
+}
+
 export interface ConnectionDoc {
   _id: Types.ObjectId;
   workspaceId: Types.ObjectId;
@@ -67,6 +87,7 @@ export interface ConnectionDoc {
   secretHint: string | null;
   rotatedAt: Date | null;
   rateLimitPerSec: number | null;
+  oauth2: OAuth2Doc | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -373,10 +394,17 @@ const connectionSchema = new Schema<ConnectionDoc>(
     secretHint: { type: String, default: null },
     rotatedAt: { type: Date, default: null },
     rateLimitPerSec: { type: Number, default: null },
+    oauth2: { type: Mixed, default: null },
   },
   { timestamps: true, minimize: false },
 );
 connectionSchema.index({ workspaceId: 1, appId: 1 });
+// The OAuth2 callback finds the connection by the `state` it sent the person away with
+// (32 random bytes: unique by construction, so the index needs no uniqueness of its own).
+connectionSchema.index(
+  { 'oauth2.pending.state': 1 },
+  { partialFilterExpression: { 'oauth2.pending.state': { $type: 'string' } } },
+);
 
 const scenarioSchema = new Schema<ScenarioDoc>(
   {

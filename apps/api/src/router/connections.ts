@@ -1,6 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
 import {
+  authorizeUrl,
   createConnectionInput,
   idInput,
+  OAUTH2_CLIENT_SECRET,
   listConnectionsInput,
   type SignatureConfig,
   setConnectionSecretsInput,
@@ -19,6 +22,7 @@ import {
   readConnectionSecrets,
   recordConnectionHealth,
   setConnectionSecrets,
+  startOAuth2Authorization,
   toConnectionView,
   toObjectId,
   updateConnection,
@@ -26,6 +30,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
+import { OAUTH2_CALLBACK_PATH } from '../routes/oauth2-callback.js';
 import { type Context, createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
 import { WEBHOOK_SECRET_NAME } from '../webhook/app-lookup.js';
 
@@ -84,8 +89,11 @@ async function forgetApp(deps: ApiDeps, workspaceId: ObjectId, appId: ObjectId):
   if (app) deps.caches.apps.delete(app.key);
 }
 
+/** How long a person has to finish an OAuth2 authorization they started. */
+const AUTHORIZATION_TTL_MS = 10 * 60_000;
+
 export interface ConnectionCheck {
-  readonly name: 'status' | 'secrets' | 'webhookSecret' | 'healthUrl';
+  readonly name: 'status' | 'secrets' | 'webhookSecret' | 'healthUrl' | 'oauth2';
   readonly ok: boolean;
   readonly message: string;
 }
@@ -138,6 +146,21 @@ async function runChecks(ctx: Scoped, connection: ConnectionDoc, app: AppDoc): P
       });
     }
   }
+  if (connection.oauth2) {
+    const { status, config, lastError } = connection.oauth2;
+    checks.push({
+      name: 'oauth2',
+      ok: status !== 'failing',
+      message:
+        status === 'failing'
+          ? (lastError ?? 'the OAuth2 token cannot be renewed; reconnect the connection')
+          : status === 'connected'
+            ? 'holds an OAuth2 access token'
+            : config.grant === 'client_credentials'
+              ? 'gets its first OAuth2 token at its first use'
+              : 'not connected yet: start the authorization (connect)',
+    });
+  }
   const healthUrl = connection.metadata?.[HEALTH_URL_FIELD];
   if (healthUrl) {
     const probe = await ctx.deps.probeHealthUrl(healthUrl, { allowList: ctx.deps.httpAllowList });
@@ -174,9 +197,27 @@ export const connectionsRouter = createTRPCRouter({
     return toConnectionView(doc);
   }),
 
-  /** Name, metadata (replaced whole), status, outbound rate limit. Secrets change with `setSecrets`. */
+  /**
+   * Name, metadata (replaced whole), status, outbound rate limit, OAuth2 configuration (a new one
+   * starts without tokens). Secrets change with `setSecrets`.
+   */
   update: protectedProcedure.input(updateConnectionInput).mutation(async ({ ctx, input }) => {
     const { id, ...changes } = input;
+    if (changes.oauth2?.grant === 'client_credentials') {
+      await loadConnection(ctx, id);
+      const secrets = await readConnectionSecrets(
+        ctx.deps.database.models,
+        ctx.deps.keyring,
+        ctx.workspaceId,
+        id,
+      );
+      if (!secrets?.[OAUTH2_CLIENT_SECRET]) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `secrets.${OAUTH2_CLIENT_SECRET} is required: the client_credentials grant authenticates with the client secret; set it first`,
+        });
+      }
+    }
     const updated = await updateConnection(
       ctx.deps.database.models,
       ctx.workspaceId,
@@ -249,6 +290,50 @@ export const connectionsRouter = createTRPCRouter({
               },
             ],
       connection: toConnectionView(recorded),
+    };
+  }),
+
+  /**
+   * Starts the OAuth2 authorization code grant with PKCE (S256): answers the URL to send the
+   * person to. The authorization server sends the browser back to `<WEFT_PUBLIC_URL>/oauth2/callback`
+   * (register it as the client's redirect URI), which stores the tokens. Valid for 10 minutes;
+   * starting again replaces an unfinished one.
+   */
+  authorize: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    const connection = await loadConnection(ctx, input.id);
+    if (!connection.oauth2) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `connection "${connection.name}" uses no OAuth2 (oauth2 is not set)`,
+      });
+    }
+    if (connection.oauth2.config.grant !== 'authorization_code') {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `connection "${connection.name}" uses the ${connection.oauth2.config.grant} grant, which needs no authorization: it gets its token at first use`,
+      });
+    }
+    const state = randomBytes(32).toString('base64url');
+    const codeVerifier = randomBytes(32).toString('base64url');
+    const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+    const redirectUri = `${ctx.deps.publicUrl}${OAUTH2_CALLBACK_PATH}`;
+    const expiresAt = new Date(ctx.deps.clock().getTime() + AUTHORIZATION_TTL_MS);
+    await startOAuth2Authorization(
+      ctx.deps.database.models,
+      ctx.deps.keyring,
+      ctx.workspaceId,
+      connection._id,
+      {
+        state,
+        codeVerifier,
+        redirectUri,
+        expiresAt,
+      },
+    );
+    return {
+      url: authorizeUrl(connection.oauth2.config, { state, codeChallenge, redirectUri }),
+      redirectUri,
+      expiresAt,
     };
   }),
 

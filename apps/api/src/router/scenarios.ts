@@ -10,6 +10,8 @@ import {
   type GraphShape,
   idInput,
   listScenariosInput,
+  oauth2ConnectionIds,
+  oauth2ConnectionProblems,
   registryLookup,
   type ScenarioNode,
   scenarioVersionInput,
@@ -24,6 +26,7 @@ import {
 import { runCodeInSandbox } from '@weft/core/sandbox';
 import {
   archiveScenario,
+  type ConnectionDoc,
   createScenario,
   duplicateScenario,
   findDelivery,
@@ -82,6 +85,20 @@ async function publishedVersion(ctx: Scoped, scenario: ScenarioDoc): Promise<Sce
   return version?.workspaceId.equals(ctx.workspaceId) ? version : null;
 }
 
+/** HTTP requests with `auth: oauth2` whose connection (of this workspace) has no OAuth2 configuration. */
+async function oauth2Problems(ctx: Scoped, graph: GraphShape): Promise<GraphProblem[]> {
+  const ids = [...new Set(oauth2ConnectionIds(graph))];
+  if (ids.length === 0) return [];
+  const found = await ctx.deps.database.models.Connection.find(
+    { _id: { $in: ids.map((id) => toObjectId(id, 'connectionId')) }, workspaceId: ctx.workspaceId },
+    { name: 1, oauth2: 1 },
+  )
+    .lean<Pick<ConnectionDoc, '_id' | 'name' | 'oauth2'>[]>()
+    .exec();
+  const facts = new Map(found.map((c) => [c._id.toHexString(), { name: c.name, oauth2: c.oauth2 != null }]));
+  return oauth2ConnectionProblems(graph, facts);
+}
+
 /**
  * `validateGraph` plus what only the server knows: a webhook trigger must name an app of this
  * workspace, and only one published scenario per app may answer its webhooks.
@@ -90,6 +107,7 @@ async function graphProblems(ctx: Scoped, graph: GraphShape, scenario: ScenarioD
   const problems = validateGraph(graph, registryLookup);
   problems.push(...(await callTargetProblems(ctx.deps.database.models, ctx.workspaceId, scenario, graph)));
   problems.push(...(await replyConflictProblems(ctx.deps.database.models, ctx.workspaceId, scenario, graph)));
+  problems.push(...(await oauth2Problems(ctx, graph)));
   const webhookTriggers = graph.nodes.filter(
     (node) =>
       node.type === 'trigger.webhook' &&

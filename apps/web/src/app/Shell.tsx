@@ -39,7 +39,7 @@ function Page({ route }: { route: Route }) {
     case 'apps':
       return <AppsPage />;
     case 'app':
-      return <AppPage appId={route.appId} />;
+      return <AppPage appId={route.appId} {...(route.oauth2 ? { oauth2: route.oauth2 } : {})} />;
     case 'notFound':
       return (
         <div className="page">

@@ -17,8 +17,20 @@ describe('routes', () => {
       { name: 'delivery', deliveryId: id },
       { name: 'apps' },
       { name: 'app', appId: id },
+      { name: 'app', appId: id, oauth2: { outcome: 'connected', connectionId: id } },
+      { name: 'app', appId: id, oauth2: { outcome: 'failed', connectionId: id } },
     ];
     for (const route of routes) expect(parseRoute(routeHref(route))).toEqual(route);
+  });
+
+  it('reads where the OAuth2 callback sent the browser back, ignoring anything malformed', () => {
+    expect(parseRoute(`#/apps/${id}?oauth2=connected&connection=${id}`)).toEqual({
+      name: 'app',
+      appId: id,
+      oauth2: { outcome: 'connected', connectionId: id },
+    });
+    expect(parseRoute(`#/apps/${id}?oauth2=maybe&connection=${id}`)).toEqual({ name: 'app', appId: id });
+    expect(parseRoute(`#/apps/${id}?oauth2=failed&connection=bad`)).toEqual({ name: 'app', appId: id });
   });
 
   it('treats the empty hash as the scenarios list', () => {

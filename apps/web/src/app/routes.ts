@@ -11,7 +11,12 @@ export type Route =
   | { readonly name: 'deliveries'; readonly appId: string | null }
   | { readonly name: 'delivery'; readonly deliveryId: string }
   | { readonly name: 'apps' }
-  | { readonly name: 'app'; readonly appId: string }
+  | {
+      readonly name: 'app';
+      readonly appId: string;
+      /** Set by the api's OAuth2 callback when it sends the browser back. */
+      readonly oauth2?: { readonly outcome: 'connected' | 'failed'; readonly connectionId: string };
+    }
   | { readonly name: 'notFound'; readonly path: string };
 
 export interface RunFilters {
@@ -53,14 +58,26 @@ export function parseRoute(hash: string): Route {
         const appId = params.get('appId');
         return { name: 'deliveries', appId: appId && ID.test(appId) ? appId : null };
       }
-      return ID.test(second) ? { name: 'delivery', deliveryId: second } : { name: 'notFound', path: pathPart };
+      return ID.test(second)
+        ? { name: 'delivery', deliveryId: second }
+        : { name: 'notFound', path: pathPart };
     }
     case 'apps':
       if (second === undefined) return { name: 'apps' };
-      return ID.test(second) ? { name: 'app', appId: second } : { name: 'notFound', path: pathPart };
+      if (!ID.test(second)) return { name: 'notFound', path: pathPart };
+      return { name: 'app', appId: second, ...oauth2ReturnOf(params) };
     default:
       return { name: 'notFound', path: pathPart };
   }
+}
+
+function oauth2ReturnOf(params: URLSearchParams): {
+  oauth2?: { outcome: 'connected' | 'failed'; connectionId: string };
+} {
+  const outcome = params.get('oauth2');
+  const connectionId = params.get('connection');
+  if ((outcome !== 'connected' && outcome !== 'failed') || !connectionId || !ID.test(connectionId)) return {};
+  return { oauth2: { outcome, connectionId } };
 }
 
 function withQuery(path: string, query: Record<string, string | undefined | null>): string {
@@ -87,7 +104,10 @@ export function routeHref(route: Route): string {
     case 'apps':
       return '#/apps';
     case 'app':
-      return `#/apps/${route.appId}`;
+      return withQuery(`/apps/${route.appId}`, {
+        oauth2: route.oauth2?.outcome,
+        connection: route.oauth2?.connectionId,
+      });
     case 'notFound':
       return `#${route.path}`;
   }

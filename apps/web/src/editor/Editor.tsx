@@ -18,7 +18,7 @@ import {
   ReactFlow,
   useReactFlow,
 } from '@xyflow/react';
-import { type GraphProblem, registryLookup, stepFiredHandle, validateGraph } from '@weft/core';
+import { type GraphProblem, oauth2ConnectionProblems, registryLookup, stepFiredHandle, validateGraph } from '@weft/core';
 import {
   type DragEvent,
   memo,
@@ -412,7 +412,11 @@ export function Editor({ scenario, catalog, apps, connections }: EditorProps) {
     return () => clearTimeout(timer);
   }, [specVersion, currentGraph]);
   const callProblems = useCallTargetProblems(scenario, currentGraph, specVersion);
-  const allProblems = useMemo(() => [...problems, ...callProblems], [problems, callProblems]);
+  const connectionFacts = useMemo(() => new Map(connections.map((c) => [c.id, { name: c.name, oauth2: c.oauth2 !== null }])), [connections]);
+  // An OAuth2 request needs an OAuth2 connection: judged with the connections listed here.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: specVersion marks graph edits (the graph lives in refs)
+  const oauth2Problems = useMemo(() => oauth2ConnectionProblems(currentGraph(), connectionFacts), [specVersion, currentGraph, connectionFacts]);
+  const allProblems = useMemo(() => [...problems, ...callProblems, ...oauth2Problems], [problems, callProblems, oauth2Problems]);
   const problemIndex = useMemo(() => indexProblems(allProblems), [allProblems]);
 
   // The graph as of the last edit of anything but positions: what validation, decorations and panels read.

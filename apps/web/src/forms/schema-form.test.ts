@@ -53,7 +53,7 @@ describe('formFields', () => {
     expect(auth?.kind).toBe('variant');
     if (auth?.kind !== 'variant') return;
     expect(auth.discriminator).toBe('kind');
-    expect(auth.variants.map((v) => v.value)).toEqual(['none', 'bearer', 'basic', 'header']);
+    expect(auth.variants.map((v) => v.value)).toEqual(['none', 'bearer', 'basic', 'header', 'oauth2']);
     expect(auth.variants[3]?.fields.map((f) => [f.key, f.path.join('.'), f.required])).toEqual([
       ['header', 'auth.header', true],
       ['secretKey', 'auth.secretKey', false],

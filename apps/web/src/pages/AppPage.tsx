@@ -25,15 +25,25 @@ import {
   useErrorToast,
   useToast,
 } from '../components/ui';
+import { OAuth2Fields } from '../connections/OAuth2Fields';
+import { ConnectButton, OAuth2Status } from '../connections/OAuth2Status';
+import { OAUTH2_FIELDS, oauth2FormOf, oauth2FormProblems, oauth2InputOf } from '../connections/oauth2-form';
 import { SchemaForm } from '../forms/SchemaForm';
 import { HealthBadge, signatureFields, webhookUrl } from './AppsPage';
 
 type Row = { name: string; value: string };
 
-export default function AppPage({ appId }: { appId: string }) {
+/** Where the api's OAuth2 callback sent the browser back to: the outcome for one connection. */
+export interface OAuth2Return {
+  readonly outcome: 'connected' | 'failed';
+  readonly connectionId: string;
+}
+
+export default function AppPage({ appId, oauth2 }: { appId: string; oauth2?: OAuth2Return }) {
   const trpc = useTRPC();
   const app = useQuery(trpc.apps.get.queryOptions({ id: appId }));
-  const connections = useQuery(trpc.connections.list.queryOptions({ appId }));
+  // Health and OAuth2 state change behind the page's back (a run finds a token refused): read them on every visit.
+  const connections = useQuery({ ...trpc.connections.list.queryOptions({ appId }), refetchOnMount: 'always' });
   const [dialog, setDialog] = useState<
     | { kind: 'create' }
     | { kind: 'edit'; connection: Connection }
@@ -89,6 +99,7 @@ export default function AppPage({ appId }: { appId: string }) {
             New connection
           </Button>
         </div>
+        {oauth2 ? <OAuth2ReturnBanner appId={appId} result={oauth2} connections={connections.data ?? []} /> : null}
         {connections.isPending ? (
           <Loading />
         ) : connections.isError ? (
@@ -185,6 +196,7 @@ function ConnectionTable({
                 ) : null}
               </td>
               <td className="small">
+                <OAuth2Status connection={connection} />
                 {connection.hasSecret ? (
                   <>
                     set <code>{connection.secretHint}</code>
@@ -208,6 +220,7 @@ function ConnectionTable({
                 {connection.health?.lastError ? <div className="warn-text">{connection.health.lastError}</div> : null}
               </td>
               <td className="actions">
+                <ConnectButton connection={connection} />
                 <Button small busy={test.isPending && test.variables?.id === connection.id} onClick={() => test.mutate({ id: connection.id })}>
                   Test
                 </Button>
@@ -302,20 +315,48 @@ function ConnectionDialog({ app, connection, onClose }: { app: App; connection?:
   );
   const [rate, setRate] = useState(connection?.rateLimitPerSec ? String(connection.rateLimitPerSec) : '');
   const [makeDefault, setMakeDefault] = useState(!app.defaultConnectionId);
+  const [oauth2, setOAuth2] = useState(() => oauth2FormOf(connection));
+  const [submitted, setSubmitted] = useState(false);
   const create = useMutation(trpc.connections.create.mutationOptions());
   const update = useMutation(trpc.connections.update.mutationOptions());
   const error = create.error ?? update.error;
   const info = error ? describeError(error) : null;
+  const hasClientSecret = connection?.secretHint?.includes('clientSecret=') ?? false;
+  const localOAuth2Problems = useMemo(() => oauth2FormProblems(oauth2, connection !== undefined), [oauth2, connection]);
+  // The form's own checks once a submit was tried; then what the server said, by field.
+  const oauth2Problems = useMemo(() => {
+    const map = new Map(submitted ? localOAuth2Problems : []);
+    for (const field of OAUTH2_FIELDS) {
+      const issue = info ? issueFor(info, field === 'clientSecret' ? 'secrets.clientSecret' : `oauth2.${field}`) : undefined;
+      if (issue && !map.has(field)) map.set(field, issue);
+    }
+    if (info?.message.startsWith('secrets.clientSecret') && !map.has('clientSecret')) map.set('clientSecret', info.message);
+    return map;
+  }, [submitted, localOAuth2Problems, info]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    setSubmitted(true);
+    if (localOAuth2Problems.size > 0) return;
     const rateLimitPerSec = rate.trim() === '' ? null : Number(rate);
+    const oauth2Input = oauth2InputOf(oauth2);
     try {
       if (connection) {
-        await update.mutateAsync({ id: connection.id, name, metadata: rowsToRecord(metadata), rateLimitPerSec });
-        toast('Connection saved', 'ok');
+        const oauth2Changed = JSON.stringify(oauth2Input) !== JSON.stringify(oauth2InputOf(oauth2FormOf(connection)));
+        await update.mutateAsync({
+          id: connection.id,
+          name,
+          metadata: rowsToRecord(metadata),
+          rateLimitPerSec,
+          ...(oauth2Changed ? { oauth2: oauth2Input } : {}),
+        });
+        toast(oauth2Changed && oauth2Input ? 'Connection saved; its OAuth2 tokens were forgotten (connect again)' : 'Connection saved', 'ok');
       } else {
-        const secrets = { ...rowsToRecord(otherSecrets), ...(webhookSecret ? { webhookSecret } : {}) };
+        const secrets = {
+          ...rowsToRecord(otherSecrets),
+          ...(webhookSecret ? { webhookSecret } : {}),
+          ...(oauth2Input && oauth2.clientSecret ? { clientSecret: oauth2.clientSecret } : {}),
+        };
         const input: RouterInputs['connections']['create'] = {
           appId: app.id,
           name,
@@ -323,6 +364,7 @@ function ConnectionDialog({ app, connection, onClose }: { app: App; connection?:
           rateLimitPerSec,
           makeDefault,
           ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
+          ...(oauth2Input ? { oauth2: oauth2Input } : {}),
         };
         await create.mutateAsync(input);
         toast('Connection created; its secret is stored encrypted and never shown again', 'ok');
@@ -358,7 +400,7 @@ function ConnectionDialog({ app, connection, onClose }: { app: App; connection?:
               label="Webhook secret"
               htmlFor="connection-secret"
               hint={`${hint ?? 'The shared secret'}. Stored encrypted; it is never shown again.`}
-              error={info?.message.startsWith('secrets.') ? info.message : undefined}
+              error={info?.message.startsWith('secrets.') && !info.message.startsWith('secrets.clientSecret') ? info.message : undefined}
             >
               <input
                 id="connection-secret"
@@ -373,6 +415,14 @@ function ConnectionDialog({ app, connection, onClose }: { app: App; connection?:
             </Field>
           </>
         )}
+        <OAuth2Fields
+          form={oauth2}
+          onChange={setOAuth2}
+          problems={oauth2Problems}
+          hasClientSecret={hasClientSecret}
+          editing={connection !== undefined}
+          publicUrlHint={`${window.location.origin}/oauth2/callback`}
+        />
         <Field label="Metadata" hint="Plain values. healthUrl: a URL the health test calls with GET.">
           <RowsEditor rows={metadata} onChange={setMetadata} label="Metadata" namePlaceholder="healthUrl" />
         </Field>
@@ -385,9 +435,22 @@ function ConnectionDialog({ app, connection, onClose }: { app: App; connection?:
             <span>Default connection of {app.name} (its webhook secret verifies incoming webhooks)</span>
           </label>
         )}
-        {info && !issueFor(info, 'name') && !info.message.startsWith('secrets.') ? <InlineError error={error} /> : null}
+        {info && !issueFor(info, 'name') && !info.message.startsWith('secrets.') && oauth2Problems.size === 0 ? <InlineError error={error} /> : null}
       </form>
     </Dialog>
+  );
+}
+
+function OAuth2ReturnBanner({ appId, result, connections }: { appId: string; result: OAuth2Return; connections: readonly Connection[] }) {
+  const connection = connections.find((c) => c.id === result.connectionId);
+  const name = connection ? `“${connection.name}”` : 'The connection';
+  return (
+    <div className={`banner ${result.outcome === 'connected' ? 'banner-ok' : 'banner-bad'}`} role="status" data-testid="oauth2-return">
+      {result.outcome === 'connected'
+        ? `${name} is connected: its OAuth2 tokens are stored encrypted and renewed when they expire.`
+        : `${name} could not be connected: ${connection?.oauth2?.lastError ?? 'the authorization failed'}.`}{' '}
+      <Link route={{ name: 'app', appId }}>Dismiss</Link>
+    </div>
   );
 }
 
@@ -396,7 +459,9 @@ function SecretDialog({ app, connection, onClose }: { app: App; connection: Conn
   const queryClient = useQueryClient();
   const toast = useToast();
   const isDefault = app.defaultConnectionId === connection.id;
-  const [rows, setRows] = useState<Row[]>([{ name: isDefault ? 'webhookSecret' : 'token', value: '' }]);
+  const [rows, setRows] = useState<Row[]>([
+    { name: isDefault ? 'webhookSecret' : connection.oauth2 ? 'clientSecret' : 'token', value: '' },
+  ]);
   const setSecrets = useMutation(trpc.connections.setSecrets.mutationOptions());
   const submit = async () => {
     try {

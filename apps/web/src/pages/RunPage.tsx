@@ -35,6 +35,7 @@ import { formatDateTime, formatDuration, shortId } from '../lib/format';
 import { RunWaits } from '../runs/Waits';
 import { CallFacts } from '../runs/CallLinks';
 import { FailureHandlerField, FailureOfLink, HandledMark } from '../runs/FailureLinks';
+import { ReconnectLink } from '../runs/ReconnectLink';
 import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '../runs/live';
 import { RunHttpPages } from '../runs/HttpPages';
 import { type ItemView, RunLoopItems } from '../runs/LoopItems';
@@ -442,6 +443,7 @@ function StepDetails({
         <>
           <h4>Error</h4>
           <CodeErrorLocation error={step.error} />
+          <ReconnectLink error={step.error} />
           <JsonView value={step.error} className="json-error" />
         </>
       ) : null}

@@ -83,6 +83,38 @@ describe('dryRun', () => {
     expect(byId.notify?.requests[0]?.headers).toMatchObject({ 'webhook-signature': 'v1,<simulated>' });
   });
 
+  it('shows an OAuth2 call with the token the runner would add, calling nothing', async () => {
+    const result = await dryRun({
+      runCode: runCodeInSandbox,
+      scenarioId: 's1',
+      graph: {
+        nodes: [
+          node('hook', 'trigger.manual', {}),
+          node('crm', 'http.request', {
+            url: 'https://crm.example/contacts',
+            connectionId,
+            auth: { kind: 'oauth2' },
+          }),
+        ],
+        edges: [edge('hook', 'crm')],
+      },
+      trigger: {},
+    });
+    const crm = result.nodes.find((n) => n.nodeId === 'crm');
+    expect(crm?.status).toBe('succeeded');
+    expect(crm?.requests).toEqual([
+      {
+        method: 'GET',
+        url: 'https://crm.example/contacts',
+        headers: {
+          'Idempotency-Key': 'dry-run:crm',
+          Authorization: 'Bearer <OAuth2 access token of the connection>',
+        },
+        timeoutMs: 30_000,
+      },
+    ]);
+  });
+
   it('uses pinned outputs instead of running those nodes', async () => {
     const result = await dryRun({
       runCode: runCodeInSandbox,

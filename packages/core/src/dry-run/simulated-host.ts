@@ -157,7 +157,17 @@ export function createSimulatedHost(start: Date, runCode: CodeRunner): Simulated
         scope,
         signal,
         now,
-        async http(request) {
+        async http(request, options) {
+          // The token a real run would add, so the preview shows the request as it would go.
+          if (options?.oauth2) {
+            request = {
+              ...request,
+              headers: {
+                ...request.headers,
+                Authorization: 'Bearer <OAuth2 access token of the connection>',
+              },
+            };
+          }
           requests.push({ nodeId, ...index, request });
           return mock ? mock(request) : DEFAULT_RESPONSE;
         },

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'code_memory_limit',
   /** A code node's result is not plain data (a function, a Date, a cycle, a non-finite number …). */
   'code_result_invalid',
+  /** An OAuth2 connection cannot get a token: the server refused its grant; a person must reconnect it. */
+  'oauth2_reconnect',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -63,6 +65,7 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
   code_timeout: false,
   code_memory_limit: false,
   code_result_invalid: false,
+  oauth2_reconnect: false,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

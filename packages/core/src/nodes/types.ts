@@ -98,6 +98,11 @@ export interface HttpCallOptions {
    * outbound rate limit (`rateLimitPerSec`), across all runners. Set it whenever a connection is used.
    */
   readonly connectionId?: string;
+  /**
+   * Authenticate with the connection's OAuth2 access token: the host adds the Authorization
+   * header, renews the token ahead of its expiry and once more when the API answers that it expired.
+   */
+  readonly oauth2?: boolean;
 }
 
 export interface HttpResponse {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oauth2ViewSchema } from '../oauth2/config.js';
 import { signatureConfigSchema } from '../signature-schemes.js';
 import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.js';
 import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
@@ -53,6 +54,8 @@ export const connectionSchema = z.object({
   rotatedAt: z.date().nullable(),
   /** Outbound requests per second shared by every runner; null means unlimited. */
   rateLimitPerSec: z.number().positive().nullable(),
+  /** OAuth2: the configuration and the token's state, never a token. */
+  oauth2: oauth2ViewSchema.nullable(),
   ...timestamps,
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OAUTH2_CLIENT_SECRET, oauth2ConfigSchema } from '../oauth2/config.js';
 import { signatureConfigSchema } from '../signature-schemes.js';
 import { CONNECTION_STATUSES, LOG_LEVELS, RUN_STATUSES } from './entities.js';
 import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.js';
@@ -32,16 +33,31 @@ const secretValues = z
   .record(z.string().min(1).max(64), z.string().min(1, 'a secret value is empty').max(8_192))
   .refine((v) => Object.keys(v).length > 0, 'give at least one secret value');
 
-export const createConnectionInput = z.strictObject({
-  appId: objectIdSchema,
-  name,
-  /** Write-only: stored encrypted, never returned. `webhookSecret` verifies inbound webhooks. */
-  secrets: secretValues.optional(),
-  metadata: z.record(z.string().max(64), z.string().max(2_000)).default({}),
-  rateLimitPerSec: z.number().positive().max(10_000).nullable().default(null),
-  /** Make this the app's default connection (the one whose secret verifies its webhooks). */
-  makeDefault: z.boolean().default(true),
-});
+export const createConnectionInput = z
+  .strictObject({
+    appId: objectIdSchema,
+    name,
+    /**
+     * Write-only: stored encrypted, never returned. `webhookSecret` verifies inbound webhooks;
+     * `clientSecret` is the OAuth2 client secret.
+     */
+    secrets: secretValues.optional(),
+    metadata: z.record(z.string().max(64), z.string().max(2_000)).default({}),
+    rateLimitPerSec: z.number().positive().max(10_000).nullable().default(null),
+    /** Make this the app's default connection (the one whose secret verifies its webhooks). */
+    makeDefault: z.boolean().default(true),
+    /** Authenticate outgoing requests with OAuth2 access tokens obtained by this configuration. */
+    oauth2: oauth2ConfigSchema.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.oauth2?.grant === 'client_credentials' && !input.secrets?.[OAUTH2_CLIENT_SECRET]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secrets', OAUTH2_CLIENT_SECRET],
+        message: `secrets.${OAUTH2_CLIENT_SECRET} is required: the client_credentials grant authenticates with the client secret`,
+      });
+    }
+  });
 
 export const updateConnectionInput = z.strictObject({
   id: objectIdSchema,
@@ -49,6 +65,8 @@ export const updateConnectionInput = z.strictObject({
   metadata: z.record(z.string().max(64), z.string().max(2_000)).optional(),
   status: z.enum(CONNECTION_STATUSES).optional(),
   rateLimitPerSec: z.number().positive().max(10_000).nullable().optional(),
+  /** Replaces the OAuth2 configuration; its tokens are forgotten (null: no OAuth2 any more). */
+  oauth2: oauth2ConfigSchema.nullable().optional(),
 });
 
 export const setConnectionSecretsInput = z.strictObject({ id: objectIdSchema, secrets: secretValues });

@@ -1,8 +1,9 @@
-import { type Connection, type CreateConnectionInput, createConnectionInput } from '@weft/core';
+import { type Connection, type CreateConnectionInput, createConnectionInput, type OAuth2Config } from '@weft/core';
 import { decryptSecret, encryptSecret, type Keyring, maskSecret } from '@weft/core/secrets';
 import type { Types } from 'mongoose';
 import { newObjectId, toObjectId } from '../ids.js';
 import type { ConnectionDoc, EncryptedSecretDoc, Models } from '../models.js';
+import { freshOAuth2, resetOAuth2Tokens, toOAuth2View } from './oauth2.js';
 
 /** Binds a connection's ciphertext to its owner: copied onto another document, it fails to decrypt. */
 export function connectionSecretAad(workspaceId: Types.ObjectId, connectionId: Types.ObjectId): string {
@@ -39,6 +40,7 @@ export async function createConnection(
     secretHint: parsed.secrets ? hintOf(parsed.secrets) : null,
     rotatedAt: parsed.secrets ? now : null,
     rateLimitPerSec: parsed.rateLimitPerSec,
+    oauth2: parsed.oauth2 ? freshOAuth2(parsed.oauth2) : null,
     createdAt: now,
     updatedAt: now,
   };
@@ -49,7 +51,10 @@ export async function createConnection(
   return doc;
 }
 
-/** Replaces a connection's secrets (rotation); returns false when no such connection exists. */
+/**
+ * Replaces a connection's secrets (rotation); returns false when no such connection exists.
+ * An OAuth2 connection forgets its tokens: a new client secret is a reconnect.
+ */
 export async function setConnectionSecrets(
   models: Models,
   keyring: Keyring,
@@ -71,6 +76,7 @@ export async function setConnectionSecrets(
     },
     { timestamps: false },
   );
+  if (result.matchedCount > 0) await resetOAuth2Tokens(models, workspaceId, _id);
   return result.matchedCount > 0;
 }
 
@@ -104,6 +110,7 @@ export function toConnectionView(doc: ConnectionDoc): Connection {
     secretHint: doc.secretHint,
     rotatedAt: doc.rotatedAt,
     rateLimitPerSec: doc.rateLimitPerSec,
+    oauth2: doc.oauth2 ? toOAuth2View(doc.oauth2) : null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -126,11 +133,15 @@ export async function updateConnection(
   models: Models,
   workspaceId: Types.ObjectId,
   connectionId: string,
-  changes: Partial<Pick<ConnectionDoc, 'name' | 'metadata' | 'status' | 'rateLimitPerSec'>>,
+  changes: Partial<Pick<ConnectionDoc, 'name' | 'metadata' | 'status' | 'rateLimitPerSec'>> & {
+    /** A new OAuth2 configuration starts without tokens; null removes OAuth2. */
+    oauth2?: OAuth2Config | null;
+  },
   now = new Date(),
 ): Promise<ConnectionDoc | null> {
   const set: Record<string, unknown> = { updatedAt: now };
   for (const [key, value] of Object.entries(changes)) if (value !== undefined) set[key] = value;
+  if (changes.oauth2 !== undefined) set.oauth2 = changes.oauth2 === null ? null : freshOAuth2(changes.oauth2);
   return models.Connection.findOneAndUpdate(
     { _id: toObjectId(connectionId, 'connectionId'), workspaceId },
     { $set: set },

@@ -133,6 +133,10 @@ describe('http.request', () => {
       ['connectionId', 'auth "bearer" needs a connection'],
       ['body', 'GET requests carry no body'],
     ]);
+    const oauth2 = httpRequest.configSchema.safeParse({ url: 'https://x.example', auth: { kind: 'oauth2' } });
+    expect(oauth2.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['connectionId', 'auth "oauth2" needs a connection'],
+    ]);
   });
 });
 

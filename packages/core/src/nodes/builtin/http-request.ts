@@ -47,6 +47,8 @@ const auth = z.discriminatedUnion('kind', [
     header: z.string().min(1).describe('Header to send the secret in, e.g. X-Api-Key'),
     secretKey: z.string().min(1).default('apiKey'),
   }),
+  /** The connection's OAuth2 access token, added and renewed by the runner. */
+  z.object({ kind: z.literal('oauth2') }),
 ]);
 
 const config = z
@@ -113,7 +115,7 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
 }
 
 async function authHeaders(ctx: NodeContext, cfg: Config): Promise<Record<string, string>> {
-  if (cfg.auth.kind === 'none' || !cfg.connectionId) return {};
+  if (cfg.auth.kind === 'none' || cfg.auth.kind === 'oauth2' || !cfg.connectionId) return {};
   const secrets = await ctx.secrets(cfg.connectionId);
   const need = (key: string) => {
     const value = secrets[key];
@@ -399,7 +401,9 @@ export const httpRequest: NodeDefinition<typeof config> = {
       throw error;
     }
     const request = buildHttpRequest(ctx, cfg, auth);
-    const options = cfg.connectionId ? { connectionId: cfg.connectionId } : {};
+    const options = cfg.connectionId
+      ? { connectionId: cfg.connectionId, ...(cfg.auth.kind === 'oauth2' ? { oauth2: true } : {}) }
+      : {};
     if (cfg.pagination) return paginate(ctx, cfg, cfg.pagination, request, options);
     return performHttp(ctx, request, cfg.failOnErrorStatus, options);
   },
