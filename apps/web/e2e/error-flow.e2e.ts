@@ -47,14 +47,29 @@ async function settledCenter(locator: Locator): Promise<{ x: number; y: number }
   return last;
 }
 
+const edges = () => page.locator('.react-flow__edge').count();
+
+/**
+ * Drags from `from`'s output to `to`'s input. On a starved machine a handle can still move under a
+ * drag that began (the panel re-renders the node): a gesture that made no edge is made again, a
+ * few times at most; the edge itself is what the tests assert.
+ */
 async function connect(from: string, to: string, handle = 'out') {
-  const start = await settledCenter(output(from, handle));
-  const end = await settledCenter(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`));
-  await page.mouse.move(start.x, start.y);
-  await page.mouse.down();
-  await page.mouse.move(start.x + 20, start.y + 5, { steps: 3 });
-  await page.mouse.move(end.x, end.y, { steps: 12 });
-  await page.mouse.up();
+  const before = await edges();
+  for (let attempt = 1; ; attempt++) {
+    const start = await settledCenter(output(from, handle));
+    const end = await settledCenter(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`));
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move(start.x + 20, start.y + 5, { steps: 3 });
+    await page.mouse.move(end.x, end.y, { steps: 12 });
+    await page.mouse.up();
+    const made = await expect
+      .poll(edges, { timeout: 3_000 })
+      .toBeGreaterThan(before)
+      .then(() => true, () => false);
+    if (made || attempt === 3) return;
+  }
 }
 
 async function dragFromPalette(type: string, x: number, y: number) {
