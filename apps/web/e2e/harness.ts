@@ -18,7 +18,7 @@ export const distDir = path.join(webRoot, 'dist');
 export const screenshotDir = path.join(webRoot, 'test-results', 'screenshots');
 
 export const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
-/** The flags that work on these machines (see STACK.md). */
+/** The flags that work headless in a container (no sandbox, no GPU, nothing fetched in the background). */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

@@ -23,7 +23,7 @@ function appOf(res: Response): ResolvedApp {
 }
 
 /**
- * `POST /webhook/:appKey`, a webhook's way (DESIGN.md): load shedding (503, admission.ts), app lookup (404), per-app rate limit
+ * `POST /webhook/:appKey`, a webhook's way (ARCHITECTURE.md): load shedding (503, admission.ts), app lookup (404), per-app rate limit
  * (429), raw body with a size limit (413), signature check (401, nothing stored), then the
  * delivery is stored once and its runs created and enqueued (202, or 200 for a duplicate; with
  * respond: "node", the run's reply). Slack's url_verification, a GET challenge, HEAD and OPTIONS
