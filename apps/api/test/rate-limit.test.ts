@@ -49,7 +49,7 @@ describe('failed signatures count apart', () => {
     // Both buckets empty: refused before the body is read, for junk and partner alike.
     const refused = await junk();
     expect(refused.status).toBe(429);
-    expect((await refused.json()).error).toBe('rate_limited');
+    expect(((await refused.json()) as { error: string }).error).toBe('rate_limited');
     nowMs += 500;
     expect((await postSigned(h, app, '{"genuine":4}')).status).toBe(202);
   });
