@@ -1,9 +1,9 @@
 import { listRunLogs, toObjectId } from '@weft/db';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
+import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
-import { type ProcessRunDeps, processRun } from '../src/process-run.js';
+import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
 import { createQueue } from '@weft/db';
 import type { Agenda } from 'agenda';
 import {

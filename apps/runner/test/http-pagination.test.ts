@@ -4,9 +4,9 @@ import { createConnection, createQueue, listHttpPages, toObjectId } from '@weft/
 import type { Agenda } from 'agenda';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
-import { OutboundLimiter } from '../src/outbound-limiter.js';
-import { type ProcessRunDeps, processRun } from '../src/process-run.js';
+import { createHttpClient } from '../src/execution/http-client.js';
+import { OutboundLimiter } from '../src/execution/outbound-limiter.js';
+import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
 import {
   edge,
   eventually,

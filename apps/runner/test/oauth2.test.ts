@@ -20,9 +20,9 @@ import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, type HttpClient } from '../src/http-client.js';
-import { oauth2TokenRequestsTotal } from '../src/metrics.js';
-import { OAuth2TokenSource } from '../src/oauth2-tokens.js';
+import { createHttpClient, type HttpClient } from '../src/execution/http-client.js';
+import { oauth2TokenRequestsTotal } from '../src/observability/metrics.js';
+import { OAuth2TokenSource } from '../src/execution/oauth2-tokens.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import {
   CC_CLIENT,

@@ -12,9 +12,9 @@ import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
+import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
-import { OutboundLimiter } from '../src/outbound-limiter.js';
+import { OutboundLimiter } from '../src/execution/outbound-limiter.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import {
   edge,

@@ -3,9 +3,9 @@ import { claimRun, createQueue, JOBS_COLLECTION, listRunLogs, requestCancel, sch
 import type { Agenda } from 'agenda';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
+import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
-import { type ProcessRunDeps, processRun } from '../src/process-run.js';
+import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import {
   edge,

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunFeed, startRunFeed } from '../src/run-feed.js';
+import { type RunFeed, startRunFeed } from '../src/claiming/run-feed.js';
 import { eventually, node, publish, queueRuns, seedWorkspace, useDatabase } from './fixtures/seed.js';
 
 const ctx = useDatabase();

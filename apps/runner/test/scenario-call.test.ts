@@ -15,10 +15,10 @@ import {
 import type { Agenda } from 'agenda';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
-import { afterRunSettled } from '../src/on-run-settled.js';
-import { type ProcessRunDeps, processRun } from '../src/process-run.js';
-import { sweepOnce } from '../src/sweeper.js';
+import { createHttpClient } from '../src/execution/http-client.js';
+import { afterRunSettled } from '../src/execution/on-run-settled.js';
+import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
+import { sweepOnce } from '../src/maintenance/sweeper.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import {
   edge,

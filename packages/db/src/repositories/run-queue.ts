@@ -5,7 +5,7 @@ import { claimUpdate } from './runs.js';
 /**
  * The runs collection as the queue of runs due now. A run is created `queued`; runners hear of it
  * through a change stream on run inserts (`RUN_INSERTS_PIPELINE`) and claim it directly, without
- * an Agenda job per run (apps/runner/src/run-feed.ts). Agenda keeps what is due later: resumes of
+ * an Agenda job per run (apps/runner/src/claiming/run-feed.ts). Agenda keeps what is due later: resumes of
  * waiting runs, released runs, schedules, sweeps.
  */
 

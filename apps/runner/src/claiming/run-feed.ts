@@ -1,7 +1,7 @@
 import { claimQueuedRun, type Database, findQueuedRunIds, RUN_INSERTS_PIPELINE, type RunDoc } from '@weft/db';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
-import { recordPickup } from './metrics.js';
+import { recordPickup } from '../observability/metrics.js';
 
 export interface RunFeedDeps {
   readonly db: Database;
