@@ -1,7 +1,7 @@
 /**
  * The Run button and nodes without positions, in a real browser: a scenario created through the
  * API without node positions opens laid out (no two nodes on top of each other, the trigger
- * first); Run explains that nothing is published yet; once published, Run from the editor and
+ * first), in the editor and in the run view; Run explains that nothing is published yet; once published, Run from the editor and
  * from the scenario list starts the published version with the (editable) sample input and
  * opens the live run.
  */
@@ -61,10 +61,25 @@ afterAll(async () => {
 
 const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
 
-async function boxOf(id: string) {
-  const box = await node(id).boundingBox();
-  if (!box) throw new Error(`node "${id}" is not on the canvas`);
-  return box;
+/** Every node of `graph` is on the canvas, no two overlapping, the trigger left of the others. */
+async function expectLaidOut(within: string): Promise<void> {
+  const boxes = await Promise.all(
+    graph.nodes.map(async ({ id }) => {
+      const located = page.locator(within).locator(`[data-node-id="${id}"]`);
+      await located.waitFor();
+      const box = await located.boundingBox();
+      if (!box) throw new Error(`node "${id}" is not on the canvas`);
+      return { id, ...box };
+    }),
+  );
+  for (const [i, a] of boxes.entries()) {
+    for (const b of boxes.slice(i + 1)) {
+      const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      expect(apart, `"${a.id}" and "${b.id}" overlap`).toBe(true);
+    }
+  }
+  const start = boxes.find((b) => b.id === 'start')!;
+  for (const b of boxes) if (b.id !== 'start') expect(b.x).toBeGreaterThan(start.x);
 }
 
 /** The run page opened by Run: its id from the URL, once the run has succeeded there. */
@@ -78,16 +93,7 @@ async function runOpened(): Promise<string> {
 describe('Run button and layout on load', () => {
   it('opens a scenario created without positions laid out; Run says it is not published yet', async () => {
     await page.goto(`${stack.webUrl}/#/scenarios/${scenarioId}`);
-    for (const { id } of graph.nodes) await node(id).waitFor();
-    const boxes = await Promise.all(graph.nodes.map(async ({ id }) => ({ id, ...(await boxOf(id)) })));
-    for (const [i, a] of boxes.entries()) {
-      for (const b of boxes.slice(i + 1)) {
-        const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
-        expect(apart, `"${a.id}" and "${b.id}" overlap`).toBe(true);
-      }
-    }
-    const start = boxes.find((b) => b.id === 'start')!;
-    for (const b of boxes) if (b.id !== 'start') expect(b.x).toBeGreaterThan(start.x);
+    await expectLaidOut('[data-testid="canvas"]');
     // Laying out on load is not an edit: nothing to save.
     expect(await page.getByTestId('save-status').textContent()).toBe('All changes saved');
     await screenshot(page, 'editor-laid-out-on-load');
@@ -123,6 +129,8 @@ describe('Run button and layout on load', () => {
     expect(run).toMatchObject({ version: 1, trigger: { kind: 'manual' }, input: { orderId: 'o-77', total: 5 } });
     expect(run.steps.find((s) => s.nodeId === 'note')?.status).toBe('succeeded');
     expect(run.steps.find((s) => s.nodeId === 'shape')?.status).toBe('skipped');
+    // The version keeps the positions it was published with (none): the run view lays it out too.
+    await expectLaidOut('[data-testid="run-canvas"]');
   });
 
   it('runs from the scenario list with the sample input; a scenario without a manual trigger has no Run', async () => {
