@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toScenarioFile, scenarioFileNames } from './export.js';
-import { catalog, fixture, ids } from './fixture.js';
+import { catalog, fixture, ids } from './test-fixtures.js';
 import { scenarioFileSchema } from './format.js';
 import { fromFileReferences } from './references.js';
 

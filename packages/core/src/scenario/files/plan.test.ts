@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, fixture, ids } from './fixture.js';
+import { catalog, fixture, ids } from './test-fixtures.js';
 import { scenarioFileSchema } from './format.js';
 import { type ExistingScenario, planScenarioImport } from './plan.js';
 import { fromFileReferences } from './references.js';
