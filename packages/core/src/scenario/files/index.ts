@@ -27,3 +27,4 @@ export {
   toFileReferences,
   type WorkspaceCatalog,
 } from './references.js';
+export { exportScenariosInput, type ImportScenariosInput, importScenariosInput } from './inputs.js';
