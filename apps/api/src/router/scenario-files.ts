@@ -116,14 +116,12 @@ function planView(planned: PlannedScenario, dryRun: boolean) {
 }
 
 /** Saves each planned draft; new scenarios are created first so references between them resolve. */
-async function applyPlan(ctx: Scoped, files: readonly { path: string; content: unknown }[]) {
+async function applyPlan(
+  ctx: Scoped,
+  files: readonly { path: string; content: unknown }[],
+  first: ImportPlan,
+) {
   const scenarios = scenarioCaller(ctx);
-  const first = planScenarioImport({
-    files,
-    existing: (await liveScenarios(ctx)).map(existingOf),
-    catalog: await appCatalog(ctx),
-    newId: () => newObjectId().toHexString(),
-  });
   for (const planned of first.scenarios.filter((s) => s.action === 'create')) {
     await scenarios.create({ name: planned.name, description: planned.description });
   }
@@ -239,7 +237,7 @@ export const scenarioFilesRouter = createTRPCRouter({
         published: [],
       };
     }
-    const applied = await applyPlan(ctx, input.files);
+    const applied = await applyPlan(ctx, input.files, plan);
     const savedIds = new Map(applied.map((s) => [s.name, s.scenarioId]));
     const published = input.publish ? await publishChanged(ctx, applied) : [];
     return {

@@ -23,7 +23,6 @@ export {
 } from './plan.js';
 export {
   fromFileReferences,
-  scenarioReferences,
   toFileReferences,
   type WorkspaceCatalog,
 } from './references.js';

@@ -148,16 +148,3 @@ export function fromFileReferences(
   const failureId = onFailure === null ? null : (resolve(onFailure, 'onFailure') ?? null);
   return { nodes: out, onFailure: failureId, problems };
 }
-
-/** The names of the scenarios a file refers to (calls and its failure handler). */
-export function scenarioReferences(nodes: readonly ScenarioNode[], onFailure: ScenarioRef | null): string[] {
-  const found = new Set<string>();
-  if (onFailure) found.add(onFailure.$scenario);
-  for (const node of nodes) {
-    for (const { field, kind } of getNodeDefinition(node.type)?.references ?? []) {
-      const parsed = kind === 'scenario' ? scenarioRefSchema.safeParse(node.config[field]) : null;
-      if (parsed?.success) found.add(parsed.data.$scenario);
-    }
-  }
-  return [...found];
-}
