@@ -117,7 +117,7 @@ describe('scenarios.export', () => {
     const error = await rejection(caller.scenarios.export({}));
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.message).toBe(
-      `cannot export: 1 reference points nowhere: scenario "Dangling": node "hook" (trigger.webhook) field "appId": no app with the id "${gone}" in this workspace`,
+      `cannot export: 1 reference would not resolve: scenario "Dangling": node "hook" (trigger.webhook) field "appId": no app with the id "${gone}" in this workspace`,
     );
   });
 });

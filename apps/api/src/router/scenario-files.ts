@@ -181,7 +181,7 @@ export const scenarioFilesRouter = createTRPCRouter({
   /**
    * Live scenarios' drafts as files: apps by key, connections by app key and name, scenarios by
    * name; never an id or a secret. Refused (BAD_REQUEST) with the list when a draft refers to
-   * something that no longer exists.
+   * something that no longer exists or whose name is shared (it would not resolve back).
    */
   export: protectedProcedure.input(exportScenariosInput).query(async ({ ctx, input }) => {
     const docs = await liveScenarios(ctx);
@@ -209,7 +209,7 @@ export const scenarioFilesRouter = createTRPCRouter({
     if (problems.length > 0) {
       throw new TRPCError({
         code: 'BAD_REQUEST',
-        message: `cannot export: ${problems.length} reference${problems.length === 1 ? '' : 's'} point${problems.length === 1 ? 's' : ''} nowhere: ${problems.join('; ')}`,
+        message: `cannot export: ${problems.length} reference${problems.length === 1 ? '' : 's'} would not resolve: ${problems.join('; ')}`,
       });
     }
     return { files };

@@ -66,6 +66,33 @@ describe('scenario files', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('refuses names that would resolve to more than one thing, both ways', () => {
+    const twins = {
+      ...catalog,
+      connections: [
+        ...catalog.connections,
+        { id: 'c00000000000000000000002', appKey: 'erp', name: 'Production' },
+      ],
+      scenarios: [...catalog.scenarios, { id: 'b00000000000000000000009', name: 'Alert on failure' }],
+    };
+    const ambiguous = { $connection: { app: 'erp', name: 'Production' } };
+    expect(fromFileReferences(file.nodes, file.onFailure, twins).problems).toEqual([
+      `node "post" (http.request) field "connectionId": 2 connections match ${JSON.stringify(ambiguous)}; rename one`,
+      'onFailure: 2 scenarios match {"$scenario":"Alert on failure"}; rename one',
+    ]);
+    const result = toScenarioFile(
+      { name: file.name, description: '', onFailure: ids.alert, draft: { nodes: stored.nodes, edges: [] } },
+      twins,
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        `node "post" (http.request) field "connectionId": 2 connections match ${JSON.stringify(ambiguous)}; rename one`,
+        'onFailure: 2 scenarios match {"$scenario":"Alert on failure"}; rename one',
+      ],
+    });
+  });
+
   it('refuses a file of a newer format by its version', () => {
     const newer = { ...(fixture('order-sync.json') as object), formatVersion: 2 };
     const parsed = scenarioFileSchema.safeParse(newer);

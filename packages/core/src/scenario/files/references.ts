@@ -77,15 +77,18 @@ export interface ReferencesResult<Ref> {
 
 /**
  * Stored form → file form: every declared reference field's id becomes a reference by key or
- * name. An id that names nothing in the catalog stays as it is and is reported.
+ * name. An id that names nothing in the catalog, or whose name is shared (it would not resolve
+ * back to one thing), stays as it is and is reported.
  */
 export function toFileReferences(
   nodes: readonly ScenarioNode[],
   onFailure: string | null,
   catalog: WorkspaceCatalog,
 ): ReferencesResult<ScenarioRef | null> {
-  const { names } = lookupOf(catalog);
+  const { names, ids } = lookupOf(catalog);
   const problems: string[] = [];
+  /** A reference that would name more than this id on import is no reference. */
+  const shared = (ref: FileReference): number => ids.get(refKey(ref))?.length ?? 0;
   const out = nodes.map((node) => {
     const refs = getNodeDefinition(node.type)?.references ?? [];
     if (refs.length === 0) return node;
@@ -94,16 +97,24 @@ export function toFileReferences(
       const id = config[field];
       if (id === undefined || id === null || id === '') continue;
       const ref = typeof id === 'string' ? names.get(id) : undefined;
-      if (ref && kindOfRef(ref) === kind) config[field] = ref;
-      else problems.push(`${where(node, field)}: no ${kind} with the id "${String(id)}" in this workspace`);
+      if (!ref || kindOfRef(ref) !== kind) {
+        problems.push(`${where(node, field)}: no ${kind} with the id "${String(id)}" in this workspace`);
+      } else if (shared(ref) > 1) {
+        problems.push(
+          `${where(node, field)}: ${shared(ref)} ${kind}s match ${JSON.stringify(ref)}; rename one`,
+        );
+      } else config[field] = ref;
     }
     return { ...node, config };
   });
   let failureRef: ScenarioRef | null = null;
   if (onFailure !== null) {
     const ref = names.get(onFailure);
-    if (ref && '$scenario' in ref) failureRef = ref;
-    else problems.push(`onFailure: no scenario with the id "${onFailure}" in this workspace`);
+    if (!ref || !('$scenario' in ref)) {
+      problems.push(`onFailure: no scenario with the id "${onFailure}" in this workspace`);
+    } else if (shared(ref) > 1) {
+      problems.push(`onFailure: ${shared(ref)} scenarios match ${JSON.stringify(ref)}; rename one`);
+    } else failureRef = ref;
   }
   return { nodes: out, onFailure: failureRef, problems };
 }
