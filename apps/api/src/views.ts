@@ -228,11 +228,7 @@ export function deliveryView(
     runs: extra.runs,
     /** The run whose `webhook.respond` node answers this delivery (respond: "node"); null: answered 202. */
     replyFrom: doc.replyFrom
-      ? {
-          runId: doc.replyFrom.runId.toHexString(),
-          nodeIds: doc.replyFrom.nodeIds,
-          timeoutMs: doc.replyFrom.timeoutMs,
-        }
+      ? { runId: doc.replyFrom.runId.toHexString(), nodeIds: doc.replyFrom.nodeIds, timeoutMs: doc.replyFrom.timeoutMs }
       : null,
     /** The answer the caller got from that run, also given to its retries; null: 202 (no reply in time). */
     reply: doc.reply
@@ -303,10 +299,7 @@ export function runView(
     failureHandler: doc.failureHandler
       ? {
           scenarioId: doc.failureHandler.scenarioId.toHexString(),
-          runId:
-            doc.failureHandler.pending || doc.failureHandler.error
-              ? null
-              : doc.failureHandler.runId.toHexString(),
+          runId: doc.failureHandler.pending || doc.failureHandler.error ? null : doc.failureHandler.runId.toHexString(),
           pending: doc.failureHandler.pending,
           error: doc.failureHandler.error ?? null,
         }

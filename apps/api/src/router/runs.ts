@@ -145,26 +145,17 @@ export const runsRouter = createTRPCRouter({
       data: input.data ?? null,
     });
     if (!outcome.ok)
-      throw new TRPCError({
-        code: outcome.code === 'not_found' ? 'NOT_FOUND' : 'CONFLICT',
-        message: outcome.message,
-      });
+      throw new TRPCError({ code: outcome.code === 'not_found' ? 'NOT_FOUND' : 'CONFLICT', message: outcome.message });
     return runWaitView(ctx.deps, outcome.wait);
   }),
 
   /** A page of a for-each loop's items in index order (status and timings, no outputs): the item picker. */
   loopItems: protectedProcedure.input(listLoopItemsInput).query(async ({ ctx, input }) => {
     const run = await loadRun(ctx, input.runId);
-    const items = await listLoopItemSummaries(
-      ctx.deps.database.models,
-      ctx.workspaceId,
-      run._id,
-      input.loopId,
-      {
-        fromIndex: input.fromIndex,
-        limit: input.limit + 1,
-      },
-    );
+    const items = await listLoopItemSummaries(ctx.deps.database.models, ctx.workspaceId, run._id, input.loopId, {
+      fromIndex: input.fromIndex,
+      limit: input.limit + 1,
+    });
     const page = items.slice(0, input.limit);
     return {
       items: page.map(loopItemSummaryView),
@@ -175,13 +166,7 @@ export const runsRouter = createTRPCRouter({
   /** One item of a for-each loop with its output or error and its body steps; NOT_FOUND if it never started. */
   loopItem: protectedProcedure.input(loopItemInput).query(async ({ ctx, input }) => {
     const run = await loadRun(ctx, input.runId);
-    const item = await findLoopItem(
-      ctx.deps.database.models,
-      ctx.workspaceId,
-      run._id,
-      input.loopId,
-      input.index,
-    );
+    const item = await findLoopItem(ctx.deps.database.models, ctx.workspaceId, run._id, input.loopId, input.index);
     if (!item) {
       throw new TRPCError({
         code: 'NOT_FOUND',
