@@ -194,7 +194,7 @@ export function stepKeyOf(ctx: Pick<NodeContext, 'runId' | 'nodeId' | 'itemIndex
 /** Outputs of the incoming edges, keyed by target handle. */
 export type NodeInput = Readonly<Record<string, unknown>>;
 
-/** What a config field refers to by database id: scenario files name it by key instead (see `scenario/file-refs.ts`). */
+/** What a config field refers to by database id: scenario files name it by key instead (see `scenario/files/references.ts`). */
 export const REFERENCE_KINDS = ['app', 'connection', 'scenario'] as const;
 export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
 
