@@ -45,6 +45,24 @@ module.exports = {
       to: { path: app('api'), pathNot: '^(@weft/api/types|apps/api/dist/types\\.d\\.ts)$' },
     },
     {
+      name: 'cli-only-above-core',
+      comment:
+        'The weft command talks to a Weft over tRPC: its code imports core and the api router type (`@weft/api/types`, types only), nothing else of the workspace.',
+      severity: 'error',
+      from: { path: src('packages/cli') },
+      to: {
+        path: [pkg('db'), pkg('devdb'), '^apps/', '^@weft/(api|runner|web)($|/)'],
+        pathNot: '^(@weft/api/types|apps/api/dist/types\\.d\\.ts)$',
+      },
+    },
+    {
+      name: 'nothing-imports-the-cli',
+      severity: 'error',
+      comment: 'The weft command is a leaf: no package or app builds on it.',
+      from: { pathNot: '^packages/cli/' },
+      to: { path: pkg('cli') },
+    },
+    {
       name: 'apps-never-import-each-other',
       severity: 'error',
       comment: 'api and runner share code through packages only.',
@@ -61,12 +79,14 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: ['node_modules', '/dist/'] },
-    exclude: { path: ['/dist/', '/node_modules/', '\\.d\\.ts$', '/test-results/'] },
+    // dist/ is not excluded (an import of a package's built code must still show, as a leaf);
+    // the command cruises source folders only.
+    exclude: { path: ['/node_modules/', '\\.d\\.ts$', '/test-results/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.base.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['import', 'types', 'default'],
+      conditionNames: ['import', 'default'],
       extensions: ['.ts', '.tsx', '.js', '.mjs'],
     },
   },

@@ -19,6 +19,7 @@ COPY apps/web/package.json apps/web/
 COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
 COPY packages/devdb/package.json packages/devdb/
+COPY packages/cli/package.json packages/cli/
 COPY bench/package.json bench/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile

@@ -186,6 +186,7 @@ const requireToken = t.middleware(async ({ ctx, next }) => {
 });
 
 export const createTRPCRouter = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 /** No authentication. */
 export const publicProcedure = t.procedure.use(mapDomainErrors).use(

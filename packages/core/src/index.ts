@@ -20,6 +20,7 @@ export {
 } from './scenario/call-graph.js';
 export { childRunOutput } from './scenario/call-output.js';
 export { type FailureHandlerInput, failureHandlerInput } from './scenario/failure-input.js';
+export * from './scenario/files/index.js';
 export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';

@@ -1,11 +1,12 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import { createCallerFactory, createTRPCRouter } from '../trpc.js';
+import { createCallerFactory, createTRPCRouter, mergeRouters } from '../trpc.js';
 import { appsRouter } from './apps.js';
 import { authRouter } from './auth.js';
 import { connectionsRouter } from './connections.js';
 import { deliveriesRouter } from './deliveries.js';
 import { registryRouter } from './registry.js';
 import { runsRouter } from './runs.js';
+import { scenarioFilesRouter } from './scenario-files.js';
 import { scenariosRouter } from './scenarios.js';
 import { systemRouter } from './system.js';
 import { tokensRouter } from './tokens.js';
@@ -15,7 +16,8 @@ export const appRouter = createTRPCRouter({
   tokens: tokensRouter,
   apps: appsRouter,
   connections: connectionsRouter,
-  scenarios: scenariosRouter,
+  /** `scenarios.export` and `scenarios.import` live in scenario-files.ts. */
+  scenarios: mergeRouters(scenariosRouter, scenarioFilesRouter),
   runs: runsRouter,
   deliveries: deliveriesRouter,
   registry: registryRouter,

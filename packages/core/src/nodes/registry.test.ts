@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { nodeCatalog } from './catalog.js';
 import { nodeConfigProblems } from './config.js';
 import { getNodeDefinition, isTriggerType, nodeRegistry } from './registry.js';
@@ -36,6 +37,30 @@ describe('node registry', () => {
       'merge',
       'switch',
       'code',
+    ]);
+  });
+
+  it('declares every config field holding a database id as a reference, and only existing fields', () => {
+    const idPattern = '^[0-9a-f]{24}$';
+    for (const type of NODE_TYPES) {
+      const def = nodeRegistry[type];
+      const schema = z.toJSONSchema(def.configSchema, { io: 'input', unrepresentable: 'any' }) as {
+        properties?: Record<string, { pattern?: string }>;
+      };
+      const properties = schema.properties ?? {};
+      const idFields = Object.keys(properties).filter((field) => properties[field]?.pattern === idPattern);
+      expect(def.references.map((ref) => ref.field).sort(), type).toEqual(idFields.sort());
+    }
+    expect(
+      NODE_TYPES.flatMap((type) =>
+        nodeRegistry[type].references.map((ref) => `${type}.${ref.field}:${ref.kind}`),
+      ),
+    ).toEqual([
+      'trigger.webhook.appId:app',
+      'http.request.connectionId:connection',
+      'webhook.send.connectionId:connection',
+      'scenario.call.scenarioId:scenario',
+      'wait.event.appId:app',
     ]);
   });
 

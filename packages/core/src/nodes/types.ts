@@ -194,6 +194,16 @@ export function stepKeyOf(ctx: Pick<NodeContext, 'runId' | 'nodeId' | 'itemIndex
 /** Outputs of the incoming edges, keyed by target handle. */
 export type NodeInput = Readonly<Record<string, unknown>>;
 
+/** What a config field refers to by database id: scenario files name it by key instead (see `scenario/files/references.ts`). */
+export const REFERENCE_KINDS = ['app', 'connection', 'scenario'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
+
+/** A top-level config field holding the id of an app, a connection or a scenario of the workspace. */
+export interface ConfigReference {
+  readonly field: string;
+  readonly kind: ReferenceKind;
+}
+
 export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly type: NodeType;
   /** Bumped when the config shape changes; `migrations[n]` turns a version-n config into n+1. */
@@ -233,6 +243,11 @@ export interface NodeDefinition<Schema extends z.ZodType = z.ZodType> {
    * before a run with the line and column of the first error.
    */
   readonly codeFields?: readonly string[];
+  /**
+   * Every config field holding a database id (empty when none). Required, so that each new node
+   * type decides: an id left undeclared would be exported as is and point nowhere in another workspace.
+   */
+  readonly references: readonly ConfigReference[];
   execute(ctx: NodeContext, input: NodeInput, config: z.output<Schema>): Promise<ActionResult>;
   /** What a simulated HTTP call of this node answers in a dry-run. */
   mock?(request: HttpRequest): HttpResponse;

@@ -73,6 +73,7 @@ export const codeNode: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Input' }],
   outputs: [{ id: 'out', label: 'Output' }],
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   codeFields: ['code'],
   async execute(ctx, input, cfg) {

@@ -30,6 +30,7 @@ export const condition: NodeDefinition<typeof config> = {
     { id: 'false', label: 'False' },
   ],
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   rawExpressionFields: ['expression'],
   async execute(ctx, input, cfg) {

@@ -33,6 +33,7 @@ export const delay: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Input' }],
   outputs: [{ id: 'out', label: 'Output' }],
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   async execute(ctx, input, cfg) {
     // Measured from the step's first start, which survives resumes, so a resumed run does not wait again.

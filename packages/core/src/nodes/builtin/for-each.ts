@@ -77,6 +77,7 @@ export const forEach: NodeDefinition<typeof config> = {
   ],
   migrations: {},
   // Items retry their own steps; the loop as a whole is not run again on an error.
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   async execute(ctx, _input, cfg) {
     if (!ctx.loopBody) {

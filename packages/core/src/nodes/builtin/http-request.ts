@@ -390,6 +390,7 @@ export const httpRequest: NodeDefinition<typeof config> = {
       return next;
     },
   },
+  references: [{ field: 'connectionId', kind: 'connection' }],
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 60_000 },
   rawExpressionFields: PAGINATION_EXPRESSION_FIELDS,
   async execute(ctx, _input, cfg) {

@@ -27,6 +27,7 @@ export const logger: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Input' }],
   outputs: [{ id: 'out', label: 'Output' }],
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   async execute(ctx, input, cfg) {
     ctx.log(cfg.level, cfg.message, cfg.data);

@@ -30,6 +30,7 @@ export const merge: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Inputs', multiple: true }],
   outputs: [{ id: 'out', label: 'Output' }],
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   async execute(_ctx, input, cfg) {
     const values = asList(input.in);

@@ -58,6 +58,7 @@ export const scenarioCall: NodeDefinition<typeof config> = {
   outputs: [{ id: 'out', label: 'Result' }],
   migrations: {},
   // Starting the child is made idempotent by its id; what can fail transiently is the database.
+  references: [{ field: 'scenarioId', kind: 'scenario' }],
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 30_000 },
   async execute(ctx, _input, cfg) {
     const input = cfg.input ?? null;

@@ -75,6 +75,7 @@ export const switchNode: NodeDefinition<typeof config> = {
   outputs: [{ id: SWITCH_DEFAULT_HANDLE, label: 'Default' }],
   configOutputs: { field: 'cases' },
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   rawExpressionFields: ['cases[].expression'],
   async execute(ctx, input, cfg) {

@@ -48,6 +48,7 @@ export const transform: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Input' }],
   outputs: [{ id: 'out', label: 'Output' }],
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   rawExpressionFields: ['expression'],
   async execute(ctx, input, cfg) {

@@ -55,6 +55,7 @@ export const webhookTrigger: NodeDefinition<typeof webhookConfig> = {
   inputs: [],
   outputs: OUT,
   migrations: {},
+  references: [{ field: 'appId', kind: 'app' }],
   retry: NO_RETRY,
   rawExpressionFields: ['filter'],
   execute: emitTrigger,
@@ -78,6 +79,7 @@ export const manualTrigger: NodeDefinition<typeof manualConfig> = {
   inputs: [],
   outputs: OUT,
   migrations: {},
+  references: [],
   retry: NO_RETRY,
   execute: emitTrigger,
 };
@@ -101,6 +103,7 @@ export const scheduleTrigger: NodeDefinition<typeof scheduleConfig> = {
   inputs: [],
   outputs: OUT,
   migrations: {},
+  references: [],
   retry: NO_RETRY,
   execute: emitTrigger,
 };

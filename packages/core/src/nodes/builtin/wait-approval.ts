@@ -49,6 +49,7 @@ export const waitApproval: NodeDefinition<typeof config> = {
   outputs: [{ id: 'out', label: 'Decision' }],
   migrations: {},
   // What can fail is storing or reading the wait: the database, worth another attempt.
+  references: [],
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 30_000 },
   async execute(ctx, _input, cfg) {
     // From the step's first start, which survives resumes: a resumed run does not wait longer.

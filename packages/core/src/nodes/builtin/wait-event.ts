@@ -99,6 +99,7 @@ export const waitEvent: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Input' }],
   outputs: [{ id: 'out', label: 'Event' }],
   migrations: {},
+  references: [{ field: 'appId', kind: 'app' }],
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 30_000 },
   rawExpressionFields: ['deliveryKey', 'match'],
   async execute(ctx, _input, cfg) {

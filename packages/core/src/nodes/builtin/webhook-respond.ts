@@ -64,6 +64,7 @@ export const webhookRespond: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Input' }],
   outputs: [{ id: 'out', label: 'Reply' }],
   migrations: {},
+  references: [],
   retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 },
   // The reply travels as this step's output: the api holding the request reads it from the run.
   async execute(ctx, _input, cfg) {

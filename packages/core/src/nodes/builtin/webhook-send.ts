@@ -34,6 +34,7 @@ export const webhookSend: NodeDefinition<typeof config> = {
   inputs: [{ id: 'in', label: 'Input' }],
   outputs: [{ id: 'out', label: 'Response' }],
   migrations: {},
+  references: [{ field: 'connectionId', kind: 'connection' }],
   retry: { maxAttempts: 5, initialDelayMs: 2_000, maxDelayMs: 300_000 },
   async execute(ctx, _input, cfg) {
     const secrets = await ctx.secrets(cfg.connectionId);
