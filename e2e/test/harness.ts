@@ -29,7 +29,7 @@ import { expect } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FINAL = ['succeeded', 'failed', 'dead', 'cancelled'];
-/** Runs of the machine's slowest moments finish well inside this; it is a liveness bound only. */
+/** A liveness bound, generous for a loaded 2-core machine; not a speed claim. */
 const RUN_TIMEOUT_MS = 60_000;
 
 export interface StartOptions {
