@@ -53,8 +53,8 @@ function declaredEnv(...files: string[]): Set<string> {
 const apiEnv = declaredEnv('apps/api/src/config.ts');
 const runnerEnv = declaredEnv(
   'apps/runner/src/config.ts',
-  'apps/runner/src/maintenance-config.ts',
-  'apps/runner/src/metrics-config.ts',
+  'apps/runner/src/maintenance/maintenance-config.ts',
+  'apps/runner/src/observability/metrics-config.ts',
 );
 /** Set per process on purpose (each runner names itself after its container). */
 const LEFT_UNSET = new Set(['WEFT_RUNNER_NAME']);

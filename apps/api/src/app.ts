@@ -26,7 +26,7 @@ export function createApp(input: ApiDepsInput | ApiDeps): Express {
   app.use(securityHeaders);
 
   app.use(healthRouter(deps));
-  app.use(metricsRouter());
+  app.use(metricsRouter(deps.metricsToken));
   app.use(webhookRouter(deps));
   app.use(triggerRouter(deps));
   app.use(resumeRouter(deps));

@@ -110,6 +110,10 @@ const envSchema = z.object({
       .url({ protocol: /^https?$/, error: 'must be the absolute http(s) URL browsers reach the api at' })
       .optional(),
   ),
+  WEFT_METRICS_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z.string().trim().min(16, { error: 'must be at least 16 characters (openssl rand -hex 16)' }).optional(),
+  ),
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
 });
 
@@ -127,6 +131,8 @@ export interface ApiConfig {
   readonly webDist: string | null;
   /** Where browsers reach the api: OAuth2 redirect URIs are `<publicUrl>/oauth2/callback`. */
   readonly publicUrl: string;
+  /** The bearer token of `GET /metrics`; null: served to this machine only. */
+  readonly metricsToken: string | null;
 }
 
 export { ConfigError };
@@ -145,6 +151,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     httpAllowList: value.WEFT_HTTP_ALLOW_PRIVATE,
     webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
     publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
+    metricsToken: value.WEFT_METRICS_TOKEN ?? null,
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,

@@ -75,6 +75,8 @@ export interface ApiDeps {
   readonly webDist?: string | null;
   /** Where browsers reach this api (`WEFT_PUBLIC_URL`): the OAuth2 redirect URI is made from it. */
   readonly publicUrl: string;
+  /** The bearer token `GET /metrics` asks for (`WEFT_METRICS_TOKEN`); null: this machine only. */
+  readonly metricsToken: string | null;
   /** The OAuth2 code exchange's `POST` to a token endpoint; tests may replace it. */
   readonly tokenEndpoint: TokenEndpoint;
 }
@@ -91,6 +93,7 @@ export interface ApiDepsInput
     | 'probeHealthUrl'
     | 'publicUrl'
     | 'tokenEndpoint'
+    | 'metricsToken'
   > {
   readonly clock?: () => Date;
   readonly limits?: Partial<ApiLimits>;
@@ -103,6 +106,7 @@ export interface ApiDepsInput
   readonly probeHealthUrl?: HealthProbe;
   readonly publicUrl?: string;
   readonly tokenEndpoint?: TokenEndpoint;
+  readonly metricsToken?: string | null;
 }
 
 /** Fills in the defaults: the real clock, the default limits, fresh caches, a run watcher. */
@@ -121,5 +125,6 @@ export function resolveDeps(input: ApiDepsInput | ApiDeps): ApiDeps {
     probeHealthUrl: input.probeHealthUrl ?? probeHealthUrl,
     publicUrl: (input.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
     tokenEndpoint: input.tokenEndpoint ?? postToTokenEndpoint,
+    metricsToken: input.metricsToken ?? null,
   };
 }

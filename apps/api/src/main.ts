@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     httpAllowList: config.httpAllowList,
     webDist: config.webDist,
     publicUrl: config.publicUrl,
+    metricsToken: config.metricsToken,
   });
   const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { metricsAccess } from './metrics-access.js';
 
 /**
  * The api's Prometheus metrics (`GET /metrics`), one registry per process. Labels stay bounded: an
@@ -91,9 +92,9 @@ export function observeWebhook(_req: Request, res: Response, next: NextFunction)
 }
 
 /** `GET /metrics` in Prometheus' text format. */
-export function metricsRouter(): Router {
+export function metricsRouter(token: string | null): Router {
   const router = express.Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', metricsAccess(token), async (_req, res) => {
     res.set('Content-Type', registry.contentType);
     res.send(await registry.metrics());
   });

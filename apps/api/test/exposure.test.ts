@@ -1,5 +1,6 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
+import { isLoopbackAddress } from '../src/metrics-access.js';
 import { CONTENT_SECURITY_POLICY } from '../src/security-headers.js';
 import { MAX_BATCH_SIZE } from '../src/trpc.js';
 import { useApi } from './harness.js';
@@ -84,5 +85,37 @@ describe('what the api exposes', () => {
     });
     expect(small.status).toBe(401);
     expect(JSON.stringify(await small.json())).toContain('UNAUTHORIZED');
+  });
+});
+
+describe('GET /metrics', () => {
+  const guarded = useApi({ deps: { metricsToken: 'metrics-token-0123456789' } });
+
+  it('with WEFT_METRICS_TOKEN set, only that bearer token scrapes (not a workspace token)', async () => {
+    expect((await fetch(`${guarded.baseUrl}/metrics`)).status).toBe(401);
+    const workspaceToken = await fetch(`${guarded.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${guarded.token}` },
+    });
+    expect(workspaceToken.status).toBe(401);
+    expect(await workspaceToken.json()).toMatchObject({
+      error: 'unauthorized',
+      message: expect.stringContaining('WEFT_METRICS_TOKEN'),
+    });
+    const scraped = await fetch(`${guarded.baseUrl}/metrics`, {
+      headers: { authorization: 'Bearer metrics-token-0123456789' },
+    });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('# HELP');
+  });
+
+  it('without a token, this machine scrapes and no other does', async () => {
+    expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(200);
+    expect(isLoopbackAddress('127.0.0.1')).toBe(true);
+    expect(isLoopbackAddress('::1')).toBe(true);
+    expect(isLoopbackAddress('::ffff:127.0.0.1')).toBe(true);
+    expect(isLoopbackAddress('10.0.0.7')).toBe(false);
+    expect(isLoopbackAddress('::ffff:192.168.1.2')).toBe(false);
+    expect(isLoopbackAddress('fe80::1')).toBe(false);
+    expect(isLoopbackAddress(undefined)).toBe(false);
   });
 });

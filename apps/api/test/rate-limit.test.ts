@@ -29,6 +29,32 @@ describe('per-app rate limit (token bucket)', () => {
   });
 });
 
+describe('failed signatures count apart', () => {
+  it('unsigned junk spends a bucket of its own, never the genuine partner’s; both empty refuses before the body', async () => {
+    const app = await createSignedApp(h, { scheme: 'github' });
+    const junk = () =>
+      fetch(`${h.baseUrl}/webhook/${app.key}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+        body: '{"forged":true}',
+      });
+    // More junk than the burst (3): every one is checked and refused 401, none 429.
+    const junkStatuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) junkStatuses.push((await junk()).status);
+    expect(junkStatuses).toEqual([401, 401, 401, 401, 401, 401]);
+    // The partner's own bucket is untouched: its burst is still all there.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await postSigned(h, app, `{"genuine":${i}}`)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    // Both buckets empty: refused before the body is read, for junk and partner alike.
+    const refused = await junk();
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: string }).error).toBe('rate_limited');
+    nowMs += 500;
+    expect((await postSigned(h, app, '{"genuine":4}')).status).toBe(202);
+  });
+});
+
 describe('TokenBuckets', () => {
   it('refills at the rate up to the burst, and says how long to wait', () => {
     let now = 0;

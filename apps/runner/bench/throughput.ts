@@ -18,7 +18,7 @@ import {
 } from '@weft/db';
 import { startEmbeddedMongo } from '@weft/devdb';
 import pino from 'pino';
-import { createHttpClient } from '../src/http-client.js';
+import { createHttpClient } from '../src/execution/http-client.js';
 import { startWorker } from '../src/worker.js';
 
 const RUNS = Number(process.argv[2] ?? 2_000);

@@ -4,8 +4,8 @@ import { ConfigError, type LogLevelName, numberVar, parseEnv, sharedEnv } from '
 import type { Keyring } from '@weft/core/secrets';
 import { z } from 'zod';
 import type { AllowList } from '@weft/core/net';
-import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance-config.js';
-import { type MetricsConfig, metricsConfig, metricsEnv } from './metrics-config.js';
+import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance/maintenance-config.js';
+import { type MetricsConfig, metricsConfig, metricsEnv } from './observability/metrics-config.js';
 
 /** A whole number of milliseconds from an environment variable, within bounds. */
 const millis = (fallback: number, min: number, max: number) =>

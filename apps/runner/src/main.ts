@@ -1,8 +1,8 @@
 import { connectDatabase } from '@weft/db';
 import pino from 'pino';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
-import { createHttpClient } from './http-client.js';
-import { startMetricsServer } from './metrics.js';
+import { createHttpClient } from './execution/http-client.js';
+import { startMetricsServer } from './observability/metrics.js';
 import { startWorker } from './worker.js';
 
 /** Starts a runner: config, database, Agenda worker with the sweeper; stops gracefully on SIGTERM/SIGINT. */

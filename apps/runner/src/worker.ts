@@ -2,16 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createQueue, ensureQueueIndexes, JOBS_COLLECTION, RUN_JOB, type RunJobData } from '@weft/db';
 import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
-import { CoalescingChangeStreamChannel } from './notifications.js';
-import { OAuth2TokenSource } from './oauth2-tokens.js';
-import { OutboundLimiter } from './outbound-limiter.js';
-import { observeWorker, recordRunResult } from './metrics.js';
-import { type ProcessRunDeps, type ProcessRunResult, processRun as processRunUnmetered } from './process-run.js';
-import { RETENTION_JOB, type RetentionJobOptions, runRetention } from './retention.js';
-import { startRunFeed } from './run-feed.js';
-import { Scheduler } from './scheduler.js';
-import { SWEEP_JOB, sweepOnce } from './sweeper.js';
-import { VersionCache } from './version-cache.js';
+import { CoalescingChangeStreamChannel } from './claiming/notifications.js';
+import { OAuth2TokenSource } from './execution/oauth2-tokens.js';
+import { OutboundLimiter } from './execution/outbound-limiter.js';
+import { observeWorker, recordRunResult } from './observability/metrics.js';
+import { type ProcessRunDeps, type ProcessRunResult, processRun as processRunUnmetered } from './execution/process-run.js';
+import { RETENTION_JOB, type RetentionJobOptions, runRetention } from './maintenance/retention.js';
+import { startRunFeed } from './claiming/run-feed.js';
+import { Scheduler } from './maintenance/scheduler.js';
+import { SWEEP_JOB, sweepOnce } from './maintenance/sweeper.js';
+import { VersionCache } from './execution/version-cache.js';
 
 /** `processRun`, with every result counted in the metrics (metrics.ts). */
 async function processRun(...args: Parameters<typeof processRunUnmetered>): Promise<ProcessRunResult> {

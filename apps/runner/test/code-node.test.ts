@@ -1,6 +1,6 @@
 import { listRunLogs, toObjectId } from '@weft/db';
 import { describe, expect, it } from 'vitest';
-import { processRun } from '../src/process-run.js';
+import { processRun } from '../src/execution/process-run.js';
 import { edge, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
 import { setUpRuns, useSink } from './fixtures/run-setup.js';
 

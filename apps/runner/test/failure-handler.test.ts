@@ -16,9 +16,9 @@ import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
-import { type ProcessRunDeps, processRun } from '../src/process-run.js';
-import { sweepOnce } from '../src/sweeper.js';
+import { createHttpClient } from '../src/execution/http-client.js';
+import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
+import { sweepOnce } from '../src/maintenance/sweeper.js';
 import {
   edge,
   keyring,

@@ -1,7 +1,7 @@
 import type dns from 'node:dns';
 import { classifyThrown, type HttpRequest, WeftError } from '@weft/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
+import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
 import { type Sink, startSink } from './fixtures/sink.js';
 

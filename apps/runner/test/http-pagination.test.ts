@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, listHttpPages, toObjectId } from '@weft/db';
 import { describe, expect, it } from 'vitest';
-import { OutboundLimiter } from '../src/outbound-limiter.js';
-import { processRun } from '../src/process-run.js';
+import { OutboundLimiter } from '../src/execution/outbound-limiter.js';
+import { processRun } from '../src/execution/process-run.js';
 import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
 import { setUpRuns, useSink } from './fixtures/run-setup.js';
 import type { SinkReply } from './fixtures/sink.js';

@@ -3,8 +3,8 @@ import { appendRunLogs, createRuns, JOBS_COLLECTION, newObjectId } from '@weft/d
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { createHttpClient } from '../src/http-client.js';
-import { RETENTION_JOB } from '../src/retention.js';
+import { createHttpClient } from '../src/execution/http-client.js';
+import { RETENTION_JOB } from '../src/maintenance/retention.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import { eventually, keyring, seedWorkspace, useDatabase } from './fixtures/seed.js';
 

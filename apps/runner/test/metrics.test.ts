@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
+import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
-import { type MetricsServer, startMetricsServer } from '../src/metrics.js';
+import { type MetricsServer, startMetricsServer } from '../src/observability/metrics.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import { edge, eventually, keyring, node, publish, queueRuns, type Seeded, seedWorkspace, useDatabase } from './fixtures/seed.js';
 import { type Sink, startSink } from './fixtures/sink.js';

@@ -1,6 +1,6 @@
 import type { JobNotification } from 'agenda';
 import { describe, expect, it } from 'vitest';
-import { coalesce } from '../src/notifications.js';
+import { coalesce } from '../src/claiming/notifications.js';
 
 const note = (jobName: string, nextRunAt: Date | null, jobId = 'j'): JobNotification => ({
   jobId: jobId as JobNotification['jobId'],

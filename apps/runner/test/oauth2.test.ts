@@ -15,9 +15,9 @@ import {
 } from '@weft/db';
 import type { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, type HttpClient } from '../src/http-client.js';
-import { oauth2TokenRequestsTotal } from '../src/metrics.js';
-import { OAuth2TokenSource } from '../src/oauth2-tokens.js';
+import { createHttpClient, type HttpClient } from '../src/execution/http-client.js';
+import { oauth2TokenRequestsTotal } from '../src/observability/metrics.js';
+import { OAuth2TokenSource } from '../src/execution/oauth2-tokens.js';
 import { startWorker } from '../src/worker.js';
 import {
   CC_CLIENT,

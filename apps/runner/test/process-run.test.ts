@@ -1,8 +1,8 @@
 import { verifyWebhook } from '@weft/core/hmac';
 import { claimRun, JOBS_COLLECTION, listRunLogs, requestCancel, scheduleRun, toObjectId } from '@weft/db';
 import { describe, expect, it } from 'vitest';
-import { processRun } from '../src/process-run.js';
-import { startWorker, } from '../src/worker.js';
+import { processRun } from '../src/execution/process-run.js';
+import { startWorker } from '../src/worker.js';
 import {
   edge,
   eventually,

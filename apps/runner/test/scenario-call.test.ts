@@ -11,9 +11,9 @@ import {
   toObjectId,
 } from '@weft/db';
 import { describe, expect, it } from 'vitest';
-import { afterRunSettled } from '../src/on-run-settled.js';
-import { processRun } from '../src/process-run.js';
-import { sweepOnce } from '../src/sweeper.js';
+import { afterRunSettled } from '../src/execution/on-run-settled.js';
+import { processRun } from '../src/execution/process-run.js';
+import { sweepOnce } from '../src/maintenance/sweeper.js';
 import { startWorker } from '../src/worker.js';
 import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
 import { setUpRuns, useSink } from './fixtures/run-setup.js';

@@ -18,9 +18,9 @@ import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/http-client.js';
+import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
-import { Scheduler } from '../src/scheduler.js';
+import { Scheduler } from '../src/maintenance/scheduler.js';
 import { startWorker, type Worker } from '../src/worker.js';
 import { edge, eventually, keyring, node, type Seeded, seedWorkspace, useDatabase } from './fixtures/seed.js';
 

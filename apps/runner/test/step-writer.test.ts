@@ -1,6 +1,6 @@
 import type { Step } from '@weft/core';
 import { describe, expect, it } from 'vitest';
-import { isDeferrable } from '../src/step-writer.js';
+import { isDeferrable } from '../src/execution/step-writer.js';
 
 const step = (nodeType: string, status: Step['status']): Step => ({
   nodeId: 'n',

@@ -13,7 +13,7 @@ import {
 import type { Agenda } from 'agenda';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepOnce } from '../src/sweeper.js';
+import { sweepOnce } from '../src/maintenance/sweeper.js';
 import {
   edge,
   node,

@@ -11,8 +11,8 @@ import {
 } from '@weft/db';
 import type { Types } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { processRun } from '../src/process-run.js';
-import { sweepOnce } from '../src/sweeper.js';
+import { processRun } from '../src/execution/process-run.js';
+import { sweepOnce } from '../src/maintenance/sweeper.js';
 import { startWorker } from '../src/worker.js';
 import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
 import { setUpRuns } from './fixtures/run-setup.js';

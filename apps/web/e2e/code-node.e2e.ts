@@ -61,7 +61,10 @@ afterAll(async () => {
 const { node } = onCanvas(() => page);
 const panel = () => page.locator('[data-panel-node="calc"]');
 const codeField = () => panel().locator('[data-field="code"]');
-const line = (n: number) => codeField().locator('.cm-line').nth(n - 1);
+const line = (n: number) =>
+  codeField()
+    .locator('.cm-line')
+    .nth(n - 1);
 
 /** Replaces the editor's whole text, as a person selecting all and typing would. */
 async function typeCode(text: string) {
@@ -98,7 +101,9 @@ describe('code nodes in the editor', () => {
   });
 
   it('dry-runs the code in the sandbox and marks the error it threw at its line', async () => {
-    await typeCode('const total = trigger.total;\nif (total > 100) throw new Error("total " + total + " is over the limit");\nreturn { total };');
+    await typeCode(
+      'const total = trigger.total;\nif (total > 100) throw new Error("total " + total + " is over the limit");\nreturn { total };',
+    );
     await expect.poll(() => node('calc').getAttribute('data-problems')).toBe('0');
     await expect
       .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })
@@ -119,12 +124,18 @@ describe('code nodes in the editor', () => {
       })
       .toBe(true);
     await node('calc').click({ position: { x: 20, y: 12 } });
-    await panel().getByRole('tab', { name: /Dry-run/ }).click();
+    await panel()
+      .getByRole('tab', { name: /Dry-run/ })
+      .click();
     const output = page.locator('[data-dry-run-node="calc"]');
     await output.waitFor();
-    expect(await output.locator('.code-error-location').textContent()).toContain('In the code at line 2, column');
+    expect(await output.locator('.code-error-location').textContent()).toContain(
+      'In the code at line 2, column',
+    );
     expect(await output.textContent()).toContain('total 150 is over the limit');
-    await panel().getByRole('tab', { name: /Settings/ }).click();
+    await panel()
+      .getByRole('tab', { name: /Settings/ })
+      .click();
     await expect.poll(() => line(2).locator('.cm-lintRange-error').count(), { timeout: 10_000 }).toBe(1);
     await screenshot(page, 'code-dry-run-error');
   });
@@ -141,9 +152,25 @@ describe('code nodes in the editor', () => {
     await page.goto(`${stack.webUrl}/#/runs/${runId}`);
     const view = page.locator('.run-view');
     await expect.poll(() => view.getAttribute('data-run-status'), { timeout: 60_000 }).toBe('failed');
-    await page.locator('[data-step="calc"]').click();
     const details = page.locator('[data-step-details="calc"]');
-    await expect.poll(() => details.locator('.code-error-location').getAttribute('data-code-error-line')).toBe('2');
+    // The live view may still re-render the step list as the last events arrive: select the step
+    // until its details show.
+    await expect
+      .poll(
+        async () => {
+          if (!(await details.isVisible()))
+            await page
+              .locator('[data-step="calc"]')
+              .click({ timeout: 5_000 })
+              .catch(() => undefined);
+          return details
+            .locator('.code-error-location')
+            .getAttribute('data-code-error-line', { timeout: 2_000 })
+            .catch(() => null);
+        },
+        { timeout: 60_000 },
+      )
+      .toBe('2');
     expect(await details.textContent()).toContain('total 500 is over the limit');
     expect(pageErrors).toEqual([]);
   });

@@ -31,11 +31,15 @@ function appOf(res: Response): ResolvedApp {
  */
 export function webhookRouter(deps: ApiDeps): Router {
   const router = express.Router();
-  const buckets = new TokenBuckets({
+  const bucketOptions = {
     ratePerSec: deps.limits.webhookRatePerSec,
     burst: deps.limits.webhookBurst,
     now: () => deps.clock().getTime(),
-  });
+  };
+  // Verified webhooks and failed signatures count apart: unsigned junk sent to an app's URL spends
+  // its own bucket, never the genuine partner's.
+  const buckets = new TokenBuckets(bucketOptions);
+  const failedBuckets = new TokenBuckets(bucketOptions);
   const admission = new WebhookAdmission({
     maxInFlight: deps.limits.webhookMaxInFlight,
     shedAfterMs: deps.limits.webhookShedAfterMs,
@@ -52,17 +56,36 @@ export function webhookRouter(deps: ApiDeps): Router {
     next();
   };
 
+  const refuseRate = (res: Response, app: ResolvedApp, retryAfterSec: number) => {
+    res.set('Retry-After', String(retryAfterSec));
+    sendError(
+      res,
+      429,
+      'rate_limited',
+      `app "${app.key}" receives more than ${deps.limits.webhookRatePerSec} webhooks per second; retry after ${retryAfterSec} s`,
+    );
+  };
+
+  /**
+   * Before the body is read: refused only when both buckets are empty. Whether a webhook is
+   * genuine is known once its signature is checked (`handle` takes the token of its bucket then).
+   */
+  const rateLimitBeforeBody = (_req: Request, res: Response, next: NextFunction) => {
+    const app = appOf(res);
+    const genuine = buckets.peek(app.id.toHexString());
+    if (genuine.ok || failedBuckets.peek(app.id.toHexString()).ok) {
+      next();
+      return;
+    }
+    refuseRate(res, app, genuine.retryAfterSec);
+  };
+
+  /** Requests without a signature (the GET challenge) take a token at once. */
   const rateLimit = (_req: Request, res: Response, next: NextFunction) => {
     const app = appOf(res);
     const taken = buckets.take(app.id.toHexString());
     if (!taken.ok) {
-      res.set('Retry-After', String(taken.retryAfterSec));
-      sendError(
-        res,
-        429,
-        'rate_limited',
-        `app "${app.key}" receives more than ${deps.limits.webhookRatePerSec} webhooks per second; retry after ${taken.retryAfterSec} s`,
-      );
+      refuseRate(res, app, taken.retryAfterSec);
       return;
     }
     next();
@@ -77,6 +100,7 @@ export function webhookRouter(deps: ApiDeps): Router {
     const receivedAt = deps.clock();
     const log = deps.logger.child({ appKey: app.key });
     if (app.connectionDisabled) {
+      failedBuckets.take(app.id.toHexString());
       log.info({ reason: 'invalid_secret' }, 'webhook rejected: the default connection is disabled');
       sendError(
         res,
@@ -94,8 +118,14 @@ export function webhookRouter(deps: ApiDeps): Router {
       now: receivedAt,
     });
     if (!verdict.ok) {
+      failedBuckets.take(app.id.toHexString());
       log.info({ reason: verdict.reason }, 'webhook rejected');
       sendError(res, 401, verdict.reason, verdict.message);
+      return;
+    }
+    const taken = buckets.take(app.id.toHexString());
+    if (!taken.ok) {
+      refuseRate(res, app, taken.retryAfterSec);
       return;
     }
     const contentType = req.get('content-type') ?? null;
@@ -132,7 +162,7 @@ export function webhookRouter(deps: ApiDeps): Router {
     await answerWebhook(deps, app.workspaceId, result, res, deliveryLog.child({ source: identity.source }));
   };
 
-  router.post('/webhook/:appKey', observeWebhook, admission.admit, resolveApp, rateLimit, rawBody, handle);
+  router.post('/webhook/:appKey', observeWebhook, admission.admit, resolveApp, rateLimitBeforeBody, rawBody, handle);
   // Handshakes: nothing is stored, no run starts (handshake.ts).
   router.head('/webhook/:appKey', observeWebhook, resolveApp, (req, res) =>
     answerProbe(appOf(res), req, res),

@@ -32,7 +32,17 @@ export class TokenBuckets {
     return this.options.ratePerSec > 0;
   }
 
+  /** Takes a token if there is one. */
   take(key: string): TakeResult {
+    return this.check(key, true);
+  }
+
+  /** Whether a token is there, without taking it. */
+  peek(key: string): TakeResult {
+    return this.check(key, false);
+  }
+
+  private check(key: string, take: boolean): TakeResult {
     if (!this.enabled) return { ok: true };
     const { ratePerSec, burst } = this.options;
     const now = this.options.now();
@@ -43,7 +53,7 @@ export class TokenBuckets {
     bucket.updatedAt = now;
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+      if (take) bucket.tokens -= 1;
       return { ok: true };
     }
     return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerSec)) };

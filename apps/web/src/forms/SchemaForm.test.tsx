@@ -73,7 +73,7 @@ describe('SchemaForm', () => {
     expect([...mode.options].map((o) => o.value)).toEqual(['', 'nextLink', 'cursor', 'page', 'offset']);
     // Auth has a default: no "none" to choose.
     const auth = rendered.container.querySelector('[data-field="auth"] select') as HTMLSelectElement;
-    expect([...auth.options].map((o) => o.value)).toEqual(['none', 'bearer', 'basic', 'header']);
+    expect([...auth.options].map((o) => o.value)).toEqual(['none', 'bearer', 'basic', 'header', 'oauth2']);
     mode.value = 'cursor';
     fire(mode, new Event('change', { bubbles: true }));
     expect(onChange).toHaveBeenLastCalledWith({ url: 'https://x', pagination: { mode: 'cursor' } }, 'pagination');

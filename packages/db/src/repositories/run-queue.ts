@@ -5,14 +5,21 @@ import { claimUpdate } from './runs.js';
 /**
  * The runs collection as the queue of runs due now. A run is created `queued`; runners hear of it
  * through a change stream on run inserts (`RUN_INSERTS_PIPELINE`) and claim it directly, without
- * an Agenda job per run (apps/runner/src/run-feed.ts). Agenda keeps what is due later: resumes of
+ * an Agenda job per run (apps/runner/src/claiming/run-feed.ts). Agenda keeps what is due later: resumes of
  * waiting runs, released runs, schedules, sweeps.
  */
 
 /** Change-stream pipeline on `runs`: inserts only, and of each only what a runner needs to claim. */
 export const RUN_INSERTS_PIPELINE = [
   { $match: { operationType: 'insert' } },
-  { $project: { operationType: 1, 'fullDocument._id': 1, 'fullDocument.status': 1 } },
+  {
+    $project: {
+      operationType: 1,
+      'fullDocument._id': 1,
+      'fullDocument.status': 1,
+      'fullDocument.workspaceId': 1,
+    },
+  },
 ] as const;
 
 export interface QueuedClaimOptions {
@@ -40,12 +47,29 @@ export function claimQueuedRun(
   ) as Promise<RunDoc | null>;
 }
 
-/** Ids of queued runs, oldest first: what a runner catches up on when it (re)starts listening. */
-export async function findQueuedRunIds(models: Models, limit: number): Promise<Types.ObjectId[]> {
-  const rows = await models.Run.find({ status: 'queued' }, { _id: 1 })
-    .sort({ _id: 1 })
-    .limit(limit)
-    .lean<{ _id: Types.ObjectId }[]>()
-    .exec();
-  return rows.map((row) => row._id);
+export interface QueuedRunRef {
+  readonly id: Types.ObjectId;
+  readonly workspaceId: Types.ObjectId;
+}
+
+/**
+ * Queued runs to catch up on when a runner (re)starts listening, at most `limit`: the oldest of
+ * every workspace with queued runs, the limit shared among them, so a workspace with a backlog of
+ * thousands does not fill the page and hide another's single run.
+ */
+export async function findQueuedRuns(models: Models, limit: number): Promise<QueuedRunRef[]> {
+  const workspaces = (await models.Run.distinct('workspaceId', { status: 'queued' })) as Types.ObjectId[];
+  if (workspaces.length === 0) return [];
+  const chosen = workspaces.slice(0, limit);
+  const perWorkspace = Math.max(1, Math.ceil(limit / chosen.length));
+  const pages = await Promise.all(
+    chosen.map((workspaceId) =>
+      models.Run.find({ workspaceId, status: 'queued' }, { _id: 1, workspaceId: 1 })
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(perWorkspace)
+        .lean<{ _id: Types.ObjectId; workspaceId: Types.ObjectId }[]>()
+        .exec(),
+    ),
+  );
+  return pages.flat().map((row) => ({ id: row._id, workspaceId: row.workspaceId }));
 }

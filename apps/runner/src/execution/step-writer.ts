@@ -1,7 +1,7 @@
 import { getNodeDefinition, type HttpPage, type LoopItem, type Step } from '@weft/core';
 import { type Models, saveHttpPages, saveLoopItems, saveSteps } from '@weft/db';
 import type { Types } from 'mongoose';
-import { recordStep } from './metrics.js';
+import { recordStep } from '../observability/metrics.js';
 
 /** Whether a step may wait for the next write instead of being written now. */
 export function isDeferrable(step: Step): boolean {

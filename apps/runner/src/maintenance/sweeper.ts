@@ -16,7 +16,7 @@ import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { recreateDeliveryRuns } from './delivery-recovery.js';
-import { startFailureHandler } from './failure-handler.js';
+import { startFailureHandler } from '../execution/failure-handler.js';
 
 /** The recurring Agenda job that sweeps: Agenda's lock lets one runner at a time run it. */
 export const SWEEP_JOB = 'runner.sweep';

@@ -14,7 +14,7 @@ import {
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import { VersionCache } from './version-cache.js';
+import { VersionCache } from '../execution/version-cache.js';
 
 export interface SchedulerDeps {
   readonly db: Database;

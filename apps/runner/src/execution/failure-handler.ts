@@ -9,7 +9,7 @@ import {
 import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
-import { failureHandlersTotal } from './metrics.js';
+import { failureHandlersTotal } from '../observability/metrics.js';
 
 /**
  * The failure handler a run that ends failed or dead starts: its version's `onFailure`, with the

@@ -1,7 +1,8 @@
-import { claimQueuedRun, type Database, findQueuedRunIds, RUN_INSERTS_PIPELINE, type RunDoc } from '@weft/db';
+import { claimQueuedRun, type Database, findQueuedRuns, RUN_INSERTS_PIPELINE, type RunDoc } from '@weft/db';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
-import { recordPickup } from './metrics.js';
+import { recordPickup } from '../observability/metrics.js';
+import { FairPending } from './fair-pending.js';
 
 export interface RunFeedDeps {
   readonly db: Database;
@@ -41,13 +42,15 @@ export interface RunFeed {
 
 /**
  * Pickup of new runs without an Agenda job per run. Every runner listens to run inserts (a change
- * stream, `RUN_INSERTS_PIPELINE`) and keeps the ids in a list; while it has capacity it claims
- * from the front of that list with one compare-and-set (`claimQueuedRun`: the first of up to
- * `claimBatch` candidates still `queued`). Runners sharing the list get different runs; a
- * candidate another runner took is dropped after one answer naming none of the batch.
+ * stream, `RUN_INSERTS_PIPELINE`) and keeps the ids per workspace; while it has capacity it
+ * claims with one compare-and-set (`claimQueuedRun`: the first of up to `claimBatch` candidates
+ * still `queued`), the candidates taken from each workspace in turn (fair-pending.ts). Runners
+ * sharing a batch get different runs; a candidate another runner took is dropped after one answer
+ * naming none of the batch.
  *
  * What is not heard of is still found: once the stream has started (at start and after every
- * reopening) the queued runs are read (catch-up, `catchUpLimit` at a time: a full page is followed
+ * reopening) the queued runs are read (catch-up, `catchUpLimit` at a time, shared among the
+ * workspaces with queued runs: a full page is followed
  * by the next as soon as it is claimed, so a backlog found at start drains at full speed), and
  * while idle that read repeats every `pollEveryMs`. The sweeper, unchanged, gives any run queued
  * for longer than its window an Agenda job. Exactly-once
@@ -59,8 +62,8 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   const claimBatch = options.claimBatch ?? 16;
   const catchUpLimit = options.catchUpLimit ?? 1_000;
   const pollEveryMs = options.pollEveryMs ?? 30_000;
-  /** Run ids heard of, oldest first (a Set keeps insertion order). */
-  const pending = new Set<string>();
+  /** Run ids heard of and not claimed, per workspace, handed out in turns (fair-pending.ts). */
+  const pending = new FairPending();
   let claiming = 0;
   let stopped = false;
   let stream: ReturnType<typeof models.Run.collection.watch> | undefined;
@@ -70,18 +73,7 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   let moreQueued = false;
   let catchingUp: Promise<void> | undefined;
 
-  const add = (id: string) => {
-    if (!pending.has(id)) pending.add(id);
-  };
-
-  const frontBatch = (): string[] => {
-    const batch: string[] = [];
-    for (const id of pending) {
-      batch.push(id);
-      if (batch.length >= claimBatch) break;
-    }
-    return batch;
-  };
+  const add = (workspaceId: string, id: string) => pending.add(workspaceId, id);
 
   const claimOne = async (batch: readonly string[]) => {
     let run: RunDoc | null = null;
@@ -112,10 +104,11 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   };
 
   function pump(): void {
-    // Concurrent claims share the front batch; each takes a different run of it.
+    // Each claim takes its candidates from the next workspace in turn; claims of one workspace's
+    // batch that run at once each take a different run of it.
     while (!stopped && pending.size > 0 && claiming < claimBatch && options.takeSlot()) {
       claiming++;
-      void claimOne(frontBatch()).finally(() => {
+      void claimOne(pending.nextBatch(claimBatch)).finally(() => {
         claiming--;
         pump();
       });
@@ -126,9 +119,9 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
     catchingUp ??= (async () => {
       lastCatchUp = Date.now();
       try {
-        const ids = await findQueuedRunIds(models, catchUpLimit);
-        moreQueued = ids.length >= catchUpLimit;
-        for (const id of ids) add(id.toHexString());
+        const runs = await findQueuedRuns(models, catchUpLimit);
+        moreQueued = runs.length >= catchUpLimit;
+        for (const run of runs) add(run.workspaceId.toHexString(), run.id.toHexString());
         pump();
       } catch (error) {
         log.warn({ err: error }, 'could not read queued runs');
@@ -156,11 +149,15 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
     setTimeout(afterStart, 2_000).unref();
     watched.on(
       'change',
-      (event: { operationType?: string; fullDocument?: { _id?: unknown; status?: string } }) => {
+      (event: {
+        operationType?: string;
+        fullDocument?: { _id?: unknown; status?: string; workspaceId?: unknown };
+      }) => {
         const id = event.fullDocument?._id;
         if (event.operationType !== 'insert' || !(id instanceof Types.ObjectId)) return;
         if (event.fullDocument?.status !== undefined && event.fullDocument.status !== 'queued') return;
-        add(id.toHexString());
+        const workspaceId = event.fullDocument?.workspaceId;
+        add(workspaceId instanceof Types.ObjectId ? workspaceId.toHexString() : '', id.toHexString());
         pump();
       },
     );

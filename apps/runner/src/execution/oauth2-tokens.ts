@@ -24,7 +24,7 @@ import {
 } from '@weft/db';
 import type { Types } from 'mongoose';
 import type { HttpClient } from './http-client.js';
-import { oauth2TokenRequestsTotal } from './metrics.js';
+import { oauth2TokenRequestsTotal } from '../observability/metrics.js';
 
 export interface OAuth2TokenSourceOptions {
   readonly models: Models;
