@@ -1,5 +1,5 @@
 import type { Keyring } from '@weft/core/secrets';
-import type { createQueue, Database, ScenarioVersionDoc } from '@weft/db';
+import { type createQueue, type Database, VersionCache } from '@weft/db';
 import type { Logger } from 'pino';
 import { TtlCache } from './cache.js';
 import { type HealthProbe, probeHealthUrl } from './net/health-probe.js';
@@ -43,14 +43,14 @@ export interface ApiCaches {
   /** App key → app with its webhook secret; null caches "no such app" briefly. */
   readonly apps: TtlCache<string, ResolvedApp | null>;
   /** Published scenario versions by id: immutable, so only size bounds them. */
-  readonly versions: TtlCache<string, ScenarioVersionDoc | null>;
+  readonly versions: VersionCache;
 }
 
 export function createCaches(limits: Pick<ApiLimits, 'appCacheTtlMs'>, clock: () => Date): ApiCaches {
   const now = () => clock().getTime();
   return {
     apps: new TtlCache({ ttlMs: limits.appCacheTtlMs, maxEntries: 10_000, now }),
-    versions: new TtlCache({ ttlMs: 10 * 60_000, maxEntries: 2_000, now }),
+    versions: new VersionCache(),
   };
 }
 

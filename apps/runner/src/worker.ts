@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createQueue, ensureQueueIndexes, JOBS_COLLECTION, RUN_JOB, type RunJobData } from '@weft/db';
+import { createQueue, ensureQueueIndexes, JOBS_COLLECTION, RUN_JOB, type RunJobData, VersionCache } from '@weft/db';
 import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
 import { CoalescingChangeStreamChannel } from './claiming/notifications.js';
@@ -11,7 +11,6 @@ import { RETENTION_JOB, type RetentionJobOptions, runRetention } from './mainten
 import { startRunFeed } from './claiming/run-feed.js';
 import { Scheduler } from './maintenance/scheduler.js';
 import { SWEEP_JOB, sweepOnce } from './maintenance/sweeper.js';
-import { VersionCache } from './execution/version-cache.js';
 
 /** `processRun`, with every result counted in the metrics (metrics.ts). */
 async function processRun(...args: Parameters<typeof processRunUnmetered>): Promise<ProcessRunResult> {

@@ -15,6 +15,7 @@ export * from './repositories/run-calls.js';
 export * from './repositories/runs.js';
 export * from './repositories/schedules.js';
 export * from './repositories/scenarios.js';
+export { VersionCache } from './repositories/version-cache.js';
 export * from './repositories/tokens.js';
 export {
   createQueue,

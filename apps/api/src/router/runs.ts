@@ -6,6 +6,7 @@ import {
   listRunLogsInput,
   listRunsInput,
   loopItemInput,
+  manualTriggerInput,
   replayRunInput,
   resumeRunInput,
   runEventsInput,
@@ -38,6 +39,7 @@ import type { ObjectId } from '../ids.js';
 import type { RunChangeEvent, RunFeed } from '../run-events.js';
 import { type Context, createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
 import { childRunView } from '../call-views.js';
+import { startManualRun } from '../manual-run.js';
 import { resumeWait, runWaitView } from '../run-waits.js';
 import { loopItemSummaryView, loopItemView, runLogView, runSummaryView, runView } from '../views.js';
 
@@ -109,6 +111,20 @@ export const runsRouter = createTRPCRouter({
       ...(input.to ? { to: input.to } : {}),
     });
     return { items: page.items.map(runSummaryView), nextCursor: page.nextCursor };
+  }),
+
+  /**
+   * A manual run of the scenario's published version with `input` (what `POST /trigger/:id`
+   * does, for the editor's Run button): NOT_FOUND for an unknown scenario, PRECONDITION_FAILED
+   * when nothing is published yet.
+   */
+  start: protectedProcedure.input(manualTriggerInput).mutation(async ({ ctx, input }) => {
+    const outcome = await startManualRun(ctx.deps, ctx.workspaceId, input.scenarioId, input);
+    if (outcome.ok) return { runId: outcome.runId, correlationId: outcome.correlationId };
+    throw new TRPCError({
+      code: outcome.reason === 'scenario_not_found' ? 'NOT_FOUND' : 'PRECONDITION_FAILED',
+      message: outcome.message,
+    });
   }),
 
   /** A run with its steps (status, attempts, output, error, timings) and its pinned version. */

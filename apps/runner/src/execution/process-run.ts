@@ -19,6 +19,7 @@ import {
   type ScenarioVersionDoc,
   renewLease,
   scheduleRun,
+  VersionCache,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
@@ -31,7 +32,6 @@ import { afterRunSettled, type SettledAs } from './on-run-settled.js';
 import { RunLogBuffer } from './run-log-buffer.js';
 import { runWaitsFor } from './run-waits.js';
 import { scenarioCallsFor } from './scenario-calls.js';
-import { VersionCache } from './version-cache.js';
 
 export interface ProcessRunDeps {
   readonly db: Database;

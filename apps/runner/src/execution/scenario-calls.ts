@@ -1,6 +1,5 @@
 import { type ChildRunState, childRunOutput, type ScenarioCalls, WeftError } from '@weft/core';
-import { type Models, type RunDoc, startChildRun } from '@weft/db';
-import type { VersionCache } from './version-cache.js';
+import { type Models, type RunDoc, startChildRun, type VersionCache } from '@weft/db';
 
 export interface ScenarioCallsOptions {
   readonly models: Models;

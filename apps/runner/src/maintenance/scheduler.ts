@@ -11,10 +11,10 @@ import {
   type ScheduledScenarioDoc,
   type ScheduleTickDoc,
   scheduleRun,
+  VersionCache,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import { VersionCache } from '../execution/version-cache.js';
 
 export interface SchedulerDeps {
   readonly db: Database;

@@ -31,6 +31,7 @@ import {
 import { edgeTypes, nodeTypes } from '../editor/canvas';
 import { CanvasContext, createCanvasStores, type EdgeDecoration, type NodeDecoration } from '../editor/canvas-context';
 import { type FlowEdge, type FlowNode, toFlow } from '../editor/graph';
+import { usePlacedGraph } from '../editor/use-placed-graph';
 import { formatDateTime, formatDuration, shortId } from '../lib/format';
 import { RunWaits } from '../runs/Waits';
 import { CallFacts } from '../runs/CallLinks';
@@ -240,7 +241,9 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
     () => ({ nodes: stores.nodes, edges: stores.edges, catalog: catalogMap, appName: (id: string) => appNames.get(id) }),
     [stores, catalogMap, appNames],
   );
-  const flow = useMemo(() => (version.data ? toFlow({ nodes: version.data.nodes, edges: version.data.edges }) : null), [version.data]);
+  const graph = useMemo(() => (version.data ? { nodes: version.data.nodes, edges: version.data.edges } : undefined), [version.data]);
+  const placed = usePlacedGraph(graph);
+  const flow = useMemo(() => (placed ? toFlow(placed) : null), [placed]);
   const states = useMemo(() => stepStates(run.steps, event, new Date(fetchedAt)), [run.steps, event, fetchedAt]);
   const stepsById = useMemo(() => new Map(run.steps.map((step) => [step.nodeId, step])), [run.steps]);
   // A loop body's steps are per item: the canvas shows those of the item picked in the side panel.
@@ -282,7 +285,7 @@ function RunBody({ run, event, fetchedAt }: { run: Run; event: RunEvent | null; 
     <CanvasContext.Provider value={context}>
       <div className="run-body">
         <div className="canvas" data-testid="run-canvas">
-          {version.isPending ? (
+          {version.isPending || (graph && !flow) ? (
             <Loading label="Loading the graph…" />
           ) : version.isError || !flow ? (
             <StepList run={run} states={states} onSelect={setSelected} />

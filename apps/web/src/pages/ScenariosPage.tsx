@@ -23,6 +23,7 @@ import {
   useToast,
 } from '../components/ui';
 import { useCursorPager } from '../lib/pager';
+import { StartRunDialog } from '../runs/StartRunDialog';
 
 const PAGE_SIZE = 25;
 
@@ -62,6 +63,7 @@ export default function ScenariosPage({ query }: { query: string }) {
   const [enabledFilter, setEnabledFilter] = useState<'all' | 'enabled' | 'disabled'>('all');
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<ScenarioSummary | null>(null);
+  const [running, setRunning] = useState<ScenarioSummary | null>(null);
 
   // The search box writes the URL (debounced), so a search can be shared and survives a reload.
   useEffect(() => {
@@ -189,6 +191,11 @@ export default function ScenariosPage({ query }: { query: string }) {
                     <TimeAgo date={scenario.updatedAt} />
                   </td>
                   <td className="actions">
+                    {scenario.trigger.kind === 'manual' || scenario.publishedTrigger?.kind === 'manual' ? (
+                      <Button small variant="ghost" onClick={() => setRunning(scenario)} aria-label={`Run ${scenario.name}`}>
+                        Run
+                      </Button>
+                    ) : null}
                     <Link route={{ name: 'runs', filters: { scenarioId: scenario.id } }} className="btn btn-ghost btn-sm">
                       Runs
                     </Link>
@@ -214,6 +221,13 @@ export default function ScenariosPage({ query }: { query: string }) {
         </>
       )}
       {creating ? <CreateScenarioDialog apps={apps.data ?? []} onClose={() => setCreating(false)} /> : null}
+      {running ? (
+        <StartRunDialog
+          scenarioId={running.id}
+          scenarioName={running.name}
+          onClose={() => setRunning(null)}
+        />
+      ) : null}
       {deleting ? (
         <ConfirmDialog
           title={`Delete “${deleting.name}”?`}

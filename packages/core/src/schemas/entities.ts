@@ -6,33 +6,6 @@ import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
 
 const timestamps = { createdAt: z.date(), updatedAt: z.date() };
 
-export const workspaceSchema = z.object({
-  id: objectIdSchema,
-  name: z.string().min(1).max(120),
-  ...timestamps,
-});
-
-export const apiTokenSchema = z.object({
-  id: objectIdSchema,
-  workspaceId: objectIdSchema,
-  name: z.string().min(1).max(120),
-  /** The first characters of the token, shown so a person can tell tokens apart. */
-  prefix: z.string(),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
-  revokedAt: z.date().nullable(),
-});
-
-export const appSchema = z.object({
-  id: objectIdSchema,
-  workspaceId: objectIdSchema,
-  key: appKeySchema,
-  name: z.string().min(1).max(120),
-  signature: signatureConfigSchema,
-  defaultConnectionId: objectIdSchema.nullable(),
-  ...timestamps,
-});
-
 export const CONNECTION_STATUSES = ['active', 'disabled'] as const;
 export const CONNECTION_HEALTH = ['unknown', 'ok', 'failing'] as const;
 
@@ -66,60 +39,6 @@ export const scenarioTriggerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('schedule'), cron: z.string(), timezone: z.string() }),
   z.object({ kind: z.literal('none') }),
 ]);
-
-export const scenarioDraftSchema = z.object({
-  nodes: z.array(scenarioNodeSchema),
-  edges: z.array(scenarioEdgeSchema),
-  viewport: viewportSchema.nullable(),
-});
-
-export const scenarioSchema = z.object({
-  id: objectIdSchema,
-  workspaceId: objectIdSchema,
-  name: z.string().min(1).max(120),
-  description: z.string().max(2_000),
-  enabled: z.boolean(),
-  draft: scenarioDraftSchema,
-  trigger: scenarioTriggerSchema,
-  /** Bumped on every draft save; a save naming an older revision is a conflict. */
-  revision: z.number().int().min(0),
-  publishedVersionId: objectIdSchema.nullable(),
-  /** The number of the latest published version; 0 before the first publish. */
-  version: z.number().int().min(0),
-  archivedAt: z.date().nullable(),
-  ...timestamps,
-});
-
-export const scenarioVersionSchema = z.object({
-  id: objectIdSchema,
-  workspaceId: objectIdSchema,
-  scenarioId: objectIdSchema,
-  version: z.number().int().min(1),
-  trigger: scenarioTriggerSchema,
-  nodes: z.array(scenarioNodeSchema),
-  edges: z.array(scenarioEdgeSchema),
-  publishedAt: z.date(),
-});
-
-export const webhookDeliverySchema = z.object({
-  id: objectIdSchema,
-  workspaceId: objectIdSchema,
-  appId: objectIdSchema,
-  deliveryId: z.string().min(1).max(256),
-  /** Where the delivery id came from: the scheme's header, Idempotency-Key, or a hash of the body. */
-  deliveryIdSource: z.enum(['scheme', 'idempotency_key', 'body_hash']),
-  method: z.string(),
-  headers: z.record(z.string(), z.string()),
-  contentType: z.string().nullable(),
-  /** The raw body as received (UTF-8 text, or base64 when `bodyEncoding` says so). */
-  body: z.string(),
-  bodyEncoding: z.enum(['utf8', 'base64']),
-  sizeBytes: z.number().int().min(0),
-  receivedAt: z.date(),
-  runIds: z.array(objectIdSchema),
-  /** Set once runs are created and enqueued; a delivery without it is repaired by the sweeper. */
-  dispatchedAt: z.date().nullable(),
-});
 
 export const RUN_STATUSES = [
   'queued',
@@ -170,14 +89,6 @@ export const stepSchema = z.object({
     .optional(),
 });
 
-export const runParentSchema = z.object({
-  runId: objectIdSchema,
-  nodeId: nodeIdSchema,
-  scenarioId: objectIdSchema,
-  /** Whether the parent waits for this run (`wait: true`): it is resumed when this run ends. */
-  wait: z.boolean(),
-});
-
 export const LOOP_ITEM_STATUSES = ['running', 'waiting', 'succeeded', 'failed'] as const;
 
 /**
@@ -221,63 +132,16 @@ export const httpPageSchema = z.object({
   fetchedAt: z.date(),
 });
 
-export const runSchema = z.object({
-  id: objectIdSchema,
-  workspaceId: objectIdSchema,
-  scenarioId: objectIdSchema,
-  scenarioVersionId: objectIdSchema,
-  version: z.number().int().min(1),
-  trigger: z.object({
-    kind: z.enum(RUN_TRIGGER_KINDS),
-    deliveryId: objectIdSchema.nullable(),
-    replayOf: objectIdSchema.nullable(),
-  }),
-  correlationId: z.string(),
-  input: z.unknown(),
-  status: z.enum(RUN_STATUSES),
-  steps: z.array(stepSchema),
-  error: stepErrorSchema.nullable(),
-  cancelRequested: z.boolean(),
-  /** Set on a run started by a scenario call: the calling run and node. */
-  parent: runParentSchema.nullable(),
-  createdAt: z.date(),
-  startedAt: z.date().nullable(),
-  finishedAt: z.date().nullable(),
-  updatedAt: z.date(),
-});
-
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-export const runLogSchema = z.object({
-  id: objectIdSchema,
-  workspaceId: objectIdSchema,
-  runId: objectIdSchema,
-  nodeId: nodeIdSchema.nullable(),
-  attempt: z.number().int().min(0).nullable(),
-  level: z.enum(LOG_LEVELS),
-  message: z.string(),
-  data: z.unknown().optional(),
-  ts: z.date(),
-});
-
-export type Workspace = z.infer<typeof workspaceSchema>;
-export type ApiToken = z.infer<typeof apiTokenSchema>;
-export type App = z.infer<typeof appSchema>;
 export type Connection = z.infer<typeof connectionSchema>;
 export type ScenarioTrigger = z.infer<typeof scenarioTriggerSchema>;
-export type ScenarioDraft = z.infer<typeof scenarioDraftSchema>;
-export type Scenario = z.infer<typeof scenarioSchema>;
-export type ScenarioVersion = z.infer<typeof scenarioVersionSchema>;
-export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type StepStatus = (typeof STEP_STATUSES)[number];
 export type RunTriggerKind = (typeof RUN_TRIGGER_KINDS)[number];
 export type StepError = z.infer<typeof stepErrorSchema>;
 export type Step = z.infer<typeof stepSchema>;
-export type Run = z.infer<typeof runSchema>;
-export type RunParent = z.infer<typeof runParentSchema>;
 export type LoopItem = z.infer<typeof loopItemSchema>;
 export type HttpPage = z.infer<typeof httpPageSchema>;
 export type LoopItemStatus = (typeof LOOP_ITEM_STATUSES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export type RunLog = z.infer<typeof runLogSchema>;
