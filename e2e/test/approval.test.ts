@@ -1,22 +1,15 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  callTrpc,
+  deliverToOneRun,
+  openStack,
+  seedPublishedScenario,
+  seedSignedApp,
+  stepOf,
+  waitForFinalRun,
+  waitForRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
 /**
@@ -26,46 +19,21 @@ import { startSink } from './sink.js';
  * and of resumes racing each other exactly one counts.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECRET = 'approval-shared-secret-0123456789';
 const TOKEN = `weft_${'a'.repeat(43)}`;
-const target = testDatabase('e2e_approval');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-const env = { WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-let db: Database;
-let api: Service;
-const runners = new Map<string, Service>();
-let apiUrl = '';
+const stack = await openStack('e2e_approval');
+const { db, apiUrl } = stack;
 const sink = await startSink(() => ({ status: 200, body: { ok: true } }));
 const position = { x: 0, y: 0 };
 
-function startRunner(name: string): Service {
-  const runner = startService(name, path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    MONGODB_URI: target.uri,
-    WEFT_RUNNER_NAME: name,
-    WEFT_RUNNER_METRICS_PORT: '0',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  runners.set(name, runner);
-  return runner;
-}
-
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e approvals');
-  const app = await createApp(db.models, workspace._id, {
+  const appId = await seedSignedApp(stack, workspace._id, {
     key: 'e2e-approvals',
     name: 'Shop',
-    signature: { scheme: 'generic' },
+    secret: SECRET,
   });
-  await createConnection(db.models, keyring, workspace._id, {
-    appId: app._id.toHexString(),
-    name: 'Shop',
-    secrets: { webhookSecret: SECRET },
-  });
-  const orders = await createScenario(db.models, workspace._id, {
+  await seedPublishedScenario(db, workspace._id, {
     name: 'Big orders',
     draft: {
       nodes: [
@@ -73,7 +41,7 @@ beforeAll(async () => {
           id: 'hook',
           type: 'trigger.webhook',
           version: 1,
-          config: { appId: app._id.toHexString() },
+          config: { appId },
           position,
         },
         {
@@ -120,90 +88,25 @@ beforeAll(async () => {
       ],
     },
   });
-  const ordersId = orders._id.toHexString();
-  const published = await publishScenario(db.models, workspace._id, ordersId);
-  if (!published.ok) throw new Error(`publish: ${JSON.stringify(published)}`);
-  await setScenarioEnabled(db.models, workspace._id, ordersId, true);
-
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    MONGODB_URI: target.uri,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_BOOTSTRAP_TOKEN: TOKEN,
-  });
-  startRunner('e2e-approval-a');
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+  await stack.start({ token: TOKEN, runners: ['e2e-approval-a'] });
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), ...[...runners.values()].map((runner) => runner.stop())]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
-async function deliver(body: Record<string, unknown>): Promise<string> {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${apiUrl}/webhook/e2e-approvals`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...signWebhook({ config: { scheme: 'generic' }, secret: SECRET, rawBody: Buffer.from(raw) }),
-    },
-    body: raw,
-  });
-  expect(response.status).toBe(202);
-  const { runIds } = (await response.json()) as { runIds: string[] };
-  expect(runIds).toHaveLength(1);
-  return runIds[0]!;
-}
-
-const runOf = (runId: string) => db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-const stepOf = (run: RunDoc | null, nodeId: string) => run?.steps.find((s) => s.nodeId === nodeId);
-
-async function until(runId: string, what: string, check: (run: RunDoc | null) => boolean): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await runOf(runId);
-      return check(run);
-    },
-    60_000,
-    `run ${runId} ${what}`,
-  );
-  return run!;
-}
+const deliver = (body: Record<string, unknown>) => deliverToOneRun(stack, 'e2e-approvals', SECRET, body);
 const waiting = (runId: string) =>
-  until(
+  waitForRun(
+    db,
     runId,
     'waiting for approval',
     (run) => run?.status === 'waiting' && stepOf(run, 'approve')?.status === 'waiting',
   );
-const finished = (runId: string) =>
-  until(runId, 'finishing', (run) =>
-    ['succeeded', 'failed', 'dead', 'cancelled'].includes(run?.status ?? ''),
-  );
-
-async function trpc(procedure: string, input: unknown, type: 'query' | 'mutation') {
-  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const response =
-    type === 'query'
-      ? await fetch(
-          `${apiUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-          { headers },
-        )
-      : await fetch(`${apiUrl}/trpc/${procedure}`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ json: input }),
-        });
-  // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field
-  const body = (await response.json()) as any;
-  return { status: response.status, data: body.result?.data?.json, error: body.error?.json };
-}
+const finished = (runId: string) => waitForFinalRun(db, runId);
+const trpc = (procedure: string, input: unknown, type: 'query' | 'mutation') =>
+  callTrpc(stack, TOKEN, procedure, input, type);
 
 const decidedFor = (order: string) =>
   sink.requests.filter((r) => r.path === '/decided' && JSON.parse(r.body).order === order);
@@ -226,12 +129,8 @@ describe('an order over 1,000 waits for a manager’s approval', () => {
       expect.objectContaining({ nodeId: 'approve', message: 'Ship order o-1 of 1500?', resolution: null }),
     ]);
 
-    const killed = runners.get('e2e-approval-a')!;
-    const exited = new Promise((resolve) => killed.child.once('exit', resolve));
-    killed.child.kill('SIGKILL');
-    await exited;
-    runners.delete('e2e-approval-a');
-    startRunner('e2e-approval-b');
+    await stack.killRunner('e2e-approval-a');
+    stack.startRunner('e2e-approval-b');
 
     const resumed = await trpc(
       'runs.resume',
@@ -265,7 +164,7 @@ describe('an order over 1,000 waits for a manager’s approval', () => {
   });
 
   it('of resumes racing through the link and the api, on two runners, exactly one resumes the run', async () => {
-    startRunner('e2e-approval-c');
+    stack.startRunner('e2e-approval-c');
     const runId = await deliver({ id: 'o-2', total: 2_500 });
     await waiting(runId);
     const resumePath = (await trpc('runs.get', { id: runId }, 'query')).data.waits[0].resumePath as string;

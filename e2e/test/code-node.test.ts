@@ -1,22 +1,13 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace, toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deliverToOneRun,
+  openStack,
+  seedPublishedScenario,
+  seedSignedApp,
+  stepOf,
+  waitForFinalRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
 /**
@@ -25,16 +16,10 @@ import { startSink } from './sink.js';
  * while the runner goes on with the next; the api's dry-run runs the same code in its own sandbox.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECRET = 'code-node-shared-secret-01234567';
 const TOKEN = `weft_${'d'.repeat(43)}`;
-const target = testDatabase('e2e_code');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-let db: Database;
-let api: Service;
-let runner: Service;
-let apiUrl = '';
+const stack = await openStack('e2e_code');
+const { db, apiUrl } = stack;
 let scenarioId = '';
 const sink = await startSink(() => ({ status: 200, body: { ok: true } }));
 const position = { x: 0, y: 0 };
@@ -49,23 +34,13 @@ const PRICING = [
 ].join('\n');
 
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e code');
-  const app = await createApp(db.models, workspace._id, {
-    key: 'e2e-code',
-    name: 'Shop',
-    signature: { scheme: 'generic' },
-  });
-  await createConnection(db.models, keyring, workspace._id, {
-    appId: app._id.toHexString(),
-    name: 'Shop',
-    secrets: { webhookSecret: SECRET },
-  });
-  const scenario = await createScenario(db.models, workspace._id, {
+  const appId = await seedSignedApp(stack, workspace._id, { key: 'e2e-code', name: 'Shop', secret: SECRET });
+  scenarioId = await seedPublishedScenario(db, workspace._id, {
     name: 'Price orders',
     draft: {
       nodes: [
-        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId: app._id.toHexString() }, position },
+        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId }, position },
         { id: 'price', type: 'code', version: 1, config: { code: PRICING, timeLimitMs: 200 }, position },
         {
           id: 'notify',
@@ -81,64 +56,16 @@ beforeAll(async () => {
       ],
     },
   });
-  scenarioId = scenario._id.toHexString();
-  if (!(await publishScenario(db.models, workspace._id, scenarioId)).ok) throw new Error('publish');
-  await setScenarioEnabled(db.models, workspace._id, scenarioId, true);
-
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_BOOTSTRAP_TOKEN: TOKEN,
-  });
-  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    WEFT_RUNNER_NAME: 'e2e-code-runner',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+  await stack.start({ token: TOKEN, runners: ['e2e-code-runner'] });
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), runner?.stop()]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
-async function deliver(body: Record<string, unknown>): Promise<string> {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${apiUrl}/webhook/e2e-code`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...signWebhook({ config: { scheme: 'generic' }, secret: SECRET, rawBody: Buffer.from(raw) }),
-    },
-    body: raw,
-  });
-  expect(response.status).toBe(202);
-  const { runIds } = (await response.json()) as { runIds: string[] };
-  expect(runIds).toHaveLength(1);
-  return runIds[0]!;
-}
-
-async function finished(runId: string): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-      return run !== null && ['succeeded', 'failed', 'dead', 'cancelled'].includes(run.status);
-    },
-    60_000,
-    `run ${runId} finishing`,
-  );
-  return run!;
-}
-
-const stepOf = (run: RunDoc, nodeId: string) => run.steps.find((s) => s.nodeId === nodeId);
+const deliver = (body: Record<string, unknown>) => deliverToOneRun(stack, 'e2e-code', SECRET, body);
+const finished = (runId: string) => waitForFinalRun(db, runId);
 
 describe('code nodes over the built api and runner', () => {
   it("a webhook's order is priced by the code and the result is sent on", async () => {

@@ -1,36 +1,21 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ScenarioEdge, ScenarioNodeInput } from '@weft/core';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  saveDraft,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace, type RunDoc, toObjectId } from '@weft/db';
+import { waitFor } from '@weft/devdb/services';
 import type { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deliverToOneRun,
+  openStack,
+  seedPublishedScenario,
+  seedSignedApp,
+  stepOf,
+  waitForFinalRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECRET = 'generic-shared-secret-0123456789';
-const target = testDatabase('e2e-errors');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-let db: Database;
-let api: Service;
-let runner: Service;
-let apiUrl = '';
+const stack = await openStack('e2e-errors');
+const { db } = stack;
 let workspaceId: Types.ObjectId;
 const sink = await startSink((p) =>
   p.startsWith('/gone')
@@ -38,40 +23,13 @@ const sink = await startSink((p) =>
     : { status: 200, body: { ok: true } },
 );
 
-async function publish(
-  name: string,
-  nodes: ScenarioNodeInput[],
-  edges: ScenarioEdge[],
-  onFailure?: Types.ObjectId,
-) {
-  const scenario = await createScenario(db.models, workspaceId, { name, draft: { nodes, edges } });
-  if (onFailure) {
-    const saved = await saveDraft(db.models, workspaceId, scenario._id.toHexString(), {
-      revision: scenario.revision,
-      draft: { nodes, edges },
-      onFailure: onFailure.toHexString(),
-    });
-    if (!saved.ok) throw new Error(saved.reason);
-  }
-  const published = await publishScenario(db.models, workspaceId, scenario._id.toHexString());
-  if (!published.ok) throw new Error(`publish failed: ${published.reason}`);
-  await setScenarioEnabled(db.models, workspaceId, scenario._id.toHexString(), true);
-  return scenario._id;
-}
-
-async function webhookApp(appKey: string) {
-  const app = await createApp(db.models, workspaceId, {
-    key: appKey,
-    name: appKey,
-    signature: { scheme: 'generic' },
+const publish = (name: string, nodes: ScenarioNodeInput[], edges: ScenarioEdge[], onFailure?: string) =>
+  seedPublishedScenario(db, workspaceId, {
+    name,
+    draft: { nodes, edges },
+    ...(onFailure ? { onFailure } : {}),
   });
-  await createConnection(db.models, keyring, workspaceId, {
-    appId: app._id.toHexString(),
-    name: appKey,
-    secrets: { webhookSecret: SECRET },
-  });
-  return app._id.toHexString();
-}
+const webhookApp = (appKey: string) => seedSignedApp(stack, workspaceId, { key: appKey, secret: SECRET });
 
 const hook = (appId: string): ScenarioNodeInput => ({
   id: 'hook',
@@ -94,7 +52,6 @@ const e = (id: string, source: string, target: string, sourceHandle = 'out'): Sc
 });
 
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   workspaceId = (await createWorkspace(db.models, 'e2e errors'))._id;
 
   // Handled: the call's error goes to a switch on the error code, which alerts over HTTP.
@@ -171,59 +128,16 @@ beforeAll(async () => {
     handler,
   );
 
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_BOOTSTRAP_TOKEN: `weft_${'f'.repeat(43)}`,
-  });
-  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    WEFT_RUNNER_NAME: 'e2e-errors-runner',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+  await stack.start({ token: `weft_${'f'.repeat(43)}`, runners: ['e2e-errors-runner'] });
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), runner?.stop()]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
-async function post(appKey: string, payload: unknown): Promise<string> {
-  const body = JSON.stringify(payload);
-  const response = await fetch(`${apiUrl}/webhook/${appKey}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...signWebhook({ config: { scheme: 'generic' }, secret: SECRET, rawBody: Buffer.from(body) }),
-    },
-    body,
-  });
-  expect(response.status).toBe(202);
-  const [runId] = ((await response.json()) as { runIds: string[] }).runIds;
-  return runId!;
-}
-
-async function finished(runId: string | Types.ObjectId): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-      return run !== null && ['succeeded', 'failed', 'dead', 'cancelled'].includes(run.status);
-    },
-    30_000,
-    `run ${String(runId)} finishing`,
-  );
-  return run!;
-}
-
-const stepOf = (run: RunDoc, nodeId: string) => run.steps.find((s) => s.nodeId === nodeId);
+const post = (appKey: string, payload: unknown) => deliverToOneRun(stack, appKey, SECRET, payload);
+const finished = (runId: string | Types.ObjectId) => waitForFinalRun(db, runId);
 
 describe('error paths and failure handlers over HTTP', () => {
   it('an HTTP step failing against the sink is handled by its error path: the run succeeds', async () => {

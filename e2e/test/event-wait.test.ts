@@ -1,22 +1,14 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deliverToOneRun,
+  deliverWebhook,
+  openStack,
+  seedPublishedScenario,
+  seedSignedApp,
+  stepOf,
+  waitForRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
 /**
@@ -26,43 +18,26 @@ import { startSink } from './sink.js';
  * is not lost; another order's payment, or this order's pending one, does not resume it.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOP_SECRET = 'event-shop-secret-0123456789abcd';
 const PAY_SECRET = 'event-pay-secret-0123456789abcde';
-const target = testDatabase('e2e_event_wait');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-let db: Database;
-let api: Service;
-let runner: Service;
-let apiUrl = '';
+const stack = await openStack('e2e_event_wait');
+const { db } = stack;
 const sink = await startSink(() => ({ status: 200, body: { ok: true } }));
 const position = { x: 0, y: 0 };
 
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e events');
-  const shop = await createApp(db.models, workspace._id, {
+  const shop = await seedSignedApp(stack, workspace._id, {
     key: 'e2e-shop',
     name: 'Shop',
-    signature: { scheme: 'generic' },
+    secret: SHOP_SECRET,
   });
-  const payments = await createApp(db.models, workspace._id, {
+  const payments = await seedSignedApp(stack, workspace._id, {
     key: 'e2e-payments',
     name: 'Payments',
-    signature: { scheme: 'generic' },
+    secret: PAY_SECRET,
   });
-  for (const [app, secret] of [
-    [shop, SHOP_SECRET],
-    [payments, PAY_SECRET],
-  ] as const) {
-    await createConnection(db.models, keyring, workspace._id, {
-      appId: app._id.toHexString(),
-      name: app.name,
-      secrets: { webhookSecret: secret },
-    });
-  }
-  const orders = await createScenario(db.models, workspace._id, {
+  await seedPublishedScenario(db, workspace._id, {
     name: 'Ship when paid',
     draft: {
       nodes: [
@@ -70,7 +45,7 @@ beforeAll(async () => {
           id: 'hook',
           type: 'trigger.webhook',
           version: 1,
-          config: { appId: shop._id.toHexString() },
+          config: { appId: shop },
           position,
         },
         {
@@ -78,7 +53,7 @@ beforeAll(async () => {
           type: 'wait.event',
           version: 1,
           config: {
-            appId: payments._id.toHexString(),
+            appId: payments,
             correlationKey: '{{ trigger.body.id }}',
             deliveryKey: 'body.order',
             match: 'delivery.body.status = "paid"',
@@ -105,70 +80,18 @@ beforeAll(async () => {
       ],
     },
   });
-  const ordersId = orders._id.toHexString();
-  const published = await publishScenario(db.models, workspace._id, ordersId);
-  if (!published.ok) throw new Error(`publish: ${JSON.stringify(published)}`);
-  await setScenarioEnabled(db.models, workspace._id, ordersId, true);
-
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_BOOTSTRAP_TOKEN: `weft_${'e'.repeat(43)}`,
-  });
-  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    WEFT_RUNNER_NAME: 'e2e-event-runner',
-    WEFT_RUNNER_METRICS_PORT: '0',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+  await stack.start({ token: `weft_${'e'.repeat(43)}`, runners: ['e2e-event-runner'] });
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), runner?.stop()]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
-async function post(appKey: string, secret: string, body: Record<string, unknown>): Promise<string[]> {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${apiUrl}/webhook/${appKey}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...signWebhook({ config: { scheme: 'generic' }, secret, rawBody: Buffer.from(raw) }),
-    },
-    body: raw,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { runIds: string[] }).runIds;
-}
-const order = async (id: string) => {
-  const runIds = await post('e2e-shop', SHOP_SECRET, { id });
-  expect(runIds).toHaveLength(1);
-  return runIds[0]!;
-};
-const payment = (body: Record<string, unknown>) => post('e2e-payments', PAY_SECRET, body);
-
-const runOf = (runId: string) => db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-async function until(runId: string, what: string, check: (run: RunDoc | null) => boolean): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await runOf(runId);
-      return check(run);
-    },
-    60_000,
-    `run ${runId} ${what}`,
-  );
-  return run!;
-}
-const stepOf = (run: RunDoc | null, nodeId: string) => run?.steps.find((s) => s.nodeId === nodeId);
+const order = (id: string) => deliverToOneRun(stack, 'e2e-shop', SHOP_SECRET, { id });
+const payment = (body: Record<string, unknown>) => deliverWebhook(stack, 'e2e-payments', PAY_SECRET, body);
+const until = (runId: string, what: string, check: Parameters<typeof waitForRun>[3]) =>
+  waitForRun(db, runId, what, check);
 const shipped = (id: string) =>
   sink.requests.filter((r) => r.path === '/ship' && JSON.parse(r.body).order === id);
 

@@ -1,36 +1,22 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace, type toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  callTrpc,
+  deliverToOneRun,
+  openStack,
+  seedPublishedScenario,
+  seedSignedApp,
+  stepOf,
+  waitForFinalRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
 /** A for-each loop end to end: webhooks over HTTP, the built api and runner, a local sink per item. */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECRET = 'generic-shared-secret-for-loops-01';
 const TOKEN = `weft_${'f'.repeat(43)}`;
-const target = testDatabase('e2e-for-each');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-let db: Database;
-let api: Service;
-let runner: Service;
-let apiUrl = '';
+const stack = await openStack('e2e-for-each');
+const { db } = stack;
 const sink = await startSink((p, count) => {
   // One item of the "continue" loop is refused for good; one of the "stop" loop fails only once.
   if (p === '/each/bad') return { status: 404, body: { error: 'no such line' } };
@@ -44,21 +30,12 @@ async function seedLoopApp(
   loop: Record<string, unknown>,
   url: string,
 ) {
-  const app = await createApp(db.models, workspaceId, {
-    key: appKey,
-    name: appKey,
-    signature: { scheme: 'generic' },
-  });
-  await createConnection(db.models, keyring, workspaceId, {
-    appId: app._id.toHexString(),
-    name: appKey,
-    secrets: { webhookSecret: SECRET },
-  });
-  const scenario = await createScenario(db.models, workspaceId, {
+  const appId = await seedSignedApp(stack, workspaceId, { key: appKey, secret: SECRET });
+  await seedPublishedScenario(db, workspaceId, {
     name: appKey,
     draft: {
       nodes: [
-        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId: app._id.toHexString() } },
+        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId } },
         {
           id: 'loop',
           type: 'loop.forEach',
@@ -86,13 +63,9 @@ async function seedLoopApp(
       ],
     },
   });
-  const published = await publishScenario(db.models, workspaceId, scenario._id.toHexString());
-  if (!published.ok) throw new Error(`publish failed: ${published.reason}`);
-  await setScenarioEnabled(db.models, workspaceId, scenario._id.toHexString(), true);
 }
 
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e-loops');
   await seedLoopApp(
     workspace._id,
@@ -106,72 +79,24 @@ beforeAll(async () => {
     { concurrency: 1, onItemError: 'stop' },
     `${sink.url}/stop/{{ index }}`,
   );
-
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_BOOTSTRAP_TOKEN: TOKEN,
-  });
-  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    WEFT_RUNNER_NAME: 'e2e-loop-runner',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+  await stack.start({ token: TOKEN, runners: ['e2e-loop-runner'] });
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), runner?.stop()]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
-async function post(appKey: string, payload: unknown): Promise<string> {
-  const body = JSON.stringify(payload);
-  const headers = {
-    'content-type': 'application/json',
-    ...signWebhook({ config: { scheme: 'generic' }, secret: SECRET, rawBody: Buffer.from(body) }),
-  };
-  const response = await fetch(`${apiUrl}/webhook/${appKey}`, { method: 'POST', headers, body });
-  expect(response.status).toBe(202);
-  const [runId] = ((await response.json()) as { runIds: string[] }).runIds;
-  return runId!;
-}
+const post = (appKey: string, payload: unknown) => deliverToOneRun(stack, appKey, SECRET, payload);
 
 async function trpc(procedure: string, input: unknown, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
-  const encoded = encodeURIComponent(JSON.stringify({ json: input }));
-  const response = await fetch(
-    method === 'GET' ? `${apiUrl}/trpc/${procedure}?input=${encoded}` : `${apiUrl}/trpc/${procedure}`,
-    {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      ...(method === 'POST' ? { body: JSON.stringify({ json: input }) } : {}),
-    },
-  );
-  const json = (await response.json()) as { result?: { data: { json: unknown } }; error?: unknown };
-  if (!response.ok) throw new Error(`${procedure}: ${response.status} ${JSON.stringify(json.error)}`);
-  return json.result!.data.json;
+  const answer = await callTrpc(stack, TOKEN, procedure, input, method === 'GET' ? 'query' : 'mutation');
+  if (answer.status !== 200)
+    throw new Error(`${procedure}: ${answer.status} ${JSON.stringify(answer.error)}`);
+  return answer.data;
 }
 
-async function finished(runId: string): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-      return run !== null && ['succeeded', 'failed', 'dead', 'cancelled'].includes(run.status);
-    },
-    60_000,
-    `run ${runId} finishing`,
-  );
-  return run!;
-}
-
-const stepOf = (run: RunDoc, nodeId: string) => run.steps.find((s) => s.nodeId === nodeId);
+const finished = (runId: string) => waitForFinalRun(db, runId);
 const callsTo = (prefix: string) => sink.requests.filter((r) => r.path.startsWith(prefix));
 
 describe('a for-each loop over a webhook’s items', () => {

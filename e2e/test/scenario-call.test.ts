@@ -1,22 +1,13 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace, type RunDoc, toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deliverToOneRun,
+  openStack,
+  seedPublishedScenario,
+  seedSignedApp,
+  stepOf,
+  waitForFinalRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
 /**
@@ -26,15 +17,9 @@ import { startSink } from './sink.js';
  * output and sends it on; a failing child fails the parent's call step.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECRET = 'scenario-call-shared-secret-0123';
-const target = testDatabase('e2e_call');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-let db: Database;
-let api: Service;
-let runner: Service;
-let apiUrl = '';
+const stack = await openStack('e2e_call');
+const { db, apiUrl } = stack;
 const sink = await startSink((p) => {
   if (p === '/crm/customers/unknown') return { status: 404, body: { error: 'no such customer' } };
   if (p.startsWith('/crm/customers/'))
@@ -44,20 +29,11 @@ const sink = await startSink((p) => {
 const position = { x: 0, y: 0 };
 
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e calls');
-  const app = await createApp(db.models, workspace._id, {
-    key: 'e2e-calls',
-    name: 'Shop',
-    signature: { scheme: 'generic' },
-  });
-  await createConnection(db.models, keyring, workspace._id, {
-    appId: app._id.toHexString(),
-    name: 'Shop',
-    secrets: { webhookSecret: SECRET },
-  });
-  const sync = await createScenario(db.models, workspace._id, {
+  const appId = await seedSignedApp(stack, workspace._id, { key: 'e2e-calls', name: 'Shop', secret: SECRET });
+  const syncId = await seedPublishedScenario(db, workspace._id, {
     name: 'Sync customer',
+    enabled: false,
     draft: {
       nodes: [
         { id: 'start', type: 'trigger.manual', version: 1, config: {}, position },
@@ -83,27 +59,16 @@ beforeAll(async () => {
       ],
     },
   });
-  if (!(await publishScenario(db.models, workspace._id, sync._id.toHexString())).ok)
-    throw new Error('publish sync');
-  const orders = await createScenario(db.models, workspace._id, {
+  await seedPublishedScenario(db, workspace._id, {
     name: 'Orders',
     draft: {
       nodes: [
-        {
-          id: 'hook',
-          type: 'trigger.webhook',
-          version: 1,
-          config: { appId: app._id.toHexString() },
-          position,
-        },
+        { id: 'hook', type: 'trigger.webhook', version: 1, config: { appId }, position },
         {
           id: 'sync',
           type: 'scenario.call',
           version: 1,
-          config: {
-            scenarioId: sync._id.toHexString(),
-            input: { customerId: '{{ trigger.body.customer }}' },
-          },
+          config: { scenarioId: syncId, input: { customerId: '{{ trigger.body.customer }}' } },
           position,
         },
         {
@@ -120,68 +85,21 @@ beforeAll(async () => {
       ],
     },
   });
-  const ordersId = orders._id.toHexString();
-  if (!(await publishScenario(db.models, workspace._id, ordersId)).ok) throw new Error('publish orders');
-  await setScenarioEnabled(db.models, workspace._id, ordersId, true);
-
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_BOOTSTRAP_TOKEN: `weft_${'c'.repeat(43)}`,
-  });
-  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    WEFT_RUNNER_NAME: 'e2e-call-runner',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+  await stack.start({ token: `weft_${'c'.repeat(43)}`, runners: ['e2e-call-runner'] });
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), runner?.stop()]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
-async function deliver(body: Record<string, unknown>): Promise<string> {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${apiUrl}/webhook/e2e-calls`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...signWebhook({ config: { scheme: 'generic' }, secret: SECRET, rawBody: Buffer.from(raw) }),
-    },
-    body: raw,
-  });
-  expect(response.status).toBe(202);
-  const { runIds } = (await response.json()) as { runIds: string[] };
-  expect(runIds).toHaveLength(1);
-  return runIds[0]!;
-}
-
-async function finished(runId: string): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-      return run !== null && ['succeeded', 'failed', 'dead', 'cancelled'].includes(run.status);
-    },
-    60_000,
-    `run ${runId} finishing`,
-  );
-  return run!;
-}
+const deliver = (body: Record<string, unknown>) => deliverToOneRun(stack, 'e2e-calls', SECRET, body);
+const finished = (runId: string) => waitForFinalRun(db, runId);
 
 const childrenOf = (runId: string) =>
   db.models.Run.find({ 'parent.runId': toObjectId(runId) })
     .lean<RunDoc[]>()
     .exec();
-const stepOf = (run: RunDoc, nodeId: string) => run.steps.find((s) => s.nodeId === nodeId);
 
 describe('a webhook scenario calls another scenario and waits for it', () => {
   it('the child calls the CRM, the parent is resumed with its output and sends it on', async () => {

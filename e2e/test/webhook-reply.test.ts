@@ -1,24 +1,15 @@
 import { createHmac } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ScenarioNode } from '@weft/core';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace, type toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  openStack,
+  postWebhook,
+  seedPublishedScenario,
+  seedSignedApp,
+  signedHeaders,
+  waitForFinalRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
 /**
@@ -28,16 +19,10 @@ import { startSink } from './sink.js';
  * Slack's url_verification, signed as Slack signs it, gets its challenge back.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FORM_SECRET = 'forms-shared-secret-0123456789';
 const SLACK_SECRET = 'slack-signing-secret-0123456789';
-const target = testDatabase('e2e_reply');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-let db: Database;
-let api: Service;
-let runner: Service;
-let apiUrl = '';
+const stack = await openStack('e2e_reply');
+const { db, apiUrl } = stack;
 const sink = await startSink((p, count) =>
   p === '/crm/records' ? { status: 201, body: { id: `rec_${count}` } } : { status: 200, body: { ok: true } },
 );
@@ -55,28 +40,13 @@ async function answeringScenario(
     target: node.id,
     targetHandle: 'in',
   }));
-  const scenario = await createScenario(db.models, workspaceId, { name, draft: { nodes, edges } });
-  const published = await publishScenario(db.models, workspaceId, scenario._id.toHexString());
-  if (!published.ok) throw new Error(`publish ${name}`);
-  await setScenarioEnabled(db.models, workspaceId, scenario._id.toHexString(), true);
+  await seedPublishedScenario(db, workspaceId, { name, draft: { nodes, edges } });
 }
 
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e replies');
-  const appOf = async (appKey: string, scheme: 'generic' | 'slack', secret: string) => {
-    const app = await createApp(db.models, workspace._id, {
-      key: appKey,
-      name: appKey,
-      signature: { scheme },
-    });
-    await createConnection(db.models, keyring, workspace._id, {
-      appId: app._id.toHexString(),
-      name: appKey,
-      secrets: { webhookSecret: secret },
-    });
-    return app._id.toHexString();
-  };
+  const appOf = (key: string, scheme: 'generic' | 'slack', secret: string) =>
+    seedSignedApp(stack, workspace._id, { key, scheme, secret });
   const forms = await appOf('e2e-forms', 'generic', FORM_SECRET);
   const slow = await appOf('e2e-slow', 'generic', FORM_SECRET);
   const slack = await appOf('e2e-slack', 'slack', SLACK_SECRET);
@@ -126,55 +96,20 @@ beforeAll(async () => {
     { id: 'log', type: 'logger', version: 1, config: { message: '{{ trigger.body.type }}' }, position },
   ]);
 
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_BOOTSTRAP_TOKEN: `weft_${'r'.repeat(43)}`,
-  });
-  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    WEFT_RUNNER_NAME: 'e2e-reply-runner',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
+  await stack.start({ token: `weft_${'r'.repeat(43)}`, runners: ['e2e-reply-runner'] });
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), runner?.stop()]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
 function post(appKey: string, body: unknown, id: string) {
   const raw = JSON.stringify(body);
-  return fetch(`${apiUrl}/webhook/${appKey}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'idempotency-key': id,
-      ...signWebhook({ config: { scheme: 'generic' }, secret: FORM_SECRET, rawBody: Buffer.from(raw) }),
-    },
-    body: raw,
-  });
+  return postWebhook(stack, appKey, raw, { 'idempotency-key': id, ...signedHeaders(FORM_SECRET, raw) });
 }
 
-async function finished(runId: string): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-      return run !== null && ['succeeded', 'failed', 'dead', 'cancelled'].includes(run.status);
-    },
-    60_000,
-    `run ${runId} finishing`,
-  );
-  return run!;
-}
+const finished = (runId: string) => waitForFinalRun(db, runId);
 
 const deliveryOf = (deliveryId: string) => db.models.WebhookDelivery.findOne({ deliveryId }).lean().exec();
 

@@ -1,26 +1,17 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type SignatureScheme, signatureSchemes } from '@weft/core';
-import { signWebhook } from '@weft/core/hmac';
-import { createKeyring, generateSecretKey } from '@weft/core/secrets';
-import {
-  connectDatabase,
-  createApp,
-  createConnection,
-  createScenario,
-  createWorkspace,
-  type Database,
-  publishScenario,
-  type RunDoc,
-  setScenarioEnabled,
-  toObjectId,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createWorkspace, type toObjectId } from '@weft/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  openStack,
+  postWebhook,
+  seedPublishedScenario,
+  seedSignedApp,
+  signedHeaders,
+  stepOf,
+  waitForFinalRun,
+} from './harness.js';
 import { startSink } from './sink.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SECRETS: Record<SignatureScheme, string> = {
   generic: 'generic-shared-secret-0123456789',
   github: 'github-webhook-secret-0123456789',
@@ -30,13 +21,8 @@ const SECRETS: Record<SignatureScheme, string> = {
   shopify: 'shpss_shopify_client_secret_01234',
 };
 
-const target = testDatabase('e2e');
-const key = generateSecretKey();
-const keyring = createKeyring({ current: 'e2e', keys: { e2e: key } });
-let db: Database;
-let api: Service;
-let runner: Service;
-let apiUrl = '';
+const stack = await openStack('e2e');
+const { db, apiUrl } = stack;
 const sink = await startSink((p, count) => {
   if (p.startsWith('/flaky') && count <= 2) return { status: 503, body: { busy: true } };
   if (p.startsWith('/missing')) return { status: 404, body: { error: 'no such order' } };
@@ -52,7 +38,7 @@ async function seedScenario(
   name: string,
   callPath: string,
 ) {
-  const scenario = await createScenario(db.models, workspaceId, {
+  await seedPublishedScenario(db, workspaceId, {
     name,
     draft: {
       nodes: [
@@ -80,100 +66,52 @@ async function seedScenario(
       ],
     },
   });
-  const published = await publishScenario(db.models, workspaceId, scenario._id.toHexString());
-  if (!published.ok) throw new Error(`publish failed: ${published.reason}`);
-  await setScenarioEnabled(db.models, workspaceId, scenario._id.toHexString(), true);
 }
 
 beforeAll(async () => {
-  db = await connectDatabase(target.uri);
   const workspace = await createWorkspace(db.models, 'e2e');
   for (const scheme of signatureSchemes) {
     const appKey = `e2e-${scheme}`;
     appKeys.set(scheme, appKey);
-    const app = await createApp(db.models, workspace._id, {
+    const appId = await seedSignedApp(stack, workspace._id, {
       key: appKey,
       name: scheme,
-      signature: { scheme },
+      scheme,
+      secret: SECRETS[scheme],
     });
-    await createConnection(db.models, keyring, workspace._id, {
-      appId: app._id.toHexString(),
-      name: scheme,
-      secrets: { webhookSecret: SECRETS[scheme] },
-    });
-    await seedScenario(workspace._id, app._id.toHexString(), `orders via ${scheme}`, `/orders/${scheme}`);
+    await seedScenario(workspace._id, appId, `orders via ${scheme}`, `/orders/${scheme}`);
   }
   for (const [appKey, callPath] of [
     ['e2e-flaky', '/flaky'],
     ['e2e-missing', '/missing'],
   ] as const) {
-    const app = await createApp(db.models, workspace._id, {
-      key: appKey,
-      name: appKey,
-      signature: { scheme: 'generic' },
-    });
-    await createConnection(db.models, keyring, workspace._id, {
-      appId: app._id.toHexString(),
-      name: appKey,
-      secrets: { webhookSecret: SECRETS.generic },
-    });
-    await seedScenario(workspace._id, app._id.toHexString(), appKey, callPath);
+    const appId = await seedSignedApp(stack, workspace._id, { key: appKey, secret: SECRETS.generic });
+    await seedScenario(workspace._id, appId, appKey, callPath);
   }
 
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
-  api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    WEFT_WEBHOOK_BODY_LIMIT: '64kb',
-    WEFT_BOOTSTRAP_TOKEN: `weft_${'e'.repeat(43)}`,
+  await stack.start({
+    token: `weft_${'e'.repeat(43)}`,
+    runners: ['e2e-runner'],
+    apiEnv: { WEFT_WEBHOOK_BODY_LIMIT: '64kb' },
   });
-  runner = startService('runner', path.join(root, 'apps/runner/dist/main.js'), {
-    ...env,
-    WEFT_RUNNER_NAME: 'e2e-runner',
-    WEFT_HTTP_ALLOW_PRIVATE: '127.0.0.1',
-  });
-  await waitFor(async () => (await fetch(`${apiUrl}/health`)).ok, 60_000, 'api health');
 });
 
 afterAll(async () => {
-  await Promise.all([api?.stop(), runner?.stop()]);
+  await stack.stop();
   await sink.close();
-  await db?.connection.dropDatabase();
-  await db?.close();
 });
 
-function signed(scheme: SignatureScheme, body: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    ...signWebhook({ config: { scheme }, secret: SECRETS[scheme], rawBody: Buffer.from(body) }),
-  };
-}
+const signed = (scheme: SignatureScheme, body: string) => signedHeaders(SECRETS[scheme], body, scheme);
 
 async function send(appKey: string, headers: Record<string, string>, body: string) {
-  const response = await fetch(`${apiUrl}/webhook/${appKey}`, { method: 'POST', headers, body });
+  const response = await postWebhook(stack, appKey, body, headers);
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
 const post = (appKey: string, scheme: SignatureScheme, body: string) =>
   send(appKey, signed(scheme, body), body);
 
-async function finished(runId: string): Promise<RunDoc> {
-  let run: RunDoc | null = null;
-  await waitFor(
-    async () => {
-      run = await db.models.Run.findById(toObjectId(runId)).lean<RunDoc>().exec();
-      return run !== null && ['succeeded', 'failed', 'dead', 'cancelled'].includes(run.status);
-    },
-    30_000,
-    `run ${runId} finishing`,
-  );
-  return run!;
-}
-
-const stepOf = (run: RunDoc, nodeId: string) => run.steps.find((s) => s.nodeId === nodeId);
+const finished = (runId: string) => waitForFinalRun(db, runId);
 
 describe('a signed webhook runs its scenario to completion', () => {
   it.each(signatureSchemes)(

@@ -1,51 +1,11 @@
 import { listRunLogs, toObjectId } from '@weft/db';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/execution/http-client.js';
-import { parseAllowList } from '@weft/core/net';
-import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
-import { createQueue } from '@weft/db';
-import type { Agenda } from 'agenda';
-import {
-  edge,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  runOf,
-  type Seeded,
-  seedWorkspace,
-  stepOf,
-  useDatabase,
-} from './fixtures/seed.js';
-import { type Sink, startSink } from './fixtures/sink.js';
+import { describe, expect, it } from 'vitest';
+import { processRun } from '../src/execution/process-run.js';
+import { edge, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
+import { setUpRuns, useSink } from './fixtures/run-setup.js';
 
-const ctx = useDatabase();
-let sink: Sink;
-let queue: Agenda;
-let seeded: Seeded;
-
-function deps(): ProcessRunDeps {
-  return {
-    db: ctx.db,
-    queue,
-    keyring,
-    http: createHttpClient({ allowList: parseAllowList('127.0.0.1') }),
-    logger: pino({ level: 'silent' }),
-    owner: 'test-runner',
-    leaseMs: 30_000,
-  };
-}
-
-beforeAll(async () => {
-  sink = await startSink();
-  queue = createQueue(ctx.db, { name: 'test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
-});
-afterAll(async () => {
-  await queue.stop(false);
-  await sink.close();
-});
+const sink = await useSink();
+const { ctx, seeded, deps } = await setUpRuns({ name: 'test-enqueuer', leaseMs: 30_000 });
 
 const trigger = () => node('start', 'trigger.manual', {});
 

@@ -1,26 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { parseAllowList } from '@weft/core/net';
-import { createConnection, createQueue, listHttpPages, toObjectId } from '@weft/db';
-import type { Agenda } from 'agenda';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/execution/http-client.js';
+import { createConnection, listHttpPages, toObjectId } from '@weft/db';
+import { describe, expect, it } from 'vitest';
 import { OutboundLimiter } from '../src/execution/outbound-limiter.js';
-import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
-import {
-  edge,
-  eventually,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  runOf,
-  type Seeded,
-  seedWorkspace,
-  stepOf,
-  useDatabase,
-} from './fixtures/seed.js';
-import { type Sink, type SinkReply, startSink } from './fixtures/sink.js';
+import { processRun } from '../src/execution/process-run.js';
+import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
+import { setUpRuns, useSink } from './fixtures/run-setup.js';
+import type { SinkReply } from './fixtures/sink.js';
 
 /**
  * Paginated `http.request` steps under the runner's real effects: pages stored in the database
@@ -28,33 +13,10 @@ import { type Sink, type SinkReply, startSink } from './fixtures/sink.js';
  * held to the connection's rate limit, next links kept on the configured origin.
  */
 
-const ctx = useDatabase();
-let sink: Sink;
-let queue: Agenda;
-let seeded: Seeded;
-const logger = pino({ level: 'silent' });
-
-function deps(overrides: Partial<ProcessRunDeps> = {}): ProcessRunDeps {
-  return {
-    db: ctx.db,
-    queue,
-    keyring,
-    http: createHttpClient({ allowList: parseAllowList('127.0.0.1') }),
-    logger,
-    owner: 'pages-runner',
-    leaseMs: 10_000,
-    ...overrides,
-  };
-}
-
-beforeAll(async () => {
-  sink = await startSink();
-  queue = createQueue(ctx.db, { name: 'pages-test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
-});
-afterAll(async () => {
-  await queue.stop(false);
-  await sink.close();
+const sink = await useSink();
+const { ctx, seeded, deps } = await setUpRuns({
+  name: 'pages-test-enqueuer',
+  owner: 'pages-runner',
 });
 
 /** `/<prefix>/1` … `/<prefix>/<last>`: each page lists two contacts and links to the next. */

@@ -4,9 +4,7 @@ import { authorizeUrl, type OAuth2ConfigInput, parseTokenResponse, tokenRequest 
 import { parseAllowList } from '@weft/core/net';
 import { createKeyring, generateSecretKey } from '@weft/core/secrets';
 import {
-  connectDatabase,
   createConnection,
-  createQueue,
   type Database,
   findConnection,
   readOAuth2State,
@@ -15,15 +13,12 @@ import {
   setConnectionSecrets,
   storeOAuth2Tokens,
 } from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpClient } from '../src/execution/http-client.js';
 import { oauth2TokenRequestsTotal } from '../src/observability/metrics.js';
 import { OAuth2TokenSource } from '../src/execution/oauth2-tokens.js';
-import { startWorker, type Worker } from '../src/worker.js';
+import { startWorker } from '../src/worker.js';
 import {
   CC_CLIENT,
   CODE_CLIENT,
@@ -31,29 +26,16 @@ import {
   pkcePair,
   startOAuth2Server,
 } from '@weft/devdb/oauth2-server';
-import {
-  edge,
-  eventually,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  runOf,
-  type Seeded,
-  seedWorkspace,
-  stepOf,
-  useDatabase,
-} from './fixtures/seed.js';
+import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
+import { setUpRuns } from './fixtures/run-setup.js';
 
-const ctx = useDatabase();
-const logger = pino({ level: 'silent' });
+const { ctx, queue, seeded, workers, logger, connectAgain } = await setUpRuns({
+  name: 'oauth2-test-enqueuer',
+});
+const other = await connectAgain();
 const REDIRECT_URI = 'http://127.0.0.1:1/oauth2/callback';
 const TTL_SEC = 300;
-let other: Database;
 let server: OAuth2Server;
-let queue: Agenda;
-let seeded: Seeded;
-let worker: Worker;
 /** The runner's clock for token expiry: moved forward instead of waiting. */
 let clockOffsetMs = 0;
 const now = () => Date.now() + clockOffsetMs;
@@ -64,28 +46,22 @@ function tokenSource(db: Database, owner: string, client: HttpClient = http) {
 }
 
 beforeAll(async () => {
-  other = await connectDatabase(testDatabase().serverUri, { dbName: ctx.dbName, syncIndexes: false });
   server = await startOAuth2Server({ redirectUris: [REDIRECT_URI], accessTokenTtlSec: TTL_SEC });
-  queue = createQueue(ctx.db, { name: 'oauth2-test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
-  worker = await startWorker(
-    {
-      db: ctx.db,
-      keyring,
-      http,
-      logger,
-      owner: 'oauth2-runner',
-      oauth2: tokenSource(ctx.db, 'oauth2-runner'),
-    },
-    { concurrency: 4, processEveryMs: 100, leaseMs: 10_000, shutdownGraceMs: 1_000, sweep: false },
+  workers.push(
+    await startWorker(
+      {
+        db: ctx.db,
+        keyring,
+        http,
+        logger,
+        owner: 'oauth2-runner',
+        oauth2: tokenSource(ctx.db, 'oauth2-runner'),
+      },
+      { concurrency: 4, processEveryMs: 100, leaseMs: 10_000, shutdownGraceMs: 1_000, sweep: false },
+    ),
   );
 });
-afterAll(async () => {
-  await worker.stop();
-  await queue.stop(false);
-  await server.close();
-  await other.close();
-});
+afterAll(() => server.close());
 
 const grants = (kind: string) => server.grants.get(kind) ?? 0;
 /** What this process's metric counted (every token source of this file shares the registry). */

@@ -1,56 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import {
-  connectDatabase,
-  createConnection,
-  createQueue,
-  type Database,
-  listRunLogs,
-  scheduleRun,
-} from '@weft/db';
-import { testDatabase } from '@weft/devdb/test-db';
-import type { Agenda } from 'agenda';
+import { createConnection, listRunLogs, scheduleRun } from '@weft/db';
 import type { Types } from 'mongoose';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
 import { OutboundLimiter } from '../src/execution/outbound-limiter.js';
-import { startWorker, type Worker } from '../src/worker.js';
-import {
-  edge,
-  eventually,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  runOf,
-  type Seeded,
-  seedWorkspace,
-  stepOf,
-  useDatabase,
-} from './fixtures/seed.js';
-import { type Sink, startSink } from './fixtures/sink.js';
+import { startWorker } from '../src/worker.js';
+import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
+import { setUpRuns, useSink } from './fixtures/run-setup.js';
 
-const ctx = useDatabase();
-let other: Database;
-let sink: Sink;
-let queue: Agenda;
-let seeded: Seeded;
-const workers: Worker[] = [];
-const logger = pino({ level: 'silent' });
-
-beforeAll(async () => {
-  other = await connectDatabase(testDatabase().serverUri, { dbName: ctx.dbName, syncIndexes: false });
-  sink = await startSink();
-  queue = createQueue(ctx.db, { name: 'limit-test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
+const sink = await useSink();
+const { ctx, queue, seeded, workers, logger, connectAgain } = await setUpRuns({
+  name: 'limit-test-enqueuer',
 });
-afterAll(async () => {
-  for (const worker of workers) await worker.stop();
-  await queue.stop(false);
-  await sink.close();
-  await other.close();
-});
+const other = await connectAgain();
 
 async function limitedConnection(rateLimitPerSec: number | null): Promise<Types.ObjectId> {
   const connection = await createConnection(ctx.db.models, keyring, seeded.workspaceId, {

@@ -1,12 +1,8 @@
 import { verifyWebhook } from '@weft/core/hmac';
-import { claimRun, createQueue, JOBS_COLLECTION, listRunLogs, requestCancel, scheduleRun, toObjectId } from '@weft/db';
-import type { Agenda } from 'agenda';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/execution/http-client.js';
-import { parseAllowList } from '@weft/core/net';
-import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
-import { startWorker, type Worker } from '../src/worker.js';
+import { claimRun, JOBS_COLLECTION, listRunLogs, requestCancel, scheduleRun, toObjectId } from '@weft/db';
+import { describe, expect, it } from 'vitest';
+import { processRun } from '../src/execution/process-run.js';
+import { startWorker } from '../src/worker.js';
 import {
   edge,
   eventually,
@@ -15,43 +11,13 @@ import {
   publish,
   queueRuns,
   runOf,
-  type Seeded,
   seedWorkspace,
   stepOf,
-  useDatabase,
 } from './fixtures/seed.js';
-import { type Sink, startSink } from './fixtures/sink.js';
+import { setUpRuns, useSink } from './fixtures/run-setup.js';
 
-const ctx = useDatabase();
-let sink: Sink;
-let queue: Agenda;
-let seeded: Seeded;
-const workers: Worker[] = [];
-const logger = pino({ level: 'silent' });
-
-function deps(overrides: Partial<ProcessRunDeps> = {}): ProcessRunDeps {
-  return {
-    db: ctx.db,
-    queue,
-    keyring,
-    http: createHttpClient({ allowList: parseAllowList('127.0.0.1') }),
-    logger,
-    owner: 'test-runner',
-    leaseMs: 10_000,
-    ...overrides,
-  };
-}
-
-beforeAll(async () => {
-  sink = await startSink();
-  queue = createQueue(ctx.db, { name: 'test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
-});
-afterAll(async () => {
-  for (const worker of workers) await worker.stop();
-  await queue.stop(false);
-  await sink.close();
-});
+const sink = await useSink();
+const { ctx, queue, seeded, workers, logger, deps } = await setUpRuns({ name: 'test-enqueuer' });
 
 const trigger = () => node('start', 'trigger.manual', {});
 

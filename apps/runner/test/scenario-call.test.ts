@@ -1,8 +1,6 @@
-import { parseAllowList } from '@weft/core/net';
 import {
   childRunIdOf,
   claimRun,
-  createQueue,
   finishRun,
   JOBS_COLLECTION,
   publishScenario,
@@ -12,58 +10,18 @@ import {
   type ScenarioVersionDoc,
   toObjectId,
 } from '@weft/db';
-import type { Agenda } from 'agenda';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/execution/http-client.js';
+import { describe, expect, it } from 'vitest';
 import { afterRunSettled } from '../src/execution/on-run-settled.js';
-import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
+import { processRun } from '../src/execution/process-run.js';
 import { sweepOnce } from '../src/maintenance/sweeper.js';
-import { startWorker, type Worker } from '../src/worker.js';
-import {
-  edge,
-  eventually,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  runOf,
-  type Seeded,
-  seedWorkspace,
-  stepOf,
-  useDatabase,
-} from './fixtures/seed.js';
-import { type Sink, startSink } from './fixtures/sink.js';
+import { startWorker } from '../src/worker.js';
+import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
+import { setUpRuns, useSink } from './fixtures/run-setup.js';
 
-const ctx = useDatabase();
-let sink: Sink;
-let queue: Agenda;
-let seeded: Seeded;
-const workers: Worker[] = [];
-const logger = pino({ level: 'silent' });
-
-function deps(overrides: Partial<ProcessRunDeps> = {}): ProcessRunDeps {
-  return {
-    db: ctx.db,
-    queue,
-    keyring,
-    http: createHttpClient({ allowList: parseAllowList('127.0.0.1') }),
-    logger,
-    owner: 'call-test-runner',
-    leaseMs: 10_000,
-    ...overrides,
-  };
-}
-
-beforeAll(async () => {
-  sink = await startSink();
-  queue = createQueue(ctx.db, { name: 'call-test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
-});
-afterAll(async () => {
-  for (const worker of workers) await worker.stop();
-  await queue.stop(false);
-  await sink.close();
+const sink = await useSink();
+const { ctx, queue, seeded, workers, logger, deps } = await setUpRuns({
+  name: 'call-test-enqueuer',
+  owner: 'call-test-runner',
 });
 
 const start = () => node('start', 'trigger.manual', {});

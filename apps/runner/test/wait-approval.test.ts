@@ -1,7 +1,5 @@
-import { parseAllowList } from '@weft/core/net';
 import {
   claimRun,
-  createQueue,
   JOBS_COLLECTION,
   RUN_JOB,
   type RunWaitDoc,
@@ -11,60 +9,20 @@ import {
   type ScenarioVersionDoc,
   toObjectId,
 } from '@weft/db';
-import type { Agenda } from 'agenda';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/execution/http-client.js';
+import { describe, expect, it } from 'vitest';
 import { afterRunSettled } from '../src/execution/on-run-settled.js';
-import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
+import { processRun } from '../src/execution/process-run.js';
 import { sweepOnce } from '../src/maintenance/sweeper.js';
-import { startWorker, type Worker } from '../src/worker.js';
-import {
-  edge,
-  eventually,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  runOf,
-  type Seeded,
-  seedWorkspace,
-  stepOf,
-  useDatabase,
-} from './fixtures/seed.js';
-import { type Sink, startSink } from './fixtures/sink.js';
+import { startWorker } from '../src/worker.js';
+import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
+import { setUpRuns, useSink } from './fixtures/run-setup.js';
 
-const ctx = useDatabase();
-let sink: Sink;
-let queue: Agenda;
-let seeded: Seeded;
-const workers: Worker[] = [];
-const logger = pino({ level: 'silent' });
+const sink = await useSink();
+const { ctx, queue, seeded, workers, logger, deps } = await setUpRuns({
+  name: 'approval-test-enqueuer',
+  owner: 'approval-test-runner',
+});
 const HOUR = 3_600_000;
-
-function deps(overrides: Partial<ProcessRunDeps> = {}): ProcessRunDeps {
-  return {
-    db: ctx.db,
-    queue,
-    keyring,
-    http: createHttpClient({ allowList: parseAllowList('127.0.0.1') }),
-    logger,
-    owner: 'approval-test-runner',
-    leaseMs: 10_000,
-    ...overrides,
-  };
-}
-
-beforeAll(async () => {
-  sink = await startSink();
-  queue = createQueue(ctx.db, { name: 'approval-test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
-});
-afterAll(async () => {
-  for (const worker of workers) await worker.stop();
-  await queue.stop(false);
-  await sink.close();
-});
 
 const dueJobsOf = async (runId: string) =>
   (

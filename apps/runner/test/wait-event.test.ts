@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { parseAllowList } from '@weft/core/net';
 import {
   createApp,
-  createQueue,
   newObjectId,
   offerDeliveryToWaits,
   type RunWaitDoc,
@@ -11,62 +9,28 @@ import {
   toObjectId,
   type WebhookDeliveryDoc,
 } from '@weft/db';
-import type { Agenda } from 'agenda';
 import type { Types } from 'mongoose';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../src/execution/http-client.js';
-import { type ProcessRunDeps, processRun } from '../src/execution/process-run.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { processRun } from '../src/execution/process-run.js';
 import { sweepOnce } from '../src/maintenance/sweeper.js';
-import { startWorker, type Worker } from '../src/worker.js';
-import {
-  edge,
-  eventually,
-  keyring,
-  node,
-  publish,
-  queueRuns,
-  runOf,
-  type Seeded,
-  seedWorkspace,
-  stepOf,
-  useDatabase,
-} from './fixtures/seed.js';
+import { startWorker } from '../src/worker.js';
+import { edge, eventually, keyring, node, publish, queueRuns, runOf, stepOf } from './fixtures/seed.js';
+import { setUpRuns } from './fixtures/run-setup.js';
 
-const ctx = useDatabase();
-let queue: Agenda;
-let seeded: Seeded;
+const { ctx, queue, seeded, workers, logger, deps } = await setUpRuns({
+  name: 'event-test-enqueuer',
+  owner: 'event-test-runner',
+});
 let appId: Types.ObjectId;
-const workers: Worker[] = [];
-const logger = pino({ level: 'silent' });
 const HOUR = 3_600_000;
 
-function deps(overrides: Partial<ProcessRunDeps> = {}): ProcessRunDeps {
-  return {
-    db: ctx.db,
-    queue,
-    keyring,
-    http: createHttpClient({ allowList: parseAllowList('127.0.0.1') }),
-    logger,
-    owner: 'event-test-runner',
-    leaseMs: 10_000,
-    ...overrides,
-  };
-}
-
 beforeAll(async () => {
-  queue = createQueue(ctx.db, { name: 'event-test-enqueuer' });
-  seeded = await seedWorkspace(ctx.db);
   const app = await createApp(ctx.db.models, seeded.workspaceId, {
     key: `payments-${randomBytes(3).toString('hex')}`,
     name: 'Payments',
     signature: { scheme: 'generic' },
   });
   appId = app._id;
-});
-afterAll(async () => {
-  for (const worker of workers) await worker.stop();
-  await queue.stop(false);
 });
 
 /** An order waits for its payment: a delivery of the payments app with its order id and status paid. */

@@ -9,6 +9,7 @@ import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 
 let stack: Stack;
@@ -57,7 +58,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+const { node } = onCanvas(() => page);
 const panel = () => page.locator('[data-panel-node="calc"]');
 const codeField = () => panel().locator('[data-field="code"]');
 const line = (n: number) =>

@@ -5,8 +5,9 @@
  * test and the run turning green live in the run view.
  */
 import { signWebhook } from '@weft/core/hmac';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 import { type Sink, startSink } from './sink';
 
@@ -31,28 +32,7 @@ afterAll(async () => {
   await sink?.close();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
-
-async function center(locator: Locator): Promise<{ x: number; y: number }> {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error(`not visible: ${locator}`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Drags from a node's output handle to another node's input handle, as a person would. */
-async function connect(from: string, to: string, handle = 'out') {
-  const start = await center(page.locator(`[data-node-id="${from}"] .react-flow__handle.source[data-handleid="${handle}"]`));
-  const end = await center(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`));
-  await page.mouse.move(start.x, start.y);
-  await page.mouse.down();
-  await page.mouse.move(start.x + 20, start.y + 5, { steps: 3 });
-  await page.mouse.move(end.x, end.y, { steps: 12 });
-  await page.mouse.up();
-}
-
-async function dragFromPalette(type: string, x: number, y: number) {
-  await page.dragAndDrop(`[data-node-type="${type}"]`, '[data-testid="canvas"]', { targetPosition: { x, y } });
-}
+const { node, connect, dragFromPalette } = onCanvas(() => page);
 
 describe('the editor in a real browser', () => {
   it('signs in with a pasted token, and explains a refused one', async () => {

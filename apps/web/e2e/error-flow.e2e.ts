@@ -3,8 +3,9 @@
  * switch built in the side panel (cases added, labelled, removed; one handle per case on the
  * canvas), a removed case's edge shown as a problem, and a dry-run taking the error path.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 
 let stack: Stack;
@@ -23,60 +24,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
-const output = (id: string, handle: string) =>
-  page.locator(`[data-node-id="${id}"] .react-flow__handle.source[data-handleid="${handle}"]`);
-
-async function center(locator: Locator): Promise<{ x: number; y: number }> {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error(`not visible: ${locator}`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** The centre once it stops moving (a switch's handles shift while its cases re-render). */
-async function settledCenter(locator: Locator): Promise<{ x: number; y: number }> {
-  let last = await center(locator);
-  await expect
-    .poll(async () => {
-      const now = await center(locator);
-      const same = now.x === last.x && now.y === last.y;
-      last = now;
-      return same;
-    })
-    .toBe(true);
-  return last;
-}
-
-const edges = () => page.locator('.react-flow__edge').count();
-
-/**
- * Drags from `from`'s output to `to`'s input. On a starved machine a handle can still move under a
- * drag that began (the panel re-renders the node): a gesture that made no edge is made again, a
- * few times at most; the edge itself is what the tests assert.
- */
-async function connect(from: string, to: string, handle = 'out') {
-  const before = await edges();
-  for (let attempt = 1; ; attempt++) {
-    const start = await settledCenter(output(from, handle));
-    const end = await settledCenter(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`));
-    await page.mouse.move(start.x, start.y);
-    await page.mouse.down();
-    await page.mouse.move(start.x + 20, start.y + 5, { steps: 3 });
-    await page.mouse.move(end.x, end.y, { steps: 12 });
-    await page.mouse.up();
-    const made = await expect
-      .poll(edges, { timeout: 3_000 })
-      .toBeGreaterThan(before)
-      .then(() => true, () => false);
-    if (made || attempt === 3) return;
-  }
-}
-
-async function dragFromPalette(type: string, x: number, y: number) {
-  await page.dragAndDrop(`[data-node-type="${type}"]`, '[data-testid="canvas"]', {
-    targetPosition: { x, y },
-  });
-}
+const { node, output, connect, dragFromPalette } = onCanvas(() => page);
 
 describe('error outputs and the switch in the editor', () => {
   it('connects an HTTP node’s error output to a switch whose cases are built in the panel', async () => {

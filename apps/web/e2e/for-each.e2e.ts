@@ -7,6 +7,7 @@
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { box, center, onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 import { type Sink, startSink } from './sink';
 
@@ -30,33 +31,10 @@ afterAll(async () => {
   await sink?.close();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+const { node, connect } = onCanvas(() => page);
 /** `expect.poll` with a liveness bound that holds on a loaded machine (the browser shares it with the suite). */
 const poll = <T>(check: () => T | Promise<T>, options: { timeout?: number } = {}) =>
   expect.poll(check, { timeout: 15_000, ...options });
-
-async function box(locator: Locator) {
-  const found = await locator.boundingBox();
-  if (!found) throw new Error(`not visible: ${locator}`);
-  return found;
-}
-
-async function center(locator: Locator): Promise<{ x: number; y: number }> {
-  const b = await box(locator);
-  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-}
-
-async function connect(from: string, to: string, handle = 'out') {
-  const start = await center(
-    page.locator(`[data-node-id="${from}"] .react-flow__handle.source[data-handleid="${handle}"]`),
-  );
-  const end = await center(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`).first());
-  await page.mouse.move(start.x, start.y);
-  await page.mouse.down();
-  await page.mouse.move(start.x + 20, start.y + 5, { steps: 3 });
-  await page.mouse.move(end.x, end.y, { steps: 12 });
-  await page.mouse.up();
-}
 
 /** Drags a node by its title to a point on the screen. */
 async function dragNode(id: string, to: { x: number; y: number }) {

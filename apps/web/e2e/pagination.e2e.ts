@@ -12,6 +12,7 @@ import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 
 let stack: Stack;
@@ -80,7 +81,7 @@ afterAll(async () => {
   await new Promise((resolve) => api?.close(resolve));
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+const { node } = onCanvas(() => page);
 
 describe('pagination of http.request in the editor and the run view', () => {
   it('configures pagination in the form, with field errors for bad input', async () => {

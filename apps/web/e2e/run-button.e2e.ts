@@ -10,6 +10,7 @@ import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 
 let stack: Stack;
@@ -59,7 +60,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+const { node } = onCanvas(() => page);
 
 /** Every node of `graph` is on the canvas, no two overlapping, the trigger left of the others. */
 async function expectLaidOut(within: string): Promise<void> {

@@ -6,9 +6,10 @@
  */
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '@weft/api/types';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 
 let stack: Stack;
@@ -83,25 +84,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
-
-async function center(locator: Locator): Promise<{ x: number; y: number }> {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error(`not visible: ${locator}`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-async function connect(from: string, to: string) {
-  const a = await center(
-    page.locator(`[data-node-id="${from}"] .react-flow__handle.source[data-handleid="out"]`),
-  );
-  const b = await center(page.locator(`[data-node-id="${to}"] .react-flow__handle.target`));
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(a.x + 20, a.y + 5, { steps: 3 });
-  await page.mouse.move(b.x, b.y, { steps: 12 });
-  await page.mouse.up();
-}
+const { node, connect } = onCanvas(() => page);
 
 describe('scenario.call in the editor', () => {
   it('configures a call with the scenario picker, its input and wait', async () => {

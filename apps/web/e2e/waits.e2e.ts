@@ -10,6 +10,7 @@ import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 
 let stack: Stack;
@@ -86,7 +87,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+const { node } = onCanvas(() => page);
 const PAY_SECRET = 'browser-payments-secret-0123456789';
 
 describe('wait.approval in the editor', () => {

@@ -10,6 +10,7 @@ import { signWebhook } from '@weft/core/hmac';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
 
 const SECRET = 'forms-browser-secret-0123456789';
@@ -67,7 +68,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const node = (id: string) => page.locator(`[data-node-id="${id}"]`);
+const { node } = onCanvas(() => page);
 
 describe('webhook.respond in the editor, the dry-run and the run view', () => {
   it('is a canvas problem until the trigger waits for it, set in the trigger form', async () => {
