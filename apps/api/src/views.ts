@@ -192,6 +192,8 @@ function deliveryBase(doc: DeliverySummaryDoc) {
     /** The partner's delivery id (or Idempotency-Key, or sha256 of the body). */
     deliveryId: doc.deliveryId,
     deliveryIdSource: doc.deliveryIdSource,
+    /** Another delivery of the app carries the same unsigned id with a different body: one may be forged. */
+    idConflict: doc.idConflict ?? false,
     contentType: doc.contentType,
     sizeBytes: doc.sizeBytes,
     receivedAt: doc.receivedAt,

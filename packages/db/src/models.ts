@@ -139,6 +139,14 @@ export interface WebhookDeliveryDoc {
   appId: Types.ObjectId;
   deliveryId: string;
   deliveryIdSource: 'scheme' | 'idempotency_key' | 'body_hash';
+  /**
+   * What makes two requests the same delivery, unique per app: the delivery id where the signature
+   * covers it (or the body hash standing in for one), else the id and the body's SHA-256 together,
+   * so a captured body sent with the id of an upcoming delivery cannot make that one a duplicate.
+   */
+  dedupeKey: string;
+  /** Another delivery of the app has the same unsigned id and a different body. */
+  idConflict?: boolean;
   method: string;
   headers: Record<string, string>;
   contentType: string | null;
@@ -451,6 +459,8 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
     appId: { type: ObjectId, required: true },
     deliveryId: { type: String, required: true },
     deliveryIdSource: { type: String, required: true },
+    dedupeKey: { type: String, required: true },
+    idConflict: { type: Boolean, default: false },
     method: { type: String, required: true },
     headers: { type: Mixed, default: {} },
     contentType: { type: String, default: null },
@@ -466,7 +476,9 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
   },
   { minimize: false },
 );
-webhookDeliverySchema.index({ appId: 1, deliveryId: 1 }, { unique: true });
+webhookDeliverySchema.index({ appId: 1, dedupeKey: 1 }, { unique: true });
+// Finding the deliveries that share an unsigned id (idConflict).
+webhookDeliverySchema.index({ appId: 1, deliveryId: 1 });
 webhookDeliverySchema.index({ workspaceId: 1, receivedAt: -1 });
 webhookDeliverySchema.index({ dispatchedAt: 1, receivedAt: 1 });
 // An event wait's look-back: the app's deliveries of the last minutes.

@@ -108,6 +108,8 @@ export const webhookDeliverySchema = z.object({
   deliveryId: z.string().min(1).max(256),
   /** Where the delivery id came from: the scheme's header, Idempotency-Key, or a hash of the body. */
   deliveryIdSource: z.enum(['scheme', 'idempotency_key', 'body_hash']),
+  /** Another delivery of the app carries the same unsigned id with a different body. */
+  idConflict: z.boolean(),
   method: z.string(),
   headers: z.record(z.string(), z.string()),
   contentType: z.string().nullable(),

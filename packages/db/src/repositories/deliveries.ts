@@ -4,17 +4,59 @@ import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, WebhookDeliveryDoc } from '../models.js';
 
-export type NewDelivery = Omit<WebhookDeliveryDoc, '_id' | 'dispatchedAt' | 'plannedRuns'> & {
+export type NewDelivery = Omit<
+  WebhookDeliveryDoc,
+  '_id' | 'dispatchedAt' | 'plannedRuns' | 'idConflict' | 'dedupeKey'
+> & {
   _id?: Types.ObjectId;
+  dedupeKey?: string;
   plannedRuns?: WebhookDeliveryDoc['plannedRuns'];
 };
+
+function newDeliveryDoc(delivery: NewDelivery): WebhookDeliveryDoc {
+  return {
+    ...delivery,
+    _id: delivery._id ?? newObjectId(),
+    // Without a key of its own, the delivery id is the key (a signed id, or a body hash).
+    dedupeKey: delivery.dedupeKey ?? delivery.deliveryId,
+    plannedRuns: delivery.plannedRuns ?? [],
+    dispatchedAt: null,
+  };
+}
+
+function findOriginal(models: Models, doc: WebhookDeliveryDoc) {
+  return models.WebhookDelivery.findOne({ appId: doc.appId, dedupeKey: doc.dedupeKey })
+    .lean<WebhookDeliveryDoc>()
+    .exec();
+}
+
+/**
+ * A stored delivery whose key binds its body (an unsigned id) and whose id another delivery of
+ * the app already has: all of them are flagged, since either may be the forged one.
+ */
+async function flagIdConflict(models: Models, doc: WebhookDeliveryDoc): Promise<WebhookDeliveryDoc> {
+  if (doc.dedupeKey === doc.deliveryId) return doc;
+  const sharing = await models.WebhookDelivery.find(
+    { appId: doc.appId, deliveryId: doc.deliveryId },
+    { _id: 1 },
+  )
+    .limit(2)
+    .lean()
+    .exec();
+  if (sharing.length < 2) return doc;
+  await models.WebhookDelivery.updateMany(
+    { appId: doc.appId, deliveryId: doc.deliveryId },
+    { $set: { idConflict: true } },
+  );
+  return { ...doc, idConflict: true };
+}
 
 export type InsertDeliveryResult =
   | { readonly created: true; readonly delivery: WebhookDeliveryDoc }
   | { readonly created: false; readonly delivery: WebhookDeliveryDoc };
 
 /**
- * Stores a delivery once per (app, delivery id). The unique index decides between concurrent
+ * Stores a delivery once per (app, dedupe key). The unique index decides between concurrent
  * copies: the loser gets the stored original, run ids included (they are chosen before the
  * insert), so a partner's retry is answered with the runs of its first delivery.
  */
@@ -22,26 +64,16 @@ export async function insertDeliveryOnce(
   models: Models,
   delivery: NewDelivery,
 ): Promise<InsertDeliveryResult> {
-  const doc: WebhookDeliveryDoc = {
-    ...delivery,
-    _id: delivery._id ?? newObjectId(),
-    plannedRuns: delivery.plannedRuns ?? [],
-    dispatchedAt: null,
-  };
+  const doc = newDeliveryDoc(delivery);
   try {
     await models.WebhookDelivery.collection.insertOne(doc);
-    return { created: true, delivery: doc };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    const existing = await models.WebhookDelivery.findOne({
-      appId: delivery.appId,
-      deliveryId: delivery.deliveryId,
-    })
-      .lean<WebhookDeliveryDoc>()
-      .exec();
+    const existing = await findOriginal(models, doc);
     if (!existing) throw error;
     return { created: false, delivery: existing };
   }
+  return { created: true, delivery: await flagIdConflict(models, doc) };
 }
 
 /**
@@ -54,12 +86,7 @@ export async function insertDeliveriesOnce(
   models: Models,
   deliveries: readonly NewDelivery[],
 ): Promise<({ readonly ok: true; readonly value: InsertDeliveryResult } | { readonly ok: false; readonly error: unknown })[]> {
-  const docs: WebhookDeliveryDoc[] = deliveries.map((delivery) => ({
-    ...delivery,
-    _id: delivery._id ?? newObjectId(),
-    plannedRuns: delivery.plannedRuns ?? [],
-    dispatchedAt: null,
-  }));
+  const docs = deliveries.map(newDeliveryDoc);
   let failed = new Map<number, InsertFailure>();
   try {
     await models.WebhookDelivery.collection.insertMany(docs, { ordered: false });
@@ -72,11 +99,18 @@ export async function insertDeliveriesOnce(
   return Promise.all(
     docs.map(async (doc, index) => {
       const failure = failed.get(index);
-      if (!failure) return { ok: true as const, value: { created: true as const, delivery: doc } };
+      if (!failure) {
+        try {
+          return {
+            ok: true as const,
+            value: { created: true as const, delivery: await flagIdConflict(models, doc) },
+          };
+        } catch (error) {
+          return { ok: false as const, error };
+        }
+      }
       if (failure.code !== 11000) return { ok: false as const, error: failure.error };
-      const existing = await models.WebhookDelivery.findOne({ appId: doc.appId, deliveryId: doc.deliveryId })
-        .lean<WebhookDeliveryDoc>()
-        .exec();
+      const existing = await findOriginal(models, doc);
       if (!existing) return { ok: false as const, error: failure.error };
       return { ok: true as const, value: { created: false as const, delivery: existing } };
     }),
@@ -111,6 +145,7 @@ export type DeliverySummaryDoc = Pick<
   | 'appId'
   | 'deliveryId'
   | 'deliveryIdSource'
+  | 'idConflict'
   | 'contentType'
   | 'sizeBytes'
   | 'receivedAt'
@@ -133,6 +168,7 @@ export async function listDeliveries(
       appId: 1,
       deliveryId: 1,
       deliveryIdSource: 1,
+      idConflict: 1,
       contentType: 1,
       sizeBytes: 1,
       receivedAt: 1,
