@@ -165,6 +165,11 @@ export interface WebhookDeliveryDoc {
   replyFrom?: DeliveryReplyFrom | null;
   /** The answer the caller got from the run, kept for the partner's retries of this delivery. */
   reply?: DeliveryReplyDoc | null;
+  /** Sweeps that failed to repair this undispatched delivery, and the last one's error. */
+  repairAttempts?: number;
+  repairError?: string | null;
+  /** Set once repairs failed too often: the sweeper leaves the delivery alone (see apps/runner sweeper). */
+  quarantinedAt?: Date | null;
 }
 
 export interface DeliveryReplyFrom {
@@ -220,6 +225,12 @@ export interface RunDoc {
   leaseExpiresAt: Date | null;
   /** How many times a runner claimed the run (1 unless resumed after a crash or a wait). */
   claims: number;
+  /**
+   * Claims since the run last settled by its own outcome (finished, suspended, released): a run
+   * that keeps being claimed without getting there (its runner crashes, loses the lease, cannot
+   * store it) is dead-lettered once this passes the runner's limit. Absent on older runs.
+   */
+  unsettledClaims?: number;
   resumeAt: Date | null;
   /** When retention removed the steps' outputs and input summaries (absent while they are kept). */
   outputsPrunedAt?: Date | null;
@@ -473,6 +484,9 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
     dispatchedAt: { type: Date, default: null },
     replyFrom: { type: Mixed, default: null },
     reply: { type: Mixed, default: null },
+    repairAttempts: { type: Number, default: 0 },
+    repairError: { type: String, default: null },
+    quarantinedAt: { type: Date, default: null },
   },
   { minimize: false },
 );

@@ -85,6 +85,17 @@ export default function DeliveriesPage({ appId }: { appId: string | null }) {
                   </td>
                   <td>
                     <Badge tone="ok">{delivery.verification}</Badge>
+                    {delivery.quarantine ? (
+                      <>
+                        {' '}
+                        <Badge
+                          tone="bad"
+                          title={`Its runs could not be created after ${delivery.quarantine.attempts} attempts; the sweeper leaves it alone. Last error: ${delivery.quarantine.error ?? 'unknown'}`}
+                        >
+                          quarantined
+                        </Badge>
+                      </>
+                    ) : null}
                   </td>
                   <td className="num small">{formatBytes(delivery.sizeBytes)}</td>
                   <td className="num">{delivery.runIds.length}</td>

@@ -122,7 +122,10 @@ export async function markDeliveryDispatched(models: Models, id: Types.ObjectId,
   await models.WebhookDelivery.updateOne({ _id: id, dispatchedAt: null }, { $set: { dispatchedAt: now } });
 }
 
-/** Deliveries accepted but not dispatched for longer than `olderThanMs`: a crash interrupted them. */
+/**
+ * Deliveries accepted but not dispatched for longer than `olderThanMs`: a crash interrupted them.
+ * Quarantined ones (`recordDeliveryRepairFailure`) are left out.
+ */
 export function findUndispatchedDeliveries(
   models: Models,
   olderThanMs: number,
@@ -131,12 +134,35 @@ export function findUndispatchedDeliveries(
 ) {
   return models.WebhookDelivery.find({
     dispatchedAt: null,
+    quarantinedAt: null,
     receivedAt: { $lt: new Date(now.getTime() - olderThanMs) },
   })
     .sort({ receivedAt: 1 })
     .limit(limit)
     .lean<WebhookDeliveryDoc[]>()
     .exec();
+}
+
+/**
+ * Counts a failed repair of an undispatched delivery; the `maxAttempts`-th quarantines it, so a
+ * delivery that cannot be repaired stops being taken (and retried) by every sweep.
+ */
+export async function recordDeliveryRepairFailure(
+  models: Models,
+  id: Types.ObjectId,
+  error: string,
+  maxAttempts: number,
+  now = new Date(),
+): Promise<{ attempts: number; quarantined: boolean }> {
+  const updated = await models.WebhookDelivery.collection.findOneAndUpdate(
+    { _id: id },
+    { $inc: { repairAttempts: 1 }, $set: { repairError: error } },
+    { returnDocument: 'after', projection: { repairAttempts: 1 } },
+  );
+  const attempts = (updated?.repairAttempts as number | undefined) ?? 0;
+  if (attempts < maxAttempts) return { attempts, quarantined: false };
+  await models.WebhookDelivery.collection.updateOne({ _id: id }, { $set: { quarantinedAt: now } });
+  return { attempts, quarantined: true };
 }
 
 export type DeliverySummaryDoc = Pick<
@@ -146,6 +172,9 @@ export type DeliverySummaryDoc = Pick<
   | 'deliveryId'
   | 'deliveryIdSource'
   | 'idConflict'
+  | 'repairAttempts'
+  | 'repairError'
+  | 'quarantinedAt'
   | 'contentType'
   | 'sizeBytes'
   | 'receivedAt'
@@ -169,6 +198,9 @@ export async function listDeliveries(
       deliveryId: 1,
       deliveryIdSource: 1,
       idConflict: 1,
+      repairAttempts: 1,
+      repairError: 1,
+      quarantinedAt: 1,
       contentType: 1,
       sizeBytes: 1,
       receivedAt: 1,

@@ -161,7 +161,10 @@ export async function claimRun(
   ) as Promise<RunDoc | null>;
 }
 
-/** What a claim writes: `running` under `owner`'s lease, counted (`claims`), started once. */
+/**
+ * What a claim writes: `running` under `owner`'s lease, counted (`claims`, and `unsettledClaims`
+ * until the run settles), started once.
+ */
 export function claimUpdate(owner: string, leaseMs: number, now: Date) {
   return {
     $set: {
@@ -172,7 +175,7 @@ export function claimUpdate(owner: string, leaseMs: number, now: Date) {
       updatedAt: now,
     },
     $min: { startedAt: now },
-    $inc: { claims: 1 },
+    $inc: { claims: 1, unsettledClaims: 1 },
   };
 }
 
@@ -311,7 +314,10 @@ export async function releaseRun(
   models: Models,
   runId: string | Types.ObjectId,
   owner: string,
-  next: { status: 'waiting'; resumeAt: Date } | { status: 'queued' },
+  next: ({ status: 'waiting'; resumeAt: Date } | { status: 'queued' }) & {
+    /** The run's own outcome released it (not an error hand-back): its unsettled claims start over. */
+    readonly settled?: boolean;
+  },
   now = new Date(),
 ) {
   const result = await models.Run.collection.updateOne(leased(runId, owner), {
@@ -321,6 +327,7 @@ export async function releaseRun(
       leaseOwner: null,
       leaseExpiresAt: null,
       updatedAt: now,
+      ...(next.settled ? { unsettledClaims: 0 } : {}),
     },
   });
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);
