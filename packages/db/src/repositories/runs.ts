@@ -1,6 +1,7 @@
 import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
 import type { Types } from 'mongoose';
 import { insertFailures } from '../bulk-insert.js';
+import { isDatabaseUnavailable } from '../unavailable.js';
 import { newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, RunDoc, RunParentDoc, ScenarioVersionDoc } from '../models.js';
@@ -121,6 +122,50 @@ export async function createRuns(
     if (!failures || [...failures.values()].some((f) => f.code !== 11000)) throw error;
   }
   return docs.map((d) => d._id);
+}
+
+/**
+ * `createRuns` for several groups in one unordered insert (the api's webhooks of one group commit,
+ * each with its own runs and creation time). Each group gets its own outcome: a run the database
+ * refuses fails only its group, never the others; a duplicate of an existing run is fine. A
+ * refusal of the whole insert (the driver's, e.g. a document over 16 MiB) is sorted out by
+ * inserting each group alone (run ids make that idempotent); an outage fails every group.
+ */
+export async function createRunGroups(
+  models: Models,
+  groups: readonly { readonly runs: readonly NewRun[]; readonly now: Date }[],
+): Promise<({ readonly ok: true } | { readonly ok: false; readonly error: unknown })[]> {
+  const docs = groups.flatMap((group) => group.runs.map((run) => runDocument(run, group.now)));
+  const failed = new Map<number, unknown>();
+  if (docs.length > 0) {
+    try {
+      await models.Run.collection.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const failures = insertFailures(error);
+      if (!failures) {
+        if (groups.length === 1 || isDatabaseUnavailable(error)) throw error;
+        return Promise.all(
+          groups.map(async (group) => {
+            try {
+              await createRuns(models, group.runs, group.now);
+              return { ok: true as const };
+            } catch (groupError) {
+              return { ok: false as const, error: groupError };
+            }
+          }),
+        );
+      }
+      for (const [index, failure] of failures) if (failure.code !== 11000) failed.set(index, failure.error);
+    }
+  }
+  let start = 0;
+  return groups.map((group) => {
+    const end = start + group.runs.length;
+    let error: unknown;
+    for (let i = start; i < end && error === undefined; i++) error = failed.get(i);
+    start = end;
+    return error === undefined ? { ok: true as const } : { ok: false as const, error };
+  });
 }
 
 /** A job may fire this much before a waiting run's `resumeAt` (timer granularity) and still claim it. */
