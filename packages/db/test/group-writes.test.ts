@@ -150,3 +150,20 @@ describe('createRunGroups', () => {
     ]);
   });
 });
+
+describe('insertDeliveriesOnce with a delivery the database refuses', () => {
+  it('fails that delivery only; the others of the write are stored or found duplicates as usual', async () => {
+    const appId = newObjectId();
+    const earlier = delivery(appId, 'evt_earlier');
+    await insertDeliveriesOnce(ctx.db.models, [earlier]);
+    const good = delivery(appId, 'evt_good');
+    // Over MongoDB's 16 MiB document limit: the driver refuses the whole insert, naming no document.
+    const tooLarge = { ...delivery(appId, 'evt_huge'), body: 'x'.repeat(17 * 1024 * 1024) };
+    const outcomes = await insertDeliveriesOnce(ctx.db.models, [good, tooLarge, delivery(appId, 'evt_earlier')]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    expect(outcomes[0]).toMatchObject({ ok: true, value: { created: true } });
+    expect(outcomes[2]).toMatchObject({ ok: true, value: { created: false } });
+    const stored = await ctx.db.models.WebhookDelivery.find({ appId }, { deliveryId: 1 }).lean().exec();
+    expect(stored.map((d) => d.deliveryId).sort()).toEqual(['evt_earlier', 'evt_good']);
+  });
+});

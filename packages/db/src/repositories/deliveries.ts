@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import { type InsertFailure, insertFailures } from '../bulk-insert.js';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
+import { isDatabaseUnavailable } from '../unavailable.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, WebhookDeliveryDoc } from '../models.js';
 
@@ -76,11 +77,27 @@ export async function insertDeliveryOnce(
   return { created: true, delivery: await flagIdConflict(models, doc) };
 }
 
+/** One delivery of a refused group insert, on its own; stored by that insert already, it is still new. */
+async function insertAlone(
+  models: Models,
+  doc: WebhookDeliveryDoc,
+): Promise<{ readonly ok: true; readonly value: InsertDeliveryResult } | { readonly ok: false; readonly error: unknown }> {
+  try {
+    const result = await insertDeliveryOnce(models, doc);
+    const own = !result.created && result.delivery._id.equals(doc._id);
+    return { ok: true, value: own ? { created: true, delivery: result.delivery } : result };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
 /**
  * `insertDeliveryOnce` for many deliveries in one write (the api inserts concurrent webhooks
  * together). Unordered: each delivery is stored or found a duplicate on its own, exactly as alone;
  * duplicates (of earlier deliveries or of one another) get the stored original. The outcomes come
- * in the order of `deliveries`; a delivery that failed otherwise gets its error.
+ * in the order of `deliveries`; a delivery that failed otherwise gets its error. A refusal of the
+ * whole insert that names no document (the driver's, e.g. a document over 16 MiB) is sorted out by
+ * inserting each delivery alone, so it fails only its own webhook; an outage fails them all.
  */
 export async function insertDeliveriesOnce(
   models: Models,
@@ -93,7 +110,10 @@ export async function insertDeliveriesOnce(
   } catch (error) {
     // Unless every delivery is accounted for (stored, or failed on its own), none is acknowledged.
     const failures = insertFailures(error);
-    if (!failures) throw error;
+    if (!failures) {
+      if (docs.length === 1 || isDatabaseUnavailable(error)) throw error;
+      return Promise.all(docs.map((doc) => insertAlone(models, doc)));
+    }
     failed = failures;
   }
   return Promise.all(
