@@ -1,7 +1,7 @@
 import { MAX_BODY_DEPTH } from '@weft/core';
 import { toObjectId } from '@weft/db';
 import { describe, expect, it } from 'vitest';
-import { createSignedApp, postSigned, useApi, webhookScenario } from './harness.js';
+import { createSignedApp, postSigned, request, useApi, webhookScenario } from './harness.js';
 
 const h = useApi();
 
@@ -18,6 +18,11 @@ describe('a body nested too deeply', () => {
       message: `the body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep; Weft accepts at most ${MAX_BODY_DEPTH}`,
     });
     expect(await h.db.models.WebhookDelivery.countDocuments({ appId: toObjectId(app.id) })).toBe(0);
+    const metrics = await request(`${h.baseUrl}/metrics`);
+    const counted = metrics.text
+      .split('\n')
+      .filter((line) => line.startsWith('weft_webhooks_total{') && line.includes(`app="${app.id}"`));
+    expect(counted).toEqual([expect.stringMatching(/outcome="bad_request",reason="body_too_deep".*\} 1$/)]);
     expect(await h.db.models.Run.countDocuments({ scenarioId: toObjectId(scenarioId) })).toBe(0);
   });
 
