@@ -175,7 +175,8 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
       deliveriesDispatched += 1;
     } catch (error) {
       deliveryRepairsFailed += 1;
-      const message = error instanceof Error ? error.message : String(error);
+      // Kept on the delivery for the delivery list: bounded, a driver's message can quote the document.
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
       const log = deps.logger.child({ deliveryId: delivery._id.toHexString() });
       try {
         const failure = await recordDeliveryRepairFailure(
