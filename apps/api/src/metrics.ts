@@ -14,7 +14,7 @@ collectDefaultMetrics({ register: registry });
 
 export const webhooksTotal = new Counter({
   name: 'weft_webhooks_total',
-  help: 'Webhook requests by app and outcome: accepted, duplicate, unauthorized (reason = the 401 code), not_found, too_large, rate_limited, unavailable, method_not_allowed, error',
+  help: 'Webhook requests by app and outcome: accepted, duplicate, bad_request (reason = the 400 code), unauthorized (reason = the 401 code), not_found, too_large, rate_limited, unavailable, method_not_allowed, error',
   labelNames: ['app', 'outcome', 'reason'] as const,
   registers: [registry],
 });
@@ -44,6 +44,7 @@ export const runsCreatedTotal = new Counter({
 const OUTCOMES: Readonly<Record<number, string>> = {
   200: 'duplicate',
   202: 'accepted',
+  400: 'bad_request',
   401: 'unauthorized',
   404: 'not_found',
   405: 'method_not_allowed',
@@ -80,7 +81,8 @@ export function observeWebhook(_req: Request, res: Response, next: NextFunction)
     // The app's id, not its key: the key is what a webhook URL carries, and /metrics is read by
     // whoever can reach it.
     const app = locals.app?.id.toHexString() ?? '(unknown)';
-    const reason = outcome === 'unauthorized' ? (locals.webhookErrorCode ?? 'unknown') : '';
+    const reason =
+      outcome === 'unauthorized' || outcome === 'bad_request' ? (locals.webhookErrorCode ?? 'unknown') : '';
     webhooksTotal.inc({ app, outcome, reason });
     if (outcome === 'duplicate') webhookDedupesTotal.inc({ app });
     if ((outcome === 'accepted' || outcome === 'replied') && locals.webhookRunCount) {

@@ -192,6 +192,12 @@ function deliveryBase(doc: DeliverySummaryDoc) {
     /** The partner's delivery id (or Idempotency-Key, or sha256 of the body). */
     deliveryId: doc.deliveryId,
     deliveryIdSource: doc.deliveryIdSource,
+    /** Another delivery of the app carries the same unsigned id with a different body: one may be forged. */
+    idConflict: doc.idConflict ?? false,
+    /** The runner's sweeper failed to repair this undispatched delivery too often and leaves it alone. */
+    quarantine: doc.quarantinedAt
+      ? { at: doc.quarantinedAt, attempts: doc.repairAttempts ?? 0, error: doc.repairError ?? null }
+      : null,
     contentType: doc.contentType,
     sizeBytes: doc.sizeBytes,
     receivedAt: doc.receivedAt,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AllowList } from '@weft/core/net';
 import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance/maintenance-config.js';
 import { type MetricsConfig, metricsConfig, metricsEnv } from './observability/metrics-config.js';
+import { DEFAULT_MAX_CLAIMS } from './execution/process-run.js';
 
 /** A whole number of milliseconds from an environment variable, within bounds. */
 const millis = (fallback: number, min: number, max: number) =>
@@ -31,6 +32,7 @@ const envSchema = z.object({
   WEFT_RUNNER_SWEEP_EVERY_MS: millis(15_000, 200, 3_600_000),
   WEFT_RUNNER_SWEEP_AFTER_MS: millis(30_000, 0, 86_400_000),
   WEFT_RUNNER_MAX_CALL_DEPTH: integer(DEFAULT_MAX_CALL_DEPTH, 1, 100),
+  WEFT_RUNNER_MAX_CLAIMS: integer(DEFAULT_MAX_CLAIMS, 1, 1_000),
   WEFT_HTTP_ALLOW_PRIVATE: sharedEnv.WEFT_HTTP_ALLOW_PRIVATE,
   WEFT_HTTP_TIMEOUT_MS: millis(120_000, 100, 3_600_000),
   ...maintenanceEnv,
@@ -59,6 +61,8 @@ export interface RunnerConfig {
   readonly sweepAfterMs: number;
   /** The longest chain of scenario calls; a call that would go deeper fails. */
   readonly maxCallDepth: number;
+  /** Claims a run may take without settling; the next one dead-letters it (`claims_exhausted`). */
+  readonly maxClaims: number;
   readonly httpAllowList: AllowList;
   /** Upper bound for any outgoing request; a node's own timeout applies below it. */
   readonly httpTimeoutMs: number;
@@ -89,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     sweepEveryMs: e.WEFT_RUNNER_SWEEP_EVERY_MS,
     sweepAfterMs: e.WEFT_RUNNER_SWEEP_AFTER_MS,
     maxCallDepth: e.WEFT_RUNNER_MAX_CALL_DEPTH,
+    maxClaims: e.WEFT_RUNNER_MAX_CLAIMS,
     httpAllowList: e.WEFT_HTTP_ALLOW_PRIVATE,
     httpTimeoutMs: e.WEFT_HTTP_TIMEOUT_MS,
     httpMaxResponseBytes: e.WEFT_HTTP_MAX_RESPONSE_BYTES,

@@ -25,6 +25,7 @@ async function main(config: RunnerConfig): Promise<void> {
       owner: config.runnerName,
       engine: { maxInlineWaitMs: config.maxInlineWaitMs },
       maxCallDepth: config.maxCallDepth,
+      maxClaims: config.maxClaims,
     },
     {
       concurrency: config.concurrency,

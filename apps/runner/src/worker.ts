@@ -170,7 +170,8 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
           { db: deps.db, queue, logger },
           { afterMs: sweep.afterMs, jobLockLifetimeMs: options.leaseMs },
         );
-        if (report.deliveriesDispatched + report.runsScheduled > 0) logger.info(report, 'sweep repaired');
+        if (report.deliveriesDispatched + report.runsScheduled + report.deliveryRepairsFailed > 0)
+          logger.info(report, 'sweep repaired');
       },
       { concurrency: 1, lockLimit: 1, lockLifetime: Math.max(30_000, sweep.everyMs * 2) },
     );

@@ -26,6 +26,7 @@ describe('runner config', () => {
       leaseMs: 30_000,
       maxInlineWaitMs: 5_000,
       maxCallDepth: 10,
+      maxClaims: 10,
       httpTimeoutMs: 120_000,
       logLevel: 'info',
     });
@@ -55,6 +56,13 @@ describe('runner config', () => {
       logLevel: 'warn',
     });
     expect(config.httpAllowList.entries).toEqual(['127.0.0.1', '10.0.0.0/8', 'sink.local']);
+  });
+
+  it('reads the claims cap of a run, within 1 to 1000', () => {
+    expect(loadConfig({ ...base, WEFT_RUNNER_MAX_CLAIMS: '3' }).maxClaims).toBe(3);
+    expect(problems({ ...base, WEFT_RUNNER_MAX_CLAIMS: '0' })).toEqual([
+      'WEFT_RUNNER_MAX_CLAIMS must be a whole number between 1 and 1000, got "0"',
+    ]);
   });
 
   it('reports every problem at once, naming the variable', () => {

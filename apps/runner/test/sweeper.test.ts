@@ -219,3 +219,43 @@ describe('sweeper', () => {
     expect(stillLive.leaseOwner).toBe('live-runner');
   });
 });
+
+describe('sweeper: a delivery that cannot be repaired', () => {
+  it('fails on its own: the deliveries after it and the later repairs go on; after the allowed attempts it is quarantined', async () => {
+    const owner = await seedWorkspace(ctx.db);
+    const version = await webhookScenario(undefined, true, owner);
+    // Oldest first: the bad delivery is taken before the good one. Its plan names a version by
+    // something that is not an id, so recreating its run throws.
+    const missingRun = newObjectId();
+    const poison = await delivery([missingRun], ago(3_600_000), { type: 'poison' }, owner, [
+      { runId: missingRun, scenarioVersionId: 'not-an-object-id' as unknown as ReturnType<typeof newObjectId> },
+    ]);
+    const [goodRun] = await queueRuns(ctx.db, version);
+    const good = await delivery([toObjectId(goodRun!)], ago(60_000), { type: 'good' }, owner);
+    // A queued run with no job, for the repairs after the deliveries.
+    const [stray] = await queueRuns(ctx.db, version);
+    await ctx.db.models.Run.collection.updateOne({ _id: toObjectId(stray!) }, { $set: { updatedAt: ago(60_000) } });
+
+    const options = { afterMs: AFTER_MS, jobLockLifetimeMs: LOCK_MS, deliveryRepairAttempts: 2 };
+    const first = await sweepOnce({ db: ctx.db, queue, logger }, options);
+    expect(first.deliveryRepairsFailed).toBeGreaterThanOrEqual(1);
+    expect(first.deliveriesQuarantined).toBe(0);
+    expect((await ctx.db.models.WebhookDelivery.findById(good._id).lean())?.dispatchedAt).toBeInstanceOf(Date);
+    expect(await jobsOf(goodRun!)).toHaveLength(1);
+    expect(await jobsOf(stray!)).toHaveLength(1);
+    let stored = await ctx.db.models.WebhookDelivery.findById(poison._id).lean();
+    expect(stored).toMatchObject({ dispatchedAt: null, repairAttempts: 1 });
+    expect(stored?.quarantinedAt ?? null).toBeNull();
+    expect(stored?.repairError).toEqual(expect.any(String));
+
+    const second = await sweepOnce({ db: ctx.db, queue, logger }, options);
+    expect(second.deliveriesQuarantined).toBeGreaterThanOrEqual(1);
+    stored = await ctx.db.models.WebhookDelivery.findById(poison._id).lean();
+    expect(stored).toMatchObject({ dispatchedAt: null, repairAttempts: 2 });
+    expect(stored?.quarantinedAt).toBeInstanceOf(Date);
+
+    // Quarantined, it is no longer taken.
+    await sweepOnce({ db: ctx.db, queue, logger }, options);
+    expect((await ctx.db.models.WebhookDelivery.findById(poison._id).lean())?.repairAttempts).toBe(2);
+  });
+});

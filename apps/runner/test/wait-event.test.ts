@@ -56,12 +56,14 @@ function paymentScenario(timeoutMs = 24 * HOUR, lookBackMs = 60_000): Promise<Sc
 
 /** A delivery of the payments app as the api stores it. */
 async function deliver(body: unknown, receivedAt = new Date()): Promise<WebhookDeliveryDoc> {
+  const deliveryId = `pay-${randomBytes(4).toString('hex')}`;
   const doc = {
     _id: newObjectId(),
     workspaceId: seeded.workspaceId,
     appId,
-    deliveryId: `pay-${randomBytes(4).toString('hex')}`,
+    deliveryId,
     deliveryIdSource: 'idempotency_key' as const,
+    dedupeKey: deliveryId,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     contentType: 'application/json',

@@ -26,4 +26,5 @@ export * from './schemas/index.js';
 export * from './signature-schemes.js';
 export { parseStoredBody, type StoredBody, type WebhookTriggerInput, webhookTriggerInput } from './webhook/trigger-input.js';
 export * from './webhook/reply.js';
+export { MAX_BODY_DEPTH, nestsDeeperThan } from './webhook/body-depth.js';
 export { queryChallenge, slackUrlVerificationChallenge } from './webhook/handshake.js';

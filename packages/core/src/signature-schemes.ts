@@ -117,6 +117,18 @@ export const signatureSchemeInfo = {
   },
 } as const satisfies Record<SignatureScheme, SignatureSchemeInfo>;
 
+/**
+ * What stops a captured request from being sent again, for the app form: a signed timestamp
+ * bounds a replay to the tolerance window; without one, only the body hash in the dedupe key
+ * (unsigned delivery id + SHA-256 of the body) recognises it.
+ */
+export function replayProtectionNote(scheme: SignatureScheme): string {
+  if (signatureSchemeInfo[scheme].hasTimestamp) {
+    return 'Signed timestamp: a captured request is refused once it is older than the tolerance.';
+  }
+  return 'No signed timestamp: replays are only caught by body hash. A captured request sent again with the same delivery id and body is answered as a duplicate; sent with another id it is accepted as new. The delivery id is not signed, so a request reusing an id with a different body is stored too and flagged as an id conflict.';
+}
+
 // RFC 9110 "token": the characters allowed in a header field name.
 const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 

@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { createModels, type Models } from './models.js';
+import { upgradeDeliveryKeys } from './delivery-key-upgrade.js';
 
 export interface Database {
   readonly connection: mongoose.Connection;
@@ -40,6 +41,7 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   await connection.asPromise();
   const models = createModels(connection);
   if (options.syncIndexes ?? true) {
+    await upgradeDeliveryKeys(models);
     // One collection at a time: creating a collection's indexes concurrently races its creation.
     for (const model of Object.values(models)) await model.createIndexes();
   }

@@ -139,6 +139,14 @@ export interface WebhookDeliveryDoc {
   appId: Types.ObjectId;
   deliveryId: string;
   deliveryIdSource: 'scheme' | 'idempotency_key' | 'body_hash';
+  /**
+   * What makes two requests the same delivery, unique per app: the delivery id where the signature
+   * covers it (or the body hash standing in for one), else the id and the body's SHA-256 together,
+   * so a captured body sent with the id of an upcoming delivery cannot make that one a duplicate.
+   */
+  dedupeKey: string;
+  /** Another delivery of the app has the same unsigned id and a different body. */
+  idConflict?: boolean;
   method: string;
   headers: Record<string, string>;
   contentType: string | null;
@@ -157,6 +165,11 @@ export interface WebhookDeliveryDoc {
   replyFrom?: DeliveryReplyFrom | null;
   /** The answer the caller got from the run, kept for the partner's retries of this delivery. */
   reply?: DeliveryReplyDoc | null;
+  /** Sweeps that failed to repair this undispatched delivery, and the last one's error. */
+  repairAttempts?: number;
+  repairError?: string | null;
+  /** Set once repairs failed too often: the sweeper leaves the delivery alone (see apps/runner sweeper). */
+  quarantinedAt?: Date | null;
 }
 
 export interface DeliveryReplyFrom {
@@ -212,6 +225,12 @@ export interface RunDoc {
   leaseExpiresAt: Date | null;
   /** How many times a runner claimed the run (1 unless resumed after a crash or a wait). */
   claims: number;
+  /**
+   * Claims since the run last settled by its own outcome (finished, suspended, released): a run
+   * that keeps being claimed without getting there (its runner crashes, loses the lease, cannot
+   * store it) is dead-lettered once this passes the runner's limit. Absent on older runs.
+   */
+  unsettledClaims?: number;
   resumeAt: Date | null;
   /** When retention removed the steps' outputs and input summaries (absent while they are kept). */
   outputsPrunedAt?: Date | null;
@@ -451,6 +470,8 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
     appId: { type: ObjectId, required: true },
     deliveryId: { type: String, required: true },
     deliveryIdSource: { type: String, required: true },
+    dedupeKey: { type: String, required: true },
+    idConflict: { type: Boolean, default: false },
     method: { type: String, required: true },
     headers: { type: Mixed, default: {} },
     contentType: { type: String, default: null },
@@ -463,10 +484,15 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
     dispatchedAt: { type: Date, default: null },
     replyFrom: { type: Mixed, default: null },
     reply: { type: Mixed, default: null },
+    repairAttempts: { type: Number, default: 0 },
+    repairError: { type: String, default: null },
+    quarantinedAt: { type: Date, default: null },
   },
   { minimize: false },
 );
-webhookDeliverySchema.index({ appId: 1, deliveryId: 1 }, { unique: true });
+webhookDeliverySchema.index({ appId: 1, dedupeKey: 1 }, { unique: true });
+// Finding the deliveries that share an unsigned id (idConflict).
+webhookDeliverySchema.index({ appId: 1, deliveryId: 1 });
 webhookDeliverySchema.index({ workspaceId: 1, receivedAt: -1 });
 webhookDeliverySchema.index({ dispatchedAt: 1, receivedAt: 1 });
 // An event wait's look-back: the app's deliveries of the last minutes.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   claimQueuedRun,
+  createRunGroups,
   createRuns,
   GroupCommit,
   insertDeliveriesOnce,
@@ -106,5 +107,63 @@ describe('group writes of deliveries and runs', () => {
     expect(claimed.sort()).toEqual(ids.map((id) => id.toHexString()).sort());
     for (const run of claims.filter((r) => r !== null)) expect(run).toMatchObject({ status: 'running', claims: 1 });
     expect(await claimQueuedRun(ctx.db.models, ids, { owner: 'late', leaseMs: 10_000 })).toBeNull();
+  });
+});
+
+describe('createRunGroups', () => {
+  function run(input: unknown = { body: { n: 1 } }) {
+    return {
+      _id: newObjectId(),
+      workspaceId: newObjectId(),
+      scenarioId: newObjectId(),
+      scenarioVersionId: newObjectId(),
+      version: 1,
+      trigger: { kind: 'webhook' as const },
+      correlationId: 'c',
+      input,
+      nodes: [{ id: 'hook', type: 'trigger.webhook' }],
+    };
+  }
+
+  it("a run the database refuses fails only its own webhook's group, not the others", async () => {
+    const [a, b] = [run(), run()];
+    // Over MongoDB's 16 MiB document limit: refused whole (by the driver) before any is stored.
+    const tooLarge = run({ body: 'x'.repeat(17 * 1024 * 1024) });
+    const now = new Date('2026-01-01T00:00:00Z');
+    const outcomes = await createRunGroups(ctx.db.models, [
+      { runs: [a], now },
+      { runs: [tooLarge], now },
+      { runs: [b], now: new Date(now.getTime() + 1) },
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    expect(await ctx.db.models.Run.countDocuments({ _id: { $in: [a._id, b._id, tooLarge._id] } })).toBe(2);
+    const stored = await ctx.db.models.Run.findById(b._id).lean().exec();
+    expect(stored?.createdAt).toEqual(new Date(now.getTime() + 1));
+  });
+
+  it('a duplicate of an existing run is no failure', async () => {
+    const a = run();
+    await createRuns(ctx.db.models, [a]);
+    expect(await createRunGroups(ctx.db.models, [{ runs: [a], now: new Date() }, { runs: [run()], now: new Date() }])).toEqual([
+      { ok: true },
+      { ok: true },
+    ]);
+  });
+});
+
+describe('insertDeliveriesOnce with a delivery the database refuses', () => {
+  it('fails that delivery only; the others of the write are stored or found duplicates as usual', async () => {
+    const appId = newObjectId();
+    const earlier = delivery(appId, 'evt_earlier');
+    await insertDeliveriesOnce(ctx.db.models, [earlier]);
+    const good = delivery(appId, 'evt_good');
+    // Over MongoDB's 16 MiB document limit: the driver refuses the whole insert, naming no document.
+    const tooLarge = { ...delivery(appId, 'evt_huge'), body: 'x'.repeat(17 * 1024 * 1024) };
+    const outcomes = await insertDeliveriesOnce(ctx.db.models, [good, tooLarge, delivery(appId, 'evt_earlier')]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    expect(outcomes[0]).toMatchObject({ ok: true, value: { created: true } });
+    expect(outcomes[2]).toMatchObject({ ok: true, value: { created: false } });
+    const stored = await ctx.db.models.WebhookDelivery.find({ appId }, { deliveryId: 1 }).lean().exec();
+    expect(stored.map((d) => d.deliveryId).sort()).toEqual(['evt_earlier', 'evt_good']);
   });
 });

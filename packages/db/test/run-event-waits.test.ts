@@ -39,12 +39,14 @@ async function run(): Promise<RunDoc> {
 }
 
 async function deliver(body: unknown, receivedAt = new Date(), app = appId): Promise<WebhookDeliveryDoc> {
+  const deliveryId = `d-${newObjectId().toHexString()}`;
   const doc = {
     _id: newObjectId(),
     workspaceId,
     appId: app,
-    deliveryId: `d-${newObjectId().toHexString()}`,
+    deliveryId,
     deliveryIdSource: 'idempotency_key' as const,
+    dedupeKey: deliveryId,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     contentType: 'application/json',

@@ -1,4 +1,10 @@
-import { nodeCatalog, signatureConfigSchema, signatureSchemeInfo, signatureSchemes } from '@weft/core';
+import {
+  nodeCatalog,
+  replayProtectionNote,
+  signatureConfigSchema,
+  signatureSchemeInfo,
+  signatureSchemes,
+} from '@weft/core';
 import { z } from 'zod';
 import { createTRPCRouter, protectedProcedure } from '../trpc.js';
 
@@ -18,7 +24,11 @@ export const registryRouter = createTRPCRouter({
       unrepresentable: 'any',
     }) as Record<string, unknown>;
     return {
-      schemes: signatureSchemes.map((scheme) => ({ scheme, ...signatureSchemeInfo[scheme] })),
+      schemes: signatureSchemes.map((scheme) => ({
+        scheme,
+        ...signatureSchemeInfo[scheme],
+        replayProtection: replayProtectionNote(scheme),
+      })),
       configJsonSchema: signatureJsonSchema,
     };
   }),

@@ -1,42 +1,47 @@
 import { createHash } from 'node:crypto';
 import type { SignatureConfig } from '@weft/core';
-import { extractDeliveryId, getHeader, type HeaderBag, IDEMPOTENCY_KEY_HEADER } from '@weft/core/hmac';
+import { findWebhookDeliveryId, type HeaderBag } from '@weft/core/hmac';
 
 export type DeliveryIdSource = 'scheme' | 'idempotency_key' | 'body_hash';
 
 export interface DeliveryIdentity {
   readonly deliveryId: string;
   readonly source: DeliveryIdSource;
+  /** What makes a later request the same delivery (see `WebhookDeliveryDoc.dedupeKey`). */
+  readonly dedupeKey: string;
 }
 
 /** Stored ids are at most this long; a longer one is replaced by its hash. */
 const MAX_ID_LENGTH = 256;
 
+function sha256(data: string | Uint8Array): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
 function bounded(id: string): string {
-  return id.length <= MAX_ID_LENGTH ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
+  return id.length <= MAX_ID_LENGTH ? id : sha256(id);
 }
 
 /**
- * Which delivery this is, for deduplication: the scheme's id (its header, the app's `idHeader`, or
- * Stripe's event id in the body), else the `Idempotency-Key` header, else the SHA-256 of the raw
- * body (a partner's byte-identical retry is then recognised too).
+ * Which delivery this is, for deduplication: the scheme's id (the one its signature covers, else
+ * the app's `idHeader` or the scheme's id header), else the `Idempotency-Key` header, else the
+ * SHA-256 of the raw body (a partner's byte-identical retry is then recognised too). An id the
+ * signature does not cover could be put on a captured body by anyone, so it identifies a delivery
+ * only together with the body's hash: a replay with the id of an upcoming delivery does not make
+ * that delivery a duplicate, and a byte-identical retry still is one.
  */
 export function identifyDelivery(
   signature: Pick<SignatureConfig, 'scheme' | 'idHeader'>,
   headers: HeaderBag,
   rawBody: Uint8Array,
 ): DeliveryIdentity {
-  const withoutIdempotencyKey: Record<string, string | string[] | undefined> = {};
-  const idempotencyLower = IDEMPOTENCY_KEY_HEADER.toLowerCase();
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== idempotencyLower) withoutIdempotencyKey[name] = value;
-  }
-  const fromScheme = extractDeliveryId(signature, withoutIdempotencyKey, rawBody);
-  if (fromScheme) return { deliveryId: bounded(fromScheme), source: 'scheme' };
-  const idempotencyKey = getHeader(headers, IDEMPOTENCY_KEY_HEADER);
-  if (idempotencyKey) return { deliveryId: bounded(idempotencyKey), source: 'idempotency_key' };
+  const bodyHash = sha256(rawBody);
+  const found = findWebhookDeliveryId(signature, headers, rawBody);
+  if (!found) return { deliveryId: bodyHash, source: 'body_hash', dedupeKey: bodyHash };
+  const deliveryId = bounded(found.id);
   return {
-    deliveryId: `sha256:${createHash('sha256').update(rawBody).digest('hex')}`,
-    source: 'body_hash',
+    deliveryId,
+    source: found.from,
+    dedupeKey: found.signed ? deliveryId : `${deliveryId} ${bodyHash}`,
   };
 }

@@ -1,6 +1,6 @@
 import {
   allOk,
-  createRuns,
+  createRunGroups,
   GroupCommit,
   type InsertDeliveryResult,
   insertDeliveriesOnce,
@@ -16,7 +16,8 @@ import type { ApiDeps } from '../deps.js';
  * share one insert of deliveries, one insert of runs and one dispatch mark, instead of three round
  * trips each. A webhook alone waits for nothing extra: a write starts at once when none is under
  * way. Each webhook still answers only after its own delivery, its runs and its mark are stored,
- * with the same outcomes as single writes (a duplicate delivery gets the stored original).
+ * with the same outcomes as single writes (a duplicate delivery gets the stored original), and a
+ * document the database refuses fails only the webhook it belongs to.
  */
 export interface WebhookWrites {
   insertDelivery(delivery: NewDelivery): Promise<InsertDeliveryResult>;
@@ -33,17 +34,13 @@ export function webhookWrites(deps: Pick<ApiDeps, 'database' | 'clock'>): Webhoo
   const deliveries = new GroupCommit<NewDelivery, InsertDeliveryResult>((items) =>
     insertDeliveriesOnce(models, items),
   );
-  const runs = new GroupCommit<{ runs: readonly NewRun[]; now: Date }>(async (items) => {
-    // Each run keeps the creation time its webhook gave it.
-    const byTime = new Map<number, NewRun[]>();
-    for (const item of items) {
-      const list = byTime.get(item.now.getTime()) ?? [];
-      list.push(...item.runs);
-      byTime.set(item.now.getTime(), list);
-    }
-    await Promise.all([...byTime].map(([time, list]) => createRuns(models, list, new Date(time))));
-    return allOk(items, undefined);
-  });
+  // Each webhook's runs keep the creation time it gave them, and succeed or fail on their own: a
+  // run the database refuses fails its webhook only, not the others of the group.
+  const runs = new GroupCommit<{ runs: readonly NewRun[]; now: Date }>(async (items) =>
+    (await createRunGroups(models, items)).map((outcome) =>
+      outcome.ok ? { ok: true as const, value: undefined } : outcome,
+    ),
+  );
   const marks = new GroupCommit<Types.ObjectId>(async (ids) => {
     await markDeliveriesDispatched(models, ids, deps.clock());
     return allOk(ids, undefined);

@@ -1,4 +1,4 @@
-import { parseStoredBody } from '@weft/core';
+import { MAX_BODY_DEPTH, nestsDeeperThan, parseStoredBody } from '@weft/core';
 import { verifyWebhook } from '@weft/core/hmac';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ApiDeps } from '../deps.js';
@@ -24,7 +24,8 @@ function appOf(res: Response): ResolvedApp {
 
 /**
  * `POST /webhook/:appKey`, a webhook's way (ARCHITECTURE.md): load shedding (503, admission.ts), app lookup (404), per-app rate limit
- * (429), raw body with a size limit (413), signature check (401, nothing stored), then the
+ * (429), raw body with a size limit (413), signature check (401, nothing stored), a body nested
+ * more than MAX_BODY_DEPTH levels (400 body_too_deep, nothing stored), then the
  * delivery is stored once and its runs created and enqueued (202, or 200 for a duplicate; with
  * respond: "node", the run's reply). Slack's url_verification, a GET challenge, HEAD and OPTIONS
  * are answered without storing anything (handshake.ts).
@@ -131,6 +132,17 @@ export function webhookRouter(deps: ApiDeps): Router {
     const contentType = req.get('content-type') ?? null;
     const stored = storeBody(body);
     const parsed = parseStoredBody(stored, contentType);
+    // Refused before anything is stored: its runs could never be written (see MAX_BODY_DEPTH).
+    if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) {
+      log.info({ reason: 'body_too_deep' }, 'webhook rejected');
+      sendError(
+        res,
+        400,
+        'body_too_deep',
+        `the body nests objects and arrays more than ${MAX_BODY_DEPTH} levels deep; Weft accepts at most ${MAX_BODY_DEPTH}`,
+      );
+      return;
+    }
     if (answerSlackVerification(app, parsed, res)) {
       log.info('slack url_verification answered');
       return;

@@ -69,6 +69,7 @@ export async function ingestDelivery(
     appId: app.id,
     deliveryId: identity.deliveryId,
     deliveryIdSource: identity.source,
+    dedupeKey: identity.dedupeKey,
     method: 'POST',
     headers: { ...delivery.headers },
     contentType: delivery.contentType,

@@ -54,6 +54,8 @@ export interface ProcessRunDeps {
   readonly outbound?: OutboundLimiter;
   /** The longest chain of scenario calls (default 10): a call that would go deeper fails. */
   readonly maxCallDepth?: number;
+  /** Claims a run may take without settling (default 10); the next one dead-letters it. */
+  readonly maxClaims?: number;
   /** OAuth2 access tokens of connections (renewed once across all runners). */
   readonly oauth2?: OAuth2TokenSource;
 }
@@ -78,6 +80,9 @@ export type ProcessRunResult =
   /** Another runner took the run over (this one stalled past its lease): it stopped without writing. */
   | { readonly status: 'lease_lost' }
   | { readonly status: 'error'; readonly error: unknown };
+
+/** Claims a run may take without settling when the runner is not told otherwise. */
+export const DEFAULT_MAX_CLAIMS = 10;
 
 /** A wait this close counts as due: the run goes back to the queue instead of waiting. */
 const DUE_SOON_MS = 50;
@@ -172,6 +177,8 @@ export async function processRun(
       log.info({ status: 'failed' }, 'run finished');
       return { status: 'failed' };
     }
+    const exhausted = claimsExhausted(run, deps.maxClaims ?? DEFAULT_MAX_CLAIMS);
+    if (exhausted) return await deadLetter(deps, run, version, exhausted, logs, log);
 
     const host = createEngineHost({
       models,
@@ -265,7 +272,7 @@ async function settle(
     }
     case 'suspended': {
       if (shuttingDown || outcome.resumeAt.getTime() <= Date.now() + DUE_SOON_MS) {
-        await releaseRun(models, run._id, deps.owner, { status: 'queued' });
+        await releaseRun(models, run._id, deps.owner, { status: 'queued', settled: true });
         await scheduleRun(deps.queue, runId);
         log.info({ shuttingDown }, 'run released to the queue');
         return { status: 'released' };
@@ -273,12 +280,52 @@ async function settle(
       // Released first, scheduled second: a job that fired before the release would find the run
       // still leased and do nothing. A crash in between leaves a waiting run without a job, which
       // the sweeper repairs.
-      await releaseRun(models, run._id, deps.owner, { status: 'waiting', resumeAt: outcome.resumeAt });
+      await releaseRun(models, run._id, deps.owner, {
+        status: 'waiting',
+        resumeAt: outcome.resumeAt,
+        settled: true,
+      });
       await scheduleRun(deps.queue, runId, outcome.resumeAt);
       log.info({ resumeAt: outcome.resumeAt.toISOString() }, 'run waiting');
       return { status: 'waiting', resumeAt: outcome.resumeAt };
     }
   }
+}
+
+/** The error of a run claimed more often than `maxClaims` without settling, else null. */
+function claimsExhausted(run: RunDoc, maxClaims: number): StepError | null {
+  const claims = run.unsettledClaims ?? run.claims;
+  if (claims <= maxClaims) return null;
+  return {
+    code: 'claims_exhausted',
+    message: `the run was claimed ${claims} times without finishing, suspending or being released (limit ${maxClaims}, WEFT_RUNNER_MAX_CLAIMS): each attempt ended with its runner stopping, losing the lease or failing to store the run; dead-lettered instead of being tried again`,
+    retryable: false,
+    details: { claims, maxClaims },
+  };
+}
+
+/** Ends a poison run as `dead` without executing it; its failure handler starts as for any dead run. */
+async function deadLetter(
+  deps: ProcessRunDeps,
+  run: RunDoc,
+  version: Pick<ScenarioVersionDoc, 'onFailure'>,
+  error: StepError,
+  logs: RunLogBuffer,
+  log: Logger,
+): Promise<ProcessRunResult> {
+  logs.add({ nodeId: null, attempt: null, level: 'error', message: error.message });
+  await logs.flush();
+  const failureHandler = failureHandlerOf(run, version);
+  await finishRun(deps.db.models, run._id, deps.owner, {
+    status: 'dead',
+    error,
+    ...(failureHandler ? { failureHandler } : {}),
+  });
+  log.warn({ status: 'dead', code: error.code }, 'run dead-lettered');
+  if (failureHandler) await startFailureHandler(deps, run._id, log);
+  // A parent waiting on this run learns it ended.
+  await afterRunSettled(deps, run, 'finished', { callsChildren: false, waitsForResumes: false, log });
+  return { status: 'dead' };
 }
 
 function settledAs(result: ProcessRunResult): SettledAs {

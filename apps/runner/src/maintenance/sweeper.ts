@@ -6,6 +6,7 @@ import {
   markDeliveryDispatched,
   offerDeliveryToWaits,
   RUN_JOB,
+  recordDeliveryRepairFailure,
   resumeParentOf,
   resumeRunOfWait,
   scheduleRun,
@@ -13,10 +14,14 @@ import {
   unresumedRunWaits,
 } from '@weft/db';
 import type { Agenda } from 'agenda';
+import type { WebhookDeliveryDoc } from '@weft/db';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { recreateDeliveryRuns } from './delivery-recovery.js';
 import { startFailureHandler } from '../execution/failure-handler.js';
+
+/** Failed repairs of one delivery before the sweeper quarantines it. */
+export const DEFAULT_DELIVERY_REPAIR_ATTEMPTS = 5;
 
 /** The recurring Agenda job that sweeps: Agenda's lock lets one runner at a time run it. */
 export const SWEEP_JOB = 'runner.sweep';
@@ -34,11 +39,17 @@ export interface SweepOptions {
   readonly jobLockLifetimeMs: number;
   /** At most this many deliveries, and runs of each kind, per sweep. */
   readonly limit?: number;
+  /** Failed repairs of one delivery before it is quarantined (default 5). */
+  readonly deliveryRepairAttempts?: number;
   readonly now?: Date;
 }
 
 export interface SweepReport {
   readonly deliveriesDispatched: number;
+  /** Deliveries whose repair threw this sweep (each on its own: the others and the later repairs go on). */
+  readonly deliveryRepairsFailed: number;
+  /** Of those, the ones that failed for the last allowed time and are now quarantined. */
+  readonly deliveriesQuarantined: number;
   readonly runsCreated: number;
   readonly runsScheduled: number;
   /** Waiting parents resumed for a called run that ended without resuming them. */
@@ -100,7 +111,8 @@ async function scheduleOrphans(
  * 1. Deliveries accepted but not dispatched for `afterMs`: runs that exist get a job if they have
  *    none; run ids without a run are recreated from the delivery's `plannedRuns` (see
  *    delivery-recovery.ts); it is offered to the event waits of its app again; then the delivery
- *    is marked dispatched.
+ *    is marked dispatched. Each delivery in its own try/catch: a failed repair is counted on the
+ *    delivery, and after `deliveryRepairAttempts` failures it is quarantined (left alone).
  * 2. `queued` runs not updated for `afterMs` without a live job → a job now.
  * 3. `waiting` runs whose `resumeAt` passed more than `afterMs` ago without a live job → a job now
  *    (a runner died between releasing the run and scheduling its resume).
@@ -111,6 +123,36 @@ async function scheduleOrphans(
  * 6. Final runs whose failure handler is still `pending` after `afterMs` (the runner died between
  *    the final write and creating the handler run) → the handler run, with the id already stored.
  */
+/** Repairs one undispatched delivery (step 1 of `sweepOnce`); returns the runs created and scheduled. */
+async function repairDelivery(
+  deps: SweepDeps,
+  delivery: WebhookDeliveryDoc,
+  options: SweepOptions,
+  now: Date,
+): Promise<{ created: number; scheduled: number }> {
+  const { models } = deps.db;
+  const existing = await models.Run.find({ _id: { $in: delivery.runIds } }, { _id: 1, status: 1 })
+    .lean<{ _id: Types.ObjectId; status: string }[]>()
+    .exec();
+  const existingIds = new Set(existing.map((run) => run._id.toHexString()));
+  const missing = delivery.runIds.filter((id) => !existingIds.has(id.toHexString()));
+  let created: Types.ObjectId[] = [];
+  if (missing.length > 0) created = await recreateDeliveryRuns(models, delivery, missing, deps.logger);
+  const toSchedule = [
+    ...existing.filter((run) => run.status === 'queued').map((run) => run._id.toHexString()),
+    ...created.map((id) => id.toHexString()),
+  ];
+  const scheduled = (await scheduleOrphans(deps, toSchedule, options, now)).length;
+  // The api offers a delivery to the event waits of its app before marking it dispatched.
+  await offerDeliveryToWaits(models, deps.queue, delivery);
+  await markDeliveryDispatched(models, delivery._id, now);
+  deps.logger.warn(
+    { deliveryId: delivery._id.toHexString(), created: created.length, runIds: toSchedule },
+    'sweeper: dispatched an interrupted delivery',
+  );
+  return { created: created.length, scheduled };
+}
+
 export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
   const { models } = deps.db;
   const now = options.now ?? new Date();
@@ -120,29 +162,41 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
   let runsScheduled = 0;
 
   const deliveries = await findUndispatchedDeliveries(models, options.afterMs, limit, now);
+  let deliveriesDispatched = 0;
+  let deliveryRepairsFailed = 0;
+  let deliveriesQuarantined = 0;
+  // Each delivery on its own: one that cannot be repaired (a document the database refuses to turn
+  // into runs) must not stop the deliveries after it, nor the repairs below, sweep after sweep.
   for (const delivery of deliveries) {
-    const existing = await models.Run.find({ _id: { $in: delivery.runIds } }, { _id: 1, status: 1 })
-      .lean<{ _id: Types.ObjectId; status: string }[]>()
-      .exec();
-    const existingIds = new Set(existing.map((run) => run._id.toHexString()));
-    const missing = delivery.runIds.filter((id) => !existingIds.has(id.toHexString()));
-    let created: Types.ObjectId[] = [];
-    if (missing.length > 0) {
-      created = await recreateDeliveryRuns(models, delivery, missing, deps.logger);
-      runsCreated += created.length;
+    try {
+      const repaired = await repairDelivery(deps, delivery, options, now);
+      runsCreated += repaired.created;
+      runsScheduled += repaired.scheduled;
+      deliveriesDispatched += 1;
+    } catch (error) {
+      deliveryRepairsFailed += 1;
+      // Kept on the delivery for the delivery list: bounded, a driver's message can quote the document.
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
+      const log = deps.logger.child({ deliveryId: delivery._id.toHexString() });
+      try {
+        const failure = await recordDeliveryRepairFailure(
+          models,
+          delivery._id,
+          message,
+          options.deliveryRepairAttempts ?? DEFAULT_DELIVERY_REPAIR_ATTEMPTS,
+          now,
+        );
+        if (failure.quarantined) deliveriesQuarantined += 1;
+        log.error(
+          { err: error, attempts: failure.attempts, quarantined: failure.quarantined },
+          failure.quarantined
+            ? 'sweeper: quarantined a delivery it failed to repair too often'
+            : 'sweeper: could not repair a delivery; it is tried again next sweep',
+        );
+      } catch (recordError) {
+        log.error({ err: error, recordError }, 'sweeper: could not repair a delivery nor count the failure');
+      }
     }
-    const toSchedule = [
-      ...existing.filter((run) => run.status === 'queued').map((run) => run._id.toHexString()),
-      ...created.map((id) => id.toHexString()),
-    ];
-    runsScheduled += (await scheduleOrphans(deps, toSchedule, options, now)).length;
-    // The api offers a delivery to the event waits of its app before marking it dispatched.
-    await offerDeliveryToWaits(models, deps.queue, delivery);
-    await markDeliveryDispatched(models, delivery._id, now);
-    deps.logger.warn(
-      { deliveryId: delivery._id.toHexString(), created: created.length, runIds: toSchedule },
-      'sweeper: dispatched an interrupted delivery',
-    );
   }
 
   const strays = await Promise.all([
@@ -190,7 +244,9 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
   if (pendingHandlers.length > 0)
     deps.logger.warn({ runIds: pendingHandlers.map((run) => run._id.toHexString()) }, 'sweeper: started pending failure handlers');
   return {
-    deliveriesDispatched: deliveries.length,
+    deliveriesDispatched,
+    deliveryRepairsFailed,
+    deliveriesQuarantined,
     runsCreated,
     runsScheduled,
     parentsResumed,

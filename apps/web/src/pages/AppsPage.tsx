@@ -214,6 +214,11 @@ function CreateAppDialog({ onClose }: { onClose: () => void }) {
                 ))}
               </select>
             </Field>
+            {schemeInfo ? (
+              <p className="muted small" data-testid="replay-protection">
+                {schemeInfo.replayProtection}
+              </p>
+            ) : null}
             <details className="advanced">
               <summary>Scheme options</summary>
               <SchemaForm

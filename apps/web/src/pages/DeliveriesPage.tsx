@@ -71,9 +71,31 @@ export default function DeliveriesPage({ appId }: { appId: string | null }) {
                   <td>
                     <code title={delivery.deliveryId}>{shortId(delivery.deliveryId)}</code>{' '}
                     <span className="muted small">{delivery.deliveryIdSource}</span>
+                    {delivery.idConflict ? (
+                      <>
+                        {' '}
+                        <Badge
+                          tone="bad"
+                          title="Another delivery of this app has the same delivery id and a different body. The id is not signed: one of them may be a replay carrying a forged id."
+                        >
+                          id conflict
+                        </Badge>
+                      </>
+                    ) : null}
                   </td>
                   <td>
                     <Badge tone="ok">{delivery.verification}</Badge>
+                    {delivery.quarantine ? (
+                      <>
+                        {' '}
+                        <Badge
+                          tone="bad"
+                          title={`Its runs could not be created after ${delivery.quarantine.attempts} attempts; the sweeper leaves it alone. Last error: ${delivery.quarantine.error ?? 'unknown'}`}
+                        >
+                          quarantined
+                        </Badge>
+                      </>
+                    ) : null}
                   </td>
                   <td className="num small">{formatBytes(delivery.sizeBytes)}</td>
                   <td className="num">{delivery.runIds.length}</td>

@@ -19,6 +19,7 @@ import { attemptLimitMs, withLoopBody } from './loop.js';
 import { planRun, type RunPlans } from './loop-plan.js';
 import { pendingStepOf } from './pending-step.js';
 import { capOutput } from './output-cap.js';
+import { MAX_RUN_OUTPUT_BYTES, RunOutputBudget } from './run-output-budget.js';
 import type { EngineHost, EngineOptions, EngineRun, RunOutcome } from './types.js';
 
 const INPUT_SUMMARY_BYTES = 4_096;
@@ -74,6 +75,10 @@ export async function executeRun(
 ): Promise<RunOutcome> {
   const maxInlineWaitMs = options.maxInlineWaitMs ?? 5_000;
   const outputCapBytes = options.outputCapBytes ?? 256 * 1024;
+  // The top level's outputs share the run document; a for-each item's steps are stored apart.
+  const budget = run.body ? null : new RunOutputBudget(options.maxRunOutputBytes ?? MAX_RUN_OUTPUT_BYTES, run.steps);
+  const stored = (nodeId: string, output: unknown) =>
+    budget ? budget.take(nodeId, output, outputCapBytes) : capOutput(output, outputCapBytes);
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 5 * 60_000;
   // Aborted when the runner shuts down, or by this run itself when it stops on an error (below).
   const halt = new AbortController();
@@ -258,7 +263,7 @@ export async function executeRun(
 
       switch (result.kind) {
         case 'success': {
-          const capped = capOutput(result.data, outputCapBytes);
+          const capped = stored(nodeId, result.data);
           outputs[nodeId] = result.data;
           step = {
             ...step,
@@ -288,7 +293,7 @@ export async function executeRun(
         case 'fatal_error': {
           const error = resultError(result);
           // A loop that failed still reports its items.
-          const reported = result.output === undefined ? undefined : capOutput(result.output, outputCapBytes);
+          const reported = result.output === undefined ? undefined : stored(nodeId, result.output);
           return settleFailure(
             {
               ...step,

@@ -67,6 +67,11 @@ export interface EngineOptions {
   readonly maxInlineWaitMs?: number;
   /** A stored output larger than this (JSON bytes) is replaced by a truncated preview. Default 256 KiB. */
   readonly outputCapBytes?: number;
+  /**
+   * The stored outputs of a run's top-level steps together (JSON bytes); an output that would pass
+   * it is stored as a truncated preview. Default `MAX_RUN_OUTPUT_BYTES` (8 MiB).
+   */
+  readonly maxRunOutputBytes?: number;
   /** One attempt's time limit when a node sets none. Default 5 minutes. */
   readonly defaultTimeoutMs?: number;
   /** Aborts running steps (runner shutdown); the run is then suspended to resume at once. */

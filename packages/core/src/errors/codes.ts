@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'code_result_invalid',
   /** An OAuth2 connection cannot get a token: the server refused its grant; a person must reconnect it. */
   'oauth2_reconnect',
+  /** A run was claimed more often than the runner's limit without settling: dead-lettered, never retried. */
+  'claims_exhausted',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -66,6 +68,7 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
   code_memory_limit: false,
   code_result_invalid: false,
   oauth2_reconnect: false,
+  claims_exhausted: false,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractDeliveryId, signWebhook, verifyWebhook } from './index.js';
+import { extractDeliveryId, findWebhookDeliveryId, signWebhook, verifyWebhook } from './index.js';
 
 describe('extractDeliveryId', () => {
   it('prefers the configured idHeader over the scheme header and Idempotency-Key', () => {
@@ -38,7 +38,62 @@ describe('extractDeliveryId', () => {
     const json = Buffer.from('{"id":"evt_123"}');
     expect(extractDeliveryId({ scheme: 'stripe' }, {}, json)).toBe('evt_123');
     expect(extractDeliveryId({ scheme: 'generic' }, {}, json)).toBeNull();
-    expect(extractDeliveryId({ scheme: 'stripe', idHeader: 'x-id' }, { 'x-id': 'hdr' }, json)).toBe('hdr');
+    // The event id is signed (it is in the body): idHeader never overrides it.
+    expect(extractDeliveryId({ scheme: 'stripe', idHeader: 'x-id' }, { 'x-id': 'hdr' }, json)).toBe(
+      'evt_123',
+    );
+    expect(
+      extractDeliveryId({ scheme: 'stripe', idHeader: 'x-id' }, { 'x-id': 'hdr' }, Buffer.from('[]')),
+    ).toBe('hdr');
+  });
+});
+
+describe('findWebhookDeliveryId', () => {
+  it('says which ids the signature covers', () => {
+    const json = Buffer.from('{"id":"evt_1"}');
+    expect(findWebhookDeliveryId({ scheme: 'stripe' }, {}, json)).toEqual({
+      id: 'evt_1',
+      signed: true,
+      from: 'scheme',
+    });
+    const sw = { 'webhook-id': 'msg_1', 'webhook-signature': 'v1,x' };
+    expect(findWebhookDeliveryId({ scheme: 'standard-webhooks' }, sw)).toEqual({
+      id: 'msg_1',
+      signed: true,
+      from: 'scheme',
+    });
+    for (const [scheme, header] of [
+      ['github', 'x-github-delivery'],
+      ['shopify', 'x-shopify-webhook-id'],
+    ] as const) {
+      expect(findWebhookDeliveryId({ scheme }, { [header]: 'd-1' })).toEqual({
+        id: 'd-1',
+        signed: false,
+        from: 'scheme',
+      });
+    }
+    expect(findWebhookDeliveryId({ scheme: 'generic', idHeader: 'x-id' }, { 'x-id': 'a' })).toEqual({
+      id: 'a',
+      signed: false,
+      from: 'scheme',
+    });
+    expect(findWebhookDeliveryId({ scheme: 'slack' }, { 'idempotency-key': 'k' })).toEqual({
+      id: 'k',
+      signed: false,
+      from: 'idempotency_key',
+    });
+  });
+
+  it('never lets idHeader override the signed Standard Webhooks id', () => {
+    const headers = { 'webhook-id': 'msg_signed', 'webhook-signature': 'v1,x', 'x-acme-id': 'chosen' };
+    expect(extractDeliveryId({ scheme: 'standard-webhooks', idHeader: 'X-Acme-Id' }, headers)).toBe(
+      'msg_signed',
+    );
+  });
+
+  it('takes the id of the header set that carries the signature, not an unsigned webhook-id beside svix-*', () => {
+    const headers = { 'svix-id': 'msg_signed', 'svix-signature': 'v1,x', 'webhook-id': 'chosen' };
+    expect(extractDeliveryId({ scheme: 'standard-webhooks' }, headers)).toBe('msg_signed');
   });
 });
 

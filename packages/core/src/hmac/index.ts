@@ -10,7 +10,7 @@ import {
   type SignatureScheme,
   signatureSchemeInfo,
 } from '../signature-schemes.js';
-import { findDeliveryId } from './delivery-id.js';
+import { type FoundDeliveryId, findDeliveryId } from './delivery-id.js';
 import { getFirstHeader, getHeader, type HeaderBag } from './headers.js';
 import { genericScheme } from './schemes/generic.js';
 import { githubScheme } from './schemes/github.js';
@@ -21,7 +21,7 @@ import { stripeScheme } from './schemes/stripe.js';
 import type { SchemeImpl, SignWebhookInput, VerificationResult, VerifyWebhookInput } from './types.js';
 
 export { constantTimeEqual } from './constant-time.js';
-export { IDEMPOTENCY_KEY_HEADER } from './delivery-id.js';
+export { type FoundDeliveryId, IDEMPOTENCY_KEY_HEADER } from './delivery-id.js';
 export { getHeader, type HeaderBag } from './headers.js';
 export type {
   SignWebhookInput,
@@ -86,19 +86,30 @@ export function signWebhook(input: SignWebhookInput): Record<string, string> {
 }
 
 /**
- * The partner's delivery id: `config.idHeader` if set and present, else the scheme's id
- * header (X-GitHub-Delivery, webhook-id / svix-id, X-Shopify-Webhook-Id), else for Stripe
- * the event `id` in the JSON body (only when `rawBody` is given; read it after verifying),
- * else `Idempotency-Key`, else null, in which case the caller hashes the body.
+ * The partner's delivery id: the one the signature covers (Standard Webhooks' webhook-id /
+ * svix-id, or for Stripe the event `id` in the JSON body, only when `rawBody` is given: read it
+ * after verifying), else `config.idHeader` if set and present, else the scheme's id header
+ * (X-GitHub-Delivery, X-Shopify-Webhook-Id), else `Idempotency-Key`, else null, in which case
+ * the caller hashes the body. `idHeader` never overrides a signed id: a replayed request could
+ * otherwise choose its own.
  */
+export function findWebhookDeliveryId(
+  config: Pick<SignatureConfigInput, 'scheme' | 'idHeader'>,
+  headers: HeaderBag,
+  rawBody?: Uint8Array,
+): FoundDeliveryId | null {
+  const scheme = schemeFor(config.scheme);
+  return findDeliveryId(config, headers, {
+    schemeHeaders: signatureSchemeInfo[config.scheme].deliveryIdHeaders,
+    signed: scheme.signedDeliveryId ? () => scheme.signedDeliveryId?.(headers, rawBody) ?? null : undefined,
+  });
+}
+
+/** `findWebhookDeliveryId`'s id alone. */
 export function extractDeliveryId(
   config: Pick<SignatureConfigInput, 'scheme' | 'idHeader'>,
   headers: HeaderBag,
   rawBody?: Uint8Array,
 ): string | null {
-  const scheme = schemeFor(config.scheme);
-  return findDeliveryId(config, headers, {
-    schemeHeaders: signatureSchemeInfo[config.scheme].deliveryIdHeaders,
-    fromBody: rawBody ? () => scheme.deliveryIdFromBody?.(rawBody) ?? null : undefined,
-  });
+  return findWebhookDeliveryId(config, headers, rawBody)?.id ?? null;
 }

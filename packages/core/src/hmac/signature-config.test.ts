@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_TOLERANCE_SEC,
+  replayProtectionNote,
   signatureConfigSchema,
   signatureSchemeInfo,
   signatureSchemes,
@@ -117,6 +118,17 @@ describe('signatureSchemeInfo', () => {
     for (const scheme of signatureSchemes) {
       expect(signatureSchemeInfo[scheme].title.length).toBeGreaterThan(0);
       expect(signatureSchemeInfo[scheme].headers.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('says plainly that schemes without a signed timestamp catch replays only by body hash', () => {
+    for (const scheme of ['generic', 'github', 'shopify'] as const) {
+      expect(replayProtectionNote(scheme)).toMatch(
+        /^No signed timestamp: replays are only caught by body hash\./,
+      );
+    }
+    for (const scheme of ['stripe', 'standard-webhooks', 'slack'] as const) {
+      expect(replayProtectionNote(scheme)).toMatch(/^Signed timestamp/);
     }
   });
 

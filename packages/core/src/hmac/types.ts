@@ -62,6 +62,9 @@ export interface SchemeImpl {
   verify(context: SchemeVerifyContext): SchemeCheck;
   /** The headers a partner using this scheme would send. */
   sign(context: SchemeSignContext): Record<string, string>;
-  /** For schemes whose delivery id travels in the body rather than a header. */
-  deliveryIdFromBody?(rawBody: Uint8Array): string | null;
+  /**
+   * The delivery id the signature covers, for schemes that sign one (Standard Webhooks' id
+   * header, Stripe's event id in the signed body; `rawBody` is absent when only headers are known).
+   */
+  signedDeliveryId?(headers: HeaderBag, rawBody: Uint8Array | undefined): string | null;
 }

@@ -1,20 +1,63 @@
 import type { Types } from 'mongoose';
 import { type InsertFailure, insertFailures } from '../bulk-insert.js';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
+import { isDatabaseUnavailable } from '../unavailable.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, WebhookDeliveryDoc } from '../models.js';
 
-export type NewDelivery = Omit<WebhookDeliveryDoc, '_id' | 'dispatchedAt' | 'plannedRuns'> & {
+export type NewDelivery = Omit<
+  WebhookDeliveryDoc,
+  '_id' | 'dispatchedAt' | 'plannedRuns' | 'idConflict' | 'dedupeKey'
+> & {
   _id?: Types.ObjectId;
+  dedupeKey?: string;
   plannedRuns?: WebhookDeliveryDoc['plannedRuns'];
 };
+
+function newDeliveryDoc(delivery: NewDelivery): WebhookDeliveryDoc {
+  return {
+    ...delivery,
+    _id: delivery._id ?? newObjectId(),
+    // Without a key of its own, the delivery id is the key (a signed id, or a body hash).
+    dedupeKey: delivery.dedupeKey ?? delivery.deliveryId,
+    plannedRuns: delivery.plannedRuns ?? [],
+    dispatchedAt: null,
+  };
+}
+
+function findOriginal(models: Models, doc: WebhookDeliveryDoc) {
+  return models.WebhookDelivery.findOne({ appId: doc.appId, dedupeKey: doc.dedupeKey })
+    .lean<WebhookDeliveryDoc>()
+    .exec();
+}
+
+/**
+ * A stored delivery whose key binds its body (an unsigned id) and whose id another delivery of
+ * the app already has: all of them are flagged, since either may be the forged one.
+ */
+async function flagIdConflict(models: Models, doc: WebhookDeliveryDoc): Promise<WebhookDeliveryDoc> {
+  if (doc.dedupeKey === doc.deliveryId) return doc;
+  const sharing = await models.WebhookDelivery.find(
+    { appId: doc.appId, deliveryId: doc.deliveryId },
+    { _id: 1 },
+  )
+    .limit(2)
+    .lean()
+    .exec();
+  if (sharing.length < 2) return doc;
+  await models.WebhookDelivery.updateMany(
+    { appId: doc.appId, deliveryId: doc.deliveryId },
+    { $set: { idConflict: true } },
+  );
+  return { ...doc, idConflict: true };
+}
 
 export type InsertDeliveryResult =
   | { readonly created: true; readonly delivery: WebhookDeliveryDoc }
   | { readonly created: false; readonly delivery: WebhookDeliveryDoc };
 
 /**
- * Stores a delivery once per (app, delivery id). The unique index decides between concurrent
+ * Stores a delivery once per (app, dedupe key). The unique index decides between concurrent
  * copies: the loser gets the stored original, run ids included (they are chosen before the
  * insert), so a partner's retry is answered with the runs of its first delivery.
  */
@@ -22,25 +65,29 @@ export async function insertDeliveryOnce(
   models: Models,
   delivery: NewDelivery,
 ): Promise<InsertDeliveryResult> {
-  const doc: WebhookDeliveryDoc = {
-    ...delivery,
-    _id: delivery._id ?? newObjectId(),
-    plannedRuns: delivery.plannedRuns ?? [],
-    dispatchedAt: null,
-  };
+  const doc = newDeliveryDoc(delivery);
   try {
     await models.WebhookDelivery.collection.insertOne(doc);
-    return { created: true, delivery: doc };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    const existing = await models.WebhookDelivery.findOne({
-      appId: delivery.appId,
-      deliveryId: delivery.deliveryId,
-    })
-      .lean<WebhookDeliveryDoc>()
-      .exec();
+    const existing = await findOriginal(models, doc);
     if (!existing) throw error;
     return { created: false, delivery: existing };
+  }
+  return { created: true, delivery: await flagIdConflict(models, doc) };
+}
+
+/** One delivery of a refused group insert, on its own; stored by that insert already, it is still new. */
+async function insertAlone(
+  models: Models,
+  doc: WebhookDeliveryDoc,
+): Promise<{ readonly ok: true; readonly value: InsertDeliveryResult } | { readonly ok: false; readonly error: unknown }> {
+  try {
+    const result = await insertDeliveryOnce(models, doc);
+    const own = !result.created && result.delivery._id.equals(doc._id);
+    return { ok: true, value: own ? { created: true, delivery: result.delivery } : result };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 
@@ -48,35 +95,42 @@ export async function insertDeliveryOnce(
  * `insertDeliveryOnce` for many deliveries in one write (the api inserts concurrent webhooks
  * together). Unordered: each delivery is stored or found a duplicate on its own, exactly as alone;
  * duplicates (of earlier deliveries or of one another) get the stored original. The outcomes come
- * in the order of `deliveries`; a delivery that failed otherwise gets its error.
+ * in the order of `deliveries`; a delivery that failed otherwise gets its error. A refusal of the
+ * whole insert that names no document (the driver's, e.g. a document over 16 MiB) is sorted out by
+ * inserting each delivery alone, so it fails only its own webhook; an outage fails them all.
  */
 export async function insertDeliveriesOnce(
   models: Models,
   deliveries: readonly NewDelivery[],
 ): Promise<({ readonly ok: true; readonly value: InsertDeliveryResult } | { readonly ok: false; readonly error: unknown })[]> {
-  const docs: WebhookDeliveryDoc[] = deliveries.map((delivery) => ({
-    ...delivery,
-    _id: delivery._id ?? newObjectId(),
-    plannedRuns: delivery.plannedRuns ?? [],
-    dispatchedAt: null,
-  }));
+  const docs = deliveries.map(newDeliveryDoc);
   let failed = new Map<number, InsertFailure>();
   try {
     await models.WebhookDelivery.collection.insertMany(docs, { ordered: false });
   } catch (error) {
     // Unless every delivery is accounted for (stored, or failed on its own), none is acknowledged.
     const failures = insertFailures(error);
-    if (!failures) throw error;
+    if (!failures) {
+      if (docs.length === 1 || isDatabaseUnavailable(error)) throw error;
+      return Promise.all(docs.map((doc) => insertAlone(models, doc)));
+    }
     failed = failures;
   }
   return Promise.all(
     docs.map(async (doc, index) => {
       const failure = failed.get(index);
-      if (!failure) return { ok: true as const, value: { created: true as const, delivery: doc } };
+      if (!failure) {
+        try {
+          return {
+            ok: true as const,
+            value: { created: true as const, delivery: await flagIdConflict(models, doc) },
+          };
+        } catch (error) {
+          return { ok: false as const, error };
+        }
+      }
       if (failure.code !== 11000) return { ok: false as const, error: failure.error };
-      const existing = await models.WebhookDelivery.findOne({ appId: doc.appId, deliveryId: doc.deliveryId })
-        .lean<WebhookDeliveryDoc>()
-        .exec();
+      const existing = await findOriginal(models, doc);
       if (!existing) return { ok: false as const, error: failure.error };
       return { ok: true as const, value: { created: false as const, delivery: existing } };
     }),
@@ -88,7 +142,10 @@ export async function markDeliveryDispatched(models: Models, id: Types.ObjectId,
   await models.WebhookDelivery.updateOne({ _id: id, dispatchedAt: null }, { $set: { dispatchedAt: now } });
 }
 
-/** Deliveries accepted but not dispatched for longer than `olderThanMs`: a crash interrupted them. */
+/**
+ * Deliveries accepted but not dispatched for longer than `olderThanMs`: a crash interrupted them.
+ * Quarantined ones (`recordDeliveryRepairFailure`) are left out.
+ */
 export function findUndispatchedDeliveries(
   models: Models,
   olderThanMs: number,
@@ -97,6 +154,7 @@ export function findUndispatchedDeliveries(
 ) {
   return models.WebhookDelivery.find({
     dispatchedAt: null,
+    quarantinedAt: null,
     receivedAt: { $lt: new Date(now.getTime() - olderThanMs) },
   })
     .sort({ receivedAt: 1 })
@@ -105,12 +163,38 @@ export function findUndispatchedDeliveries(
     .exec();
 }
 
+/**
+ * Counts a failed repair of an undispatched delivery; the `maxAttempts`-th quarantines it, so a
+ * delivery that cannot be repaired stops being taken (and retried) by every sweep.
+ */
+export async function recordDeliveryRepairFailure(
+  models: Models,
+  id: Types.ObjectId,
+  error: string,
+  maxAttempts: number,
+  now = new Date(),
+): Promise<{ attempts: number; quarantined: boolean }> {
+  const updated = await models.WebhookDelivery.collection.findOneAndUpdate(
+    { _id: id },
+    { $inc: { repairAttempts: 1 }, $set: { repairError: error } },
+    { returnDocument: 'after', projection: { repairAttempts: 1 } },
+  );
+  const attempts = (updated?.repairAttempts as number | undefined) ?? 0;
+  if (attempts < maxAttempts) return { attempts, quarantined: false };
+  await models.WebhookDelivery.collection.updateOne({ _id: id }, { $set: { quarantinedAt: now } });
+  return { attempts, quarantined: true };
+}
+
 export type DeliverySummaryDoc = Pick<
   WebhookDeliveryDoc,
   | '_id'
   | 'appId'
   | 'deliveryId'
   | 'deliveryIdSource'
+  | 'idConflict'
+  | 'repairAttempts'
+  | 'repairError'
+  | 'quarantinedAt'
   | 'contentType'
   | 'sizeBytes'
   | 'receivedAt'
@@ -133,6 +217,10 @@ export async function listDeliveries(
       appId: 1,
       deliveryId: 1,
       deliveryIdSource: 1,
+      idConflict: 1,
+      repairAttempts: 1,
+      repairError: 1,
+      quarantinedAt: 1,
       contentType: 1,
       sizeBytes: 1,
       receivedAt: 1,

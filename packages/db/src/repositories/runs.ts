@@ -1,6 +1,7 @@
 import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
 import type { Types } from 'mongoose';
 import { insertFailures } from '../bulk-insert.js';
+import { isDatabaseUnavailable } from '../unavailable.js';
 import { newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, RunDoc, RunParentDoc, ScenarioVersionDoc } from '../models.js';
@@ -123,6 +124,50 @@ export async function createRuns(
   return docs.map((d) => d._id);
 }
 
+/**
+ * `createRuns` for several groups in one unordered insert (the api's webhooks of one group commit,
+ * each with its own runs and creation time). Each group gets its own outcome: a run the database
+ * refuses fails only its group, never the others; a duplicate of an existing run is fine. A
+ * refusal of the whole insert (the driver's, e.g. a document over 16 MiB) is sorted out by
+ * inserting each group alone (run ids make that idempotent); an outage fails every group.
+ */
+export async function createRunGroups(
+  models: Models,
+  groups: readonly { readonly runs: readonly NewRun[]; readonly now: Date }[],
+): Promise<({ readonly ok: true } | { readonly ok: false; readonly error: unknown })[]> {
+  const docs = groups.flatMap((group) => group.runs.map((run) => runDocument(run, group.now)));
+  const failed = new Map<number, unknown>();
+  if (docs.length > 0) {
+    try {
+      await models.Run.collection.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const failures = insertFailures(error);
+      if (!failures) {
+        if (groups.length === 1 || isDatabaseUnavailable(error)) throw error;
+        return Promise.all(
+          groups.map(async (group) => {
+            try {
+              await createRuns(models, group.runs, group.now);
+              return { ok: true as const };
+            } catch (groupError) {
+              return { ok: false as const, error: groupError };
+            }
+          }),
+        );
+      }
+      for (const [index, failure] of failures) if (failure.code !== 11000) failed.set(index, failure.error);
+    }
+  }
+  let start = 0;
+  return groups.map((group) => {
+    const end = start + group.runs.length;
+    let error: unknown;
+    for (let i = start; i < end && error === undefined; i++) error = failed.get(i);
+    start = end;
+    return error === undefined ? { ok: true as const } : { ok: false as const, error };
+  });
+}
+
 /** A job may fire this much before a waiting run's `resumeAt` (timer granularity) and still claim it. */
 export const CLAIM_EARLY_TOLERANCE_MS = 250;
 
@@ -161,7 +206,10 @@ export async function claimRun(
   ) as Promise<RunDoc | null>;
 }
 
-/** What a claim writes: `running` under `owner`'s lease, counted (`claims`), started once. */
+/**
+ * What a claim writes: `running` under `owner`'s lease, counted (`claims`, and `unsettledClaims`
+ * until the run settles), started once.
+ */
 export function claimUpdate(owner: string, leaseMs: number, now: Date) {
   return {
     $set: {
@@ -172,7 +220,7 @@ export function claimUpdate(owner: string, leaseMs: number, now: Date) {
       updatedAt: now,
     },
     $min: { startedAt: now },
-    $inc: { claims: 1 },
+    $inc: { claims: 1, unsettledClaims: 1 },
   };
 }
 
@@ -311,7 +359,10 @@ export async function releaseRun(
   models: Models,
   runId: string | Types.ObjectId,
   owner: string,
-  next: { status: 'waiting'; resumeAt: Date } | { status: 'queued' },
+  next: ({ status: 'waiting'; resumeAt: Date } | { status: 'queued' }) & {
+    /** The run's own outcome released it (not an error hand-back): its unsettled claims start over. */
+    readonly settled?: boolean;
+  },
   now = new Date(),
 ) {
   const result = await models.Run.collection.updateOne(leased(runId, owner), {
@@ -321,6 +372,7 @@ export async function releaseRun(
       leaseOwner: null,
       leaseExpiresAt: null,
       updatedAt: now,
+      ...(next.settled ? { unsettledClaims: 0 } : {}),
     },
   });
   if (result.matchedCount === 0) throw new LeaseLostError(String(runId), owner);

@@ -85,6 +85,12 @@ export const standardWebhooksScheme: SchemeImpl = {
     return problem ?? { ok: true, timestamp: new Date(timestamp.seconds * 1000) };
   },
 
+  // The id of the header set that carries the signature: a second set's id is not signed.
+  signedDeliveryId(headers) {
+    const names = pickHeaderSet(headers);
+    return names ? (getHeader(headers, names.id) ?? null) : null;
+  },
+
   sign({ secret, rawBody, now, id }) {
     const key = decodeStandardWebhooksSecret(secret);
     if (!key) throw new Error(`cannot sign the webhook: ${invalidSecretMessage}`);

@@ -82,7 +82,8 @@ export const stripeScheme: SchemeImpl = {
 
   // Stripe sends no delivery id header; the event's own id ("evt_…") in the JSON body is
   // stable across Stripe's retries and is what Stripe tells integrators to deduplicate on.
-  deliveryIdFromBody(rawBody) {
+  signedDeliveryId(_headers, rawBody) {
+    if (!rawBody) return null;
     try {
       const event: unknown = JSON.parse(new TextDecoder().decode(rawBody));
       if (typeof event === 'object' && event !== null && 'id' in event) {
