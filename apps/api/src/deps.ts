@@ -22,6 +22,8 @@ export interface ApiLimits {
   readonly webhookMaxInFlight: number;
   /** When the oldest webhook being stored has waited this long: 503 for new ones until it is done. */
   readonly webhookShedAfterMs: number;
+  /** A trigger filter's time budget; past it the webhook is refused with 503 for a retry. */
+  readonly webhookFilterTimeoutMs: number;
   /** How long an app (with its decrypted webhook secret) is served from memory. */
   readonly appCacheTtlMs: number;
   /** Largest JSON body of `POST /trigger/:scenarioId` and of tRPC calls, in bytes. */
@@ -34,6 +36,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   webhookBurst: 2_000,
   webhookMaxInFlight: 2_000,
   webhookShedAfterMs: 5_000,
+  webhookFilterTimeoutMs: 1_000,
   appCacheTtlMs: 5_000,
   jsonBodyLimitBytes: 5 * 1024 * 1024,
 };

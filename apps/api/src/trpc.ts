@@ -16,7 +16,7 @@ import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import { authenticate, bearerToken } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './errors.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, HttpError, isDatabaseUnavailable } from './errors.js';
 import { forgetWebhookScenarios } from './webhook/scenario-cache.js';
 
 export interface Context {
@@ -139,6 +139,9 @@ function domainError(error: TRPCError): TRPCError | null {
   }
   if (cause instanceof InvalidIdError)
     return new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  // A trigger filter out of time (webhook/match.ts) while redelivering: retry later.
+  if (cause instanceof HttpError && cause.status === 503)
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: cause.message, cause });
   if (cause instanceof InvalidCursorError)
     return new TRPCError({ code: 'BAD_REQUEST', message: `cursor: ${cause.message}`, cause });
   if (cause instanceof AppInUseError) {

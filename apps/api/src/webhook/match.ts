@@ -1,11 +1,9 @@
-import { type EvaluationScope, evaluateExpression } from '@weft/core';
+import { type EvaluationScope, evaluateExpression, ExpressionError } from '@weft/core';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
 import type { ObjectId } from '../ids.js';
 import { webhookScenariosOf } from './scenario-cache.js';
-
-/** A trigger filter gets this long; a webhook answer must not wait on a runaway expression. */
-const FILTER_TIMEOUT_MS = 250;
 
 export interface MatchedScenario {
   readonly scenarioId: ObjectId;
@@ -28,13 +26,16 @@ function truthy(value: unknown): boolean {
 /**
  * Whether a scenario's trigger filter accepts this delivery. No filter accepts all. A filter that
  * fails to evaluate does not match; the failure is logged with the scenario, never answered to
- * the partner (their request was fine).
+ * the partner (their request was fine). A filter that ran out of time is different: on a busy
+ * api a sound filter can, and accepting the delivery without its run would lose it, so nothing is
+ * stored and the partner is asked to retry (503 `filter_timeout`).
  */
 export async function filterAccepts(
   filter: string | null | undefined,
   subject: FilterSubject,
   log: Logger,
   scenarioId: string,
+  timeoutMs: number,
 ): Promise<boolean> {
   if (!filter || filter.trim() === '') return true;
   const scope = {
@@ -44,8 +45,17 @@ export async function filterAccepts(
     nodes: {},
   } satisfies EvaluationScope & FilterSubject;
   try {
-    return truthy(await evaluateExpression(filter, scope, { field: 'filter', timeoutMs: FILTER_TIMEOUT_MS }));
+    return truthy(await evaluateExpression(filter, scope, { field: 'filter', timeoutMs }));
   } catch (error) {
+    if (error instanceof ExpressionError && error.jsonataCode === 'D1012') {
+      log.warn({ scenarioId }, 'trigger filter ran out of time; the webhook is refused for a retry');
+      throw new HttpError(
+        503,
+        'filter_timeout',
+        `the trigger filter of scenario ${scenarioId} took longer than ${timeoutMs} ms; nothing was stored, retry later`,
+        { 'Retry-After': '1' },
+      );
+    }
     log.warn(
       { scenarioId, err: error instanceof Error ? error.message : String(error) },
       'trigger filter failed; the scenario does not run for this delivery',
@@ -73,6 +83,7 @@ export async function matchScenarios(
         subject,
         log,
         scenario._id.toHexString(),
+        deps.limits.webhookFilterTimeoutMs,
       );
       return ok
         ? { scenarioId: scenario._id, versionId: scenario.publishedVersionId, version: scenario.version }
