@@ -8,7 +8,13 @@ import { resolveNodeConfig } from '../nodes/config.js';
 import { registryLookup } from '../nodes/lookup.js';
 import { migrateNode } from '../nodes/migrate.js';
 import { getNodeDefinition } from '../nodes/registry.js';
-import type { ActionResult, ExpressionScope, HttpPageStore, NodeContext, NodeDefinition } from '../nodes/types.js';
+import type {
+  ActionResult,
+  ExpressionScope,
+  HttpPageStore,
+  NodeContext,
+  NodeDefinition,
+} from '../nodes/types.js';
 import { nextRetry } from '../retry/backoff.js';
 import type { ScenarioNode } from '../schemas/graph.js';
 import type { Step, StepError } from '../schemas/entities.js';
@@ -76,7 +82,9 @@ export async function executeRun(
   const maxInlineWaitMs = options.maxInlineWaitMs ?? 5_000;
   const outputCapBytes = options.outputCapBytes ?? 256 * 1024;
   // The top level's outputs share the run document; a for-each item's steps are stored apart.
-  const budget = run.body ? null : new RunOutputBudget(options.maxRunOutputBytes ?? MAX_RUN_OUTPUT_BYTES, run.steps);
+  const budget = run.body
+    ? null
+    : new RunOutputBudget(options.maxRunOutputBytes ?? MAX_RUN_OUTPUT_BYTES, run.steps);
   const stored = (nodeId: string, output: unknown) =>
     budget ? budget.take(nodeId, output, outputCapBytes) : capOutput(output, outputCapBytes);
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 5 * 60_000;
@@ -135,7 +143,10 @@ export async function executeRun(
       resolved = await resolveNodeConfig(def, node.id, node.config, scope);
     } catch (error) {
       const serialized = toSerializableError(error);
-      return { kind: 'fatal_error', error: { code: serialized.code, message: serialized.message } };
+      const nodeError = { code: serialized.code, message: serialized.message };
+      return serialized.retryable
+        ? { kind: 'retryable_error', error: nodeError }
+        : { kind: 'fatal_error', error: nodeError };
     }
     if (!resolved.ok) {
       const problems = resolved.problems.map(
@@ -154,14 +165,18 @@ export async function executeRun(
     const timeout = new AbortController();
     const signal = AbortSignal.any([timeout.signal, shutdown]);
     const ctx = withLoopBody(
-      withPages(host, node.id, host.createContext({
-        nodeId: node.id,
-        nodeType: node.type,
-        attempt: attemptNo,
-        stepStartedAt,
-        scope,
-        signal,
-      })),
+      withPages(
+        host,
+        node.id,
+        host.createContext({
+          nodeId: node.id,
+          nodeType: node.type,
+          attempt: attemptNo,
+          stepStartedAt,
+          scope,
+          signal,
+        }),
+      ),
       node,
       plans,
       { executeBody: executeRun, run, host, options, scope },
@@ -281,7 +296,13 @@ export async function executeRun(
         case 'wait': {
           const resumeAt = new Date(result.until);
           // Waiting is not a failed attempt: the next execution keeps the attempt count.
-          step = { ...waitingStep(step, result), status: 'waiting', attempts: attemptNo - 1, resumeAt, durationMs };
+          step = {
+            ...waitingStep(step, result),
+            status: 'waiting',
+            attempts: attemptNo - 1,
+            resumeAt,
+            durationMs,
+          };
           await save(step);
           host.log(
             'info',

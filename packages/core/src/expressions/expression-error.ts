@@ -40,7 +40,9 @@ export class ExpressionError extends WeftError {
   ) {
     const where = formatLocation(location);
     super('expression_error', where === '' ? reason : `${where}: ${reason}`, {
-      retryable: false,
+      // Out of time may be the machine's load rather than the expression: worth another attempt
+      // (a runaway one still fails, after the node's attempts). Any other expression error recurs.
+      retryable: options.jsonataCode === 'D1012',
       cause: options.cause,
       details: {
         ...(location.nodeId === undefined ? {} : { nodeId: location.nodeId }),
