@@ -4,19 +4,25 @@
  * field); a dry-run runs the code in the api's sandbox and its thrown error is marked at its line;
  * a real run's error shows where in the code it happened.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCanvas } from './canvas';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 let scenarioId = '';
 
 const position = { x: 0, y: 0 };
@@ -25,15 +31,7 @@ beforeAll(async () => {
   stack = await startStack('code_node');
   browser = await launchBrowser();
   ({ page, errors: pageErrors } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
-  });
+  client = apiClient(stack);
   const scenario = await client.scenarios.create.mutate({
     name: 'Price with code',
     draft: {

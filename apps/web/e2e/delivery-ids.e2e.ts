@@ -3,36 +3,42 @@
  * body hash, and a captured GitHub body replayed under an upcoming delivery's id does not
  * suppress that delivery: both are listed, flagged as an id conflict.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '@weft/api/types';
 import { signWebhook } from '@weft/core/hmac';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 const SECRET = 'github-browser-secret-0123456789';
 let stack: Stack;
 let browser: Browser;
 let page: Page;
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 const appKey = 'github-ids';
 
 beforeAll(async () => {
   stack = await startStack('delivery_ids');
   browser = await launchBrowser();
   ({ page } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
+  client = apiClient(stack);
+  const app = await client.apps.create.mutate({
+    key: appKey,
+    name: 'GitHub',
+    signature: { scheme: 'github' },
   });
-  const app = await client.apps.create.mutate({ key: appKey, name: 'GitHub', signature: { scheme: 'github' } });
-  await client.connections.create.mutate({ appId: app.id, name: 'GitHub', secrets: { webhookSecret: SECRET } });
+  await client.connections.create.mutate({
+    appId: app.id,
+    name: 'GitHub',
+    secrets: { webhookSecret: SECRET },
+  });
 });
 
 afterAll(async () => {
@@ -41,7 +47,12 @@ afterAll(async () => {
 });
 
 function post(body: string, deliveryId: string) {
-  const headers = signWebhook({ config: { scheme: 'github' }, secret: SECRET, rawBody: Buffer.from(body), id: deliveryId });
+  const headers = signWebhook({
+    config: { scheme: 'github' },
+    secret: SECRET,
+    rawBody: Buffer.from(body),
+    id: deliveryId,
+  });
   return fetch(`${stack.apiUrl}/webhook/${appKey}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -73,7 +84,9 @@ describe('delivery ids the signature does not cover', () => {
     const rows = page.getByTestId('delivery-table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
     await expect.poll(() => rows.filter({ hasText: 'id conflict' }).count()).toBe(2);
-    await expect.poll(() => rows.filter({ hasText: 'gh-1' }).filter({ hasText: 'id conflict' }).count()).toBe(0);
+    await expect
+      .poll(() => rows.filter({ hasText: 'gh-1' }).filter({ hasText: 'id conflict' }).count())
+      .toBe(0);
     await screenshot(page, 'delivery-ids-conflict');
   });
 });

@@ -96,7 +96,9 @@ describe('the editor in a real browser', () => {
     // Connected: what is left is shown on the nodes it concerns. The only app was chosen for the trigger.
     await expect.poll(() => node('webhook').getAttribute('data-problems')).toBe('0');
     await expect.poll(() => node('http_request').locator('.node-problem').textContent()).toMatch(/^⚠ url: /);
-    await expect.poll(() => node('logger').locator('.node-problem').textContent()).toMatch(/message is required/);
+    await expect
+      .poll(() => node('logger').locator('.node-problem').textContent())
+      .toMatch(/message is required/);
   });
 
   it('fixes the validation errors shown on the nodes, with expression autocomplete', async () => {
@@ -120,13 +122,17 @@ describe('the editor in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.keyboard.type('.body.received.id');
     expect(await message.inputValue()).toBe('Order {{ nodes.http_request.body.received.id }}');
-    expect(await page.locator('[data-panel-node="logger"] .tok-node-ref').textContent()).toBe('nodes.http_request');
+    expect(await page.locator('[data-panel-node="logger"] .tok-node-ref').textContent()).toBe(
+      'nodes.http_request',
+    );
     await expect.poll(() => node('logger').getAttribute('data-problems')).toBe('0');
 
     await page.keyboard.press('Escape');
     await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
     await page.getByText('No problems: this draft can be published.').waitFor();
-    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 30_000 }).toBe('All changes saved');
+    await expect
+      .poll(() => page.getByTestId('save-status').textContent(), { timeout: 30_000 })
+      .toBe('All changes saved');
   });
 
   it('undoes and redoes an edit', async () => {

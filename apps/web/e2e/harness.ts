@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { generateSecretKey } from '@weft/core/secrets';
 import { testDatabase } from '@weft/devdb/test-db';
 import { freePort, type Service, startService, waitFor } from '@weft/devdb/services';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import type { AppRouter } from '@weft/api/types';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import superjson from 'superjson';
 import { webOrigin } from './web-server';
 
 export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,13 +46,18 @@ export interface Stack {
 export function checkPrerequisites(): void {
   const missing: string[] = [];
   if (!existsSync(CHROMIUM)) {
-    missing.push(`chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\``);
+    missing.push(
+      `chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\``,
+    );
   }
   if (!existsSync(path.join(distDir, 'index.html'))) {
-    missing.push('apps/web/dist is not built: run `pnpm --filter @weft/web build` (the test script builds it first)');
+    missing.push(
+      'apps/web/dist is not built: run `pnpm --filter @weft/web build` (the test script builds it first)',
+    );
   }
   for (const entry of ['apps/api/dist/main.js', 'apps/runner/dist/main.js']) {
-    if (!existsSync(path.join(repoRoot, entry))) missing.push(`${entry} is missing: run \`pnpm build\` at the root`);
+    if (!existsSync(path.join(repoRoot, entry)))
+      missing.push(`${entry} is missing: run \`pnpm build\` at the root`);
   }
   if (missing.length > 0) throw new Error(`the browser e2e tests cannot run:\n- ${missing.join('\n- ')}`);
 }
@@ -102,7 +110,11 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A page at 1280×800 that fails the test on uncaught page errors and CSP violations (collected, checked by the caller). */
-export async function newPage(browser: Browser, width = 1280, height = 800): Promise<{ page: Page; errors: string[] }> {
+export async function newPage(
+  browser: Browser,
+  width = 1280,
+  height = 800,
+): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width, height } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => undefined);
   // A Content-Security-Policy violation fails the test like an uncaught error: the editor must
@@ -110,7 +122,9 @@ export async function newPage(browser: Browser, width = 1280, height = 800): Pro
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
       setTimeout(() => {
-        throw new Error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`);
+        throw new Error(
+          `CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`,
+        );
       });
     });
   });
@@ -132,4 +146,19 @@ export async function signIn(page: Page, stack: Stack): Promise<void> {
   await page.fill('#token', stack.token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Scenarios' }).waitFor();
+}
+
+export type ApiClient = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+/** The typed tRPC client of the stack's api, acting with its bootstrap token (for set-up). */
+export function apiClient(stack: Pick<Stack, 'apiUrl' | 'token'>): ApiClient {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${stack.apiUrl}/trpc`,
+        transformer: superjson,
+        headers: { authorization: `Bearer ${stack.token}` },
+      }),
+    ],
+  });
 }

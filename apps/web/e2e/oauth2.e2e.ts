@@ -6,20 +6,26 @@
  * refresh token is revoked, the next run fails, the run view links to the connection, and the
  * connection says to reconnect; reconnecting works.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '@weft/api/types';
 import { CODE_CLIENT, type OAuth2Server, startOAuth2Server } from '@weft/devdb/oauth2-server';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 let stack: Stack;
 let server: OAuth2Server;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 let appId = '';
 let connectionId = '';
 let scenarioId = '';
@@ -29,15 +35,7 @@ beforeAll(async () => {
   server = await startOAuth2Server({ redirectUris: [`${stack.apiUrl}/oauth2/callback`] });
   browser = await launchBrowser();
   ({ page, errors: pageErrors } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
-  });
+  client = apiClient(stack);
   appId = (await client.apps.create.mutate({ key: 'crm', name: 'CRM', signature: { scheme: 'generic' } })).id;
 });
 

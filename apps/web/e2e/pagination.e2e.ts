@@ -7,19 +7,25 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCanvas } from './canvas';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 let api: http.Server;
 let apiUrl = '';
 let scenarioId = '';
@@ -46,15 +52,7 @@ beforeAll(async () => {
   stack = await startStack('pagination');
   browser = await launchBrowser();
   ({ page, errors: pageErrors } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
-  });
+  client = apiClient(stack);
   const created = await client.scenarios.create.mutate({
     name: 'All contacts',
     draft: {

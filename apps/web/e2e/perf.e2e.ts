@@ -5,12 +5,19 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter, RouterInputs } from '@weft/api/types';
+import type { RouterInputs } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack, webRoot } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  webRoot,
+  apiClient,
+} from './harness';
 
 const NODE_COUNT = 300;
 let stack: Stack;
@@ -58,23 +65,19 @@ function percentile(sorted: readonly number[], p: number): number {
 
 describe('a 300-node scenario', () => {
   it('opens in the editor and stays responsive while a node is dragged', async () => {
-    const client = createTRPCClient<AppRouter>({
-      links: [
-        httpBatchLink({
-          url: `${stack.apiUrl}/trpc`,
-          transformer: superjson,
-          headers: { authorization: `Bearer ${stack.token}` },
-        }),
-      ],
-    });
+    const client = apiClient(stack);
     const scenario = await client.scenarios.create.mutate({ name: 'Three hundred nodes', draft: bigGraph() });
     await signIn(page, stack);
 
     const opening = Date.now();
     await page.goto(`${stack.webUrl}/#/scenarios/${scenario.id}`);
-    await page.waitForFunction((count) => document.querySelectorAll('.react-flow__node').length >= count, NODE_COUNT, {
-      timeout: 60_000,
-    });
+    await page.waitForFunction(
+      (count) => document.querySelectorAll('.react-flow__node').length >= count,
+      NODE_COUNT,
+      {
+        timeout: 60_000,
+      },
+    );
     const openMs = Date.now() - opening;
 
     // Zoom in on the first columns so the dragged node is big enough to grab.
@@ -84,7 +87,9 @@ describe('a 300-node scenario', () => {
     const target = page.locator('[data-node-id="step_5"]');
     const box = await target.boundingBox();
     if (!box) throw new Error('node step_5 is not on screen');
-    const before = await target.evaluate((el) => el.closest('.react-flow__node')?.getAttribute('style') ?? '');
+    const before = await target.evaluate(
+      (el) => el.closest('.react-flow__node')?.getAttribute('style') ?? '',
+    );
 
     await page.evaluate(() => {
       const frames: number[] = [];
@@ -143,7 +148,9 @@ describe('a 300-node scenario', () => {
     expect(after).not.toBe(before);
     expect(frames.length).toBeGreaterThan(10);
     // The move is one undoable edit, saved by autosave.
-    await expect.poll(() => page.getByTestId('save-status').textContent(), { timeout: 30_000 }).toBe('All changes saved');
+    await expect
+      .poll(() => page.getByTestId('save-status').textContent(), { timeout: 30_000 })
+      .toBe('All changes saved');
     const saved = await client.scenarios.get.query({ id: scenario.id });
     const moved = saved.draft.nodes.find((node) => node.id === 'step_5');
     expect(moved?.position).not.toEqual({ x: 300, y: 4 * 110 });

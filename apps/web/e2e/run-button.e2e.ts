@@ -5,25 +5,36 @@
  * from the scenario list starts the published version with the (editable) sample input and
  * opens the live run.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCanvas } from './canvas';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 let scenarioId = '';
 
 // No positions: the API stores them as (0, 0), all on one spot.
 const graph = {
   nodes: [
-    { id: 'start', type: 'trigger.manual', version: 1, config: { sampleInput: { orderId: 'sample-1', total: 250 } } },
+    {
+      id: 'start',
+      type: 'trigger.manual',
+      version: 1,
+      config: { sampleInput: { orderId: 'sample-1', total: 250 } },
+    },
     { id: 'big', type: 'condition', version: 1, config: { expression: 'trigger.total > 100' } },
     { id: 'shape', type: 'transform', version: 1, config: { expression: '{ "order": trigger.orderId }' } },
     { id: 'note', type: 'logger', version: 1, config: { message: 'small order {{ trigger.orderId }}' } },
@@ -41,15 +52,7 @@ beforeAll(async () => {
   stack = await startStack('run_button');
   browser = await launchBrowser();
   ({ page, errors: pageErrors } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
-  });
+  client = apiClient(stack);
   scenarioId = (await client.scenarios.create.mutate({ name: 'Orders by hand', draft: graph })).id;
   await client.scenarios.create.mutate({ name: 'Nothing yet' });
   await signIn(page, stack);
@@ -75,7 +78,8 @@ async function expectLaidOut(within: string): Promise<void> {
   );
   for (const [i, a] of boxes.entries()) {
     for (const b of boxes.slice(i + 1)) {
-      const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      const apart =
+        a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
       expect(apart, `"${a.id}" and "${b.id}" overlap`).toBe(true);
     }
   }
@@ -103,7 +107,9 @@ describe('Run button and layout on load', () => {
     const dialog = page.getByRole('dialog');
     await expect
       .poll(() => dialog.getByTestId('run-not-runnable').textContent())
-      .toMatch(/“Orders by hand” is not published yet\. Run starts the published version: publish the scenario first/);
+      .toMatch(
+        /“Orders by hand” is not published yet\. Run starts the published version: publish the scenario first/,
+      );
     expect(await dialog.getByRole('button', { name: /^Run v/ }).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
     await dialog.waitFor({ state: 'detached' });
@@ -127,7 +133,11 @@ describe('Run button and layout on load', () => {
 
     const runId = await runOpened();
     const run = await client.runs.get.query({ id: runId });
-    expect(run).toMatchObject({ version: 1, trigger: { kind: 'manual' }, input: { orderId: 'o-77', total: 5 } });
+    expect(run).toMatchObject({
+      version: 1,
+      trigger: { kind: 'manual' },
+      input: { orderId: 'o-77', total: 5 },
+    });
     expect(run.steps.find((s) => s.nodeId === 'note')?.status).toBe('succeeded');
     expect(run.steps.find((s) => s.nodeId === 'shape')?.status).toBe('skipped');
     // The version keeps the positions it was published with (none): the run view lays it out too.

@@ -4,19 +4,25 @@
  * the canvas; the dry-run simulates the call; a manual run of the published scenario shows the
  * called run as a link with its status, and the called run links back to its caller.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCanvas } from './canvas';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 const ids = { sync: '', draftOnly: '', flow: '', callsDraft: '' };
 
 const position = { x: 0, y: 0 };
@@ -26,15 +32,7 @@ beforeAll(async () => {
   stack = await startStack('scenario_call');
   browser = await launchBrowser();
   ({ page, errors: pageErrors } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
-  });
+  client = apiClient(stack);
   const sync = await client.scenarios.create.mutate({
     name: 'Sync customer',
     draft: {

@@ -4,20 +4,26 @@
  * page until the Approve button decides it; the page then says who approved. A `wait.event` node
  * names a bad delivery key, and its run page shows the key it waits for, then the delivery.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { signWebhook } from '@weft/core/hmac';
-import type { AppRouter } from '@weft/api/types';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCanvas } from './canvas';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 let scenarioId = '';
 let eventScenarioId = '';
 let payments = { id: '', key: '' };
@@ -26,15 +32,7 @@ beforeAll(async () => {
   stack = await startStack('waits');
   browser = await launchBrowser();
   ({ page, errors: pageErrors } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
-  });
+  client = apiClient(stack);
   const scenario = await client.scenarios.create.mutate({
     name: 'Big orders',
     draft: {

@@ -22,7 +22,14 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       res.writeHead(201, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization ?? null, body: Buffer.concat(chunks).toString() }));
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          auth: req.headers.authorization ?? null,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
@@ -58,7 +65,12 @@ describe('web-server (stand-in until the api serves dist/)', () => {
       body: '{"a":1}',
     });
     expect(answer.status).toBe(201);
-    expect(await answer.json()).toEqual({ method: 'POST', url: '/webhook/acme?x=1', auth: 'Bearer t', body: '{"a":1}' });
+    expect(await answer.json()).toEqual({
+      method: 'POST',
+      url: '/webhook/acme?x=1',
+      auth: 'Bearer t',
+      body: '{"a":1}',
+    });
   });
 
   it('streams server-sent events as they come', async () => {

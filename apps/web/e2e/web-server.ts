@@ -54,7 +54,10 @@ export function startWebServer(distDir: string, apiUrl: string): Promise<WebServ
       req.pipe(upstream);
       return;
     }
-    let file = path.join(distDir, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));
+    let file = path.join(
+      distDir,
+      path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''),
+    );
     if (!file.startsWith(distDir) || !existsSync(file) || statSync(file).isDirectory()) {
       file = path.join(distDir, 'index.html');
     }
@@ -81,7 +84,10 @@ export function startWebServer(distDir: string, apiUrl: string): Promise<WebServ
  * Where the browser should open the app: the api itself when it serves the web app, else a
  * static server in front of it.
  */
-export async function webOrigin(distDir: string, apiUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function webOrigin(
+  distDir: string,
+  apiUrl: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
   // WEFT_E2E_WEB_SERVER=1 uses the stand-in even when the api serves the app (to test it).
   if (process.env.WEFT_E2E_WEB_SERVER === '1') return startWebServer(distDir, apiUrl);
   const answer = await fetch(`${apiUrl}/`).catch(() => null);

@@ -4,20 +4,26 @@
  * "node" in its form; the dry-run shows the reply the caller would get; a signed webhook is
  * answered by the published scenario, and the run view and the delivery page show that reply.
  */
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '@weft/api/types';
 import { signWebhook } from '@weft/core/hmac';
 import type { Browser, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCanvas } from './canvas';
-import { launchBrowser, newPage, type Stack, screenshot, signIn, startStack } from './harness';
+import {
+  launchBrowser,
+  newPage,
+  type Stack,
+  screenshot,
+  signIn,
+  startStack,
+  apiClient,
+  type ApiClient,
+} from './harness';
 
 const SECRET = 'forms-browser-secret-0123456789';
 let stack: Stack;
 let browser: Browser;
 let page: Page;
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: ApiClient;
 const ids = { app: '', scenario: '', appKey: 'forms-browser' };
 const position = { x: 0, y: 0 };
 
@@ -25,15 +31,7 @@ beforeAll(async () => {
   stack = await startStack('webhook_reply');
   browser = await launchBrowser();
   ({ page } = await newPage(browser));
-  client = createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${stack.apiUrl}/trpc`,
-        transformer: superjson,
-        headers: { authorization: `Bearer ${stack.token}` },
-      }),
-    ],
-  });
+  client = apiClient(stack);
   const app = await client.apps.create.mutate({
     key: ids.appKey,
     name: 'Forms',
