@@ -2,8 +2,6 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '@weft/db';
 import type { Logger } from 'pino';
 
-export { isDatabaseUnavailable };
-
 /** A JSON error answer: `{ error: <code>, message }` plus any extra fields. */
 export function sendError(
   res: Response,

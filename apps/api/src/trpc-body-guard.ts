@@ -4,7 +4,7 @@ import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
 
 /** Bodies up to this size are read before the token is checked (by the procedure, as usual). */
-export const UNAUTHENTICATED_BODY_LIMIT_BYTES = 64 * 1024;
+const UNAUTHENTICATED_BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * tRPC reads a call's body before a procedure checks its token: up to `jsonBodyLimitBytes`
@@ -24,7 +24,7 @@ export function trpcBodyGuard(deps: Pick<ApiDeps, 'database'>) {
         res,
         401,
         'unauthorized',
-        `${auth.message} (a call with a body over 64 KiB needs its token in the Authorization header)`,
+        `${auth.message} (a call with a body over ${UNAUTHENTICATED_BODY_LIMIT_BYTES / 1024} KiB needs its token in the Authorization header)`,
       );
     } catch (error) {
       next(error);

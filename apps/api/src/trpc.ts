@@ -9,6 +9,7 @@ import {
   InvalidCursorError,
   InvalidIdError,
   isDuplicateKeyError,
+  isDatabaseUnavailable,
 } from '@weft/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
@@ -16,7 +17,7 @@ import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import { authenticate, bearerToken } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { DATABASE_UNAVAILABLE_MESSAGE, HttpError, isDatabaseUnavailable } from './errors.js';
+import { DATABASE_UNAVAILABLE_MESSAGE, HttpError } from './errors.js';
 import { forgetWebhookScenarios } from './webhook/scenario-cache.js';
 
 export interface Context {

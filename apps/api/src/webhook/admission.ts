@@ -26,11 +26,6 @@ export class WebhookAdmission {
 
   constructor(private readonly options: AdmissionOptions) {}
 
-  /** Webhooks admitted and not yet answered. */
-  get inFlight(): number {
-    return this.admitted;
-  }
-
   /** Why a new webhook is refused now, or null to admit it. */
   refusal(): string | null {
     if (this.admitted >= this.options.maxInFlight)

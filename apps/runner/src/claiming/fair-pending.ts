@@ -26,26 +26,24 @@ export class FairPending {
     this.count++;
   }
 
-  delete(runId: string): void {
-    for (const [workspaceId, ids] of this.byWorkspace) {
-      if (!ids.delete(runId)) continue;
-      this.count--;
-      if (ids.size === 0) this.forget(workspaceId);
-      return;
-    }
+  delete(workspaceId: string, runId: string): void {
+    const ids = this.byWorkspace.get(workspaceId);
+    if (!ids?.delete(runId)) return;
+    this.count--;
+    if (ids.size === 0) this.forget(workspaceId);
   }
 
   /** Up to `size` candidates of the workspace whose turn it is; the turn passes to the next one. */
-  nextBatch(size: number): string[] {
+  nextBatch(size: number): { readonly workspaceId: string; readonly runIds: string[] } {
     const workspaceId = this.turns.shift();
-    if (workspaceId === undefined) return [];
+    if (workspaceId === undefined) return { workspaceId: '', runIds: [] };
     this.turns.push(workspaceId);
-    const batch: string[] = [];
+    const runIds: string[] = [];
     for (const id of this.byWorkspace.get(workspaceId) ?? []) {
-      batch.push(id);
-      if (batch.length >= size) break;
+      runIds.push(id);
+      if (runIds.length >= size) break;
     }
-    return batch;
+    return { workspaceId, runIds };
   }
 
   clear(): void {

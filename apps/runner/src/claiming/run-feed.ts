@@ -73,14 +73,12 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   let moreQueued = false;
   let catchingUp: Promise<void> | undefined;
 
-  const add = (workspaceId: string, id: string) => pending.add(workspaceId, id);
-
-  const claimOne = async (batch: readonly string[]) => {
+  const claimOne = async (batch: ReturnType<FairPending['nextBatch']>) => {
     let run: RunDoc | null = null;
     try {
       run = await claimQueuedRun(
         models,
-        batch.map((id) => new Types.ObjectId(id)),
+        batch.runIds.map((id) => new Types.ObjectId(id)),
         { owner: deps.owner, leaseMs: deps.leaseMs },
       );
     } catch (error) {
@@ -92,10 +90,10 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
     }
     if (!run) {
       options.releaseSlot();
-      for (const id of batch) pending.delete(id);
+      for (const id of batch.runIds) pending.delete(batch.workspaceId, id);
       return;
     }
-    pending.delete(run._id.toHexString());
+    pending.delete(batch.workspaceId, run._id.toHexString());
     recordPickup(run);
     void options
       .execute(run)
@@ -121,7 +119,7 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
       try {
         const runs = await findQueuedRuns(models, catchUpLimit);
         moreQueued = runs.length >= catchUpLimit;
-        for (const run of runs) add(run.workspaceId.toHexString(), run.id.toHexString());
+        for (const run of runs) pending.add(run.workspaceId.toHexString(), run.id.toHexString());
         pump();
       } catch (error) {
         log.warn({ err: error }, 'could not read queued runs');
@@ -157,7 +155,7 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
         if (event.operationType !== 'insert' || !(id instanceof Types.ObjectId)) return;
         if (event.fullDocument?.status !== undefined && event.fullDocument.status !== 'queued') return;
         const workspaceId = event.fullDocument?.workspaceId;
-        add(workspaceId instanceof Types.ObjectId ? workspaceId.toHexString() : '', id.toHexString());
+        pending.add(workspaceId instanceof Types.ObjectId ? workspaceId.toHexString() : '', id.toHexString());
         pump();
       },
     );
