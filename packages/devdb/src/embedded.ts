@@ -63,10 +63,6 @@ function javaArgs(
   if (options.backend === 'h2') {
     if (!options.dataFile) throw new Error('weft-devdb: the h2 backend needs a dataFile');
     args.push('--file', path.resolve(options.dataFile));
-    // Known issue (packages/devdb/README.md): after a restart of an H2 server, clients that held
-    // change streams through it could stop getting answers with awaitData on. Off for H2 until
-    // understood; change-stream getMores then return at once (cheap, but a busy loop).
-    if (process.env.WEFT_DEVDB_AWAIT_DATA !== '1') args.push('--no-await-data');
     // Every acknowledged write is on file before its reply (a killed server loses none);
     // WEFT_DEVDB_FSYNC=1 also forces each group commit to the disk (a power cut loses none).
     if (process.env.WEFT_DEVDB_FSYNC === '1') args.push('--fsync');

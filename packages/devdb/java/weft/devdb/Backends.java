@@ -1,6 +1,7 @@
 package weft.devdb;
 
 import java.lang.reflect.Field;
+import java.util.List;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -9,6 +10,8 @@ import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
@@ -80,11 +83,8 @@ final class Backends {
         private TailOplog oplog;
 
         H2(String fileName, TailOplog.Limits limits, boolean fsync) {
-            super(fileName);
+            super(H2Store.open(fileName));
             this.limits = limits;
-            // Every store is a group commit before a reply (GroupCommit): the store's own
-            // background writer would only race it.
-            getMvStore().setAutoCommitDelay(0);
             this.groupCommit = new GroupCommit(getMvStore(), fsync);
         }
 
@@ -97,6 +97,10 @@ final class Backends {
         @Override
         public TailOplog tailOplog() {
             return oplog;
+        }
+
+        GroupCommit groupCommit() {
+            return groupCommit;
         }
 
         @Override
@@ -115,7 +119,7 @@ final class Backends {
                 return super.handleCommand(channel, databaseName, command, query);
             } finally {
                 // Also after an error: an ordered insert that failed at its n-th document wrote the first n - 1.
-                groupCommit.afterWrite();
+                DurableReplies.answersWrite(channel, groupCommit, groupCommit.written());
             }
         }
     }
@@ -142,16 +146,28 @@ final class Backends {
             // Called from H2Database's constructor (it opens the stored collections and indexes)
             // before a field of this class could be set: the store comes from H2Database's own
             // field. The map names are H2Database's (its openOrCreateCollection).
-            MVStore mvStore;
+            MVStore mvStore = store();
+            String fullName = getFullCollectionNamespace(collectionName);
+            MVMap<Object, Document> dataMap = H2Store.documents(mvStore, "databases." + fullName);
+            MVMap<String, Object> metaMap = mvStore.openMap("meta." + fullName);
+            return new IndexedH2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry);
+        }
+
+        @Override
+        protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
+                                                        boolean sparse) {
+            // The stock code opens the map by this name (H2Database.mapNameForIndex): open it with
+            // BSON types first, and it gets this instance.
+            H2Store.openUniqueIndex(store(), getFullCollectionNamespace(collectionName) + "._index_" + indexName);
+            return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+        }
+
+        private MVStore store() {
             try {
-                mvStore = (MVStore) MV_STORE.get(this);
+                return (MVStore) MV_STORE.get(this);
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
             }
-            String fullName = getFullCollectionNamespace(collectionName);
-            MVMap<Object, Document> dataMap = mvStore.openMap("databases." + fullName);
-            MVMap<String, Object> metaMap = mvStore.openMap("meta." + fullName);
-            return new IndexedH2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry);
         }
     }
 }

@@ -1,5 +1,8 @@
 package weft.devdb;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -8,10 +11,13 @@ import org.h2.mvstore.MVStore;
 /**
  * Makes every write of the H2 backend durable before its reply is sent. A stock MVStore writes
  * its changes to the file from a background thread about once a second, so a killed server lost
- * up to a second of writes it had already acknowledged (webhooks answered 202 among them). Here a
- * command that may have written commits the store before it answers; commands that finish while
- * a commit is being written share the next one (a group commit), so the cost is one file write
- * per group, not per command.
+ * up to a second of writes it had already acknowledged (webhooks answered 202 among them).
+ *
+ * <p>Here a command that may have written takes a ticket once its changes are applied
+ * ({@link #written}), and its reply is held ({@link DurableReplies}) until a commit that carries
+ * the ticket is on file. One thread commits, back to back while there is anything to commit: the
+ * writes applied while a commit is being written share the next one (a group commit), so the
+ * cost is one file write per group, and no network thread ever waits for the file.
  *
  * <p>A commit writes to the operating system (it survives the server's process being killed);
  * with {@code fsync} each group commit also forces the file to the disk (it survives a power cut).
@@ -24,35 +30,125 @@ final class GroupCommit {
             "endsessions", "explain", "dbstats", "collstats", "serverstatus", "getparameter",
             "connectionstatus", "whatsmyuri", "getlog", "hostinfo", "getcmdlineopts");
 
+    private record Waiter(long ticket, Runnable durable, Runnable failed) {
+    }
+
     private final MVStore store;
     private final boolean fsync;
-    private final Object commitLock = new Object();
-    /** Commands that may have written, counted as they finish. */
-    private final AtomicLong finished = new AtomicLong();
-    /** Every command counted up to this one is on file. */
-    private long durable;
+    /** Tickets handed out: every write counted up to this one has applied its changes. */
+    private final AtomicLong applied = new AtomicLong();
+    private final Object lock = new Object();
+    /** Every write counted up to this one is on file. */
+    private volatile long durable;
+    /** Set once a commit failed: the store is closed, nothing is durable from then on. */
+    private volatile RuntimeException failure;
+    private final List<Waiter> waiters = new ArrayList<>();
 
     GroupCommit(MVStore store, boolean fsync) {
         this.store = store;
         this.fsync = fsync;
+        Thread committer = new Thread(this::commitLoop, "weft-devdb-group-commit");
+        committer.setDaemon(true);
+        committer.start();
     }
 
     static boolean mayWrite(String command) {
         return !READ_ONLY.contains(command.toLowerCase());
     }
 
-    /** Called once a command that may have written has applied its changes, before it answers. */
-    void afterWrite() {
-        long mine = finished.incrementAndGet();
-        synchronized (commitLock) {
-            if (durable >= mine) return;
-            // Everything counted so far has applied its changes: this commit carries all of them.
-            long upTo = finished.get();
-            // commit() waits for a commit in progress (also the store's own background one), so
-            // on return every change made before it is on file.
-            store.commit();
-            if (fsync) store.sync();
-            durable = upTo;
+    /** Called once a command that may have written has applied its changes: its ticket. */
+    long written() {
+        long ticket = applied.incrementAndGet();
+        synchronized (lock) {
+            lock.notifyAll();
         }
+        return ticket;
+    }
+
+    boolean isDurable(long ticket) {
+        return durable >= ticket;
+    }
+
+    /**
+     * Runs {@code onDurable} on the committing thread once the write of {@code ticket} is on file
+     * (at once if it is), or {@code onFailed} if the commit that should carry it failed.
+     */
+    void whenDurable(long ticket, Runnable onDurable, Runnable onFailed) {
+        synchronized (lock) {
+            if (failure == null && durable < ticket) {
+                waiters.add(new Waiter(ticket, onDurable, onFailed));
+                return;
+            }
+        }
+        (failure == null ? onDurable : onFailed).run();
+    }
+
+    /** Blocks until the write of {@code ticket} is on file (for a command without a channel to hold). */
+    void awaitDurable(long ticket) {
+        synchronized (lock) {
+            while (durable < ticket && failure == null) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for a commit", e);
+                }
+            }
+            if (failure != null) throw failure;
+        }
+    }
+
+    private void commitLoop() {
+        while (true) {
+            long upTo;
+            synchronized (lock) {
+                while (applied.get() <= durable) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                // Everything counted so far has applied its changes: this commit carries all of them.
+                upTo = applied.get();
+            }
+            try {
+                store.commit();
+                if (fsync) store.sync();
+            } catch (RuntimeException failed) {
+                fail(failed);
+                return;
+            }
+            List<Runnable> ready = new ArrayList<>();
+            synchronized (lock) {
+                durable = upTo;
+                lock.notifyAll();
+                for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                    Waiter waiter = it.next();
+                    if (waiter.ticket() <= upTo) {
+                        ready.add(waiter.durable());
+                        it.remove();
+                    }
+                }
+            }
+            ready.forEach(Runnable::run);
+        }
+    }
+
+    private void fail(RuntimeException failed) {
+        if (!store.isClosed() || store.getPanicException() != null) {
+            // A failed commit closes the store (every later command answers "This store is
+            // closed"): its cause is the one line worth reading, whatever the log level.
+            System.err.println("weft-devdb: commit failed, the H2 store is closed");
+            failed.printStackTrace();
+        }
+        List<Runnable> failedWaiters = new ArrayList<>();
+        synchronized (lock) {
+            failure = failed;
+            lock.notifyAll();
+            waiters.forEach(waiter -> failedWaiters.add(waiter.failed()));
+            waiters.clear();
+        }
+        failedWaiters.forEach(Runnable::run);
     }
 }

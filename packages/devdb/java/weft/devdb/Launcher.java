@@ -41,7 +41,6 @@ public final class Launcher {
         String backendName = "memory";
         String file = null;
         boolean watchStdin = false;
-        boolean awaitData = true;
         boolean fsync = false;
         int oplogMaxEntries = 50_000;
         long oplogMaxBytes = 64L * 1024 * 1024;
@@ -54,7 +53,6 @@ public final class Launcher {
                 case "--backend" -> backendName = value(args, ++i, arg);
                 case "--file" -> file = value(args, ++i, arg);
                 case "--watch-stdin" -> watchStdin = true;
-                case "--no-await-data" -> awaitData = false;
                 case "--fsync" -> fsync = true;
                 case "--oplog-max-entries" -> oplogMaxEntries = Integer.parseInt(value(args, ++i, arg));
                 case "--oplog-max-bytes" -> oplogMaxBytes = Long.parseLong(value(args, ++i, arg));
@@ -81,7 +79,8 @@ public final class Launcher {
         backend.version(MONGO_4_4);
         // The oplog makes $changeStream work, which Agenda's notification channel uses.
         backend.enableOplog();
-        WeftMongoServer server = new WeftMongoServer(backend, ((Backends.WithTailOplog) backend).tailOplog(), awaitData);
+        GroupCommit commits = backend instanceof Backends.H2 h2 ? h2.groupCommit() : null;
+        WeftMongoServer server = new WeftMongoServer(backend, ((Backends.WithTailOplog) backend).tailOplog(), commits);
         server.bind(host, port);
         InetSocketAddress address = server.getLocalAddress();
 

@@ -22,22 +22,24 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
  * mongo-java-server's {@code MongoServer.bind}, with {@link AwaitDataHandler} in front of its database
- * handler (MongoServer builds its pipeline inline, so it is rebuilt here with the same handlers).
+ * handler and, on H2, {@link DurableReplies} holding the replies to writes until they are on file
+ * (MongoServer builds its pipeline inline, so it is rebuilt here with the same handlers).
  */
 final class WeftMongoServer {
 
     private final MongoBackend backend;
     private final TailOplog oplog;
-    private final boolean awaitData;
+    /** The H2 backend's commits (replies to writes wait for them), else null. */
+    private final GroupCommit commits;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private ChannelGroup channelGroup;
     private Channel channel;
 
-    WeftMongoServer(MongoBackend backend, TailOplog oplog, boolean awaitData) {
+    WeftMongoServer(MongoBackend backend, TailOplog oplog, GroupCommit commits) {
         this.backend = backend;
         this.oplog = oplog;
-        this.awaitData = awaitData;
+        this.commits = commits;
     }
 
     void bind(String host, int port) {
@@ -56,9 +58,11 @@ final class WeftMongoServer {
                     ch.pipeline().addLast(new MongoWireReplyEncoder());
                     ch.pipeline().addLast(new MongoWireMessageEncoder());
                     ch.pipeline().addLast(new MongoWireProtocolHandler());
-                    if (awaitData) {
-                        ch.pipeline().addLast(new AwaitDataHandler(backend, oplog));
+                    if (commits != null) {
+                        // Outbound: sees the replies of the handlers after it before they are encoded.
+                        ch.pipeline().addLast(new DurableReplies(commits));
                     }
+                    ch.pipeline().addLast(new AwaitDataHandler(backend, oplog));
                     ch.pipeline().addLast(new MongoDatabaseHandler(backend, channelGroup));
                     ch.pipeline().addLast(new MongoExceptionHandler());
                 }
