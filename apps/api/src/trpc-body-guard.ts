@@ -17,7 +17,11 @@ export function trpcBodyGuard(deps: Pick<ApiDeps, 'database' | 'clock'>) {
     const length = Number(req.get('content-length') ?? Number.NaN);
     if (Number.isFinite(length) && length <= UNAUTHENTICATED_BODY_LIMIT_BYTES) return next();
     try {
-      const auth = await authenticate(deps.database.models, bearerToken(req.get('authorization')), deps.clock());
+      const auth = await authenticate(
+        deps.database.models,
+        bearerToken(req.get('authorization')),
+        deps.clock(),
+      );
       if (auth.ok) return next();
       res.set('Connection', 'close');
       sendError(

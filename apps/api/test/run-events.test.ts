@@ -162,10 +162,15 @@ describe.each(['changeStream', 'poll'] as const)('run events (%s)', (mode) => {
         finishedAt: at,
         durationMs: 0,
       });
-      const seen = await readUntil(feed, (e) => e.runId === runId.toHexString() && e.steps[0]?.status === 'succeeded');
+      const seen = await readUntil(
+        feed,
+        (e) => e.runId === runId.toHexString() && e.steps[0]?.status === 'succeeded',
+      );
       expect(JSON.stringify(seen)).not.toContain(marker);
       // The step's status came through the database; its output and the run's input did not.
-      expect(replies.some((reply) => reply.includes(runId.toHexString()) && reply.includes('succeeded'))).toBe(true);
+      expect(
+        replies.some((reply) => reply.includes(runId.toHexString()) && reply.includes('succeeded')),
+      ).toBe(true);
       expect(replies.filter((reply) => reply.includes('large-output-'))).toEqual([]);
       feed.close();
     } finally {

@@ -22,28 +22,33 @@ async function tokenOf(scope: ApiTokenScope, expiresAt: Date | null = null) {
 }
 
 /** One call of each kind, and what it needs. */
-const calls: { name: string; needs: ApiTokenScope; call: (c: Caller, token: string) => Promise<unknown> }[] = [
-  { name: 'scenarios.list (query)', needs: 'read-only', call: (c) => c.scenarios.list({}) },
-  { name: 'registry.nodes (query)', needs: 'read-only', call: (c) => c.registry.nodes() },
-  { name: 'auth.whoami (query)', needs: 'read-only', call: (c) => c.auth.whoami() },
-  {
-    name: 'runs.onChange (subscription)',
-    needs: 'read-only',
-    call: async (_c, token) => {
-      const controller = new AbortController();
-      const iterable = await callerFor(h.deps, token, controller.signal).runs.onChange();
-      controller.abort();
-      return iterable;
+const calls: { name: string; needs: ApiTokenScope; call: (c: Caller, token: string) => Promise<unknown> }[] =
+  [
+    { name: 'scenarios.list (query)', needs: 'read-only', call: (c) => c.scenarios.list({}) },
+    { name: 'registry.nodes (query)', needs: 'read-only', call: (c) => c.registry.nodes() },
+    { name: 'auth.whoami (query)', needs: 'read-only', call: (c) => c.auth.whoami() },
+    {
+      name: 'runs.onChange (subscription)',
+      needs: 'read-only',
+      call: async (_c, token) => {
+        const controller = new AbortController();
+        const iterable = await callerFor(h.deps, token, controller.signal).runs.onChange();
+        controller.abort();
+        return iterable;
+      },
     },
-  },
-  { name: 'scenarios.create (mutation)', needs: 'editor', call: (c) => c.scenarios.create({ name: 'By scope' }) },
-  { name: 'tokens.list', needs: 'admin', call: (c) => c.tokens.list() },
-  {
-    name: 'tokens.create',
-    needs: 'admin',
-    call: (c) => c.tokens.create({ name: 'minted', scope: 'read-only' }),
-  },
-];
+    {
+      name: 'scenarios.create (mutation)',
+      needs: 'editor',
+      call: (c) => c.scenarios.create({ name: 'By scope' }),
+    },
+    { name: 'tokens.list', needs: 'admin', call: (c) => c.tokens.list() },
+    {
+      name: 'tokens.create',
+      needs: 'admin',
+      call: (c) => c.tokens.create({ name: 'minted', scope: 'read-only' }),
+    },
+  ];
 
 describe('token scopes', () => {
   it('each scope may call what it covers and gets FORBIDDEN naming the scope needed otherwise', async () => {
@@ -106,10 +111,14 @@ describe('minting', () => {
     const none = await rejection(caller.tokens.create({ name: 'forever', scope: 'editor' }));
     expect(none.code).toBe('BAD_REQUEST');
     expect(none.message).toMatch(/^expiresAt: .*must expire too/);
-    const longer = await rejection(caller.tokens.create({ name: 'longer', scope: 'editor', expiresAt: minutes(61) }));
+    const longer = await rejection(
+      caller.tokens.create({ name: 'longer', scope: 'editor', expiresAt: minutes(61) }),
+    );
     expect(longer.code).toBe('BAD_REQUEST');
     expect(longer.message).toContain('cannot outlive this token');
-    const past = await rejection(h.caller.tokens.create({ name: 'past', scope: 'editor', expiresAt: minutes(-1) }));
+    const past = await rejection(
+      h.caller.tokens.create({ name: 'past', scope: 'editor', expiresAt: minutes(-1) }),
+    );
     expect(past.message).toMatch(/^expiresAt: .*past/);
     const fits = await caller.tokens.create({ name: 'fits', scope: 'editor', expiresAt: minutes(60) });
     expect(fits.expiresAt).toEqual(minutes(60));
@@ -132,13 +141,19 @@ describe('minting', () => {
     const admin = await createApiToken(h.db.models, workspace._id, 'admin', undefined, now);
     const caller = callerFor(h.deps, admin.token);
     await caller.tokens.create({ name: 'editor', scope: 'editor' });
-    const expiring = await caller.tokens.create({ name: 'expiring admin', scope: 'admin', expiresAt: minutes(5) });
+    const expiring = await caller.tokens.create({
+      name: 'expiring admin',
+      scope: 'admin',
+      expiresAt: minutes(5),
+    });
     now = minutes(10);
     const refused = await rejection(caller.tokens.revoke({ id: admin.doc._id.toHexString() }));
     expect(refused.code).toBe('PRECONDITION_FAILED');
     expect(refused.message).toContain('last active admin token');
     const other = await caller.tokens.create({ name: 'second admin', scope: 'admin' });
-    expect((await callerFor(h.deps, other.token).tokens.revoke({ id: admin.doc._id.toHexString() })).revokedAt).toEqual(now);
+    expect(
+      (await callerFor(h.deps, other.token).tokens.revoke({ id: admin.doc._id.toHexString() })).revokedAt,
+    ).toEqual(now);
     expect(expiring.scope).toBe('admin');
   });
 });

@@ -26,9 +26,16 @@ const probes: { name: string; init: RequestInit }[] = [
   { name: 'no signature', init: { method: 'POST', body: '{"hello":"world"}' } },
   {
     name: 'a wrong signature',
-    init: { method: 'POST', body: '{"hello":"world"}', headers: { 'x-signature': `sha256=${'ab'.repeat(32)}` } },
+    init: {
+      method: 'POST',
+      body: '{"hello":"world"}',
+      headers: { 'x-signature': `sha256=${'ab'.repeat(32)}` },
+    },
   },
-  { name: 'a malformed signature', init: { method: 'POST', body: '{}', headers: { 'x-signature': 'sha256=xyz' } } },
+  {
+    name: 'a malformed signature',
+    init: { method: 'POST', body: '{}', headers: { 'x-signature': 'sha256=xyz' } },
+  },
   { name: 'a short digest', init: { method: 'POST', body: '{}', headers: { 'x-signature': 'sha256=abcd' } } },
   { name: 'a body over the limit', init: { method: 'POST', body: 'x'.repeat(BODY_LIMIT + 1) } },
   { name: 'HEAD', init: { method: 'HEAD' } },

@@ -60,7 +60,9 @@ describe('API tokens', () => {
   it('the read-only token reads, cannot change anything, and cannot see tokens', async () => {
     const reader = apiClient({ apiUrl: stack.apiUrl, token: secret });
     expect((await reader.scenarios.list.query({})).items.map((s) => s.name)).toContain('Visible to readers');
-    const refused = await reader.scenarios.create.mutate({ name: 'Not by a reader' }).catch((e: unknown) => e);
+    const refused = await reader.scenarios.create
+      .mutate({ name: 'Not by a reader' })
+      .catch((e: unknown) => e);
     expect(codeOf(refused)).toBe('FORBIDDEN');
 
     const { page: readerPage, errors } = await newPage(browser);

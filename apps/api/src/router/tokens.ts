@@ -5,6 +5,7 @@ import {
   listApiTokens,
   revokeApiToken,
   toObjectId,
+  tokenScope,
 } from '@weft/db';
 import { TRPCError } from '@trpc/server';
 import { adminProcedure, createTRPCRouter, notFound } from '../trpc.js';
@@ -57,7 +58,7 @@ export const tokensRouter = createTRPCRouter({
     if (!token) throw notFound('token', input.id);
     if (!token.revokedAt) {
       const now = ctx.deps.clock();
-      if (tokenView(token).scope === 'admin') {
+      if (tokenScope(token) === 'admin') {
         const others = await countOtherLiveAdminTokens(models, ctx.workspaceId, _id, now);
         if (others === 0) {
           throw new TRPCError({

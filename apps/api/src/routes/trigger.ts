@@ -17,7 +17,11 @@ export function triggerRouter(deps: ApiDeps): Router {
 
   // Authenticated before the body is read: strangers do not get to send megabytes.
   const requireToken = async (req: Request, res: Response, next: NextFunction) => {
-    const auth = await authenticate(deps.database.models, bearerToken(req.get('authorization')), deps.clock());
+    const auth = await authenticate(
+      deps.database.models,
+      bearerToken(req.get('authorization')),
+      deps.clock(),
+    );
     if (!auth.ok) {
       res.set('WWW-Authenticate', 'Bearer');
       sendError(res, 401, 'unauthorized', auth.message);

@@ -5,7 +5,17 @@ import { type FormEvent, useState } from 'react';
 import { describeError, issueFor } from '../api/errors';
 import { useTRPC } from '../api/trpc';
 import type { ApiToken, CreatedApiToken, Whoami } from '../api/types';
-import { Button, ConfirmDialog, Dialog, EmptyState, ErrorState, Field, InlineError, Loading, useToast } from '../components/ui';
+import {
+  Button,
+  ConfirmDialog,
+  Dialog,
+  EmptyState,
+  ErrorState,
+  Field,
+  InlineError,
+  Loading,
+  useToast,
+} from '../components/ui';
 import { NewTokenSecret } from '../tokens/NewTokenSecret';
 import { expiryChoices, mintableScopes, SCOPE_DESCRIPTIONS } from '../tokens/token-form';
 import { TokenTable } from '../tokens/TokenTable';
@@ -32,7 +42,11 @@ export default function TokensPage() {
       <header className="page-header">
         <h1>API tokens</h1>
         <div className="page-actions">
-          <Button variant="primary" onClick={() => setCreating(true)} disabled={!whoami.data || !tokens.isSuccess}>
+          <Button
+            variant="primary"
+            onClick={() => setCreating(true)}
+            disabled={!whoami.data || !tokens.isSuccess}
+          >
             New token
           </Button>
         </div>
@@ -40,7 +54,11 @@ export default function TokensPage() {
       {tokens.isPending ? (
         <Loading />
       ) : tokens.isError ? (
-        <ErrorState title="Tokens cannot be shown" error={tokens.error} onRetry={() => void tokens.refetch()} />
+        <ErrorState
+          title="Tokens cannot be shown"
+          error={tokens.error}
+          onRetry={() => void tokens.refetch()}
+        />
       ) : tokens.data.length === 0 ? (
         <EmptyState title="No tokens">The workspace has no tokens.</EmptyState>
       ) : (
@@ -54,7 +72,9 @@ export default function TokensPage() {
           }}
         />
       )}
-      {creating && whoami.data ? <CreateTokenDialog own={whoami.data.token} onClose={() => setCreating(false)} /> : null}
+      {creating && whoami.data ? (
+        <CreateTokenDialog own={whoami.data.token} onClose={() => setCreating(false)} />
+      ) : null}
       {revoking ? (
         <ConfirmDialog
           title={`Revoke "${revoking.name}"?`}
@@ -66,8 +86,8 @@ export default function TokensPage() {
           onClose={() => setRevoking(null)}
         >
           Every call with this token is refused from now on
-          {revoking.id === whoami.data?.token.id ? ', including this browser’s: you will be signed out' : ''}. This
-          cannot be undone.
+          {revoking.id === whoami.data?.token.id ? ', including this browser’s: you will be signed out' : ''}.
+          This cannot be undone.
         </ConfirmDialog>
       ) : null}
     </div>
@@ -100,7 +120,15 @@ function CreateTokenDialog({ own, onClose }: { own: Whoami['token']; onClose: ()
 
   if (created) {
     return (
-      <Dialog title="Token created" onClose={onClose} footer={<Button variant="primary" onClick={onClose}>Done</Button>}>
+      <Dialog
+        title="Token created"
+        onClose={onClose}
+        footer={
+          <Button variant="primary" onClick={onClose}>
+            Done
+          </Button>
+        }
+      >
         <NewTokenSecret created={created} />
       </Dialog>
     );
@@ -119,11 +147,26 @@ function CreateTokenDialog({ own, onClose }: { own: Whoami['token']; onClose: ()
       }
     >
       <form id="create-token" onSubmit={submit}>
-        <Field label="Name" htmlFor="token-name" required error={info ? issueFor(info, 'name') : undefined} hint="Who or what uses it: ci, dashboard…">
-          <input id="token-name" value={name} placeholder="ci" onChange={(event) => setName(event.target.value)} />
+        <Field
+          label="Name"
+          htmlFor="token-name"
+          required
+          error={info ? issueFor(info, 'name') : undefined}
+          hint="Who or what uses it: ci, dashboard…"
+        >
+          <input
+            id="token-name"
+            value={name}
+            placeholder="ci"
+            onChange={(event) => setName(event.target.value)}
+          />
         </Field>
         <Field label="Scope" htmlFor="token-scope" hint={SCOPE_DESCRIPTIONS[scope]}>
-          <select id="token-scope" value={scope} onChange={(event) => setScope(event.target.value as ApiTokenScope)}>
+          <select
+            id="token-scope"
+            value={scope}
+            onChange={(event) => setScope(event.target.value as ApiTokenScope)}
+          >
             {scopes.map((s) => (
               <option key={s} value={s}>
                 {s}

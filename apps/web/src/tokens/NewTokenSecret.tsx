@@ -8,8 +8,8 @@ export function NewTokenSecret({ created }: { created: CreatedApiToken }) {
     <div data-testid="new-token">
       <p>
         Token <strong>{created.name}</strong> (scope <strong>{created.scope}</strong>,{' '}
-        {created.expiresAt ? `expires ${formatDateTime(created.expiresAt)}` : 'never expires'}) is ready. Copy it now:
-        it is not shown again.
+        {created.expiresAt ? `expires ${formatDateTime(created.expiresAt)}` : 'never expires'}) is ready. Copy
+        it now: it is not shown again.
       </p>
       <p>
         <code className="url" data-testid="new-token-secret">

@@ -29,11 +29,18 @@ describe('TokenTable', () => {
     const onRevoke = vi.fn();
     const tokens = [
       token({ id: 'a'.repeat(24), name: 'admin', scope: 'admin' }),
-      token({ id: 'b'.repeat(24), name: 'dashboard', scope: 'read-only', expiresAt: new Date('2026-07-01T00:00:00Z') }),
+      token({
+        id: 'b'.repeat(24),
+        name: 'dashboard',
+        scope: 'read-only',
+        expiresAt: new Date('2026-07-01T00:00:00Z'),
+      }),
       token({ id: 'c'.repeat(24), name: 'old', expiresAt: new Date('2026-05-15T00:00:00Z') }),
       token({ id: 'd'.repeat(24), name: 'gone', revokedAt: new Date('2026-05-20T00:00:00Z') }),
     ];
-    rendered = render(<TokenTable tokens={tokens} currentId={'a'.repeat(24)} now={now} onRevoke={onRevoke} />);
+    rendered = render(
+      <TokenTable tokens={tokens} currentId={'a'.repeat(24)} now={now} onRevoke={onRevoke} />,
+    );
     const row = (id: string) => rendered!.container.querySelector(`tr[data-token-id="${id.repeat(24)}"]`)!;
     const cells = (id: string) => [...row(id).querySelectorAll('td')].map((td) => td.textContent?.trim());
     expect(cells('a')[0]).toContain('this browser');
@@ -55,7 +62,9 @@ describe('TokenTable', () => {
     };
     rendered = render(<NewTokenSecret created={created} />);
     const text = rendered.container.textContent ?? '';
-    expect(rendered.container.querySelector('[data-testid="new-token-secret"]')?.textContent).toBe(created.token);
+    expect(rendered.container.querySelector('[data-testid="new-token-secret"]')?.textContent).toBe(
+      created.token,
+    );
     expect(text).toContain('scope read-only');
     expect(text).toContain('not shown again');
     expect(text).toMatch(/expires /);

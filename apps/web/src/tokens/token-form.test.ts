@@ -10,7 +10,13 @@ describe('the new-token form', () => {
   });
 
   it('offers never and every period to a token that never expires', () => {
-    expect(expiryChoices({ expiresAt: null }, now).map((c) => c.id)).toEqual(['never', '1d', '7d', '30d', '90d']);
+    expect(expiryChoices({ expiresAt: null }, now).map((c) => c.id)).toEqual([
+      'never',
+      '1d',
+      '7d',
+      '30d',
+      '90d',
+    ]);
   });
 
   it('offers only expiries up to its own to a token that expires', () => {

@@ -22,16 +22,22 @@ describe('token scopes', () => {
   });
 
   it('never mints a wider scope', () => {
-    expect(mintRefusal({ scope: 'editor', expiresAt: null }, { scope: 'admin', expiresAt: null }, now)).toMatch(
-      /^scope: .*"editor".*"admin"/,
-    );
-    expect(mintRefusal({ scope: 'admin', expiresAt: null }, { scope: 'read-only', expiresAt: null }, now)).toBeNull();
+    expect(
+      mintRefusal({ scope: 'editor', expiresAt: null }, { scope: 'admin', expiresAt: null }, now),
+    ).toMatch(/^scope: .*"editor".*"admin"/);
+    expect(
+      mintRefusal({ scope: 'admin', expiresAt: null }, { scope: 'read-only', expiresAt: null }, now),
+    ).toBeNull();
   });
 
   it('never mints an expiry later than its own, none, or one already past', () => {
     const minter = { scope: 'admin' as const, expiresAt: later(60_000) };
-    expect(mintRefusal(minter, { scope: 'admin', expiresAt: null }, now)).toMatch(/^expiresAt: .*must expire too/);
-    expect(mintRefusal(minter, { scope: 'admin', expiresAt: later(60_001) }, now)).toMatch(/^expiresAt: .*outlive/);
+    expect(mintRefusal(minter, { scope: 'admin', expiresAt: null }, now)).toMatch(
+      /^expiresAt: .*must expire too/,
+    );
+    expect(mintRefusal(minter, { scope: 'admin', expiresAt: later(60_001) }, now)).toMatch(
+      /^expiresAt: .*outlive/,
+    );
     expect(mintRefusal(minter, { scope: 'admin', expiresAt: later(60_000) }, now)).toBeNull();
     expect(mintRefusal({ scope: 'admin', expiresAt: null }, { scope: 'admin', expiresAt: now }, now)).toMatch(
       /^expiresAt: .*past/,
