@@ -160,7 +160,7 @@ describe('a signed webhook runs its scenario to completion', () => {
     expect(await db.models.Run.countDocuments({ 'trigger.deliveryId': run.trigger.deliveryId })).toBe(1);
   });
 
-  it('refuses a bad signature (401), an unknown app (404) and a body over the limit (413), storing nothing', async () => {
+  it('refuses a bad signature (401), an unknown app as a bad signature (401) and a body over the limit (413), storing nothing', async () => {
     const before = await db.models.WebhookDelivery.countDocuments();
     const forged = await fetch(`${apiUrl}/webhook/${appKeys.get('github')}`, {
       method: 'POST',
@@ -169,7 +169,9 @@ describe('a signed webhook runs its scenario to completion', () => {
     });
     expect(forged.status).toBe(401);
     expect(await forged.json()).toMatchObject({ error: 'signature_mismatch' });
-    expect((await post('no-such-app', 'generic', '{}')).status).toBe(404);
+    const unknown = await post('no-such-app', 'generic', '{}');
+    expect(unknown.status).toBe(401);
+    expect(unknown.json).toMatchObject({ error: 'signature_mismatch' });
     expect(
       (await post(appKeys.get('generic')!, 'generic', JSON.stringify({ pad: 'x'.repeat(70_000) }))).status,
     ).toBe(413);

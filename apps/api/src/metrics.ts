@@ -14,7 +14,7 @@ collectDefaultMetrics({ register: registry });
 
 export const webhooksTotal = new Counter({
   name: 'weft_webhooks_total',
-  help: 'Webhook requests by app and outcome: accepted, duplicate, bad_request (reason = the 400 code), unauthorized (reason = the 401 code), not_found, too_large, rate_limited, unavailable, method_not_allowed, error',
+  help: 'Webhook requests by app and outcome: accepted, duplicate, bad_request (reason = the 400 code), unauthorized (reason = the 401 code; app (unknown) for a key that names no app), too_large, rate_limited, unavailable, method_not_allowed, error',
   labelNames: ['app', 'outcome', 'reason'] as const,
   registers: [registry],
 });
@@ -46,7 +46,6 @@ const OUTCOMES: Readonly<Record<number, string>> = {
   202: 'accepted',
   400: 'bad_request',
   401: 'unauthorized',
-  404: 'not_found',
   405: 'method_not_allowed',
   413: 'too_large',
   429: 'rate_limited',

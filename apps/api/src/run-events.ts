@@ -59,14 +59,45 @@ const RETRY_STREAM_MS = 1_000;
 
 type ChangeStream = ReturnType<Models['Run']['collection']['watch']>;
 
+/**
+ * The change stream's pipeline: inserts, updates and replaces, each reduced on the server to
+ * what an event is made of (`RunChangeDoc`, what polling reads too). A run's full document
+ * carries its input and every step's output (up to 256 KiB each): without this each step write
+ * would ship all of it to every api process watching. Fields are computed rather than included
+ * by dotted path (`steps.nodeId`), which the embedded server projects wrongly inside arrays; the
+ * change's `_id` (its resume token) stays.
+ */
+const STREAM_PIPELINE = [
+  { $match: { operationType: { $in: ['insert', 'update', 'replace'] } } },
+  {
+    $project: {
+      operationType: 1,
+      fullDocument: {
+        _id: '$fullDocument._id',
+        workspaceId: '$fullDocument.workspaceId',
+        scenarioId: '$fullDocument.scenarioId',
+        status: '$fullDocument.status',
+        updatedAt: '$fullDocument.updatedAt',
+        steps: {
+          $map: {
+            input: '$fullDocument.steps',
+            as: 'step',
+            in: { nodeId: '$$step.nodeId', status: '$$step.status', attempts: '$$step.attempts' },
+          },
+        },
+      },
+    },
+  },
+];
+
 function signature(run: RawRun): string {
   return `${run.status}|${(run.steps ?? []).map((s) => `${s.nodeId}:${s.status}:${s.attempts}`).join(',')}`;
 }
 
 /**
  * The api process's one watcher of run and step status changes, shared by every subscription:
- * a change stream on `runs` (`fullDocument: 'updateLookup'`; only the full document is read,
- * which the embedded server also provides), or, where the server has no change streams (a
+ * a change stream on `runs` (`fullDocument: 'updateLookup'`, projected to the fields of an event
+ * on the server; only the full document is read, which the embedded server also provides), or, where the server has no change streams (a
  * standalone mongod), polling by `updatedAt`. Changes are reduced to compact events, deduped per
  * run (a lease renewal or a write that changes no status is not an event), and handed to the
  * subscribers of the run's workspace that match their filter. It starts with the first
@@ -213,10 +244,10 @@ export class RunEvents {
 
   /** Opens the stream and runs its first aggregate (which fails where change streams are missing). */
   private async openStream(generation: number, resumeAfter?: unknown): Promise<void> {
-    const stream = this.models.Run.collection.watch(
-      [{ $match: { operationType: { $in: ['insert', 'update', 'replace'] } } }],
-      { fullDocument: 'updateLookup', ...(resumeAfter ? { resumeAfter } : {}) },
-    );
+    const stream = this.models.Run.collection.watch(STREAM_PIPELINE, {
+      fullDocument: 'updateLookup',
+      ...(resumeAfter ? { resumeAfter } : {}),
+    });
     let first: unknown;
     try {
       first = await stream.tryNext();

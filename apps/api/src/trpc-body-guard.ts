@@ -11,13 +11,17 @@ const UNAUTHENTICATED_BODY_LIMIT_BYTES = 64 * 1024;
  * (5 MiB) from anyone. A larger body (or one of unknown length) must come with a valid bearer
  * token, checked before a byte of it is read; small calls go on unchanged.
  */
-export function trpcBodyGuard(deps: Pick<ApiDeps, 'database'>) {
+export function trpcBodyGuard(deps: Pick<ApiDeps, 'database' | 'clock'>) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (req.method !== 'POST') return next();
     const length = Number(req.get('content-length') ?? Number.NaN);
     if (Number.isFinite(length) && length <= UNAUTHENTICATED_BODY_LIMIT_BYTES) return next();
     try {
-      const auth = await authenticate(deps.database.models, bearerToken(req.get('authorization')));
+      const auth = await authenticate(
+        deps.database.models,
+        bearerToken(req.get('authorization')),
+        deps.clock(),
+      );
       if (auth.ok) return next();
       res.set('Connection', 'close');
       sendError(

@@ -2,7 +2,7 @@
  * tRPC setup: the context, the error formatter, and the procedure builders. Routers live in
  * `router/*.ts`, one per domain (create-t3-turbo style).
  */
-import type { GraphProblem } from '@weft/core';
+import { type ApiTokenScope, type GraphProblem, scopeForCall } from '@weft/core';
 import {
   AppInUseError,
   AppKeyTakenError,
@@ -15,7 +15,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
-import { authenticate, bearerToken } from './auth.js';
+import { authenticate, bearerToken, scopeRefusal } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { DATABASE_UNAVAILABLE_MESSAGE, HttpError } from './errors.js';
 import { forgetWebhookScenarios } from './webhook/scenario-cache.js';
@@ -183,11 +183,21 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const requireToken = t.middleware(async ({ ctx, next }) => {
-  const auth = await authenticate(ctx.deps.database.models, ctx.bearerToken);
-  if (!auth.ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: auth.message });
-  return next({ ctx: { workspaceId: auth.principal.workspaceId, tokenId: auth.principal.tokenId } });
-});
+/**
+ * The one place scopes are enforced: a valid, unexpired bearer token whose scope covers the
+ * call. `needed` is set for a whole router (tokens: admin); otherwise a mutation needs `editor`
+ * and a query or subscription `read-only` (core's `scopeForCall`).
+ */
+function requireToken(needed?: ApiTokenScope) {
+  return t.middleware(async ({ ctx, type, next }) => {
+    const auth = await authenticate(ctx.deps.database.models, ctx.bearerToken, ctx.deps.clock());
+    if (!auth.ok) throw new TRPCError({ code: 'UNAUTHORIZED', message: auth.message });
+    const { workspaceId, tokenId, grant } = auth.principal;
+    const refusal = scopeRefusal(grant.scope, needed ?? scopeForCall(type));
+    if (refusal) throw new TRPCError({ code: 'FORBIDDEN', message: refusal });
+    return next({ ctx: { workspaceId, tokenId, grant } });
+  });
+}
 
 export const createTRPCRouter = t.router;
 export const mergeRouters = t.mergeRouters;
@@ -201,5 +211,10 @@ export const publicProcedure = t.procedure.use(mapDomainErrors).use(
     return result;
   }),
 );
-/** A valid bearer token; `ctx.workspaceId` scopes every query. */
-export const protectedProcedure = publicProcedure.use(requireToken);
+/**
+ * A valid bearer token; `ctx.workspaceId` scopes every query. Mutations need scope `editor`,
+ * queries and subscriptions `read-only`.
+ */
+export const protectedProcedure = publicProcedure.use(requireToken());
+/** A valid bearer token of scope `admin`, whatever the call (minting and revoking tokens). */
+export const adminProcedure = publicProcedure.use(requireToken('admin'));

@@ -17,6 +17,7 @@ import type {
   ScenarioVersionDoc,
   WebhookDeliveryDoc,
 } from '@weft/db';
+import { tokenScope } from '@weft/db';
 
 export function appView(doc: AppDoc) {
   return {
@@ -93,6 +94,9 @@ export function tokenView(doc: Omit<ApiTokenDoc, 'tokenHash'>) {
     name: doc.name,
     /** The first characters of the token, to tell tokens apart. */
     prefix: doc.prefix,
+    scope: tokenScope(doc),
+    /** null: never expires. */
+    expiresAt: doc.expiresAt ?? null,
     createdAt: doc.createdAt,
     lastUsedAt: doc.lastUsedAt ?? null,
     revokedAt: doc.revokedAt ?? null,

@@ -22,7 +22,7 @@ async function scrape(): Promise<string> {
 }
 
 describe('GET /metrics', () => {
-  it('counts webhooks by app and outcome, dedupes, 401 reasons, 404 and 413, and created runs', async () => {
+  it('counts webhooks by app and outcome, dedupes, 401 reasons (unknown keys apart) and 413, and created runs', async () => {
     const app = await createSignedApp(h, { scheme: 'github' });
     await webhookScenario(h, app.id);
     const before = await scrape();
@@ -33,7 +33,7 @@ describe('GET /metrics', () => {
     expect((await postSigned(h, app, '{"n":3}', { id: 'm-3', secret: 'not-the-secret' })).status).toBe(401);
     expect((await postSigned(h, app, 'x'.repeat(2048), { id: 'm-4' })).status).toBe(413);
     const unknown = await request(`${h.baseUrl}/webhook/${uniqueKey('nobody')}`, { method: 'POST', body: '{}' });
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(401);
 
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string>) =>
@@ -42,7 +42,8 @@ describe('GET /metrics', () => {
     expect(delta('weft_webhooks_total', { app: app.id, outcome: 'duplicate', reason: '' })).toBe(1);
     expect(delta('weft_webhooks_total', { app: app.id, outcome: 'unauthorized', reason: 'signature_mismatch' })).toBe(1);
     expect(delta('weft_webhooks_total', { app: app.id, outcome: 'too_large', reason: '' })).toBe(1);
-    expect(delta('weft_webhooks_total', { app: '(unknown)', outcome: 'not_found', reason: '' })).toBe(1);
+    // A key that names no app is answered as a failed signature, but counted apart.
+    expect(delta('weft_webhooks_total', { app: '(unknown)', outcome: 'unauthorized', reason: 'missing_signature' })).toBe(1);
     expect(delta('weft_webhook_dedupes_total', { app: app.id })).toBe(1);
     expect(delta('weft_runs_created_total', { trigger: 'webhook' })).toBe(2);
     expect(delta('weft_webhook_duration_seconds_count', { outcome: 'accepted' })).toBe(2);

@@ -48,8 +48,8 @@ describe('auth and tokens', () => {
     expect(JSON.stringify(me)).not.toContain(h.token);
   });
 
-  it('creates a token shown once, lists without secrets, revokes; the last active token stays', async () => {
-    const created = await h.caller.tokens.create({ name: 'ci' });
+  it('creates a token shown once, lists without secrets, revokes; the last active admin token stays', async () => {
+    const created = await h.caller.tokens.create({ name: 'ci', scope: 'editor' });
     expect(created.token).toMatch(/^weft_[A-Za-z0-9_-]{40,}$/);
     expect(created.prefix).toBe(created.token.slice(0, created.prefix.length));
     const listed = await h.caller.tokens.list();
@@ -73,7 +73,7 @@ describe('auth and tokens', () => {
     const { token, doc } = await createApiToken(h.db.models, lonely._id, 'only');
     const refused = await rejection(callerFor(h.deps, token).tokens.revoke({ id: doc._id.toHexString() }));
     expect(refused.code).toBe('PRECONDITION_FAILED');
-    expect(refused.message).toContain('last active token');
+    expect(refused.message).toContain('last active admin token');
   });
 });
 

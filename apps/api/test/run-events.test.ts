@@ -1,4 +1,15 @@
-import { claimRun, createRuns, finishRun, newObjectId, pendingStep, requestCancel, saveStep } from '@weft/db';
+import {
+  claimRun,
+  createModels,
+  createRuns,
+  finishRun,
+  newObjectId,
+  pendingStep,
+  requestCancel,
+  saveStep,
+} from '@weft/db';
+import { testDatabase } from '@weft/devdb/test-db';
+import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ObjectId } from '../src/ids.js';
 import { type RunChangeEvent, RunEvents, type RunFeed } from '../src/run-events.js';
@@ -123,6 +134,49 @@ describe.each(['changeStream', 'poll'] as const)('run events (%s)', (mode) => {
     expect(theirs.every((e) => e.runId === marker.toHexString())).toBe(true);
     other.close();
     mine.close();
+  });
+
+  it('reads from the database only what an event needs: no step output, no input', async () => {
+    // A connection of its own whose every command reply is kept: what the watcher is sent.
+    const connection = mongoose.createConnection(testDatabase().serverUri, {
+      dbName: h.db.connection.name,
+      monitorCommands: true,
+    });
+    await connection.asPromise();
+    const replies: string[] = [];
+    connection.getClient().on('commandSucceeded', (event) => replies.push(JSON.stringify(event.reply)));
+    const events = new RunEvents(createModels(connection), silentLogger, { mode, pollIntervalMs: 30 });
+    try {
+      const feed = await events.subscribe({ workspaceId: h.workspaceId.toHexString() });
+      const runId = await newRun();
+      const marker = `large-output-${'x'.repeat(4096)}`;
+      await h.db.models.Run.updateOne({ _id: runId }, { $set: { input: { marker } } }).exec();
+      await claimRun(h.db.models, runId, { owner: 'test-runner', leaseMs: 60_000 });
+      const at = new Date();
+      await saveStep(h.db.models, runId, 'test-runner', {
+        ...pendingStep('start', 'trigger.manual'),
+        status: 'succeeded',
+        attempts: 1,
+        output: { marker },
+        startedAt: at,
+        finishedAt: at,
+        durationMs: 0,
+      });
+      const seen = await readUntil(
+        feed,
+        (e) => e.runId === runId.toHexString() && e.steps[0]?.status === 'succeeded',
+      );
+      expect(JSON.stringify(seen)).not.toContain(marker);
+      // The step's status came through the database; its output and the run's input did not.
+      expect(
+        replies.some((reply) => reply.includes(runId.toHexString()) && reply.includes('succeeded')),
+      ).toBe(true);
+      expect(replies.filter((reply) => reply.includes('large-output-'))).toEqual([]);
+      feed.close();
+    } finally {
+      await events.close();
+      await connection.close();
+    }
   });
 
   it('filters by run and by scenario', async () => {

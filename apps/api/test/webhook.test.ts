@@ -225,17 +225,6 @@ describe('rejections: 401 with a reason code, nothing stored', () => {
 });
 
 describe('other answers', () => {
-  it('an unknown app is 404 unknown_app', async () => {
-    const answer = await request(`${h.baseUrl}/webhook/no-such-app-${Date.now()}`, {
-      method: 'POST',
-      body: '{}',
-    });
-    expect(answer.status).toBe(404);
-    expect(answer.json.error).toBe('unknown_app');
-    const malformed = await request(`${h.baseUrl}/webhook/NOT_A_KEY`, { method: 'POST', body: '{}' });
-    expect(malformed.status).toBe(404);
-  });
-
   it('a body over the limit is 413 and nothing is stored', async () => {
     const app = await createSignedApp(h, { scheme: 'github' });
     const big = Buffer.alloc(BODY_LIMIT + 1, 'a');
@@ -249,12 +238,12 @@ describe('other answers', () => {
     expect(atLimit.status).toBe(202);
   });
 
-  it('GET on a webhook URL is 405 unless the app has a GET challenge; an unknown app is 404 first', async () => {
+  it('GET on a webhook URL is 405 unless the app has a GET challenge, for an unknown key too', async () => {
     const app = await createSignedApp(h, { scheme: 'github' });
     const answer = await request(`${h.baseUrl}/webhook/${app.key}`);
     expect(answer.status).toBe(405);
     expect(answer.headers.get('allow')).toBe('POST, HEAD, OPTIONS');
-    expect((await request(`${h.baseUrl}/webhook/some-app`)).status).toBe(404);
+    expect((await request(`${h.baseUrl}/webhook/some-app`)).status).toBe(405);
     const put = await request(`${h.baseUrl}/webhook/${app.key}`, { method: 'PUT' });
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('POST');

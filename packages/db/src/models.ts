@@ -14,7 +14,7 @@ import type {
   StepError,
   Viewport,
 } from '@weft/core';
-import type { SignatureConfig } from '@weft/core';
+import { API_TOKEN_SCOPES, type ApiTokenScope, type SignatureConfig } from '@weft/core';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
 /** Stored documents. Ids are ObjectIds here; repositories hand out strings. */
@@ -32,6 +32,10 @@ export interface ApiTokenDoc {
   /** SHA-256 of the token; the token itself is shown once and never stored. */
   tokenHash: string;
   prefix: string;
+  /** Absent on tokens stored before scopes existed: they are `admin` (`tokenScope`). */
+  scope?: ApiTokenScope;
+  /** null: never expires. Absent on older tokens (never). */
+  expiresAt?: Date | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -370,6 +374,8 @@ const apiTokenSchema = new Schema<ApiTokenDoc>({
   name: { type: String, required: true },
   tokenHash: { type: String, required: true },
   prefix: { type: String, required: true },
+  scope: { type: String, enum: API_TOKEN_SCOPES },
+  expiresAt: { type: Date, default: null },
   createdAt: { type: Date, required: true },
   lastUsedAt: { type: Date, default: null },
   revokedAt: { type: Date, default: null },

@@ -1,33 +1,55 @@
-import { createApiTokenInput, idInput } from '@weft/core';
-import { createApiToken, listApiTokens, revokeApiToken, toObjectId } from '@weft/db';
+import { createApiTokenInput, idInput, mintRefusal } from '@weft/core';
+import {
+  countOtherLiveAdminTokens,
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  toObjectId,
+  tokenScope,
+} from '@weft/db';
 import { TRPCError } from '@trpc/server';
-import { createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
+import { adminProcedure, createTRPCRouter, notFound } from '../trpc.js';
 import { tokenView } from '../views.js';
 
+/** Tokens are the keys to the workspace: every procedure here needs an `admin` token. */
 export const tokensRouter = createTRPCRouter({
-  /** A new bearer token of this workspace. `token` is in this answer only: it is stored hashed. */
-  create: protectedProcedure.input(createApiTokenInput).mutation(async ({ ctx, input }) => {
+  /**
+   * A new bearer token of this workspace, of the scope and expiry asked for: never a wider scope
+   * than the calling token's, nor an expiry later than its own. `token` is in this answer only:
+   * it is stored hashed.
+   */
+  create: adminProcedure.input(createApiTokenInput).mutation(async ({ ctx, input }) => {
+    const now = ctx.deps.clock();
+    const requested = { scope: input.scope, expiresAt: input.expiresAt ?? null };
+    const refusal = mintRefusal(ctx.grant, requested, now);
+    if (refusal) {
+      throw new TRPCError({
+        code: refusal.startsWith('scope:') ? 'FORBIDDEN' : 'BAD_REQUEST',
+        message: refusal,
+      });
+    }
     const { token, doc } = await createApiToken(
       ctx.deps.database.models,
       ctx.workspaceId,
       input.name,
       undefined,
-      ctx.deps.clock(),
+      now,
+      requested,
     );
     return { ...tokenView(doc), token };
   }),
 
   /** The workspace's tokens, newest first, revoked ones included; never a token itself. */
-  list: protectedProcedure.query(async ({ ctx }) =>
+  list: adminProcedure.query(async ({ ctx }) =>
     (await listApiTokens(ctx.deps.database.models, ctx.workspaceId)).map(tokenView),
   ),
 
   /**
    * Revokes a token at once (the next call with it is UNAUTHORIZED). Revoking a revoked token
-   * changes nothing; the workspace's last active token cannot be revoked (nobody could call the
-   * API any more): create another one first.
+   * changes nothing; the workspace's last live admin token cannot be revoked (nobody could mint
+   * or revoke tokens any more): create another admin token first.
    */
-  revoke: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+  revoke: adminProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     const { models } = ctx.deps.database;
     const _id = toObjectId(input.id, 'id');
     const token = await models.ApiToken.findOne({ _id, workspaceId: ctx.workspaceId }, { tokenHash: 0 })
@@ -35,18 +57,17 @@ export const tokensRouter = createTRPCRouter({
       .exec();
     if (!token) throw notFound('token', input.id);
     if (!token.revokedAt) {
-      const others = await models.ApiToken.countDocuments({
-        workspaceId: ctx.workspaceId,
-        revokedAt: null,
-        _id: { $ne: _id },
-      }).exec();
-      if (others === 0) {
-        throw new TRPCError({
-          code: 'PRECONDITION_FAILED',
-          message: `token "${token.name}" is the workspace's last active token; create another token before revoking it`,
-        });
+      const now = ctx.deps.clock();
+      if (tokenScope(token) === 'admin') {
+        const others = await countOtherLiveAdminTokens(models, ctx.workspaceId, _id, now);
+        if (others === 0) {
+          throw new TRPCError({
+            code: 'PRECONDITION_FAILED',
+            message: `token "${token.name}" is the workspace's last active admin token; create another admin token before revoking it`,
+          });
+        }
       }
-      await revokeApiToken(models, ctx.workspaceId, input.id, ctx.deps.clock());
+      await revokeApiToken(models, ctx.workspaceId, input.id, now);
     }
     const after = await models.ApiToken.findOne({ _id, workspaceId: ctx.workspaceId }, { tokenHash: 0 })
       .lean()

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { authenticate, bearerToken, type Principal } from '../auth.js';
+import { scopeForCall } from '@weft/core';
+import { authenticate, bearerToken, type Principal, scopeRefusal } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 import { startManualRun } from '../manual-run.js';
@@ -16,10 +17,20 @@ export function triggerRouter(deps: ApiDeps): Router {
 
   // Authenticated before the body is read: strangers do not get to send megabytes.
   const requireToken = async (req: Request, res: Response, next: NextFunction) => {
-    const auth = await authenticate(deps.database.models, bearerToken(req.get('authorization')));
+    const auth = await authenticate(
+      deps.database.models,
+      bearerToken(req.get('authorization')),
+      deps.clock(),
+    );
     if (!auth.ok) {
       res.set('WWW-Authenticate', 'Bearer');
       sendError(res, 401, 'unauthorized', auth.message);
+      return;
+    }
+    // Starting a run changes things: what a mutation needs (trpc.ts).
+    const refusal = scopeRefusal(auth.principal.grant.scope, scopeForCall('mutation'));
+    if (refusal) {
+      sendError(res, 403, 'forbidden', refusal);
       return;
     }
     (res.locals as { principal: Principal }).principal = auth.principal;

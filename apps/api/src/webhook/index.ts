@@ -7,6 +7,7 @@ import { observeWebhook } from '../metrics.js';
 import { WebhookAdmission } from './admission.js';
 import { answerWebhook } from './answer.js';
 import { lookupApp, type ResolvedApp } from './app-lookup.js';
+import { decoyApp } from './unknown-app.js';
 import { identifyDelivery } from './delivery-id.js';
 import { answerGetChallenge, answerProbe, answerSlackVerification } from './handshake.js';
 import { ingestDelivery } from './ingest.js';
@@ -15,15 +16,24 @@ import { TokenBuckets } from './rate-limit.js';
 import { redactHeaders } from './redact-headers.js';
 
 interface WebhookLocals {
-  app: ResolvedApp;
+  /** The app the key names; unset for a key that names none (metrics count it as `(unknown)`). */
+  app?: ResolvedApp;
+  /** For a key that names no app: what it is handled as (unknown-app.ts). */
+  decoy?: ResolvedApp;
 }
 
 function appOf(res: Response): ResolvedApp {
-  return (res.locals as WebhookLocals).app;
+  const locals = res.locals as WebhookLocals;
+  return (locals.app ?? locals.decoy)!;
+}
+
+function isDecoy(res: Response): boolean {
+  return (res.locals as WebhookLocals).decoy !== undefined;
 }
 
 /**
- * `POST /webhook/:appKey`, a webhook's way (ARCHITECTURE.md): load shedding (503, admission.ts), app lookup (404), per-app rate limit
+ * `POST /webhook/:appKey`, a webhook's way (ARCHITECTURE.md): load shedding (503, admission.ts), app lookup
+ * (a key that names no app goes on as a decoy that fails verification: unknown-app.ts), per-app rate limit
  * (429), raw body with a size limit (413), signature check (401, nothing stored), a body nested
  * more than MAX_BODY_DEPTH levels (400 body_too_deep, nothing stored), then the
  * delivery is stored once and its runs created and enqueued (202, or 200 for a duplicate; with
@@ -49,11 +59,9 @@ export function webhookRouter(deps: ApiDeps): Router {
 
   const resolveApp = async (req: Request<{ appKey: string }>, res: Response, next: NextFunction) => {
     const app = await lookupApp(deps, req.params.appKey);
-    if (!app) {
-      sendError(res, 404, 'unknown_app', `no app has the key "${req.params.appKey}"`);
-      return;
-    }
-    (res.locals as WebhookLocals).app = app;
+    // A key in use answers strangers as one that is not: no 404 to enumerate keys with.
+    if (app) (res.locals as WebhookLocals).app = app;
+    else (res.locals as WebhookLocals).decoy = decoyApp(req.params.appKey);
     next();
   };
 
@@ -72,6 +80,11 @@ export function webhookRouter(deps: ApiDeps): Router {
    * genuine is known once its signature is checked (`handle` takes the token of its bucket then).
    */
   const rateLimitBeforeBody = (_req: Request, res: Response, next: NextFunction) => {
+    // A decoy has no genuine traffic: its genuine bucket would always be full.
+    if (isDecoy(res)) {
+      next();
+      return;
+    }
     const app = appOf(res);
     const genuine = buckets.peek(app.id.toHexString());
     if (genuine.ok || failedBuckets.peek(app.id.toHexString()).ok) {
@@ -83,6 +96,10 @@ export function webhookRouter(deps: ApiDeps): Router {
 
   /** Requests without a signature (the GET challenge) take a token at once. */
   const rateLimit = (_req: Request, res: Response, next: NextFunction) => {
+    if (isDecoy(res)) {
+      next();
+      return;
+    }
     const app = appOf(res);
     const taken = buckets.take(app.id.toHexString());
     if (!taken.ok) {
@@ -118,10 +135,14 @@ export function webhookRouter(deps: ApiDeps): Router {
       rawBody: body,
       now: receivedAt,
     });
-    if (!verdict.ok) {
-      failedBuckets.take(app.id.toHexString());
-      log.info({ reason: verdict.reason }, 'webhook rejected');
-      sendError(res, 401, verdict.reason, verdict.message);
+    if (!verdict.ok || isDecoy(res)) {
+      const reason = verdict.ok ? 'signature_mismatch' : verdict.reason;
+      if (isDecoy(res)) log.info({ reason, unknownApp: true }, 'webhook rejected: no app has this key');
+      else {
+        failedBuckets.take(app.id.toHexString());
+        log.info({ reason }, 'webhook rejected');
+      }
+      sendError(res, 401, reason, verdict.ok ? 'the signature does not match' : verdict.message);
       return;
     }
     const taken = buckets.take(app.id.toHexString());

@@ -28,5 +28,7 @@ export type Delivery = RouterOutputs['deliveries']['get'];
 export type CatalogEntry = RouterOutputs['registry']['nodes'][number];
 export type SignatureSchemes = RouterOutputs['registry']['signatureSchemes'];
 export type Whoami = RouterOutputs['auth']['whoami'];
+export type ApiToken = RouterOutputs['tokens']['list'][number];
+export type CreatedApiToken = RouterOutputs['tokens']['create'];
 export type ListRunsInput = RouterInputs['runs']['list'];
 export type DraftInput = RouterInputs['scenarios']['updateDraft']['draft'];

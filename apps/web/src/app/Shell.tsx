@@ -14,12 +14,14 @@ const DeliveriesPage = lazy(() => import('../pages/DeliveriesPage'));
 const DeliveryPage = lazy(() => import('../pages/DeliveryPage'));
 const AppsPage = lazy(() => import('../pages/AppsPage'));
 const AppPage = lazy(() => import('../pages/AppPage'));
+const TokensPage = lazy(() => import('../pages/TokensPage'));
 
 const SECTIONS = [
   { id: 'scenarios', label: 'Scenarios', route: { name: 'scenarios', query: '' } },
   { id: 'runs', label: 'Runs', route: { name: 'runs', filters: {} } },
   { id: 'deliveries', label: 'Deliveries', route: { name: 'deliveries', appId: null } },
   { id: 'apps', label: 'Apps & connections', route: { name: 'apps' } },
+  { id: 'tokens', label: 'Tokens', route: { name: 'tokens' } },
 ] as const satisfies readonly { id: string; label: string; route: Route }[];
 
 function Page({ route }: { route: Route }) {
@@ -40,6 +42,8 @@ function Page({ route }: { route: Route }) {
       return <AppsPage />;
     case 'app':
       return <AppPage appId={route.appId} {...(route.oauth2 ? { oauth2: route.oauth2 } : {})} />;
+    case 'tokens':
+      return <TokensPage />;
     case 'notFound':
       return (
         <div className="page">
@@ -76,7 +80,7 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
         </nav>
         <div className="topbar-end">
           {whoami.data ? (
-            <span className="workspace" title={`token ${whoami.data.token.name} (${whoami.data.token.prefix}…)`}>
+            <span className="workspace" title={`token ${whoami.data.token.name} (${whoami.data.token.prefix}…), scope ${whoami.data.token.scope}`}>
               {whoami.data.workspace.name}
             </span>
           ) : null}

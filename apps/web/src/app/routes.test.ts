@@ -16,6 +16,7 @@ describe('routes', () => {
       { name: 'deliveries', appId: id },
       { name: 'delivery', deliveryId: id },
       { name: 'apps' },
+      { name: 'tokens' },
       { name: 'app', appId: id },
       { name: 'app', appId: id, oauth2: { outcome: 'connected', connectionId: id } },
       { name: 'app', appId: id, oauth2: { outcome: 'failed', connectionId: id } },
@@ -55,6 +56,7 @@ describe('routes', () => {
   it('knows the section of a route', () => {
     expect(sectionOf({ name: 'editor', scenarioId: id })).toBe('scenarios');
     expect(sectionOf({ name: 'delivery', deliveryId: id })).toBe('deliveries');
+    expect(sectionOf({ name: 'tokens' })).toBe('tokens');
     expect(sectionOf({ name: 'notFound', path: '/x' })).toBeNull();
   });
 });

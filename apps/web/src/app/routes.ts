@@ -11,6 +11,7 @@ export type Route =
   | { readonly name: 'deliveries'; readonly appId: string | null }
   | { readonly name: 'delivery'; readonly deliveryId: string }
   | { readonly name: 'apps' }
+  | { readonly name: 'tokens' }
   | {
       readonly name: 'app';
       readonly appId: string;
@@ -62,6 +63,8 @@ export function parseRoute(hash: string): Route {
         ? { name: 'delivery', deliveryId: second }
         : { name: 'notFound', path: pathPart };
     }
+    case 'tokens':
+      return second === undefined ? { name: 'tokens' } : { name: 'notFound', path: pathPart };
     case 'apps':
       if (second === undefined) return { name: 'apps' };
       if (!ID.test(second)) return { name: 'notFound', path: pathPart };
@@ -103,6 +106,8 @@ export function routeHref(route: Route): string {
       return `#/deliveries/${route.deliveryId}`;
     case 'apps':
       return '#/apps';
+    case 'tokens':
+      return '#/tokens';
     case 'app':
       return withQuery(`/apps/${route.appId}`, {
         oauth2: route.oauth2?.outcome,
@@ -114,7 +119,7 @@ export function routeHref(route: Route): string {
 }
 
 /** Which top-level section a route belongs to, for the navigation. */
-export function sectionOf(route: Route): 'scenarios' | 'runs' | 'deliveries' | 'apps' | null {
+export function sectionOf(route: Route): 'scenarios' | 'runs' | 'deliveries' | 'apps' | 'tokens' | null {
   switch (route.name) {
     case 'scenarios':
     case 'editor':
@@ -128,6 +133,8 @@ export function sectionOf(route: Route): 'scenarios' | 'runs' | 'deliveries' | '
     case 'apps':
     case 'app':
       return 'apps';
+    case 'tokens':
+      return 'tokens';
     default:
       return null;
   }

@@ -4,6 +4,7 @@ import { signatureConfigSchema } from '../signature-schemes.js';
 import { CONNECTION_STATUSES, LOG_LEVELS, RUN_STATUSES } from './entities.js';
 import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.js';
 import { APPROVAL_DECISIONS } from '../nodes/waits.js';
+import { apiTokenScopeSchema } from '../tokens/scopes.js';
 import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
 
 const name = z.string().trim().min(1, 'name is required').max(120, 'name is longer than 120 characters');
@@ -253,7 +254,13 @@ export const redeliverInput = z.strictObject({
 
 export const listConnectionsInput = z.strictObject({ appId: objectIdSchema.optional() });
 
-export const createApiTokenInput = z.strictObject({ name });
+export const createApiTokenInput = z.strictObject({
+  name,
+  /** What the new token may do; never wider than the scope of the token that mints it. */
+  scope: apiTokenScopeSchema,
+  /** When it stops working; never later than the minting token's own expiry. Omitted: never. */
+  expiresAt: z.date({ error: 'expiresAt must be a date' }).nullable().optional(),
+});
 
 export const manualTriggerInput = z.strictObject({
   scenarioId: objectIdSchema,

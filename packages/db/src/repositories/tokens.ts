@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { type ApiTokenScope, LEGACY_TOKEN_SCOPE, type ApiTokenGrant } from '@weft/core';
 import type { Types } from 'mongoose';
 import { newObjectId, toObjectId } from '../ids.js';
 import type { ApiTokenDoc, Models, WorkspaceDoc } from '../models.js';
@@ -19,9 +20,20 @@ export async function createWorkspace(models: Models, name: string, now = new Da
   return doc;
 }
 
+/** A stored token's scope: tokens from before scopes keep the full rights they were made with. */
+export function tokenScope(doc: Pick<ApiTokenDoc, 'scope'>): ApiTokenScope {
+  return doc.scope ?? LEGACY_TOKEN_SCOPE;
+}
+
+/** A stored token's scope and expiry, older tokens' defaults filled in. */
+export function tokenGrant(doc: Pick<ApiTokenDoc, 'scope' | 'expiresAt'>): ApiTokenGrant {
+  return { scope: tokenScope(doc), expiresAt: doc.expiresAt ?? null };
+}
+
 /**
- * Creates a bearer token. The token is returned once; only its SHA-256 is stored (a token is
- * 256 random bits, so a fast hash is enough: there is nothing to brute-force).
+ * Creates a bearer token, `admin` and never expiring unless `grant` says otherwise. The token is
+ * returned once; only its SHA-256 is stored (a token is 256 random bits, so a fast hash is
+ * enough: there is nothing to brute-force).
  */
 export async function createApiToken(
   models: Models,
@@ -29,6 +41,7 @@ export async function createApiToken(
   name: string,
   token = generateToken(),
   now = new Date(),
+  grant: ApiTokenGrant = { scope: 'admin', expiresAt: null },
 ): Promise<{ token: string; doc: ApiTokenDoc }> {
   const doc: ApiTokenDoc = {
     _id: newObjectId(),
@@ -36,6 +49,8 @@ export async function createApiToken(
     name,
     tokenHash: hashToken(token),
     prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+    scope: grant.scope,
+    expiresAt: grant.expiresAt,
     createdAt: now,
     lastUsedAt: null,
     revokedAt: null,
@@ -44,7 +59,10 @@ export async function createApiToken(
   return { token, doc };
 }
 
-/** The live token matching a presented bearer token, or null (unknown or revoked). */
+/**
+ * The unrevoked token matching a presented bearer token, or null (unknown or revoked). An expired
+ * one is returned: the caller tells "expired" apart from "unknown" (`isTokenExpired`).
+ */
 export function findActiveToken(models: Models, token: string) {
   return models.ApiToken.findOne({ tokenHash: hashToken(token), revokedAt: null })
     .lean<ApiTokenDoc>()
@@ -70,6 +88,28 @@ export async function revokeApiToken(
     { $set: { revokedAt: now } },
   );
   return result.matchedCount > 0;
+}
+
+/**
+ * How many unrevoked admin tokens of the workspace, other than `exceptId`, have not expired at
+ * `now`: revoking the last one would leave nobody able to mint or revoke tokens.
+ */
+export function countOtherLiveAdminTokens(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  exceptId: Types.ObjectId,
+  now: Date,
+) {
+  return models.ApiToken.countDocuments({
+    workspaceId,
+    _id: { $ne: exceptId },
+    revokedAt: null,
+    // No scope: a token from before scopes, which is admin.
+    $and: [
+      { $or: [{ scope: 'admin' }, { scope: { $exists: false } }, { scope: null }] },
+      { $or: [{ expiresAt: null }, { expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] },
+    ],
+  }).exec();
 }
 
 /** Records use at most once a minute per token, so authentication stays a read on the hot path. */
