@@ -91,7 +91,9 @@ async function main(): Promise<void> {
     clearTimeout(force);
     await queue.stop(false).catch((error: unknown) => logger.warn({ err: error }, 'queue stop failed'));
     await database.close();
-    await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'trace export at shutdown failed'));
+    await tracing
+      .shutdown()
+      .catch((error: unknown) => logger.warn({ err: error }, 'trace export at shutdown failed'));
     logger.info('stopped');
     process.exit(0);
   };

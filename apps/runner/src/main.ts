@@ -64,7 +64,9 @@ async function main(config: RunnerConfig): Promise<void> {
       await worker.stop();
       await metrics?.close();
       await db.close();
-      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'trace export at shutdown failed'));
+      await tracing
+        .shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'trace export at shutdown failed'));
       logger.info('runner stopped');
       logger.flush();
       process.exit(0);

@@ -20,7 +20,7 @@ interface TracedLocals {
  * The trace a partner's request continues: its `traceparent`, when valid (W3C Trace Context);
  * otherwise a new trace starts here.
  */
-export function partnerContext(header: string | undefined): Context {
+function partnerContext(header: string | undefined): Context {
   const partner = parseTraceparent(header);
   if (!partner) return ROOT_CONTEXT;
   return trace.setSpanContext(ROOT_CONTEXT, {
