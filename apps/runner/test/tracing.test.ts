@@ -131,6 +131,47 @@ describe('a claimed run with tracing on', () => {
   });
 });
 
+describe('a called scenario with tracing on', () => {
+  it("continues the trace under the calling step: the called run's span is a child of the scenario.call step", async () => {
+    const target = await publish(
+      ctx.db,
+      seeded.workspaceId,
+      [node('start', 'trigger.manual', {}), node('note', 'logger', { message: 'called' })],
+      [edge('start', 'note')],
+    );
+    const parent = await publish(
+      ctx.db,
+      seeded.workspaceId,
+      [
+        node('start', 'trigger.manual', {}),
+        node('call', 'scenario.call', {
+          scenarioId: target.scenarioId.toHexString(),
+          input: {},
+          wait: false,
+        }),
+      ],
+      [edge('start', 'call')],
+    );
+    const [parentRunId] = await queueRuns(ctx.db, parent);
+    expect(await processRun(traced(), parentRunId!)).toEqual({ status: 'succeeded' });
+    const child = await ctx.db.models.Run.findOne({ 'parent.runId': toObjectId(parentRunId!) })
+      .lean()
+      .exec();
+    expect(await processRun(traced(), child!._id.toHexString())).toEqual({ status: 'succeeded' });
+
+    const spans = exporter.getFinishedSpans();
+    const callStep = spans.find(
+      (span) => span.name === 'step scenario.call' && span.attributes['weft.node.id'] === 'call',
+    )!;
+    const childClaimed = spans.find(
+      (span) => span.name === 'run claimed' && span.attributes['weft.run.id'] === child!._id.toHexString(),
+    )!;
+    expect(childClaimed.spanContext().traceId).toBe(callStep.spanContext().traceId);
+    expect(childClaimed.parentSpanContext?.spanId).toBe(callStep.spanContext().spanId);
+    expect(childClaimed.attributes['weft.run.trigger']).toBe('call');
+  });
+});
+
 describe('a claimed run with tracing off', () => {
   it('makes no span and sends the request as the node built it', async () => {
     const { runId, own } = await queuedRun('/untraced');

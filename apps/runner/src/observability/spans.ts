@@ -14,7 +14,7 @@ import {
   type StepEnd,
   type TracedStep,
 } from '@weft/core';
-import type { RunDoc } from '@weft/db';
+import type { RunDoc, RunTraceDoc } from '@weft/db';
 import type { HttpClient } from '../execution/http-client.js';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -69,6 +69,17 @@ export async function traceRunClaimed<T extends { readonly status: string }>(
   } finally {
     span.end();
   }
+}
+
+/**
+ * The current span (a step's) as the trace a run started by it continues: a called scenario's run
+ * is a child of the calling step. Undefined when tracing is off (no current span).
+ */
+export function currentRunTrace(): RunTraceDoc | undefined {
+  const span = trace.getActiveSpan();
+  if (!span) return undefined;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { traceparent: formatTraceparent({ traceId, parentId: spanId, flags: traceFlags }) };
 }
 
 /** The engine host's `traceStep`: one span per step, named by its node type, current while it runs. */
