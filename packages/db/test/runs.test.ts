@@ -234,9 +234,9 @@ describe('runs repository', () => {
     expect(await takeOver(1_500)).toBeNull();
     expect((await takeOver(2_000))?.leaseOwner).toBe('b');
     // The fence: the first owner's next write fails, so it starts no further effect.
-    await expect(
-      saveSteps(ctx.db.models, id, 'a', [pendingStep('call', 'http.request')], { leaseMs: 1_000 }),
-    ).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(saveSteps(ctx.db.models, id, 'a', [pendingStep('call', 'http.request')], { leaseMs: 1_000 })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
   });
 
   it('cancelling a queued run ends it; cancelling a running run asks it to stop', async () => {
