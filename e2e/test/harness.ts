@@ -39,6 +39,8 @@ export interface StartOptions {
   readonly runners: readonly string[];
   /** More environment for the api (e.g. a body limit). */
   readonly apiEnv?: Readonly<Record<string, string>>;
+  /** More environment for every runner, those started later included. */
+  readonly runnerEnv?: Readonly<Record<string, string>>;
 }
 
 export interface Stack {
@@ -66,11 +68,13 @@ export async function openStack(label: string): Promise<Stack> {
   const apiUrl = `http://127.0.0.1:${port}`;
   const env = { MONGODB_URI: target.uri, WEFT_SECRET_KEYS: `e2e:${key}`, LOG_LEVEL: 'warn' };
   let api: Service | undefined;
+  let runnerEnv: Readonly<Record<string, string>> = {};
   const runners = new Map<string, Service>();
 
   const startRunner = (name: string): Service => {
     const runner = startService(name, path.join(root, 'apps/runner/dist/main.js'), {
       ...env,
+      ...runnerEnv,
       WEFT_RUNNER_NAME: name,
       // Off: several runners (and other files' runners on the machine) would share its port.
       WEFT_RUNNER_METRICS_PORT: '0',
@@ -84,7 +88,8 @@ export async function openStack(label: string): Promise<Stack> {
     db,
     keyring,
     apiUrl,
-    async start({ token, runners: names, apiEnv }) {
+    async start({ token, runners: names, apiEnv, runnerEnv: moreRunnerEnv }) {
+      runnerEnv = moreRunnerEnv ?? {};
       api = startService('api', path.join(root, 'apps/api/dist/main.js'), {
         ...env,
         ...apiEnv,

@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type LogLevelName, parseEnv, sharedEnv, unsetIfEmpty } from '@weft/core/env';
+import {
+  ConfigError,
+  type LogLevelName,
+  parseEnv,
+  sharedEnv,
+  type TracingConfig,
+  tracingConfigOf,
+  unsetIfEmpty,
+} from '@weft/core/env';
 import type { Keyring } from '@weft/core/secrets';
 import { z } from 'zod';
 import { type ApiLimits, DEFAULT_LIMITS } from './deps.js';
@@ -114,6 +122,9 @@ const envSchema = z.object({
     unsetIfEmpty,
     z.string().trim().min(16, { error: 'must be at least 16 characters (openssl rand -hex 16)' }).optional(),
   ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: sharedEnv.OTEL_EXPORTER_OTLP_ENDPOINT,
+  OTEL_SERVICE_NAME: sharedEnv.OTEL_SERVICE_NAME,
+  OTEL_BSP_SCHEDULE_DELAY: sharedEnv.OTEL_BSP_SCHEDULE_DELAY,
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
 });
 
@@ -133,6 +144,8 @@ export interface ApiConfig {
   readonly publicUrl: string;
   /** The bearer token of `GET /metrics`; null: served to this machine only. */
   readonly metricsToken: string | null;
+  /** OTLP trace export (`OTEL_EXPORTER_OTLP_ENDPOINT`); null: no tracing. */
+  readonly tracing: TracingConfig | null;
 }
 
 export { ConfigError };
@@ -152,6 +165,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
     publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     metricsToken: value.WEFT_METRICS_TOKEN ?? null,
+    tracing: tracingConfigOf(value, 'weft-api'),
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,

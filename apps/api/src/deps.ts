@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Keyring } from '@weft/core/secrets';
 import { type createQueue, type Database, VersionCache } from '@weft/db';
 import type { Logger } from 'pino';
@@ -82,6 +83,8 @@ export interface ApiDeps {
   readonly metricsToken: string | null;
   /** The OAuth2 code exchange's `POST` to a token endpoint; tests may replace it. */
   readonly tokenEndpoint: TokenEndpoint;
+  /** Makes the webhook route's spans (tracing.ts); absent: tracing is off. */
+  readonly tracer?: Tracer;
 }
 
 export interface ApiDepsInput

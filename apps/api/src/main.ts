@@ -9,12 +9,14 @@ import { createApp } from './app.js';
 import { ensureBootstrapToken } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { resolveDeps } from './deps.js';
+import { startTracing } from './tracing.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'weft-api' } });
+  const tracing = startTracing(config.tracing);
   // Fail fast while the database is down: a webhook gets its 503 in seconds, not after a queue.
   const database = await connectDatabase(config.mongodbUri, {
     serverSelectionTimeoutMS: 3_000,
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     webDist: config.webDist,
     publicUrl: config.publicUrl,
     metricsToken: config.metricsToken,
+    ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
   });
   const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {
@@ -62,7 +65,11 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   logger.info(
-    { port: typeof address === 'object' && address ? address.port : config.port, host: config.host },
+    {
+      port: typeof address === 'object' && address ? address.port : config.port,
+      host: config.host,
+      tracesTo: config.tracing?.endpoint ?? null,
+    },
     'weft api listening',
   );
 
@@ -84,6 +91,9 @@ async function main(): Promise<void> {
     clearTimeout(force);
     await queue.stop(false).catch((error: unknown) => logger.warn({ err: error }, 'queue stop failed'));
     await database.close();
+    await tracing
+      .shutdown()
+      .catch((error: unknown) => logger.warn({ err: error }, 'trace export at shutdown failed'));
     logger.info('stopped');
     process.exit(0);
   };

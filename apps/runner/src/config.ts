@@ -1,6 +1,14 @@
 import os from 'node:os';
 import { DEFAULT_MAX_CALL_DEPTH } from '@weft/core';
-import { ConfigError, type LogLevelName, numberVar, parseEnv, sharedEnv } from '@weft/core/env';
+import {
+  ConfigError,
+  type LogLevelName,
+  numberVar,
+  parseEnv,
+  sharedEnv,
+  type TracingConfig,
+  tracingConfigOf,
+} from '@weft/core/env';
 import type { Keyring } from '@weft/core/secrets';
 import { z } from 'zod';
 import type { AllowList } from '@weft/core/net';
@@ -38,6 +46,9 @@ const envSchema = z.object({
   ...maintenanceEnv,
   ...metricsEnv,
   WEFT_HTTP_MAX_RESPONSE_BYTES: integer(10 * 1024 * 1024, 1_024, 1 << 30),
+  OTEL_EXPORTER_OTLP_ENDPOINT: sharedEnv.OTEL_EXPORTER_OTLP_ENDPOINT,
+  OTEL_SERVICE_NAME: sharedEnv.OTEL_SERVICE_NAME,
+  OTEL_BSP_SCHEDULE_DELAY: sharedEnv.OTEL_BSP_SCHEDULE_DELAY,
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
 });
 
@@ -74,6 +85,8 @@ export interface RunnerConfig {
   /** `GET /metrics` listener (`metrics-config.ts`). */
   readonly metricsPort: MetricsConfig['metricsPort'];
   readonly metricsHost: MetricsConfig['metricsHost'];
+  /** OTLP trace export (`OTEL_EXPORTER_OTLP_ENDPOINT`); null: no tracing. */
+  readonly tracing: TracingConfig | null;
 }
 
 export { ConfigError };
@@ -98,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     httpTimeoutMs: e.WEFT_HTTP_TIMEOUT_MS,
     httpMaxResponseBytes: e.WEFT_HTTP_MAX_RESPONSE_BYTES,
     logLevel: e.LOG_LEVEL,
+    tracing: tracingConfigOf(e, 'weft-runner'),
     ...maintenanceConfig(e),
     ...metricsConfig(e),
   };

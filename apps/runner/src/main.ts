@@ -3,6 +3,8 @@ import pino from 'pino';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
 import { createHttpClient } from './execution/http-client.js';
 import { startMetricsServer } from './observability/metrics.js';
+import { tracedHttpClient } from './observability/spans.js';
+import { startTracing } from './observability/tracing.js';
 import { startWorker } from './worker.js';
 
 /** Starts a runner: config, database, Agenda worker with the sweeper; stops gracefully on SIGTERM/SIGINT. */
@@ -11,16 +13,19 @@ async function main(config: RunnerConfig): Promise<void> {
     level: config.logLevel,
     base: { service: 'weft-runner', runner: config.runnerName },
   });
+  const tracing = startTracing(config.tracing);
   const db = await connectDatabase(config.mongodbUri, { maxPoolSize: config.concurrency + 10 });
+  const http = createHttpClient({
+    allowList: config.httpAllowList,
+    maxTimeoutMs: config.httpTimeoutMs,
+    maxResponseBytes: config.httpMaxResponseBytes,
+  });
   const worker = await startWorker(
     {
       db,
       keyring: config.keyring,
-      http: createHttpClient({
-        allowList: config.httpAllowList,
-        maxTimeoutMs: config.httpTimeoutMs,
-        maxResponseBytes: config.httpMaxResponseBytes,
-      }),
+      http: tracing.tracer ? tracedHttpClient(http, tracing.tracer) : http,
+      ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
       logger,
       owner: config.runnerName,
       engine: { maxInlineWaitMs: config.maxInlineWaitMs },
@@ -45,6 +50,7 @@ async function main(config: RunnerConfig): Promise<void> {
       processEveryMs: config.processEveryMs,
       leaseMs: config.leaseMs,
       httpAllowPrivate: config.httpAllowList.entries,
+      tracesTo: config.tracing?.endpoint ?? null,
     },
     'runner ready',
   );
@@ -58,6 +64,9 @@ async function main(config: RunnerConfig): Promise<void> {
       await worker.stop();
       await metrics?.close();
       await db.close();
+      await tracing
+        .shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'trace export at shutdown failed'));
       logger.info('runner stopped');
       logger.flush();
       process.exit(0);

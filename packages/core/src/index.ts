@@ -25,6 +25,7 @@ export { scenarioTriggerOf } from './scenario/trigger.js';
 export * from './schemas/index.js';
 export * from './signature-schemes.js';
 export * from './tokens/index.js';
+export { formatTraceparent, parseTraceparent, type TraceParent } from './trace/traceparent.js';
 export { parseStoredBody, type StoredBody, type WebhookTriggerInput, webhookTriggerInput } from './webhook/trigger-input.js';
 export * from './webhook/reply.js';
 export { MAX_BODY_DEPTH, nestsDeeperThan } from './webhook/body-depth.js';

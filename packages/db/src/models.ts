@@ -213,6 +213,12 @@ export interface RunDoc {
     failureOf?: Types.ObjectId | null;
   };
   correlationId: string;
+  /**
+   * The trace this run continues (W3C `traceparent` of the span that created it, e.g. the api's
+   * "delivery stored"), so the runner that claims it, in another process, traces it as a child.
+   * Absent when tracing was off where the run was created.
+   */
+  trace?: RunTraceDoc | null;
   input: unknown;
   status: RunStatus;
   /**
@@ -248,6 +254,10 @@ export interface RunDoc {
   startedAt?: Date;
   finishedAt: Date | null;
   updatedAt: Date;
+}
+
+export interface RunTraceDoc {
+  traceparent: string;
 }
 
 export interface FailureHandlerDoc {
@@ -512,6 +522,7 @@ const runSchema = new Schema<RunDoc>(
     version: { type: Number, required: true },
     trigger: { type: Mixed, required: true },
     correlationId: { type: String, required: true },
+    trace: { type: Mixed },
     input: { type: Mixed, default: null },
     status: { type: String, required: true },
     steps: { type: Mixed, default: () => [] },

@@ -50,6 +50,25 @@ describe('runs repository', () => {
     expect(run?.startedAt).toBeUndefined();
   });
 
+  it('keeps the trace a run continues, and the claim hands it to the runner; a run without one has none', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const base = {
+      workspaceId,
+      scenarioId: newObjectId(),
+      scenarioVersionId: newObjectId(),
+      version: 1,
+      trigger: { kind: 'webhook' as const },
+      correlationId: 'corr-trace',
+      input: {},
+      nodes: [{ id: 'trigger', type: 'trigger.webhook' }],
+    };
+    const [traced, untraced] = await createRuns(ctx.db.models, [{ ...base, trace: { traceparent } }, base]);
+    const claimed = await claimRun(ctx.db.models, traced!.toHexString(), { owner: 'r1', leaseMs: 10_000 });
+    expect(claimed?.trace).toEqual({ traceparent });
+    const plain = await ctx.db.models.Run.findById(untraced).lean();
+    expect(plain).not.toHaveProperty('trace');
+  });
+
   it('creating the same run id twice keeps one run (dispatch repair is idempotent)', async () => {
     const _id = newObjectId();
     const run = {

@@ -14,6 +14,7 @@ import { ingestDelivery } from './ingest.js';
 import { storeBody } from './payload.js';
 import { TokenBuckets } from './rate-limit.js';
 import { redactHeaders } from './redact-headers.js';
+import { traceWebhook, webhookSpanOf } from './tracing.js';
 
 interface WebhookLocals {
   /** The app the key names; unset for a key that names none (metrics count it as `(unknown)`). */
@@ -190,12 +191,22 @@ export function webhookRouter(deps: ApiDeps): Router {
           receivedAt,
         },
         deliveryLog,
+        webhookSpanOf(res),
       ),
     );
     await answerWebhook(deps, app.workspaceId, result, res, deliveryLog.child({ source: identity.source }));
   };
 
-  router.post('/webhook/:appKey', observeWebhook, admission.admit, resolveApp, rateLimitBeforeBody, rawBody, handle);
+  router.post(
+    '/webhook/:appKey',
+    observeWebhook,
+    traceWebhook(deps.tracer),
+    admission.admit,
+    resolveApp,
+    rateLimitBeforeBody,
+    rawBody,
+    handle,
+  );
   // Handshakes: nothing is stored, no run starts (handshake.ts).
   router.head('/webhook/:appKey', observeWebhook, resolveApp, (req, res) =>
     answerProbe(appOf(res), req, res),

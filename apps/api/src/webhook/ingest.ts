@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { webhookTriggerInput } from '@weft/core';
 import { type DeliveryReplyDoc, type DeliveryReplyFrom, newObjectId, newRunOfVersion } from '@weft/db';
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import { offerToEventWaits } from './event-waits.js';
 import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
 import { replyFromOf } from './reply-from.js';
+import { runTraceOf, traceDeliveryStored } from './tracing.js';
 import type { VerifiedDelivery } from './verified-delivery.js';
 
 export type { VerifiedDelivery };
@@ -42,11 +44,32 @@ export type IngestResult =
  * A crash after the insert
  * leaves a delivery without `dispatchedAt`, which the runner's sweeper repairs with the very run
  * ids stored on it.
+ * Traced as `delivery stored` under the request's span; each run stores that span as the trace
+ * its runner continues.
  */
-export async function ingestDelivery(
+export function ingestDelivery(
   deps: ApiDeps,
   delivery: VerifiedDelivery,
   log: Logger,
+  webhookSpan?: Span,
+): Promise<IngestResult> {
+  return traceDeliveryStored(
+    deps.tracer,
+    webhookSpan,
+    (span) => ingest(deps, delivery, log, span),
+    (result) => ({
+      'weft.delivery.id': result.deliveryId,
+      'weft.delivery.idempotent': result.idempotent,
+      'weft.run.count': result.runIds.length,
+    }),
+  );
+}
+
+async function ingest(
+  deps: ApiDeps,
+  delivery: VerifiedDelivery,
+  log: Logger,
+  span: Span | undefined,
 ): Promise<IngestResult> {
   const { app, identity } = delivery;
   const matches = await matchScenarios(deps, app, { body: delivery.body, headers: delivery.headers }, log);
@@ -101,6 +124,7 @@ export async function ingestDelivery(
     deliveryId: identity.deliveryId,
     receivedAt: delivery.receivedAt,
   });
+  const trace = span ? runTraceOf(span) : undefined;
   await writes.createRuns(
     planned.map(({ version, runId }) =>
       newRunOfVersion(version, {
@@ -109,6 +133,7 @@ export async function ingestDelivery(
         deliveryId: deliveryObjectId,
         correlationId: identity.deliveryId,
         input,
+        ...(trace ? { trace } : {}),
       }),
     ),
     delivery.receivedAt,

@@ -57,6 +57,8 @@ export interface EngineHostOptions {
   readonly waits: (nodeId: string, itemIndex?: number) => RunWaits;
   /** OAuth2 access tokens of connections, shared by the runs of this runner (default: one of its own). */
   readonly oauth2?: OAuth2TokenSource;
+  /** Each step's trace span (observability/spans.ts); absent: tracing is off. */
+  readonly traceStep?: EngineHost['traceStep'];
 }
 
 export interface RunnerEngineHost extends EngineHost {
@@ -257,6 +259,7 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
 
     now: () => new Date(),
     ...(options.random ? { random: options.random } : {}),
+    ...(options.traceStep ? { traceStep: options.traceStep } : {}),
 
     async sleep(ms, signal) {
       await sleep(ms, undefined, { signal });

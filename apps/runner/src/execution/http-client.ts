@@ -35,6 +35,7 @@ const CROSS_ORIGIN_SAFE_HEADERS = new Set([
   'content-type',
   'user-agent',
   'idempotency-key',
+  'traceparent',
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',

@@ -21,8 +21,10 @@ import {
   scheduleRun,
   VersionCache,
 } from '@weft/db';
+import type { Tracer } from '@opentelemetry/api';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
+import { stepTracing, traceRunClaimed } from '../observability/spans.js';
 import { createEngineHost } from './engine-host.js';
 import { failureHandlerOf, startFailureHandler } from './failure-handler.js';
 import type { HttpClient } from './http-client.js';
@@ -58,6 +60,8 @@ export interface ProcessRunDeps {
   readonly maxClaims?: number;
   /** OAuth2 access tokens of connections (renewed once across all runners). */
   readonly oauth2?: OAuth2TokenSource;
+  /** Traces each claimed run and its steps (observability/spans.ts); absent: tracing is off. */
+  readonly tracer?: Tracer;
 }
 
 export interface ProcessRunOptions {
@@ -132,6 +136,17 @@ export async function processRun(
     deps.logger.debug({ runId }, 'run not claimable (finished, leased by another runner, or not due yet)');
     return { status: 'not_claimed' };
   }
+  return traceRunClaimed(deps.tracer, run, () => executeClaimed(deps, run, options));
+}
+
+/** `processRun` once the run is claimed by this runner. */
+async function executeClaimed(
+  deps: ProcessRunDeps,
+  run: RunDoc,
+  options: ProcessRunOptions,
+): Promise<ProcessRunResult> {
+  const { models } = deps.db;
+  const runId = run._id.toHexString();
   const log = deps.logger.child({ runId, correlationId: run.correlationId });
   const logs = new RunLogBuffer(
     models,
@@ -193,6 +208,7 @@ export async function processRun(
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.outbound ? { outbound: deps.outbound } : {}),
       ...(deps.oauth2 ? { oauth2: deps.oauth2 } : {}),
+      ...(deps.tracer ? { traceStep: stepTracing(deps.tracer) } : {}),
       calls: (nodeId, itemIndex) =>
         scenarioCallsFor(
           { models, versions, run, maxDepth: deps.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH },

@@ -1,5 +1,6 @@
 import { type ChildRunState, childRunOutput, type ScenarioCalls, WeftError } from '@weft/core';
 import { type Models, type RunDoc, startChildRun, type VersionCache } from '@weft/db';
+import { currentRunTrace } from '../observability/spans.js';
 
 export interface ScenarioCallsOptions {
   readonly models: Models;
@@ -41,6 +42,7 @@ export function scenarioCallsFor(
   return {
     async start({ scenarioId, input, wait }) {
       let started: Awaited<ReturnType<typeof startChildRun>>;
+      const trace = currentRunTrace();
       try {
         started = await startChildRun(options.models, {
           parent: options.run,
@@ -51,6 +53,7 @@ export function scenarioCallsFor(
           wait,
           maxDepth: options.maxDepth,
           loadVersion: (id) => options.versions.get(options.models, id),
+          ...(trace ? { trace } : {}),
         });
       } catch (error) {
         throw transient(error, `could not start the run of scenario ${scenarioId}`);

@@ -364,6 +364,11 @@ export async function executeRun(
     }
   }
 
+  const traced = (nodeId: string): Promise<NodeOutcome> =>
+    host.traceStep
+      ? host.traceStep({ nodeId, nodeType: nodesById.get(nodeId)!.type }, () => runNode(nodeId))
+      : runNode(nodeId);
+
   const inflight = new Map<string, Promise<NodeOutcome>>();
   const waits: Date[] = [];
   let stop: RunOutcome | undefined;
@@ -385,7 +390,7 @@ export async function executeRun(
             break;
           }
           tracker.set(id, { status: 'running' });
-          inflight.set(id, runNode(id));
+          inflight.set(id, traced(id));
         }
       }
       if (inflight.size === 0) break;

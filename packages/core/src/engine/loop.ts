@@ -129,6 +129,9 @@ async function runItem(
     now: () => host.now(),
     sleep: (ms, sleepSignal) => host.sleep(ms, sleepSignal),
     ...(host.random ? { random: () => host.random!() } : {}),
+    ...(host.traceStep
+      ? { traceStep: (step, execute) => host.traceStep!({ ...step, itemIndex: index }, execute) }
+      : {}),
   };
   // A body step that failed before a restart settled the item, even if its record did not say so yet.
   const failedStep = [...steps.values()].find((step) => step.status === 'failed');

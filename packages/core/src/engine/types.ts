@@ -41,7 +41,28 @@ export interface EngineHost {
   now(): Date;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   random?(): number;
+  /**
+   * Runs one step's execution (its attempts, retries slept in-process) in a scope of the host's:
+   * the runner makes it a trace span, current while the node's effects run. Calls `execute` once
+   * and returns what it returns. Absent: the step runs as is.
+   */
+  traceStep?<T extends StepEnd>(step: TracedStep, execute: () => Promise<T>): Promise<T>;
 }
+
+/** The step `EngineHost.traceStep` runs. */
+export interface TracedStep {
+  readonly nodeId: string;
+  readonly nodeType: string;
+  /** Inside a for-each body: the item's index. */
+  readonly itemIndex?: number;
+}
+
+/** How a step's execution ended: settled, waiting (a backoff, a delay, a wait), or interrupted. */
+export type StepEnd =
+  | { readonly kind: 'succeeded' }
+  | { readonly kind: 'waiting'; readonly resumeAt: Date }
+  | { readonly kind: 'failed' | 'dead'; readonly error: StepError }
+  | { readonly kind: 'aborted' };
 
 export interface EngineRun {
   readonly runId: string;

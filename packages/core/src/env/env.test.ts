@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, numberVar, parseEnv, sharedEnv } from './index.js';
+import { ConfigError, numberVar, parseEnv, sharedEnv, tracingConfigOf } from './index.js';
 
 const schema = z.object({
   ...sharedEnv,
@@ -66,6 +66,45 @@ describe('the shared environment', () => {
     expect(problemsOf({ MONGODB_URI: 'postgres://x' })).toEqual([
       'MONGODB_URI must start with mongodb:// or mongodb+srv://',
       expect.stringMatching(/^WEFT_SECRET_KEYS is required: the keys that encrypt connection secrets/),
+    ]);
+  });
+
+  it('leaves tracing off unless OTEL_EXPORTER_OTLP_ENDPOINT is set, and checks the OTEL_ variables', () => {
+    const base = { MONGODB_URI: 'mongodb://x', WEFT_SECRET_KEYS: KEY };
+    const off = parseEnv(schema, { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: ' ' }, 'test');
+    expect(off.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(off.OTEL_BSP_SCHEDULE_DELAY).toBe(5_000);
+    expect(tracingConfigOf(off, 'weft-test')).toBeNull();
+    const on = parseEnv(
+      schema,
+      {
+        ...base,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_SERVICE_NAME: ' api-eu ',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      },
+      'test',
+    );
+    expect([on.OTEL_EXPORTER_OTLP_ENDPOINT, on.OTEL_SERVICE_NAME, on.OTEL_BSP_SCHEDULE_DELAY]).toEqual([
+      'http://collector:4318',
+      'api-eu',
+      200,
+    ]);
+    expect(
+      tracingConfigOf({ ...on, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, 'weft-test'),
+    ).toEqual({
+      endpoint: 'http://collector:4318',
+      serviceName: 'api-eu',
+      scheduleDelayMs: 200,
+    });
+    expect(tracingConfigOf({ ...on, OTEL_SERVICE_NAME: undefined }, 'weft-test')?.serviceName).toBe(
+      'weft-test',
+    );
+    expect(
+      problemsOf({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', OTEL_BSP_SCHEDULE_DELAY: '0' }),
+    ).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, e.g. http://collector:4318',
+      'OTEL_BSP_SCHEDULE_DELAY must be a number of milliseconds between 1 and 3600000, got "0"',
     ]);
   });
 

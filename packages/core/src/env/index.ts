@@ -83,6 +83,21 @@ export const sharedEnv = {
         }
       }),
   ),
+  /** Set: traces are exported over OTLP/HTTP (JSON) to `<endpoint>/v1/traces`; unset: no tracing at all. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+        error: 'must be an http:// or https:// URL, e.g. http://collector:4318',
+      })
+      .optional(),
+  ),
+  /** The traces' `service.name`; each process has its own default. */
+  OTEL_SERVICE_NAME: z.preprocess(unsetIfEmpty, z.string().trim().optional()),
+  /** How long finished spans wait to be exported together. */
+  OTEL_BSP_SCHEDULE_DELAY: numberVar(5_000, { min: 1, max: 3_600_000, what: 'a number of milliseconds' }),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? unsetIfEmpty(value.trim().toLowerCase()) : value),
     z
@@ -92,6 +107,31 @@ export const sharedEnv = {
       .default('info'),
   ),
 };
+
+/** Where and how a process exports its traces; null: tracing is off. */
+export interface TracingConfig {
+  /** OTLP/HTTP base URL; spans go to `<endpoint>/v1/traces`. */
+  readonly endpoint: string;
+  readonly serviceName: string;
+  readonly scheduleDelayMs: number;
+}
+
+/** The tracing of a process from its parsed `OTEL_*` variables: on only with an endpoint. */
+export function tracingConfigOf(
+  value: {
+    readonly OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+    readonly OTEL_SERVICE_NAME?: string | undefined;
+    readonly OTEL_BSP_SCHEDULE_DELAY: number;
+  },
+  defaultServiceName: string,
+): TracingConfig | null {
+  if (value.OTEL_EXPORTER_OTLP_ENDPOINT === undefined) return null;
+  return {
+    endpoint: value.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, ''),
+    serviceName: value.OTEL_SERVICE_NAME ?? defaultServiceName,
+    scheduleDelayMs: value.OTEL_BSP_SCHEDULE_DELAY,
+  };
+}
 
 /** The configuration is unusable; the message lists every variable at fault. */
 export class ConfigError extends Error {

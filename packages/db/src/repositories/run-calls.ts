@@ -3,7 +3,7 @@ import { FINAL_RUN_STATUSES, type RunStatus } from '@weft/core';
 import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
 import { toObjectId } from '../ids.js';
-import type { Models, RunDoc, ScenarioDoc, ScenarioVersionDoc } from '../models.js';
+import type { Models, RunDoc, RunTraceDoc, ScenarioDoc, ScenarioVersionDoc } from '../models.js';
 import { wakeWaitingRun } from './run-waits.js';
 import { createRuns, newRunOfVersion } from './runs.js';
 
@@ -33,6 +33,8 @@ export interface StartChildRunArgs {
   readonly maxDepth: number;
   /** Published versions by id (they are immutable: a cache serves). */
   readonly loadVersion: (id: Types.ObjectId) => Promise<ScenarioVersionDoc | null>;
+  /** The trace the child continues (the calling step's), see RunDoc.trace. */
+  readonly trace?: RunTraceDoc;
   readonly now?: Date;
 }
 
@@ -122,6 +124,7 @@ export async function startChildRun(models: Models, args: StartChildRunArgs): Pr
           kind: 'call',
           correlationId: args.parent.correlationId,
           input: args.input,
+          ...(args.trace ? { trace: args.trace } : {}),
         }),
         call: {
           parent: {

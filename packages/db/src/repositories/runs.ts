@@ -4,7 +4,7 @@ import { insertFailures } from '../bulk-insert.js';
 import { isDatabaseUnavailable } from '../unavailable.js';
 import { newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
-import type { Models, RunDoc, RunParentDoc, ScenarioVersionDoc } from '../models.js';
+import type { Models, RunDoc, RunParentDoc, RunTraceDoc, ScenarioVersionDoc } from '../models.js';
 
 export interface NewRun {
   _id?: Types.ObjectId;
@@ -19,6 +19,8 @@ export interface NewRun {
     failureOf?: Types.ObjectId | null;
   };
   correlationId: string;
+  /** The trace the run continues (see RunDoc.trace). */
+  trace?: RunTraceDoc;
   input: unknown;
   /** One entry per node, all `pending`: steps are then updated in place by node id. */
   nodes: readonly { id: string; type: string }[];
@@ -38,6 +40,7 @@ export function newRunOfVersion(
     readonly replayOf?: Types.ObjectId | null;
     readonly failureOf?: Types.ObjectId | null;
     readonly correlationId: string;
+    readonly trace?: RunTraceDoc;
     readonly input: unknown;
     readonly steps?: readonly Step[];
   },
@@ -55,6 +58,7 @@ export function newRunOfVersion(
       ...(run.failureOf ? { failureOf: run.failureOf } : {}),
     },
     correlationId: run.correlationId,
+    ...(run.trace ? { trace: run.trace } : {}),
     input: run.input,
     // A loop body's steps are stored per item (see loop-items.ts), not among the run's steps.
     nodes: version.nodes.filter((node) => node.parentId === undefined).map((node) => ({ id: node.id, type: node.type })),
@@ -81,6 +85,7 @@ function runDocument(run: NewRun, now: Date) {
       ...(run.trigger.failureOf ? { failureOf: run.trigger.failureOf } : {}),
     },
     correlationId: run.correlationId,
+    ...(run.trace ? { trace: { traceparent: run.trace.traceparent } } : {}),
     input: run.input,
     status: 'queued' as RunStatus,
     steps: run.nodes.map((n) => run.steps?.find((s) => s.nodeId === n.id) ?? pendingStep(n.id, n.type)),
