@@ -11,8 +11,11 @@ export {
   type EvaluationOptions,
   type EvaluationScope,
   evaluateExpression,
+  evaluateExpressionInProcess,
+  MAX_IN_PROCESS_COST,
   type ResolveConfigOptions,
   resolveConfig,
+  resolveConfigInProcess,
 } from './resolve.js';
 export type { RawFieldOptions } from './sites.js';
 export {
@@ -32,3 +35,8 @@ export {
   type NodeReference,
   referencedNodeIds,
 } from './validate.js';
+export { boundedCost } from './bounded.js';
+export { MAX_SEQUENCE_LENGTH } from './compile.js';
+export { type ExpressionEvaluator, installedExpressionEvaluator, setExpressionEvaluator } from './evaluator.js';
+export { MEMORY_LIMIT_CODE, TIMEOUT_CODE } from './expression-error.js';
+export { LinearRegExp, UnsupportedRegexError } from './linear-regex.js';

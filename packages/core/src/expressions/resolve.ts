@@ -1,4 +1,5 @@
 import { compileExpression, describeJsonataError, type EvaluationLimits } from './compile.js';
+import { installedExpressionEvaluator } from './evaluator.js';
 import { ExpressionError, type ExpressionLocation } from './expression-error.js';
 import { type FieldPath, formatFieldPath, isPlainObject } from './field-path.js';
 import { FunctionValueError, stringifyForTemplate, toPlainValue } from './plain-value.js';
@@ -140,18 +141,74 @@ async function resolveString(
 }
 
 /**
+ * Expressions whose bounded costs (bounded.ts) add up to at most this are evaluated in-process
+ * even where an evaluator is installed: a few passes over data the process already holds.
+ * Anything else goes to the installed evaluator, where a deadline can stop it.
+ */
+export const MAX_IN_PROCESS_COST = 64;
+
+/** The total `boundedCost` of these sources, or undefined when one of them is unbounded. */
+function costOf(sources: Iterable<string>): number | undefined {
+  let total = 0;
+  for (const source of sources) {
+    const compiled = compileExpression(source);
+    // A source that does not compile fails at once, in-process.
+    if (!compiled.ok) continue;
+    if (compiled.cost === undefined) return undefined;
+    total += compiled.cost;
+  }
+  return total;
+}
+
+function staysInProcess(sources: Iterable<string>): boolean {
+  const cost = costOf(sources);
+  return cost !== undefined && cost <= MAX_IN_PROCESS_COST;
+}
+
+function* templateSources(value: unknown, rawFields: ReadonlySet<string>, path: FieldPath): Generator<string> {
+  if (typeof value === 'string') {
+    if (!value.includes('{{') || rawFields.has(formatFieldPath(path))) return;
+    let parsed: ParsedTemplate;
+    try {
+      parsed = parseTemplate(value);
+    } catch {
+      return;
+    }
+    for (const part of parsed.parts) if (part.kind === 'expression') yield part.source;
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) yield* templateSources(item, rawFields, [...path, index]);
+  } else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) yield* templateSources(item, rawFields, [...path, key]);
+  }
+}
+
+/**
  * Resolves every expression in a node's config over `scope`: a string that is exactly
  * `{{ expr }}` takes the expression's value with its type; a string mixing text and
  * `{{ … }}` becomes a string; `\{{` is a literal `{{`; other values pass through; objects and
  * arrays are resolved recursively into new ones (the input is not changed). Raw JSONata
  * fields (`rawFields`) are left for the node to evaluate.
  *
- * Throws `ExpressionError` (code `expression_error`, fatal) naming the node, field and position.
- * Runaway evaluation is stopped by JSONata's guards: a time budget for the whole config
- * (`timeoutMs`) and an evaluation depth limit (`maxDepth`). A single built-in call that is
- * slow on its own (e.g. a catastrophic regular expression) cannot be interrupted from here.
+ * Throws `ExpressionError` (`expression_error`, `expression_timeout`, `expression_limit`) naming
+ * the node, field and position. Runaway evaluation is stopped by JSONata's guards: a time budget
+ * for the whole config (`timeoutMs`), an evaluation depth limit (`maxDepth`) and the sequence
+ * limit; regular expressions run on RE2 (linear time). A single built-in call that is slow on its
+ * own cannot be interrupted on this thread: unless every expression of the config is bounded
+ * (`MAX_IN_PROCESS_COST`), the config goes to the installed `ExpressionEvaluator`, if any.
  */
 export async function resolveConfig(
+  config: unknown,
+  scope: EvaluationScope,
+  options: ResolveConfigOptions,
+): Promise<unknown> {
+  const evaluator = installedExpressionEvaluator();
+  if (evaluator !== undefined && !staysInProcess(templateSources(config, new Set(options.rawFields ?? []), [])))
+    return evaluator.resolveConfig(config, scope, options);
+  return resolveConfigInProcess(config, scope, options);
+}
+
+/** `resolveConfig` on this thread, whatever evaluator is installed (what a worker runs). */
+export async function resolveConfigInProcess(
   config: unknown,
   scope: EvaluationScope,
   options: ResolveConfigOptions,
@@ -193,6 +250,23 @@ export interface EvaluateExpressionOptions extends EvaluationOptions {
  * `$map(xs, function($v){{"a": $v}})` must not be mistaken for a template.
  */
 export async function evaluateExpression(
+  expression: string,
+  scope: EvaluationScope,
+  options: EvaluateExpressionOptions = {},
+): Promise<unknown> {
+  const evaluator = installedExpressionEvaluator();
+  if (evaluator !== undefined && !staysInProcess([siteSource(expression)]))
+    return evaluator.evaluateExpression(expression, scope, options);
+  return evaluateExpressionInProcess(expression, scope, options);
+}
+
+/** The JSONata an `evaluateExpression` argument holds: itself, or what its one `{{ }}` wraps. */
+function siteSource(expression: string): string {
+  return wholeValueExpression(expression)?.source ?? expression;
+}
+
+/** `evaluateExpression` on this thread, whatever evaluator is installed (what a worker runs). */
+export async function evaluateExpressionInProcess(
   expression: string,
   scope: EvaluationScope,
   options: EvaluateExpressionOptions = {},

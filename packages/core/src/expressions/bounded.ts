@@ -1,0 +1,132 @@
+import type { ExpressionAstNode } from './compile.js';
+
+/**
+ * Built-in functions whose cost is one pass over their arguments (no callbacks, no regular
+ * expressions, no output larger than their input plus literals of the expression).
+ */
+const LINEAR_FUNCTIONS = new Set([
+  'string',
+  'number',
+  'boolean',
+  'not',
+  'exists',
+  'count',
+  'length',
+  'lowercase',
+  'uppercase',
+  'trim',
+  'substring',
+  'substringBefore',
+  'substringAfter',
+  'contains',
+  'join',
+  'keys',
+  'sum',
+  'max',
+  'min',
+  'average',
+  'abs',
+  'floor',
+  'ceil',
+  'round',
+  'type',
+]);
+
+const CHEAP_OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'and', 'or', '&', 'in']);
+
+/** The parts of JSONata's AST read here (its published type lacks several of them). */
+interface Node {
+  readonly type: string;
+  readonly value?: unknown;
+  readonly steps?: readonly Node[];
+  readonly stages?: readonly { readonly type: string; readonly expr?: Node }[];
+  readonly predicate?: unknown;
+  readonly group?: unknown;
+  readonly lhs?: Node | readonly (readonly [Node, Node])[];
+  readonly rhs?: Node;
+  readonly condition?: Node;
+  readonly then?: Node;
+  readonly else?: Node;
+  readonly expression?: Node;
+  readonly expressions?: readonly Node[];
+  readonly arguments?: readonly Node[];
+  readonly procedure?: Node;
+}
+
+const UNBOUNDED = Number.POSITIVE_INFINITY;
+const STEP_KEYS = new Set(['type', 'value', 'position', 'stages']);
+const PATH_KEYS = new Set(['type', 'steps', 'position', 'keepSingletonArray']);
+
+function onlyKeys(node: object, allowed: ReadonlySet<string>): boolean {
+  return Object.keys(node).every((key) => allowed.has(key));
+}
+
+/** A path step that looks one key up per item: a name, optionally with a literal index (`items[0]`). */
+function stepCost(step: Node, first: boolean): number {
+  // Focus (`@`), index (`#`), parent (`%`) and group bindings on a step join or regroup data.
+  if (!onlyKeys(step, STEP_KEYS)) return UNBOUNDED;
+  if (step.type === 'variable') return first ? 1 : UNBOUNDED;
+  if (step.type !== 'name') return UNBOUNDED;
+  for (const stage of step.stages ?? []) {
+    if (stage.type !== 'filter' || stage.expr?.type !== 'number') return UNBOUNDED;
+  }
+  return 1;
+}
+
+function sum(nodes: readonly (Node | undefined)[]): number {
+  let total = 1;
+  for (const node of nodes) total += node === undefined ? 0 : cost(node);
+  return total;
+}
+
+function cost(node: Node): number {
+  if (node.predicate !== undefined || node.group !== undefined || node.stages !== undefined) return UNBOUNDED;
+  switch (node.type) {
+    case 'string':
+    case 'number':
+    case 'value':
+      return 1;
+    case 'path': {
+      if (!onlyKeys(node, PATH_KEYS)) return UNBOUNDED;
+      const steps = node.steps ?? [];
+      let total = 0;
+      for (const [index, step] of steps.entries()) total += stepCost(step, index === 0);
+      return total;
+    }
+    case 'variable':
+      return 1;
+    case 'binary':
+      if (!CHEAP_OPERATORS.has(String(node.value))) return UNBOUNDED;
+      return sum([node.lhs as Node | undefined, node.rhs]);
+    case 'condition':
+      return sum([node.condition, node.then, node.else]);
+    case 'block':
+      return sum(node.expressions ?? []);
+    case 'unary':
+      if (node.value === '-') return sum([node.expression]);
+      if (node.value === '[') return sum(node.expressions ?? []);
+      if (node.value === '{') return sum(((node.lhs ?? []) as readonly (readonly [Node, Node])[]).flat());
+      return UNBOUNDED;
+    case 'function': {
+      const procedure = node.procedure;
+      if (procedure?.type !== 'variable' || !LINEAR_FUNCTIONS.has(String(procedure.value))) return UNBOUNDED;
+      return sum(node.arguments ?? []);
+    }
+    default:
+      // Lambdas, bindings, regular expressions, ranges, sorts, predicates, transforms, `$eval` …
+      return UNBOUNDED;
+  }
+}
+
+/**
+ * What evaluating a compiled expression may cost, in passes over the data it reads, when that is
+ * bounded by its shape alone; `undefined` when it is not. Bounded are expressions without
+ * functions of their own, regular expressions, ranges, predicates other than a literal index,
+ * bindings or calls other than one-pass built-ins: every part of them is evaluated once, and
+ * reads at most the data it is given. Such an expression cannot stall a process and may be
+ * evaluated in it; any other one goes where a deadline can stop it (`setExpressionEvaluator`).
+ */
+export function boundedCost(ast: ExpressionAstNode): number | undefined {
+  const total = cost(ast as unknown as Node);
+  return Number.isFinite(total) ? total : undefined;
+}
