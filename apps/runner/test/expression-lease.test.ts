@@ -20,7 +20,12 @@ describe('an expression that runs on', () => {
       [
         node('start', 'trigger.manual', {}),
         // Each attempt runs out of its 1 s budget: the step takes several leases' time.
-        node('spin', 'transform', { expression: ENDLESS }, { retry: { maxAttempts: 3, initialDelayMs: 0, maxDelayMs: 0 } }),
+        node(
+          'spin',
+          'transform',
+          { expression: ENDLESS },
+          { retry: { maxAttempts: 3, initialDelayMs: 0, maxDelayMs: 0 } },
+        ),
       ],
       [edge('start', 'spin')],
     );

@@ -5,7 +5,11 @@
 import { setExpressionEvaluator } from '../expressions/evaluator.js';
 import { ExpressionWorkerPool, type ExpressionWorkerOptions } from './pool.js';
 
-export { DEFAULT_EXPRESSION_WORKER_MEMORY_MB, ExpressionWorkerPool, type ExpressionWorkerOptions } from './pool.js';
+export {
+  DEFAULT_EXPRESSION_WORKER_MEMORY_MB,
+  ExpressionWorkerPool,
+  type ExpressionWorkerOptions,
+} from './pool.js';
 
 let shared: ExpressionWorkerPool | undefined;
 

@@ -169,7 +169,8 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
       );
     });
     worker.on('exit', () => {
-      if (slot.worker === worker && !this.closed) this.replace(slot, new Error('the expression worker stopped'));
+      if (slot.worker === worker && !this.closed)
+        this.replace(slot, new Error('the expression worker stopped'));
     });
   }
 

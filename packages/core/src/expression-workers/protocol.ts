@@ -1,5 +1,9 @@
 import type { ExpressionLocation } from '../expressions/expression-error.js';
-import type { EvaluateExpressionOptions, EvaluationScope, ResolveConfigOptions } from '../expressions/resolve.js';
+import type {
+  EvaluateExpressionOptions,
+  EvaluationScope,
+  ResolveConfigOptions,
+} from '../expressions/resolve.js';
 
 /** What the pool asks a worker: one evaluation at a time. */
 export type EvaluationRequest =

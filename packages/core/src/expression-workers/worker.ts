@@ -35,7 +35,11 @@ port.on('message', (request: EvaluationRequest) => {
     try {
       port.postMessage(reply);
     } catch (error) {
-      port.postMessage({ id: request.id, ok: false, failure: `the result cannot be sent back: ${String(error)}` });
+      port.postMessage({
+        id: request.id,
+        ok: false,
+        failure: `the result cannot be sent back: ${String(error)}`,
+      });
     }
   });
 });

@@ -32,7 +32,23 @@ const LINEAR_FUNCTIONS = new Set([
   'type',
 ]);
 
-const CHEAP_OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'and', 'or', '&', 'in']);
+const CHEAP_OPERATORS = new Set([
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'and',
+  'or',
+  '&',
+  'in',
+]);
 
 /** The parts of JSONata's AST read here (its published type lacks several of them). */
 interface Node {

@@ -19,7 +19,9 @@ export interface ExpressionEvaluator {
 let installed: ExpressionEvaluator | undefined;
 
 /** Installs the process's evaluator for expressions that may stall (undefined: in-process); returns the previous one. */
-export function setExpressionEvaluator(evaluator: ExpressionEvaluator | undefined): ExpressionEvaluator | undefined {
+export function setExpressionEvaluator(
+  evaluator: ExpressionEvaluator | undefined,
+): ExpressionEvaluator | undefined {
   const previous = installed;
   installed = evaluator;
   return previous;

@@ -9,7 +9,10 @@ export const MEMORY_LIMIT_CODE = 'W1001';
 
 function errorCodeOf(jsonataCode: string | undefined): ErrorCode {
   if (jsonataCode === TIMEOUT_CODE) return 'expression_timeout';
-  if (jsonataCode === MEMORY_LIMIT_CODE || (jsonataCode !== undefined && SEQUENCE_LIMIT_CODES.has(jsonataCode)))
+  if (
+    jsonataCode === MEMORY_LIMIT_CODE ||
+    (jsonataCode !== undefined && SEQUENCE_LIMIT_CODES.has(jsonataCode))
+  )
     return 'expression_limit';
   return 'expression_error';
 }

@@ -49,7 +49,9 @@ describe('regular expressions run on RE2', () => {
     expect(compiled.failure.message).toContain('RE2');
     expect(compiled.failure.position).toBe(37);
     expect(compileProblem('$replace("aa", /(a)\\1/, "")')).toContain('is not supported');
-    const error = await expressionErrorOf(evaluateExpression('$match("x", /(?<=x)y/)', scope, { field: 'f' }));
+    const error = await expressionErrorOf(
+      evaluateExpression('$match("x", /(?<=x)y/)', scope, { field: 'f' }),
+    );
     expect(error.code).toBe('expression_error');
     expect(error.message).toContain('field "f"');
   });
@@ -139,9 +141,9 @@ describe('an installed evaluator', () => {
 
   it('gets every config or expression that is not bounded; bounded ones stay on this thread', async () => {
     setExpressionEvaluator(recording);
-    expect(await resolveConfig({ a: '{{ trigger.body.name }}', b: 'x {{ 1 + 2 }}' }, scope, { nodeId: 'n' })).toEqual(
-      { a: 'Ann', b: 'x 3' },
-    );
+    expect(
+      await resolveConfig({ a: '{{ trigger.body.name }}', b: 'x {{ 1 + 2 }}' }, scope, { nodeId: 'n' }),
+    ).toEqual({ a: 'Ann', b: 'x 3' });
     expect(await evaluateExpression('{{ trigger.body.name = "Ann" }}', scope)).toBe(true);
     expect(sent).toEqual([]);
 
@@ -153,10 +155,14 @@ describe('an installed evaluator', () => {
 
   it('raw fields left for the node do not count; a syntax error is reported on this thread', async () => {
     setExpressionEvaluator(recording);
-    const resolved = await resolveConfig({ expression: '$map([1], function($v){ $v })', n: '{{ 1 }}' }, scope, {
-      nodeId: 'n',
-      rawFields: ['expression'],
-    });
+    const resolved = await resolveConfig(
+      { expression: '$map([1], function($v){ $v })', n: '{{ 1 }}' },
+      scope,
+      {
+        nodeId: 'n',
+        rawFields: ['expression'],
+      },
+    );
     expect(resolved).toEqual({ expression: '$map([1], function($v){ $v })', n: 1 });
     await expressionErrorOf(resolveConfig({ a: '{{ trigger.( }}' }, scope, { nodeId: 'n' }));
     expect(sent).toEqual([]);

@@ -37,6 +37,10 @@ export {
 } from './validate.js';
 export { boundedCost } from './bounded.js';
 export { MAX_SEQUENCE_LENGTH } from './compile.js';
-export { type ExpressionEvaluator, installedExpressionEvaluator, setExpressionEvaluator } from './evaluator.js';
+export {
+  type ExpressionEvaluator,
+  installedExpressionEvaluator,
+  setExpressionEvaluator,
+} from './evaluator.js';
 export { MEMORY_LIMIT_CODE, TIMEOUT_CODE } from './expression-error.js';
 export { LinearRegExp, UnsupportedRegexError } from './linear-regex.js';

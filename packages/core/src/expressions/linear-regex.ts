@@ -29,8 +29,12 @@ export class LinearRegExp {
       return null;
     }
     const groups: (string | undefined)[] = [];
-    for (let group = 0; group <= matcher.groupCount(); group++) groups.push(matcher.group(group) ?? undefined);
-    const match = Object.assign(groups, { index: matcher.start(), input: text }) as unknown as RegExpExecArray;
+    for (let group = 0; group <= matcher.groupCount(); group++)
+      groups.push(matcher.group(group) ?? undefined);
+    const match = Object.assign(groups, {
+      index: matcher.start(),
+      input: text,
+    }) as unknown as RegExpExecArray;
     this.lastIndex = matcher.end();
     return match;
   }
@@ -39,7 +43,9 @@ export class LinearRegExp {
 /** A regular expression RE2 cannot run (lookaround, backreferences …); the message says what. */
 export class UnsupportedRegexError extends Error {
   constructor(source: string, reason: string) {
-    super(`The regular expression /${source}/ is not supported (${reason}); expressions use RE2 syntax, which has no lookahead, lookbehind or backreferences`);
+    super(
+      `The regular expression /${source}/ is not supported (${reason}); expressions use RE2 syntax, which has no lookahead, lookbehind or backreferences`,
+    );
     this.name = 'UnsupportedRegexError';
   }
 }

@@ -165,7 +165,11 @@ function staysInProcess(sources: Iterable<string>): boolean {
   return cost !== undefined && cost <= MAX_IN_PROCESS_COST;
 }
 
-function* templateSources(value: unknown, rawFields: ReadonlySet<string>, path: FieldPath): Generator<string> {
+function* templateSources(
+  value: unknown,
+  rawFields: ReadonlySet<string>,
+  path: FieldPath,
+): Generator<string> {
   if (typeof value === 'string') {
     if (!value.includes('{{') || rawFields.has(formatFieldPath(path))) return;
     let parsed: ParsedTemplate;
@@ -202,7 +206,10 @@ export async function resolveConfig(
   options: ResolveConfigOptions,
 ): Promise<unknown> {
   const evaluator = installedExpressionEvaluator();
-  if (evaluator !== undefined && !staysInProcess(templateSources(config, new Set(options.rawFields ?? []), [])))
+  if (
+    evaluator !== undefined &&
+    !staysInProcess(templateSources(config, new Set(options.rawFields ?? []), []))
+  )
     return evaluator.resolveConfig(config, scope, options);
   return resolveConfigInProcess(config, scope, options);
 }

@@ -267,7 +267,11 @@ async function evaluatePageField(
     return await evaluateExpression(expression, scope);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new PaginationError(error instanceof ExpressionError ? error.code : 'expression_error', field, message);
+    throw new PaginationError(
+      error instanceof ExpressionError ? error.code : 'expression_error',
+      field,
+      message,
+    );
   }
 }
 
