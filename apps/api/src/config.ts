@@ -1,3 +1,4 @@
+import type { ExpressionWorkerOptions } from '@weft/core/expression-workers';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type LogLevelName, parseEnv, sharedEnv, unsetIfEmpty } from '@weft/core/env';
@@ -115,9 +116,13 @@ const envSchema = z.object({
     z.string().trim().min(16, { error: 'must be at least 16 characters (openssl rand -hex 16)' }).optional(),
   ),
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
+  WEFT_EXPRESSION_WORKERS: sharedEnv.WEFT_EXPRESSION_WORKERS,
+  WEFT_EXPRESSION_MEMORY_MB: sharedEnv.WEFT_EXPRESSION_MEMORY_MB,
 });
 
 export interface ApiConfig {
+  /** The expression workers' pool (`WEFT_EXPRESSION_WORKERS`, `WEFT_EXPRESSION_MEMORY_MB`). */
+  readonly expressionWorkers: ExpressionWorkerOptions;
   readonly mongodbUri: string;
   readonly port: number;
   readonly host: string;
@@ -148,6 +153,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     keyring: value.WEFT_SECRET_KEYS,
     bootstrapToken: value.WEFT_BOOTSTRAP_TOKEN ?? null,
     logLevel: value.LOG_LEVEL,
+    expressionWorkers: {
+      size: value.WEFT_EXPRESSION_WORKERS,
+      memoryLimitMb: value.WEFT_EXPRESSION_MEMORY_MB,
+    },
     httpAllowList: value.WEFT_HTTP_ALLOW_PRIVATE,
     webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
     publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),

@@ -1,10 +1,15 @@
+import type { ExpressionWorkerOptions } from '@weft/core/expression-workers';
 import os from 'node:os';
 import { DEFAULT_MAX_CALL_DEPTH } from '@weft/core';
 import { ConfigError, type LogLevelName, numberVar, parseEnv, sharedEnv } from '@weft/core/env';
 import type { Keyring } from '@weft/core/secrets';
 import { z } from 'zod';
 import type { AllowList } from '@weft/core/net';
-import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance/maintenance-config.js';
+import {
+  type MaintenanceConfig,
+  maintenanceConfig,
+  maintenanceEnv,
+} from './maintenance/maintenance-config.js';
 import { type MetricsConfig, metricsConfig, metricsEnv } from './observability/metrics-config.js';
 import { DEFAULT_MAX_CLAIMS } from './execution/process-run.js';
 
@@ -39,9 +44,13 @@ const envSchema = z.object({
   ...metricsEnv,
   WEFT_HTTP_MAX_RESPONSE_BYTES: integer(10 * 1024 * 1024, 1_024, 1 << 30),
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
+  WEFT_EXPRESSION_WORKERS: sharedEnv.WEFT_EXPRESSION_WORKERS,
+  WEFT_EXPRESSION_MEMORY_MB: sharedEnv.WEFT_EXPRESSION_MEMORY_MB,
 });
 
 export interface RunnerConfig {
+  /** The expression workers' pool (`WEFT_EXPRESSION_WORKERS`, `WEFT_EXPRESSION_MEMORY_MB`). */
+  readonly expressionWorkers: ExpressionWorkerOptions;
   readonly mongodbUri: string;
   readonly keyring: Keyring;
   /** Shown as the lease owner of the runs and the lock holder of the jobs this process takes. */
@@ -98,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     httpTimeoutMs: e.WEFT_HTTP_TIMEOUT_MS,
     httpMaxResponseBytes: e.WEFT_HTTP_MAX_RESPONSE_BYTES,
     logLevel: e.LOG_LEVEL,
+    expressionWorkers: { size: e.WEFT_EXPRESSION_WORKERS, memoryLimitMb: e.WEFT_EXPRESSION_MEMORY_MB },
     ...maintenanceConfig(e),
     ...metricsConfig(e),
   };

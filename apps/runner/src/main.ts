@@ -1,3 +1,4 @@
+import { useExpressionWorkers } from '@weft/core/expression-workers';
 import { connectDatabase } from '@weft/db';
 import pino from 'pino';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
@@ -11,6 +12,8 @@ async function main(config: RunnerConfig): Promise<void> {
     level: config.logLevel,
     base: { service: 'weft-runner', runner: config.runnerName },
   });
+  // Started here with this configuration; processRun then finds it (and starts none).
+  useExpressionWorkers(config.expressionWorkers);
   const db = await connectDatabase(config.mongodbUri, { maxPoolSize: config.concurrency + 10 });
   const worker = await startWorker(
     {
@@ -38,7 +41,9 @@ async function main(config: RunnerConfig): Promise<void> {
     },
   );
   const metrics =
-    config.metricsPort > 0 ? await startMetricsServer(config.metricsPort, config.metricsHost, logger) : undefined;
+    config.metricsPort > 0
+      ? await startMetricsServer(config.metricsPort, config.metricsHost, logger)
+      : undefined;
   logger.info(
     {
       concurrency: config.concurrency,
