@@ -15,7 +15,7 @@ import {
   type EvaluationOptions,
   type EvaluationScope,
   type ResolveConfigOptions,
-} from '../expressions/resolve.js';
+} from '../expressions/evaluation-options.js';
 import { type EvaluationReply, type EvaluationRequest, WORKER_READY } from './protocol.js';
 
 export interface ExpressionWorkerOptions {

@@ -3,7 +3,7 @@ import type {
   EvaluateExpressionOptions,
   EvaluationScope,
   ResolveConfigOptions,
-} from '../expressions/resolve.js';
+} from '../expressions/evaluation-options.js';
 
 /** What the pool asks a worker: one evaluation at a time. */
 export type EvaluationRequest =

@@ -1,4 +1,4 @@
-import type { ExpressionAstNode } from './compile.js';
+import type jsonata from 'jsonata';
 
 /**
  * Built-in functions whose cost is one pass over their arguments (no callbacks, no regular
@@ -142,7 +142,7 @@ function cost(node: Node): number {
  * reads at most the data it is given. Such an expression cannot stall a process and may be
  * evaluated in it; any other one goes where a deadline can stop it (`setExpressionEvaluator`).
  */
-export function boundedCost(ast: ExpressionAstNode): number | undefined {
+export function boundedCost(ast: jsonata.ExprNode): number | undefined {
   const total = cost(ast as unknown as Node);
   return Number.isFinite(total) ? total : undefined;
 }

@@ -1,4 +1,4 @@
-import type { EvaluateExpressionOptions, EvaluationScope, ResolveConfigOptions } from './resolve.js';
+import type { EvaluateExpressionOptions, EvaluationScope, ResolveConfigOptions } from './evaluation-options.js';
 
 /**
  * Where expressions that could stall a process are evaluated. Core evaluates in-process; the api

@@ -4,7 +4,8 @@ import { compileExpression, MAX_SEQUENCE_LENGTH } from './compile.js';
 import { type ExpressionEvaluator, setExpressionEvaluator } from './evaluator.js';
 import { ExpressionError } from './expression-error.js';
 import { compileProblem } from '../nodes/raw-expression.js';
-import { type EvaluationScope, evaluateExpression, resolveConfig } from './resolve.js';
+import type { EvaluationScope } from './evaluation-options.js';
+import { evaluateExpression, resolveConfig } from './resolve.js';
 
 const scope: EvaluationScope = {
   trigger: { body: { name: 'Ann', items: [{ price: 2 }, { price: 3 }], text: 'order 42 and 7' } },

@@ -10,10 +10,12 @@ export {
   type EvaluateExpressionOptions,
   type EvaluationOptions,
   type EvaluationScope,
+  type ResolveConfigOptions,
+} from './evaluation-options.js';
+export {
   evaluateExpression,
   evaluateExpressionInProcess,
   MAX_IN_PROCESS_COST,
-  type ResolveConfigOptions,
   resolveConfig,
   resolveConfigInProcess,
 } from './resolve.js';
