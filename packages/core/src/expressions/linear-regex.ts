@@ -10,6 +10,8 @@ import { RE2JS } from 're2js';
 export class LinearRegExp {
   lastIndex = 0;
   private readonly pattern: RE2JS;
+  /** JSONata calls `exec` again and again over the same text (`$match`, `$replace`): one matcher serves them. */
+  private current: { readonly text: string; readonly matcher: ReturnType<RE2JS['matcher']> } | undefined;
 
   constructor(regex: RegExp | string) {
     const source = typeof regex === 'string' ? regex : regex.source;
@@ -23,7 +25,8 @@ export class LinearRegExp {
       this.lastIndex = 0;
       return null;
     }
-    const matcher = this.pattern.matcher(text);
+    if (this.current?.text !== text) this.current = { text, matcher: this.pattern.matcher(text) };
+    const { matcher } = this.current;
     if (!matcher.find(this.lastIndex)) {
       this.lastIndex = 0;
       return null;
