@@ -44,7 +44,8 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  /** Undefined only while a slot whose worker could not start waits to try again. */
+  worker: Worker | undefined;
   /** The worker has loaded and waits for requests: a deadline never counts a worker's start. */
   ready: boolean;
   job: (Job & { readonly id: number; readonly timer: NodeJS.Timeout }) | undefined;
@@ -78,7 +79,7 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
     this.memoryLimitMb = options.memoryLimitMb ?? DEFAULT_EXPRESSION_WORKER_MEMORY_MB;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: undefined as unknown as Worker, ready: false, job: undefined };
+      const slot: Slot = { worker: undefined, ready: false, job: undefined };
       this.spawn(slot);
       this.slots.push(slot);
     }
@@ -108,7 +109,7 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
     await Promise.all(
       this.slots.map(async (slot) => {
         this.fail(slot, new Error('the expression workers were closed'));
-        await slot.worker.terminate();
+        await slot.worker?.terminate();
       }),
     );
   }
@@ -123,15 +124,16 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (!slot.ready || slot.job !== undefined) continue;
+      const worker = slot.worker;
+      if (worker === undefined || !slot.ready || slot.job !== undefined) continue;
       const job = this.waiting.shift();
       if (job === undefined) return;
       const id = this.nextId++;
       const timer = setTimeout(() => this.timeOut(slot, id), job.limits.timeoutMs + this.graceMs);
       slot.job = { ...job, id, timer };
-      slot.worker.ref();
+      worker.ref();
       try {
-        slot.worker.postMessage({ ...job.request, id });
+        worker.postMessage({ ...job.request, id });
       } catch (error) {
         // The scope or config cannot be copied to a thread (not plain data).
         this.settle(slot, id, () => job.reject(error));
@@ -156,6 +158,7 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
     });
     worker.on('error', (error) => {
       if (slot.worker !== worker) return;
+      if (!slot.ready) return this.startFailed(slot, error);
       const code = (error as { code?: unknown }).code;
       this.replace(
         slot,
@@ -169,9 +172,28 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
       );
     });
     worker.on('exit', () => {
-      if (slot.worker === worker && !this.closed)
-        this.replace(slot, new Error('the expression worker stopped'));
+      if (slot.worker !== worker || this.closed) return;
+      const error = new Error('the expression worker stopped');
+      if (slot.ready) this.replace(slot, error);
+      else this.startFailed(slot, error);
     });
+  }
+
+  /**
+   * A worker that fails before it is ready would fail again at once: what waits fails with the
+   * reason, and the slot tries again a second later rather than in a loop.
+   */
+  private startFailed(slot: Slot, error: unknown): void {
+    const failure = new Error(
+      `the expression worker could not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    for (const job of this.waiting.splice(0)) job.reject(failure);
+    const old = slot.worker;
+    slot.worker = undefined;
+    void old?.terminate();
+    setTimeout(() => {
+      if (!this.closed) this.spawn(slot);
+    }, 1_000).unref();
   }
 
   private receive(slot: Slot, worker: Worker, reply: EvaluationReply): void {
@@ -200,7 +222,7 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
     if (job !== undefined) clearTimeout(job.timer);
     slot.job = undefined;
     if (!this.closed) this.spawn(slot);
-    void old.terminate();
+    void old?.terminate();
     job?.reject(error);
     this.dispatch();
   }
@@ -214,7 +236,7 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
     if (slot.job === undefined || slot.job.id !== id) return;
     clearTimeout(slot.job.timer);
     slot.job = undefined;
-    slot.worker.unref();
+    slot.worker?.unref();
     finish();
     this.dispatch();
   }
