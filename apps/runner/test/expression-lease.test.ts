@@ -31,12 +31,18 @@ describe('an expression that runs on', () => {
     );
     const [runId] = await queueRuns(ctx.db, version);
     let settled = false;
-    const result = processRun(deps(), runId!).finally(() => {
+    let renewals = 0;
+    const keepAlive = async () => {
+      renewals++;
+    };
+    const result = processRun(deps(), runId!, { keepAlive }).finally(() => {
       settled = true;
     });
 
     // Longer than the lease: without renewals another runner could claim the run now.
     await sleep(LEASE_MS * 3);
+    // A stalled thread would have renewed at most once (a timer fires once after a stall).
+    expect(renewals).toBeGreaterThanOrEqual(2);
     expect(await claimRun(ctx.db.models, runId!, { owner: 'another-runner', leaseMs: 60_000 })).toBeNull();
     const running = await runOf(ctx.db, runId!);
     expect(running).toMatchObject({ status: 'running', leaseOwner: 'test-runner', claims: 1 });
