@@ -5,11 +5,7 @@ import { ConfigError, type LogLevelName, numberVar, parseEnv, sharedEnv } from '
 import type { Keyring } from '@weft/core/secrets';
 import { z } from 'zod';
 import type { AllowList } from '@weft/core/net';
-import {
-  type MaintenanceConfig,
-  maintenanceConfig,
-  maintenanceEnv,
-} from './maintenance/maintenance-config.js';
+import { type MaintenanceConfig, maintenanceConfig, maintenanceEnv } from './maintenance/maintenance-config.js';
 import { type MetricsConfig, metricsConfig, metricsEnv } from './observability/metrics-config.js';
 import { DEFAULT_MAX_CLAIMS } from './execution/process-run.js';
 

@@ -41,9 +41,7 @@ async function main(config: RunnerConfig): Promise<void> {
     },
   );
   const metrics =
-    config.metricsPort > 0
-      ? await startMetricsServer(config.metricsPort, config.metricsHost, logger)
-      : undefined;
+    config.metricsPort > 0 ? await startMetricsServer(config.metricsPort, config.metricsHost, logger) : undefined;
   logger.info(
     {
       concurrency: config.concurrency,
