@@ -224,7 +224,6 @@ export async function resolveConfigInProcess(
   return resolve(config, []);
 }
 
-
 /**
  * Evaluates one expression and returns its value; a trigger filter checks it for truthiness.
  * Takes raw JSONata (`trigger.body.action = "opened"`) or one wrapped whole-value expression
