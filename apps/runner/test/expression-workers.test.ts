@@ -1,5 +1,5 @@
 import { ExpressionError } from '@weft/core';
-import { ExpressionWorkerPool } from '@weft/core/expression-workers';
+import { ExpressionWorkerPool, inBackgroundLane } from '@weft/core/expression-workers';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The pool on its own (core's tests run on its sources, which a worker thread cannot load).
@@ -20,7 +20,9 @@ describe('ExpressionWorkerPool', () => {
   it('evaluates configs and expressions on its workers, more at once than it has workers', async () => {
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        pool.resolveConfig({ v: `{{ $sum($map([1..${i + 1}], function($x) { $x })) }}` }, scope, { nodeId: 'n' }),
+        pool.resolveConfig({ v: `{{ $sum($map([1..${i + 1}], function($x) { $x })) }}` }, scope, {
+          nodeId: 'n',
+        }),
       ),
     );
     expect(answers).toEqual([{ v: 1 }, { v: 3 }, { v: 6 }, { v: 10 }, { v: 15 }, { v: 21 }]);
@@ -61,5 +63,31 @@ describe('ExpressionWorkerPool', () => {
     expect(error).toMatchObject({ code: 'expression_limit', retryable: false, nodeId: 'sort' });
     expect(error.message).toContain('more than 32 MiB of memory');
     await expect(pool.evaluateExpression('$uppercase("ok")', scope, {})).resolves.toBe('OK');
+  });
+
+  it('background work (dry-runs) never takes the last free worker: other evaluations are answered meanwhile', async () => {
+    const lanes = new ExpressionWorkerPool({ size: 2 });
+    try {
+      // Two previews that would each hold a worker for their whole 10 s budget.
+      const previews = [1, 2].map(() => {
+        const state = { settled: false };
+        const done = inBackgroundLane(() =>
+          lanes.evaluateExpression('$count($distinct([1..300000]))', scope, { timeoutMs: 10_000 }),
+        ).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        void done.finally(() => {
+          state.settled = true;
+        });
+        return state;
+      });
+      await expect(
+        lanes.evaluateExpression('$sum($map([1, 2, 3], function($v) { $v }))', scope, {}),
+      ).resolves.toBe(6);
+      expect(previews.map((preview) => preview.settled)).toEqual([false, false]);
+    } finally {
+      await lanes.close();
+    }
   });
 });

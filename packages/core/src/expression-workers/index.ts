@@ -9,6 +9,7 @@ export {
   DEFAULT_EXPRESSION_WORKER_MEMORY_MB,
   ExpressionWorkerPool,
   type ExpressionWorkerOptions,
+  inBackgroundLane,
 } from './pool.js';
 
 let shared: ExpressionWorkerPool | undefined;

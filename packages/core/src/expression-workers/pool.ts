@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { describeJsonataError } from '../expressions/compile.js';
@@ -35,8 +36,21 @@ const DEFAULT_GRACE_MS = 100;
 
 type Request = EvaluationRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
+/** Marks the evaluations made inside `inBackgroundLane` (through every await). */
+const lane = new AsyncLocalStorage<'background'>();
+
+/**
+ * Runs `work` with its evaluations in the background lane: they wait while other evaluations wait,
+ * and never take the pool's last free worker (with two or more). The api runs dry-runs so: a
+ * tenant's previews, however slow, leave a worker to trigger filters and event keys.
+ */
+export function inBackgroundLane<T>(work: () => Promise<T>): Promise<T> {
+  return lane.run('background', work);
+}
+
 interface Job {
   readonly request: Request;
+  readonly background: boolean;
   readonly limits: { readonly timeoutMs: number; readonly maxDepth: number };
   readonly location: ExpressionLocation;
   readonly resolve: (value: unknown) => void;
@@ -69,6 +83,7 @@ function limitsOf(options: EvaluationOptions) {
 export class ExpressionWorkerPool implements ExpressionEvaluator {
   private readonly slots: Slot[] = [];
   private readonly waiting: Job[] = [];
+  private readonly waitingInBackground: Job[] = [];
   private readonly memoryLimitMb: number;
   private readonly graceMs: number;
   private nextId = 1;
@@ -105,7 +120,8 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
   /** Ends every worker; evaluations still running or waiting fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.waiting.splice(0)) job.reject(new Error('the expression workers were closed'));
+    for (const job of [...this.waiting.splice(0), ...this.waitingInBackground.splice(0)])
+      job.reject(new Error('the expression workers were closed'));
     await Promise.all(
       this.slots.map(async (slot) => {
         this.fail(slot, new Error('the expression workers were closed'));
@@ -116,8 +132,16 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
 
   private submit(request: Request, limits: Job['limits'], location: ExpressionLocation): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the expression workers were closed'));
+    const background = lane.getStore() === 'background';
     return new Promise((resolve, reject) => {
-      this.waiting.push({ request, limits, location, resolve, reject });
+      (background ? this.waitingInBackground : this.waiting).push({
+        request,
+        limits,
+        location,
+        background,
+        resolve,
+        reject,
+      });
       this.dispatch();
     });
   }
@@ -126,7 +150,7 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
     for (const slot of this.slots) {
       const worker = slot.worker;
       if (worker === undefined || !slot.ready || slot.job !== undefined) continue;
-      const job = this.waiting.shift();
+      const job = this.waiting.shift() ?? this.nextInBackground();
       if (job === undefined) return;
       const id = this.nextId++;
       const timer = setTimeout(() => this.timeOut(slot, id), job.limits.timeoutMs + this.graceMs);
@@ -139,6 +163,13 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
         this.settle(slot, id, () => job.reject(error));
       }
     }
+  }
+
+  /** The next background job, unless it would take the last worker left to the others. */
+  private nextInBackground(): Job | undefined {
+    const busy = this.slots.filter((slot) => slot.job?.background === true).length;
+    if (this.slots.length > 1 && busy >= this.slots.length - 1) return undefined;
+    return this.waitingInBackground.shift();
   }
 
   /** Starts a worker in the slot; its events count only while it is the slot's worker. */
@@ -187,7 +218,7 @@ export class ExpressionWorkerPool implements ExpressionEvaluator {
     const failure = new Error(
       `the expression worker could not start: ${error instanceof Error ? error.message : String(error)}`,
     );
-    for (const job of this.waiting.splice(0)) job.reject(failure);
+    for (const job of [...this.waiting.splice(0), ...this.waitingInBackground.splice(0)]) job.reject(failure);
     const old = slot.worker;
     slot.worker = undefined;
     void old?.terminate();
