@@ -1,4 +1,8 @@
-import type { EvaluateExpressionOptions, EvaluationScope, ResolveConfigOptions } from './evaluation-options.js';
+import type {
+  EvaluateExpressionOptions,
+  EvaluationScope,
+  ResolveConfigOptions,
+} from './evaluation-options.js';
 
 /**
  * Where expressions that could stall a process are evaluated. Core evaluates in-process; the api

@@ -99,6 +99,7 @@ describe('bounded expressions', () => {
       '{ "id": trigger.body.id, "tags": [1, "a", true, null] }',
       'trigger.body.n > 3 ? $uppercase(trigger.body.name) : -trigger.body.n',
       '$join(trigger.body.tags, ", ")',
+      '$substring($string(trigger.body), 0, 10)',
     ]) {
       expect(cost(source), source).toBeGreaterThan(0);
     }
@@ -117,6 +118,9 @@ describe('bounded expressions', () => {
       '$eval("1 + 1")',
       'trigger.body.items.($$.trigger)',
       'trigger.**',
+      '$contains(trigger.body.text, trigger.body.name)',
+      '$join(trigger.body.tags, trigger.body.name)',
+      '$string(trigger.body, true)',
     ]) {
       expect(cost(source), source).toBeUndefined();
     }
