@@ -24,7 +24,7 @@ describe('an expression that runs on', () => {
           'spin',
           'transform',
           { expression: ENDLESS },
-          { retry: { maxAttempts: 3, initialDelayMs: 0, maxDelayMs: 0 } },
+          { retry: { maxAttempts: 5, initialDelayMs: 0, maxDelayMs: 0 } },
         ),
       ],
       [edge('start', 'spin')],
@@ -54,7 +54,7 @@ describe('an expression that runs on', () => {
     expect(run.claims).toBe(1);
     expect(stepOf(run, 'spin')).toMatchObject({
       status: 'failed',
-      attempts: 3,
+      attempts: 5,
       error: { code: 'expression_timeout', retryable: true },
     });
     expect(stepOf(run, 'spin').error?.message).toContain('time limit of 1000 ms');
