@@ -19,7 +19,7 @@ const CATASTROPHIC = `$contains("${'a'.repeat(40)}!", /^(a+)+$/)`;
 const HUGE_RANGE = '$count([1..10000000])';
 const ENDLESS = '$count($distinct([1..300000]))';
 /** Generous: an answer this late means the api was stalled. */
-const LIVENESS = { signal: AbortSignal.timeout(30_000) } as const;
+const liveness = () => ({ signal: AbortSignal.timeout(30_000) });
 
 function transformGraph(expression: string, maxAttempts = 1) {
   return {
@@ -73,7 +73,7 @@ describe('hostile expressions in a dry-run', () => {
     const preview = track(h.caller.scenarios.dryRun({ id: scenario.id, draft: transformGraph(ENDLESS, 5) }));
     await sleep(300);
 
-    const health = await request(`${h.baseUrl}/health`, LIVENESS);
+    const health = await request(`${h.baseUrl}/health`, liveness());
     expect(health.status).toBe(200);
     const webhook = await postSigned(h, other, '{"type":"order.created"}');
     expect(webhook.status).toBe(202);
@@ -116,7 +116,7 @@ describe('hostile trigger filters', () => {
 
     const refused = track(postSigned(h, hostile, '{"type":"order.created"}'));
     await sleep(300);
-    const health = await request(`${h.baseUrl}/health`, LIVENESS);
+    const health = await request(`${h.baseUrl}/health`, liveness());
     expect(health.status).toBe(200);
     const webhook = await postSigned(h, other, '{"type":"order.created"}');
     expect(webhook.status).toBe(202);
