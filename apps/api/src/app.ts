@@ -1,4 +1,5 @@
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { useExpressionWorkers } from '@weft/core/expression-workers';
 import express, { type Express } from 'express';
 import { type ApiDeps, type ApiDepsInput, resolveDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
@@ -21,6 +22,9 @@ import { webhookRouter } from './webhook/index.js';
  */
 export function createApp(input: ApiDepsInput | ApiDeps): Express {
   const deps = resolveDeps(input);
+  // Trigger filters, dry-runs and event keys evaluate tenants' expressions: any that could stall
+  // this thread runs in the process's worker pool, ended at its deadline (README, "Security").
+  useExpressionWorkers();
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);

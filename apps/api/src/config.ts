@@ -1,3 +1,4 @@
+import type { ExpressionWorkerOptions } from '@weft/core/expression-workers';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -126,9 +127,13 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: sharedEnv.OTEL_SERVICE_NAME,
   OTEL_BSP_SCHEDULE_DELAY: sharedEnv.OTEL_BSP_SCHEDULE_DELAY,
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
+  WEFT_EXPRESSION_WORKERS: sharedEnv.WEFT_EXPRESSION_WORKERS,
+  WEFT_EXPRESSION_MEMORY_MB: sharedEnv.WEFT_EXPRESSION_MEMORY_MB,
 });
 
 export interface ApiConfig {
+  /** The expression workers' pool (`WEFT_EXPRESSION_WORKERS`, `WEFT_EXPRESSION_MEMORY_MB`). */
+  readonly expressionWorkers: ExpressionWorkerOptions;
   readonly mongodbUri: string;
   readonly port: number;
   readonly host: string;
@@ -161,6 +166,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     keyring: value.WEFT_SECRET_KEYS,
     bootstrapToken: value.WEFT_BOOTSTRAP_TOKEN ?? null,
     logLevel: value.LOG_LEVEL,
+    expressionWorkers: {
+      size: value.WEFT_EXPRESSION_WORKERS,
+      memoryLimitMb: value.WEFT_EXPRESSION_MEMORY_MB,
+    },
     httpAllowList: value.WEFT_HTTP_ALLOW_PRIVATE,
     webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
     publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),

@@ -3,6 +3,7 @@
  * exists (printed once), listens, and shuts down gracefully on SIGTERM/SIGINT.
  */
 import type { Server } from 'node:http';
+import { useExpressionWorkers } from '@weft/core/expression-workers';
 import { connectDatabase, createQueue } from '@weft/db';
 import { pino } from 'pino';
 import { createApp } from './app.js';
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     metricsToken: config.metricsToken,
     ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
   });
+  // Before createApp, so the pool is started with this configuration.
+  useExpressionWorkers(config.expressionWorkers);
   const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) =>

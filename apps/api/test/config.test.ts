@@ -65,9 +65,11 @@ describe('loadConfig', () => {
       WEFT_WEBHOOK_RATE_PER_SEC: '-1',
       WEFT_PUBLIC_URL: 'weft.example.com',
       LOG_LEVEL: 'loud',
+      WEFT_EXPRESSION_WORKERS: 'many',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
+        'WEFT_EXPRESSION_WORKERS must be a whole number of threads between 1 and 64, got "many"',
         expect.stringMatching(/^MONGODB_URI is required/),
         expect.stringMatching(/^PORT must be/),
         expect.stringMatching(/^WEFT_SECRET_KEYS is invalid: Key "k1"/),

@@ -1,3 +1,4 @@
+import type { ExpressionWorkerOptions } from '@weft/core/expression-workers';
 import os from 'node:os';
 import { DEFAULT_MAX_CALL_DEPTH } from '@weft/core';
 import {
@@ -50,9 +51,13 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: sharedEnv.OTEL_SERVICE_NAME,
   OTEL_BSP_SCHEDULE_DELAY: sharedEnv.OTEL_BSP_SCHEDULE_DELAY,
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
+  WEFT_EXPRESSION_WORKERS: sharedEnv.WEFT_EXPRESSION_WORKERS,
+  WEFT_EXPRESSION_MEMORY_MB: sharedEnv.WEFT_EXPRESSION_MEMORY_MB,
 });
 
 export interface RunnerConfig {
+  /** The expression workers' pool (`WEFT_EXPRESSION_WORKERS`, `WEFT_EXPRESSION_MEMORY_MB`). */
+  readonly expressionWorkers: ExpressionWorkerOptions;
   readonly mongodbUri: string;
   readonly keyring: Keyring;
   /** Shown as the lease owner of the runs and the lock holder of the jobs this process takes. */
@@ -112,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     httpMaxResponseBytes: e.WEFT_HTTP_MAX_RESPONSE_BYTES,
     logLevel: e.LOG_LEVEL,
     tracing: tracingConfigOf(e, 'weft-runner'),
+    expressionWorkers: { size: e.WEFT_EXPRESSION_WORKERS, memoryLimitMb: e.WEFT_EXPRESSION_MEMORY_MB },
     ...maintenanceConfig(e),
     ...metricsConfig(e),
   };

@@ -1,3 +1,4 @@
+import { useExpressionWorkers } from '@weft/core/expression-workers';
 import { connectDatabase } from '@weft/db';
 import pino from 'pino';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
@@ -14,6 +15,8 @@ async function main(config: RunnerConfig): Promise<void> {
     base: { service: 'weft-runner', runner: config.runnerName },
   });
   const tracing = startTracing(config.tracing);
+  // Started here with this configuration; processRun then finds it (and starts none).
+  useExpressionWorkers(config.expressionWorkers);
   const db = await connectDatabase(config.mongodbUri, { maxPoolSize: config.concurrency + 10 });
   const http = createHttpClient({
     allowList: config.httpAllowList,

@@ -58,6 +58,18 @@ describe('runner config', () => {
     expect(config.httpAllowList.entries).toEqual(['127.0.0.1', '10.0.0.0/8', 'sink.local']);
   });
 
+  it('reads the expression workers: threads and the heap of each, within bounds', () => {
+    expect(
+      loadConfig({ ...base, WEFT_EXPRESSION_WORKERS: '3', WEFT_EXPRESSION_MEMORY_MB: '512' })
+        .expressionWorkers,
+    ).toEqual({ size: 3, memoryLimitMb: 512 });
+    expect(loadConfig(base).expressionWorkers.memoryLimitMb).toBe(256);
+    expect(problems({ ...base, WEFT_EXPRESSION_WORKERS: '0', WEFT_EXPRESSION_MEMORY_MB: '8' })).toEqual([
+      'WEFT_EXPRESSION_WORKERS must be a whole number of threads between 1 and 64, got "0"',
+      'WEFT_EXPRESSION_MEMORY_MB must be a whole number of MiB between 32 and 16384, got "8"',
+    ]);
+  });
+
   it('reads the claims cap of a run, within 1 to 1000', () => {
     expect(loadConfig({ ...base, WEFT_RUNNER_MAX_CLAIMS: '3' }).maxClaims).toBe(3);
     expect(problems({ ...base, WEFT_RUNNER_MAX_CLAIMS: '0' })).toEqual([
@@ -85,7 +97,9 @@ describe('runner config', () => {
 
   it('asks for the keys with the expected format', () => {
     expect(problems({ MONGODB_URI: base.MONGODB_URI })).toEqual([
-      expect.stringContaining('WEFT_SECRET_KEYS is required: the keys that encrypt connection secrets, "<keyId>:<base64 of 32 random bytes>[,…]"'),
+      expect.stringContaining(
+        'WEFT_SECRET_KEYS is required: the keys that encrypt connection secrets, "<keyId>:<base64 of 32 random bytes>[,…]"',
+      ),
     ]);
     expect(problems({ ...base, MONGODB_URI: 'postgres://x' })).toEqual([
       'MONGODB_URI must start with mongodb:// or mongodb+srv://',

@@ -23,6 +23,7 @@ import {
   webhookTriggerInput,
   withCodeBudget,
 } from '@weft/core';
+import { inBackgroundLane } from '@weft/core/expression-workers';
 import { runCodeInSandbox } from '@weft/core/sandbox';
 import {
   archiveScenario,
@@ -396,14 +397,17 @@ export const scenariosRouter = createTRPCRouter({
     }
 
     const problems = await graphProblems(ctx, graph, scenario);
-    const result = await dryRun({
-      runCode: withCodeBudget(runCodeInSandbox, DRY_RUN_CODE_BUDGET_MS),
-      scenarioId: scenario._id.toHexString(),
-      graph,
-      trigger,
-      ...(input.pinnedOutputs ? { pinnedOutputs: input.pinnedOutputs } : {}),
-      now,
-    });
+    // A preview's expressions leave a worker free for trigger filters (README, "Security").
+    const result = await inBackgroundLane(() =>
+      dryRun({
+        runCode: withCodeBudget(runCodeInSandbox, DRY_RUN_CODE_BUDGET_MS),
+        scenarioId: scenario._id.toHexString(),
+        graph,
+        trigger,
+        ...(input.pinnedOutputs ? { pinnedOutputs: input.pinnedOutputs } : {}),
+        now,
+      }),
+    );
     return {
       source,
       trigger: { source: triggerSource, value: trigger },

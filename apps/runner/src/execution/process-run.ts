@@ -1,3 +1,4 @@
+import { useExpressionWorkers } from '@weft/core/expression-workers';
 import {
   DEFAULT_MAX_CALL_DEPTH,
   type EngineOptions,
@@ -129,6 +130,9 @@ export async function processRun(
   runId: string,
   options: ProcessRunOptions = {},
 ): Promise<ProcessRunResult> {
+  // Node configs, transforms and filters are tenants' expressions: any that could stall this
+  // thread (and with it the lease renewal below) runs in the process's worker pool (README).
+  useExpressionWorkers();
   const { models } = deps.db;
   const run =
     options.claimed ?? (await claimRun(models, runId, { owner: deps.owner, leaseMs: deps.leaseMs }));

@@ -4,7 +4,9 @@
  * front, so every message reads "<VARIABLE> <what is wrong>" and every problem is reported at once.
  * Node-only (the keyring): public entry `@weft/core/env`.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_EXPRESSION_WORKER_MEMORY_MB } from '../expression-workers/pool.js';
 import { type AllowList, parseAllowList } from '../net/ip-guard.js';
 import { type Keyring, parseKeyringEnv } from '../secrets/keyring.js';
 
@@ -98,6 +100,18 @@ export const sharedEnv = {
   OTEL_SERVICE_NAME: z.preprocess(unsetIfEmpty, z.string().trim().optional()),
   /** How long finished spans wait to be exported together. */
   OTEL_BSP_SCHEDULE_DELAY: numberVar(5_000, { min: 1, max: 3_600_000, what: 'a number of milliseconds' }),
+  /** Worker threads evaluating tenants' expressions that could stall the process (`@weft/core/expression-workers`). */
+  WEFT_EXPRESSION_WORKERS: numberVar(Math.min(4, availableParallelism()), {
+    min: 1,
+    max: 64,
+    what: 'a whole number of threads',
+  }),
+  /** Each expression worker's heap limit; an expression past it fails with `expression_limit`. */
+  WEFT_EXPRESSION_MEMORY_MB: numberVar(DEFAULT_EXPRESSION_WORKER_MEMORY_MB, {
+    min: 32,
+    max: 16_384,
+    what: 'a whole number of MiB',
+  }),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? unsetIfEmpty(value.trim().toLowerCase()) : value),
     z

@@ -11,6 +11,10 @@ export const ERROR_CODES = [
   'ssrf_blocked',
   'invalid_config',
   'expression_error',
+  /** An expression ran past its time budget and was stopped (by JSONata's guard or by ending its worker). */
+  'expression_timeout',
+  /** An expression went past a limit: a sequence longer than the limit, or its worker's memory. */
+  'expression_limit',
   'node_not_found',
   'secret_missing',
   'cancelled',
@@ -53,6 +57,9 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
   ssrf_blocked: false,
   invalid_config: false,
   expression_error: false,
+  // A loaded machine, not the expression, may be why; a runaway one still fails after the node's attempts.
+  expression_timeout: true,
+  expression_limit: false,
   node_not_found: false,
   secret_missing: false,
   cancelled: false,

@@ -1,4 +1,6 @@
 import jsonata from 'jsonata';
+import { boundedCost } from './bounded.js';
+import { LinearRegExp, UnsupportedRegexError } from './linear-regex.js';
 
 export type CompiledExpression = jsonata.Expression;
 export type ExpressionAstNode = jsonata.ExprNode;
@@ -17,8 +19,22 @@ export interface JsonataFailure {
   readonly code: string | undefined;
 }
 
+/**
+ * The most items a sequence may hold while an expression evaluates (a range `[1..n]`, a path's
+ * results, a `$map`): beyond it evaluation fails with D2015 before the items are allocated.
+ */
+export const MAX_SEQUENCE_LENGTH = 1_000_000;
+
+/** JSONata's codes for a sequence beyond its limit: the range operator's own cap (D2014) and ours (D2015). */
+export const SEQUENCE_LIMIT_CODES: ReadonlySet<string> = new Set(['D2014', 'D2015']);
+
 export type CompileResult =
-  | { readonly ok: true; readonly expression: CompiledExpression }
+  | {
+      readonly ok: true;
+      readonly expression: CompiledExpression;
+      /** `boundedCost` of the expression: defined when it cannot stall a process (bounded.ts). */
+      readonly cost: number | undefined;
+    }
   | { readonly ok: false; readonly failure: JsonataFailure };
 
 interface JsonataErrorShape {
@@ -50,10 +66,39 @@ export function describeJsonataError(err: unknown, limits?: EvaluationLimits): J
     message = `Evaluation exceeded the time limit of ${limits.timeoutMs} ms; check for an infinite loop or runaway recursion`;
   } else if (code === 'D1011' && limits !== undefined) {
     message = `Evaluation exceeded the maximum depth of ${limits.maxDepth}; check for a recursive function that never stops`;
+  } else if (code !== undefined && SEQUENCE_LIMIT_CODES.has(code)) {
+    message = `Evaluation built a sequence of more than ${MAX_SEQUENCE_LENGTH.toLocaleString('en')} items, the limit of an expression; narrow the range or the data`;
   } else if (err instanceof RangeError) {
     message = `Evaluation ran out of stack (${err.message}); check for a recursive function that never stops`;
   }
   return { message, position, code };
+}
+
+function eachNode(node: unknown, visit: (node: ExpressionAstNode) => void, seen = new Set<object>()): void {
+  if (typeof node !== 'object' || node === null || node instanceof RegExp || seen.has(node)) return;
+  seen.add(node);
+  if (Array.isArray(node)) {
+    for (const item of node) eachNode(item, visit, seen);
+    return;
+  }
+  const shape = node as ExpressionAstNode;
+  if (typeof shape.type === 'string') visit(shape);
+  for (const value of Object.values(node)) eachNode(value, visit, seen);
+}
+
+/** Regular expression literals RE2 cannot run, reported when the expression compiles (as the editor checks it). */
+function unsupportedRegex(ast: ExpressionAstNode): JsonataFailure | undefined {
+  let failure: JsonataFailure | undefined;
+  eachNode(ast, (node) => {
+    if (failure !== undefined || node.type !== ('regex' as ExpressionAstNode['type'])) return;
+    try {
+      new LinearRegExp(node.value as RegExp);
+    } catch (err) {
+      if (!(err instanceof UnsupportedRegexError)) throw err;
+      failure = { message: err.message, position: node.position ?? 0, code: undefined };
+    }
+  });
+  return failure;
 }
 
 /**
@@ -83,9 +128,16 @@ export function compileExpression(source: string, limits?: EvaluationLimits): Co
   if (hit) return hit;
   let result: CompileResult;
   try {
-    const expression =
-      limits === undefined ? jsonata(source) : jsonata(source, { timeout, stack: limits.maxDepth });
-    result = { ok: true, expression };
+    const expression = jsonata(source, {
+      ...(limits === undefined ? {} : { timeout, stack: limits.maxDepth }),
+      sequence: MAX_SEQUENCE_LENGTH,
+      RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+    });
+    const regexFailure = unsupportedRegex(expression.ast());
+    result =
+      regexFailure === undefined
+        ? { ok: true, expression, cost: boundedCost(expression.ast()) }
+        : { ok: false, failure: regexFailure };
   } catch (err) {
     result = { ok: false, failure: describeJsonataError(err) };
   }

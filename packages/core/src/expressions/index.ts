@@ -10,9 +10,14 @@ export {
   type EvaluateExpressionOptions,
   type EvaluationOptions,
   type EvaluationScope,
-  evaluateExpression,
   type ResolveConfigOptions,
+} from './evaluation-options.js';
+export {
+  evaluateExpression,
+  evaluateExpressionInProcess,
+  MAX_IN_PROCESS_COST,
   resolveConfig,
+  resolveConfigInProcess,
 } from './resolve.js';
 export type { RawFieldOptions } from './sites.js';
 export {
@@ -32,3 +37,12 @@ export {
   type NodeReference,
   referencedNodeIds,
 } from './validate.js';
+export { boundedCost } from './bounded.js';
+export { MAX_SEQUENCE_LENGTH } from './compile.js';
+export {
+  type ExpressionEvaluator,
+  installedExpressionEvaluator,
+  setExpressionEvaluator,
+} from './evaluator.js';
+export { MEMORY_LIMIT_CODE, TIMEOUT_CODE } from './expression-error.js';
+export { LinearRegExp, UnsupportedRegexError } from './linear-regex.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ExpressionError } from './expression-error.js';
-import { type EvaluationScope, evaluateExpression, resolveConfig } from './resolve.js';
+import type { EvaluationScope } from './evaluation-options.js';
+import { evaluateExpression, resolveConfig } from './resolve.js';
 
 const scope: EvaluationScope = {
   trigger: { body: { id: 42, name: 'Ada', tags: ['a', 'b'], active: true, nested: { k: 'v' } } },

@@ -1,36 +1,17 @@
 import { compileExpression, describeJsonataError, type EvaluationLimits } from './compile.js';
+import {
+  DEFAULT_EXPRESSION_MAX_DEPTH,
+  DEFAULT_EXPRESSION_TIMEOUT_MS,
+  type EvaluateExpressionOptions,
+  type EvaluationOptions,
+  type EvaluationScope,
+  type ResolveConfigOptions,
+} from './evaluation-options.js';
+import { installedExpressionEvaluator } from './evaluator.js';
 import { ExpressionError, type ExpressionLocation } from './expression-error.js';
 import { type FieldPath, formatFieldPath, isPlainObject } from './field-path.js';
 import { FunctionValueError, stringifyForTemplate, toPlainValue } from './plain-value.js';
-import type { RawFieldOptions } from './sites.js';
 import { type ExpressionPart, type ParsedTemplate, parseTemplate, TemplateSyntaxError } from './template.js';
-
-/**
- * What expressions read: `trigger` (the trigger's payload), `nodes` (outputs of settled nodes,
- * by node id) and `run` (ids and times), plus whatever else a caller adds (a transform adds
- * `input`). Every top-level key is also bound as a variable: `$trigger`, `$nodes`, `$run` ….
- */
-export interface EvaluationScope {
-  readonly trigger: unknown;
-  readonly nodes: Readonly<Record<string, unknown>>;
-  readonly run?: unknown;
-}
-
-/** Wall-clock budget for all expressions of one `resolveConfig` (or one `evaluateExpression`). */
-export const DEFAULT_EXPRESSION_TIMEOUT_MS = 1000;
-/** JSONata evaluation depth limit; legitimate expressions stay far below, runaway recursion does not. */
-export const DEFAULT_EXPRESSION_MAX_DEPTH = 500;
-
-export interface EvaluationOptions {
-  /** Time budget in ms, enforced by JSONata's own guard (checked as evaluation proceeds). */
-  readonly timeoutMs?: number;
-  /** Maximum JSONata evaluation depth (nested calls, recursion). */
-  readonly maxDepth?: number;
-}
-
-export interface ResolveConfigOptions extends EvaluationOptions, RawFieldOptions {
-  readonly nodeId: string;
-}
 
 class EvaluationBudget {
   readonly timeoutMs: number;
@@ -140,18 +121,81 @@ async function resolveString(
 }
 
 /**
+ * Expressions whose bounded costs (bounded.ts) add up to at most this are evaluated in-process
+ * even where an evaluator is installed: a few passes over data the process already holds.
+ * Anything else goes to the installed evaluator, where a deadline can stop it.
+ */
+export const MAX_IN_PROCESS_COST = 64;
+
+/** The total `boundedCost` of these sources, or undefined when one of them is unbounded. */
+function costOf(sources: Iterable<string>): number | undefined {
+  let total = 0;
+  for (const source of sources) {
+    const compiled = compileExpression(source);
+    // A source that does not compile fails at once, in-process.
+    if (!compiled.ok) continue;
+    if (compiled.cost === undefined) return undefined;
+    total += compiled.cost;
+  }
+  return total;
+}
+
+function staysInProcess(sources: Iterable<string>): boolean {
+  const cost = costOf(sources);
+  return cost !== undefined && cost <= MAX_IN_PROCESS_COST;
+}
+
+function* templateSources(
+  value: unknown,
+  rawFields: ReadonlySet<string>,
+  path: FieldPath,
+): Generator<string> {
+  if (typeof value === 'string') {
+    if (!value.includes('{{') || rawFields.has(formatFieldPath(path))) return;
+    let parsed: ParsedTemplate;
+    try {
+      parsed = parseTemplate(value);
+    } catch {
+      return;
+    }
+    for (const part of parsed.parts) if (part.kind === 'expression') yield part.source;
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) yield* templateSources(item, rawFields, [...path, index]);
+  } else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) yield* templateSources(item, rawFields, [...path, key]);
+  }
+}
+
+/**
  * Resolves every expression in a node's config over `scope`: a string that is exactly
  * `{{ expr }}` takes the expression's value with its type; a string mixing text and
  * `{{ … }}` becomes a string; `\{{` is a literal `{{`; other values pass through; objects and
  * arrays are resolved recursively into new ones (the input is not changed). Raw JSONata
  * fields (`rawFields`) are left for the node to evaluate.
  *
- * Throws `ExpressionError` (code `expression_error`, fatal) naming the node, field and position.
- * Runaway evaluation is stopped by JSONata's guards: a time budget for the whole config
- * (`timeoutMs`) and an evaluation depth limit (`maxDepth`). A single built-in call that is
- * slow on its own (e.g. a catastrophic regular expression) cannot be interrupted from here.
+ * Throws `ExpressionError` (`expression_error`, `expression_timeout`, `expression_limit`) naming
+ * the node, field and position. Runaway evaluation is stopped by JSONata's guards: a time budget
+ * for the whole config (`timeoutMs`), an evaluation depth limit (`maxDepth`) and the sequence
+ * limit; regular expressions run on RE2 (linear time). A single built-in call that is slow on its
+ * own cannot be interrupted on this thread: unless every expression of the config is bounded
+ * (`MAX_IN_PROCESS_COST`), the config goes to the installed `ExpressionEvaluator`, if any.
  */
 export async function resolveConfig(
+  config: unknown,
+  scope: EvaluationScope,
+  options: ResolveConfigOptions,
+): Promise<unknown> {
+  const evaluator = installedExpressionEvaluator();
+  if (
+    evaluator !== undefined &&
+    !staysInProcess(templateSources(config, new Set(options.rawFields ?? []), []))
+  )
+    return evaluator.resolveConfig(config, scope, options);
+  return resolveConfigInProcess(config, scope, options);
+}
+
+/** `resolveConfig` on this thread, whatever evaluator is installed (what a worker runs). */
+export async function resolveConfigInProcess(
   config: unknown,
   scope: EvaluationScope,
   options: ResolveConfigOptions,
@@ -180,12 +224,6 @@ export async function resolveConfig(
   return resolve(config, []);
 }
 
-export interface EvaluateExpressionOptions extends EvaluationOptions {
-  readonly nodeId?: string;
-  /** Named in error messages, e.g. `filter`. */
-  readonly field?: string;
-}
-
 /**
  * Evaluates one expression and returns its value; a trigger filter checks it for truthiness.
  * Takes raw JSONata (`trigger.body.action = "opened"`) or one wrapped whole-value expression
@@ -193,6 +231,23 @@ export interface EvaluateExpressionOptions extends EvaluationOptions {
  * `$map(xs, function($v){{"a": $v}})` must not be mistaken for a template.
  */
 export async function evaluateExpression(
+  expression: string,
+  scope: EvaluationScope,
+  options: EvaluateExpressionOptions = {},
+): Promise<unknown> {
+  const evaluator = installedExpressionEvaluator();
+  if (evaluator !== undefined && !staysInProcess([siteSource(expression)]))
+    return evaluator.evaluateExpression(expression, scope, options);
+  return evaluateExpressionInProcess(expression, scope, options);
+}
+
+/** The JSONata an `evaluateExpression` argument holds: itself, or what its one `{{ }}` wraps. */
+function siteSource(expression: string): string {
+  return wholeValueExpression(expression)?.source ?? expression;
+}
+
+/** `evaluateExpression` on this thread, whatever evaluator is installed (what a worker runs). */
+export async function evaluateExpressionInProcess(
   expression: string,
   scope: EvaluationScope,
   options: EvaluateExpressionOptions = {},

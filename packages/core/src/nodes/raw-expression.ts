@@ -1,15 +1,14 @@
-import jsonata from 'jsonata';
+import { compileExpression } from '../expressions/compile.js';
 
-/** The syntax error of a node's own JSONata field with its position, or null when it compiles. */
+/**
+ * The syntax error of a node's own JSONata field with its position (a regular expression RE2
+ * cannot run included), or null when it compiles.
+ */
 export function compileProblem(expression: string): string | null {
-  try {
-    jsonata(expression);
-    return null;
-  } catch (error) {
-    const e = error as { message?: string; position?: number };
-    const at = typeof e.position === 'number' ? ` at ${e.position}` : '';
-    return `JSONata syntax error${at}: ${e.message ?? String(error)}`;
-  }
+  const compiled = compileExpression(expression);
+  if (compiled.ok) return null;
+  const { message, position } = compiled.failure;
+  return `JSONata syntax error at ${position}: ${message}`;
 }
 
 /**

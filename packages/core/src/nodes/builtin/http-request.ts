@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { classifyHttpStatus, classifyThrown } from '../../errors/index.js';
-import { evaluateExpression } from '../../expressions/index.js';
+import { ExpressionError, evaluateExpression } from '../../expressions/index.js';
 import { objectIdSchema } from '../../schemas/ids.js';
 import { isOutboundRateLimitWait } from '../../limits/outbound-rate.js';
 import type { HttpPage } from '../../schemas/entities.js';
@@ -267,7 +267,11 @@ async function evaluatePageField(
     return await evaluateExpression(expression, scope);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new PaginationError('expression_error', field, message);
+    throw new PaginationError(
+      error instanceof ExpressionError ? error.code : 'expression_error',
+      field,
+      message,
+    );
   }
 }
 

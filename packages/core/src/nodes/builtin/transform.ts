@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { evaluateExpression } from '../../expressions/index.js';
-import { fatal, success } from '../results.js';
+import { ExpressionError, evaluateExpression } from '../../expressions/index.js';
+import { fatal, retryable, success } from '../results.js';
 import type { NodeContext, NodeDefinition, NodeInput } from '../types.js';
 
 /** Transforms and conditions see their input beside the run's scope: `{ input, trigger, nodes, run }`. */
@@ -8,7 +8,10 @@ export function transformScope(ctx: NodeContext, input: NodeInput) {
   return { ...ctx.scope, input: input.in ?? null };
 }
 
-/** Evaluates a node's own JSONata, reporting failures as a fatal `expression_error` naming the node. */
+/**
+ * Evaluates a node's own JSONata, reporting failures naming the node: `expression_timeout`
+ * (retryable), `expression_limit`, or a fatal `expression_error`.
+ */
 export async function evaluateNodeExpression(
   ctx: NodeContext,
   input: NodeInput,
@@ -19,9 +22,14 @@ export async function evaluateNodeExpression(
     return { ok: true as const, value: await evaluateExpression(expression, transformScope(ctx, input)) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const code = error instanceof ExpressionError ? error.code : 'expression_error';
+    const text = `node "${ctx.nodeId}", field "${field}": ${message}`;
     return {
       ok: false as const,
-      result: fatal('expression_error', `node "${ctx.nodeId}", field "${field}": ${message}`, { field }),
+      result:
+        error instanceof ExpressionError && error.retryable
+          ? retryable({ code, message: text, details: { field } })
+          : fatal(code, text, { field }),
     };
   }
 }
