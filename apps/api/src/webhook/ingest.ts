@@ -102,14 +102,16 @@ export async function ingestDelivery(
     receivedAt: delivery.receivedAt,
   });
   await writes.createRuns(
-    planned.map(({ version, runId }) =>
-      newRunOfVersion(version, {
-        id: runId,
-        kind: 'webhook',
-        deliveryId: deliveryObjectId,
-        correlationId: identity.deliveryId,
-        input,
-      }),
+    await Promise.all(
+      planned.map(({ version, runId }) =>
+        newRunOfVersion(version, {
+          id: runId,
+          kind: 'webhook',
+          deliveryId: deliveryObjectId,
+          correlationId: identity.deliveryId,
+          input,
+        }),
+      ),
     ),
     delivery.receivedAt,
   );

@@ -117,12 +117,12 @@ export async function startChildRun(models: Models, args: StartChildRunArgs): Pr
     models,
     [
       {
-        ...newRunOfVersion(version, {
+        ...(await newRunOfVersion(version, {
           id,
           kind: 'call',
           correlationId: args.parent.correlationId,
           input: args.input,
-        }),
+        })),
         call: {
           parent: {
             runId: args.parent._id,

@@ -1,4 +1,15 @@
-import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
+import {
+  FlowKeyError,
+  hasFlowControl,
+  nextFlowStage,
+  pendingStepOf,
+  type RunFlow,
+  runFlowOf,
+  type RunStatus,
+  type RunTriggerKind,
+  type Step,
+  type StepError,
+} from '@weft/core';
 import type { Types } from 'mongoose';
 import { insertFailures } from '../bulk-insert.js';
 import { isDatabaseUnavailable } from '../unavailable.js';
@@ -26,11 +37,21 @@ export interface NewRun {
   steps?: readonly Step[];
   /** A run started by a scenario call (see run-calls.ts). */
   call?: { parent: RunParentDoc; callPath: readonly Types.ObjectId[] };
+  /** Its version's flow control with this run's keys: the run is created waiting in its first stage. */
+  flow?: RunFlow;
+  /** Why the run cannot start at all (its flow key failed): it is created `failed` with this error. */
+  failure?: StepError;
 }
 
-/** A queued run of a published version, one pending step per node of that version. */
-export function newRunOfVersion(
-  version: Pick<ScenarioVersionDoc, '_id' | 'workspaceId' | 'scenarioId' | 'version' | 'nodes'>,
+/**
+ * A queued run of a published version, one pending step per node of that version. A version with
+ * flow control gets the run's keys computed here, from its input: every way a run is created
+ * (webhooks, manual runs, schedules, calls, replays, redeliveries, failure handlers) goes through
+ * this, so no run escapes its scenario's flow control. A key that cannot be computed makes the run
+ * `failed`, its error naming the field.
+ */
+export async function newRunOfVersion(
+  version: Pick<ScenarioVersionDoc, '_id' | 'workspaceId' | 'scenarioId' | 'version' | 'nodes' | 'flowControl'>,
   run: {
     readonly id: Types.ObjectId;
     readonly kind: RunTriggerKind;
@@ -41,8 +62,10 @@ export function newRunOfVersion(
     readonly input: unknown;
     readonly steps?: readonly Step[];
   },
-): NewRun {
+): Promise<NewRun> {
+  const flow = await flowOfRun(version.flowControl, run.input);
   return {
+    ...flow,
     _id: run.id,
     workspaceId: version.workspaceId,
     scenarioId: version.scenarioId,
@@ -62,12 +85,26 @@ export function newRunOfVersion(
   };
 }
 
+async function flowOfRun(
+  flowControl: ScenarioVersionDoc['flowControl'],
+  input: unknown,
+): Promise<Pick<NewRun, 'flow' | 'failure'>> {
+  if (!hasFlowControl(flowControl)) return {};
+  try {
+    return { flow: await runFlowOf(flowControl, input) };
+  } catch (error) {
+    if (!(error instanceof FlowKeyError)) throw error;
+    return { failure: { code: 'flow_key_failed', message: error.message, retryable: false } };
+  }
+}
+
 /** A run's steps start pending, one per node; they are then updated in place by node id. */
 export function pendingStep(nodeId: string, nodeType: string): Step {
   return pendingStepOf({ id: nodeId, type: nodeType });
 }
 
 function runDocument(run: NewRun, now: Date) {
+  const waitingFor = run.flow && !run.failure ? nextFlowStage(run.flow) : null;
   return {
     _id: run._id ?? newObjectId(),
     workspaceId: run.workspaceId,
@@ -82,17 +119,19 @@ function runDocument(run: NewRun, now: Date) {
     },
     correlationId: run.correlationId,
     input: run.input,
-    status: 'queued' as RunStatus,
+    status: (run.failure ? 'failed' : 'queued') as RunStatus,
     steps: run.nodes.map((n) => run.steps?.find((s) => s.nodeId === n.id) ?? pendingStep(n.id, n.type)),
-    error: null,
+    error: run.failure ?? null,
     cancelRequested: false,
     leaseOwner: null,
     leaseExpiresAt: null,
     claims: 0,
     resumeAt: null,
-    finishedAt: null,
+    finishedAt: run.failure ? now : null,
     createdAt: now,
     updatedAt: now,
+    ...(run.flow ? { flow: run.flow } : {}),
+    ...(waitingFor ? { waitingFor } : {}),
     ...(run.call
       ? {
           parent: run.call.parent,
@@ -194,7 +233,8 @@ export async function claimRun(
     {
       _id: toObjectId(runId, 'runId'),
       $or: [
-        { status: 'queued' },
+        // A run waiting for a flow stage only once the flow admitter let it go (flow-control.ts).
+        { status: 'queued', waitingFor: null },
         // A waiting run only once its retry or delay is due: an extra job must not retry it early.
         { status: 'waiting', resumeAt: { $lte: new Date(now.getTime() + CLAIM_EARLY_TOLERANCE_MS) } },
         { status: 'waiting', resumeAt: null },
@@ -388,7 +428,7 @@ export async function requestCancel(
   const id = toObjectId(runId, 'runId');
   const queued = await models.Run.updateOne(
     { _id: id, workspaceId, status: { $in: ['queued', 'waiting'] } },
-    { $set: { status: 'cancelled', cancelRequested: true, finishedAt: now, updatedAt: now } },
+    { $set: { status: 'cancelled', cancelRequested: true, waitingFor: null, finishedAt: now, updatedAt: now } },
     { timestamps: false },
   );
   if (queued.matchedCount > 0) return 'cancelled' as const;
