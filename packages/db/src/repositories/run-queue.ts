@@ -19,6 +19,9 @@ export const RUN_INSERTS_PIPELINE = [
       'fullDocument.status': 1,
       'fullDocument.workspaceId': 1,
       'fullDocument.waitingFor': 1,
+      // A waiting run goes to the flow admitter, which needs its group.
+      'fullDocument.scenarioId': 1,
+      'fullDocument.flow': 1,
     },
   },
 ] as const;
