@@ -11,6 +11,7 @@ export {
   flowControlSchema,
   flowKeySource,
   hasFlowControl,
+  normalizedFlowControl,
   MAX_CONCURRENCY_LIMIT,
   MAX_FLOW_KEY_LENGTH,
   MAX_FLOW_PERIOD_MS,

@@ -115,6 +115,16 @@ export type ThrottleControl = z.infer<typeof throttleControlSchema>;
 export type DebounceControl = z.infer<typeof debounceControlSchema>;
 export type DebounceMode = (typeof DEBOUNCE_MODES)[number];
 
+/** The parts that apply, or null when none does (what is stored). */
+export function normalizedFlowControl(flow: FlowControl | null | undefined): FlowControl | null {
+  if (!flow) return null;
+  const out: FlowControl = {};
+  if (flow.concurrency) out.concurrency = flow.concurrency;
+  if (flow.throttle) out.throttle = flow.throttle;
+  if (flow.debounce) out.debounce = flow.debounce;
+  return hasFlowControl(out) ? out : null;
+}
+
 /** Whether any part of a flow control applies. */
 export function hasFlowControl(flow: FlowControl | null | undefined): flow is FlowControl {
   return Boolean(flow && (flow.concurrency || flow.throttle || flow.debounce));

@@ -5,6 +5,7 @@ import { CONNECTION_STATUSES, LOG_LEVELS, RUN_STATUSES } from './entities.js';
 import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.js';
 import { APPROVAL_DECISIONS } from '../nodes/waits.js';
 import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
+import { flowControlSchema } from '../flow/schema.js';
 
 const name = z.string().trim().min(1, 'name is required').max(120, 'name is longer than 120 characters');
 
@@ -140,6 +141,12 @@ export const setScenarioEnabledInput = z.strictObject({ id: objectIdSchema, enab
 export const setScenarioOnFailureInput = z.strictObject({
   id: objectIdSchema,
   onFailure: objectIdSchema.nullable(),
+});
+
+/** The draft's flow control alone (concurrency, throttle, debounce per key); null removes it. */
+export const setScenarioFlowControlInput = z.strictObject({
+  id: objectIdSchema,
+  flowControl: flowControlSchema.nullable(),
 });
 
 export const validateScenarioInput = z.strictObject({

@@ -471,6 +471,7 @@ export type RunSummaryDoc = Pick<
   | 'createdAt'
   | 'startedAt'
   | 'finishedAt'
+  | 'waitingFor'
 >;
 
 /** Newest first, keyset-paginated by (createdAt, _id). */
@@ -498,6 +499,7 @@ export async function listRuns(models: Models, query: ListRunsQuery): Promise<Pa
       createdAt: 1,
       startedAt: 1,
       finishedAt: 1,
+      waitingFor: 1,
     },
   )
     .sort({ createdAt: -1, _id: -1 })
