@@ -105,7 +105,10 @@ function maxOverlap(runs: readonly RunDoc[]): number {
   edges.sort((a, b) => a.at - b.at || a.d - b.d);
   let now = 0;
   let max = 0;
-  for (const e of edges) max = Math.max(max, (now += e.d));
+  for (const e of edges) {
+    now += e.d;
+    max = Math.max(max, now);
+  }
   return max;
 }
 

@@ -54,7 +54,7 @@ const flowKey = z
 
 const periodMs = (what: string) =>
   z
-    .number()
+    .number({ error: `${what} must be a number of milliseconds` })
     .int(`${what} must be a whole number of milliseconds`)
     .min(MIN_FLOW_PERIOD_MS, `${what} must be at least ${MIN_FLOW_PERIOD_MS} ms`)
     .max(MAX_FLOW_PERIOD_MS, `${what} must be at most ${MAX_FLOW_PERIOD_MS} ms (7 days)`);
@@ -63,7 +63,7 @@ export const concurrencyControlSchema = z.strictObject({
   key: flowKey,
   /** Runs of one key running at once; 1 runs them one after another, oldest first. */
   limit: z
-    .number()
+    .number({ error: 'limit must be a number' })
     .int('limit must be a whole number')
     .min(1, 'limit must be at least 1')
     .max(MAX_CONCURRENCY_LIMIT, `limit must be at most ${MAX_CONCURRENCY_LIMIT}`),
@@ -73,7 +73,7 @@ export const throttleControlSchema = z.strictObject({
   key: flowKey,
   /** Runs of one key that may start per window of `periodMs`. */
   count: z
-    .number()
+    .number({ error: 'count must be a number' })
     .int('count must be a whole number')
     .min(1, 'count must be at least 1')
     .max(MAX_THROTTLE_COUNT, `count must be at most ${MAX_THROTTLE_COUNT}`),
