@@ -14,6 +14,7 @@ import {
   finishRun,
   newObjectId,
   newRunOfVersion,
+  pruneSchedulingState,
   requestCancel,
   type RunDoc,
 } from '../src/index.js';
@@ -83,6 +84,25 @@ describe('runs of a flow-controlled version', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'flow_key_failed' });
     expect(run.error?.message).toMatch(/^flowControl\.concurrency\.key: /);
+  });
+});
+
+describe('replays', () => {
+  it('are not debounced again, but keep to the other limits', async () => {
+    const version = versionOf({
+      debounce: { key: 'trigger.key', periodMs: 500, maxWaitMs: 1_000, mode: 'all' },
+      concurrency: { key: 'trigger[0].key', limit: 1 },
+    });
+    const replay = await newRunOfVersion(version as never, {
+      id: newObjectId(),
+      kind: 'replay',
+      correlationId: 'c',
+      input: [{ key: 'k' }, { key: 'k' }],
+    });
+    await createRuns(ctx.db.models, [replay]);
+    const run = await getRun(replay._id!);
+    expect(run.waitingFor).toBe('concurrency');
+    expect(run.flow).toEqual({ concurrency: { key: 'k', limit: 1 } });
   });
 });
 
@@ -231,5 +251,30 @@ describe('debounce', () => {
     const run = await getRun(ids[2]!);
     expect(run.input).toEqual([{ key: 'k', n: 0 }, { key: 'k', n: 1 }, { key: 'k', n: 2 }]);
     expect(run.flow?.collected).toBe(3);
+  });
+});
+
+describe('retention of flow state', () => {
+  it('removes slots no run held for a day and throttle windows over for sure, nothing else', async () => {
+    const models = ctx.db.models;
+    const now = new Date();
+    const old = new Date(now.getTime() - 9 * 86_400_000);
+    const held = newObjectId();
+    await models.FlowSlot.insertMany([
+      { _id: 'retention:empty-old', v: 3, holders: [], updatedAt: old },
+      { _id: 'retention:held-old', v: 3, holders: [held], updatedAt: old },
+      { _id: 'retention:empty-new', v: 3, holders: [], updatedAt: now },
+    ]);
+    await models.FlowWindow.insertMany([
+      { _id: 'retention:over', windowStart: old, count: 2, updatedAt: old },
+      // Last counted 6 days ago: a 7-day window may still be open.
+      { _id: 'retention:maybe-open', windowStart: old, count: 2, updatedAt: new Date(now.getTime() - 6 * 86_400_000) },
+    ]);
+    const pruned = await pruneSchedulingState(models, null, { now });
+    expect(pruned.flow).toBe(2);
+    const slots = await models.FlowSlot.find({ _id: { $regex: '^retention:' } }).lean().exec();
+    expect(slots.map((slot) => slot._id).sort()).toEqual(['retention:empty-new', 'retention:held-old']);
+    const windows = await models.FlowWindow.find({ _id: { $regex: '^retention:' } }).lean().exec();
+    expect(windows.map((window) => window._id)).toEqual(['retention:maybe-open']);
   });
 });

@@ -63,7 +63,7 @@ export async function newRunOfVersion(
     readonly steps?: readonly Step[];
   },
 ): Promise<NewRun> {
-  const flow = await flowOfRun(version.flowControl, run.input);
+  const flow = await flowOfRun(version.flowControl, run.kind, run.input);
   return {
     ...flow,
     _id: run.id,
@@ -87,11 +87,15 @@ export async function newRunOfVersion(
 
 async function flowOfRun(
   flowControl: ScenarioVersionDoc['flowControl'],
+  kind: RunTriggerKind,
   input: unknown,
 ): Promise<Pick<NewRun, 'flow' | 'failure'>> {
-  if (!hasFlowControl(flowControl)) return {};
+  // A replay runs one input again (in debounce mode `all`, the batch it collected): it is not a
+  // new arrival to debounce, but it still keeps to the throttle and the concurrency limit.
+  const applies = kind === 'replay' && flowControl ? { ...flowControl, debounce: null } : flowControl;
+  if (!hasFlowControl(applies)) return {};
   try {
-    return { flow: await runFlowOf(flowControl, input) };
+    return { flow: await runFlowOf(applies, input) };
   } catch (error) {
     if (!(error instanceof FlowKeyError)) throw error;
     return { failure: { code: 'flow_key_failed', message: error.message, retryable: false } };
