@@ -80,3 +80,37 @@ describe('runs of a flow-controlled scenario', () => {
     expect(run.error?.message).toMatch(/^flowControl\.concurrency\.key: /);
   });
 });
+
+describe('scenario files carry the flow control', () => {
+  it('export writes it, import plans and applies a change and publishes it, a bad key is a problem naming the field', async () => {
+    const scenario = await h.caller.scenarios.create({ name: 'Flow as a file', draft: manualGraph });
+    await h.caller.scenarios.setFlowControl({ id: scenario.id, flowControl });
+    const { files } = await h.caller.scenarios.export({ ids: [scenario.id] });
+    const [exported] = files;
+    expect(exported?.scenario.flowControl).toEqual(flowControl);
+
+    const changed = { ...exported!.scenario, flowControl: { concurrency: { key: 'trigger.body.region', limit: 3 } } };
+    const dry = await h.caller.scenarios.import({ files: [{ path: 'flow.json', content: changed }], dryRun: true });
+    expect(dry.problems).toEqual([]);
+    expect(dry.scenarios).toMatchObject([{ action: 'update', flowControlChanged: true }]);
+    const applied = await h.caller.scenarios.import({
+      files: [{ path: 'flow.json', content: changed }],
+      dryRun: false,
+      publish: true,
+    });
+    expect(applied.published).toHaveLength(1);
+    expect((await h.caller.scenarios.get({ id: scenario.id })).flowControl).toEqual(changed.flowControl);
+    const version = await h.db.models.ScenarioVersion.findOne({ scenarioId: scenario.id }).sort({ version: -1 }).lean().exec();
+    expect(version?.flowControl).toEqual(changed.flowControl);
+    const again = await h.caller.scenarios.import({ files: [{ path: 'flow.json', content: changed }], dryRun: true });
+    expect(again.scenarios).toMatchObject([{ action: 'unchanged', flowControlChanged: false }]);
+
+    const bad = { ...changed, flowControl: { throttle: { key: '$$(', count: 1, periodMs: 1_000 } } };
+    const refused = await h.caller.scenarios.import({ files: [{ path: 'flow.json', content: bad }], dryRun: false });
+    expect(refused.applied).toBe(false);
+    expect(refused.problems).toEqual([
+      { path: 'flow.json', message: expect.stringMatching(/^flowControl\.throttle\.key: key does not compile/) },
+    ]);
+    expect((await h.caller.scenarios.get({ id: scenario.id })).flowControl).toEqual(changed.flowControl);
+  });
+});
