@@ -136,7 +136,6 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
   };
   let feed: ReturnType<typeof startRunFeed> | undefined;
 
-
   const inFlight = new Set<Promise<ProcessRunResult | undefined>>();
   /** Ids of the jobs whose handler is running, for the shutdown's wait on Agenda's bookkeeping. */
   const activeJobIds = new Set<string>();
@@ -190,8 +189,9 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
           signal: shutdown.signal,
           keepAlive: () => job.touch(),
         })
-          .then(async (result) => {
-            if (FINAL_RESULTS.has(result.status)) await settledFlow(runId);
+          .then((result) => {
+            // A job knows only the run's id: one read by id says whether it held a place.
+            if (FINAL_RESULTS.has(result.status)) void settledFlow(runId);
             return result;
           })
           .catch((error: unknown) => {

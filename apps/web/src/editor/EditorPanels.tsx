@@ -360,7 +360,8 @@ export function OverviewPanel({
           </>
         )}
         <FailureHandlerSetting scenario={scenario} />
-        <FlowControlSetting key={scenario.id} scenario={scenario} />
+        {/* Keyed by the stored value too: a scenario read again with another flow control starts the form afresh. */}
+        <FlowControlSetting key={`${scenario.id}:${JSON.stringify(scenario.flowControl)}`} scenario={scenario} />
         <p className="muted small">
           Select a node to edit it. Connect an output (right) to an input (left). Shift-drag selects an area; press ? for
           shortcuts.
