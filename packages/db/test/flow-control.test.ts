@@ -84,6 +84,16 @@ describe('runs of a flow-controlled version', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'flow_key_failed' });
     expect(run.error?.message).toMatch(/^flowControl\.concurrency\.key: /);
+    expect(run.finishedAt).toBeInstanceOf(Date);
+  });
+
+  it('records the failure handler of a run created failed as pending (the sweep starts it)', async () => {
+    const handler = newObjectId();
+    const version = { ...versionOf({ concurrency: { key: '$number(trigger.n)', limit: 1 } }), onFailure: handler };
+    const [id] = await createFlowRuns(version as never, [{ n: 'x' }]);
+    const run = await getRun(id!);
+    expect(run.status).toBe('failed');
+    expect(run.failureHandler).toMatchObject({ scenarioId: handler, pending: true, error: null });
   });
 });
 

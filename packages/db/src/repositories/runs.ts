@@ -39,8 +39,11 @@ export interface NewRun {
   call?: { parent: RunParentDoc; callPath: readonly Types.ObjectId[] };
   /** Its version's flow control with this run's keys: the run is created waiting in its first stage. */
   flow?: RunFlow;
-  /** Why the run cannot start at all (its flow key failed): it is created `failed` with this error. */
-  failure?: StepError;
+  /**
+   * Why the run cannot start at all (its flow key failed): it is created `failed` with this error,
+   * and with its version's failure handler pending (the sweep starts it, as after a crash).
+   */
+  failure?: { error: StepError; failureHandler?: { scenarioId: Types.ObjectId; runId: Types.ObjectId } };
 }
 
 /**
@@ -48,10 +51,13 @@ export interface NewRun {
  * flow control gets the run's keys computed here, from its input: every way a run is created
  * (webhooks, manual runs, schedules, calls, replays, redeliveries, failure handlers) goes through
  * this, so no run escapes its scenario's flow control. A key that cannot be computed makes the run
- * `failed`, its error naming the field.
+ * `failed`, its error naming the field (and its failure handler, if any, pending).
  */
 export async function newRunOfVersion(
-  version: Pick<ScenarioVersionDoc, '_id' | 'workspaceId' | 'scenarioId' | 'version' | 'nodes' | 'flowControl'>,
+  version: Pick<
+    ScenarioVersionDoc,
+    '_id' | 'workspaceId' | 'scenarioId' | 'version' | 'nodes' | 'flowControl' | 'onFailure'
+  >,
   run: {
     readonly id: Types.ObjectId;
     readonly kind: RunTriggerKind;
@@ -65,7 +71,18 @@ export async function newRunOfVersion(
 ): Promise<NewRun> {
   const flow = await flowOfRun(version.flowControl, run.kind, run.input);
   return {
-    ...flow,
+    ...(flow.flow ? { flow: flow.flow } : {}),
+    ...(flow.error
+      ? {
+          failure: {
+            error: flow.error,
+            // A handler run's own failure starts nothing (as in the runner's failureHandlerOf).
+            ...(version.onFailure && run.kind !== 'failure'
+              ? { failureHandler: { scenarioId: version.onFailure, runId: newObjectId() } }
+              : {}),
+          },
+        }
+      : {}),
     _id: run.id,
     workspaceId: version.workspaceId,
     scenarioId: version.scenarioId,
@@ -89,7 +106,7 @@ async function flowOfRun(
   flowControl: ScenarioVersionDoc['flowControl'],
   kind: RunTriggerKind,
   input: unknown,
-): Promise<Pick<NewRun, 'flow' | 'failure'>> {
+): Promise<{ flow?: RunFlow; error?: StepError }> {
   // A replay runs one input again (in debounce mode `all`, the batch it collected): it is not a
   // new arrival to debounce, but it still keeps to the throttle and the concurrency limit.
   const applies = kind === 'replay' && flowControl ? { ...flowControl, debounce: null } : flowControl;
@@ -98,7 +115,7 @@ async function flowOfRun(
     return { flow: await runFlowOf(applies, input) };
   } catch (error) {
     if (!(error instanceof FlowKeyError)) throw error;
-    return { failure: { code: 'flow_key_failed', message: error.message, retryable: false } };
+    return { error: { code: 'flow_key_failed', message: error.message, retryable: false } };
   }
 }
 
@@ -125,7 +142,7 @@ function runDocument(run: NewRun, now: Date) {
     input: run.input,
     status: (run.failure ? 'failed' : 'queued') as RunStatus,
     steps: run.nodes.map((n) => run.steps?.find((s) => s.nodeId === n.id) ?? pendingStep(n.id, n.type)),
-    error: run.failure ?? null,
+    error: run.failure?.error ?? null,
     cancelRequested: false,
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -136,6 +153,9 @@ function runDocument(run: NewRun, now: Date) {
     updatedAt: now,
     ...(run.flow ? { flow: run.flow } : {}),
     ...(waitingFor ? { waitingFor } : {}),
+    ...(run.failure?.failureHandler
+      ? { failureHandler: { ...run.failure.failureHandler, pending: true, error: null } }
+      : {}),
     ...(run.call
       ? {
           parent: run.call.parent,
