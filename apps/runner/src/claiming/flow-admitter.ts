@@ -11,6 +11,7 @@ import {
   type RunDoc,
 } from '@weft/db';
 import type { Logger } from 'pino';
+import { flowAdmittedTotal } from '../observability/metrics.js';
 
 export interface FlowAdmitterDeps {
   readonly db: Database;
@@ -75,7 +76,8 @@ export function startFlowAdmitter(deps: FlowAdmitterDeps, options: FlowAdmitterO
     timers.set(id, { at: at.getTime(), timer });
   };
 
-  const forward = (admitted: readonly AdmittedRun[]): void => {
+  const forward = (stage: FlowGroup['stage'], admitted: readonly AdmittedRun[]): void => {
+    if (admitted.length > 0) flowAdmittedTotal.inc({ stage }, admitted.length);
     for (const run of admitted) {
       if (run.waitingFor === null) options.offer(run);
       else {
@@ -91,17 +93,17 @@ export function startFlowAdmitter(deps: FlowAdmitterDeps, options: FlowAdmitterO
       case 'debounce': {
         const result = await admitDebounce(models, group.scenarioId, group.key, now);
         if (result.dueAt) later(group, result.dueAt);
-        forward(result.admitted);
+        forward(group.stage, result.admitted);
         return;
       }
       case 'throttle': {
         const result = await admitThrottle(models, group.scenarioId, group.key, now);
         if (result.retryAt) later(group, result.retryAt);
-        forward(result.admitted);
+        forward(group.stage, result.admitted);
         return;
       }
       case 'concurrency':
-        forward(await admitConcurrency(models, group.scenarioId, group.key, now));
+        forward(group.stage, await admitConcurrency(models, group.scenarioId, group.key, now));
         return;
     }
   };
