@@ -15,6 +15,10 @@
 //   for-each    BENCH_FOREACH_RUNS webhooks of 100 items each, a loop (concurrency 10) posting
 //               every item to a local sink: items/s, run duration p50/p99
 //               (BENCH_ONLY=for-each runs the warm-up and this phase only)
+//   flow control BENCH_FLOW_RUNS webhooks (default 1000) over 10 customers, with 2 runners: the
+//               4-node scenario without a limit, then with concurrency 1 per customer: whether
+//               each customer's runs kept their order (violations), and runs/s of both
+//               (BENCH_ONLY=flow-control runs the warm-up and this phase only)
 //   memory      peak RSS of the api and of each runner over the whole suite
 //
 // CPU time of every process (api, runners, database, this client) is recorded per phase, so the
@@ -43,6 +47,7 @@ import type { Types } from 'mongoose';
 type ObjectId = Types.ObjectId;
 import { fixedRate, type LoadRequest, type LoadResult, saturate } from './load.js';
 import { CpuMeter, peakRssMiB } from './procstat.js';
+import { FLOW_KEYS, flowBody, orderViolations, PER_CUSTOMER } from './flow-control.js';
 import { FOR_EACH_ITEMS, forEachBody, forEachNodes, startLineSink } from './for-each.js';
 import { fiftyNodes, fourNodes, type SeededApp, seedApp, WEBHOOK_SECRET } from './seed.js';
 import { quantile, round } from './stats.js';
@@ -62,6 +67,8 @@ const BIG_CONNECTIONS = env('BENCH_BIG_CONNECTIONS', 8, 4);
 const BIG_BYTES = 1024 * 1024;
 const FOREACH_RUNS = env('BENCH_FOREACH_RUNS', 40, 5);
 const ONLY_FOR_EACH = process.env.BENCH_ONLY === 'for-each';
+const ONLY_FLOW = process.env.BENCH_ONLY === 'flow-control';
+const FLOW_RUNS = Number(process.env.BENCH_FLOW_RUNS ?? 1_000);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** BENCH_LOG_DIR=<dir>: each service's output goes to <dir>/<name>.log. */
 const logFile = (name: string) =>
@@ -112,6 +119,8 @@ async function runRound(backend: Backend): Promise<Row[]> {
   const big = await seedApp(db, keyring, workspace._id, 'big', fourNodes);
   const lineSink = await startLineSink();
   const loop = await seedApp(db, keyring, workspace._id, 'loop', forEachNodes(lineSink.url));
+  const free = await seedApp(db, keyring, workspace._id, 'flow-free', fourNodes);
+  const limited = await seedApp(db, keyring, workspace._id, 'flow-limited', fourNodes, PER_CUSTOMER);
 
   const port = await freePort();
   const nodeArgs = [
@@ -292,6 +301,46 @@ async function runRound(backend: Backend): Promise<Row[]> {
     if (Object.keys(statuses).some((s) => s !== 'succeeded')) row(section, 'run statuses', JSON.stringify(statuses));
     cpuRows(section, usage);
   };
+  /**
+   * The same webhooks to the 4-node scenario without and with concurrency 1 per customer, on two
+   * runners: the cost of the limit, and whether it kept each customer's order.
+   */
+  const flowPhase = async () => {
+    const section = `flow control, ${FLOW_RUNS} runs over ${FLOW_KEYS} keys, 2 runners`;
+    const extra = startRunner();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const measure = async (app: SeededApp) => {
+      let k = 0;
+      const next = (): LoadRequest => {
+        const body = flowBody(k++);
+        const headers = signWebhook({ config: { scheme: 'generic' }, secret: WEBHOOK_SECRET, rawBody: body });
+        return { path: `/webhook/${app.key}`, headers: { ...headers, 'content-type': 'application/json' }, body };
+      };
+      cpu.start();
+      const load = await countedLoad(port, Math.min(CONNECTIONS, 10), FLOW_RUNS, next);
+      const runs = await drain(db, load.runIds, 600_000);
+      const usage = cpu.stop();
+      const first = Math.min(...runs.map((r) => r.createdAt.getTime()));
+      const last = Math.max(...runs.map((r) => r.finishedAt?.getTime() ?? 0));
+      const statuses = countBy(runs.map((r) => r.status));
+      return { runIds: load.runIds, runsPerSec: runs.length / ((last - first) / 1000), statuses, usage };
+    };
+    const without = await measure(free);
+    const withLimit = await measure(limited);
+    const violations = await orderViolations(db, withLimit.runIds);
+    row(section, 'runs/s without a limit (first received → last finished)', round(without.runsPerSec));
+    row(section, 'runs/s at concurrency 1 per key', round(withLimit.runsPerSec));
+    row(section, 'with the limit ÷ without', round(withLimit.runsPerSec / without.runsPerSec, 2), '×');
+    row(section, 'order kept per key', violations === 0 ? 'yes' : 'no');
+    row(section, 'order violations', violations);
+    for (const [name, result] of [['without a limit', without], ['at concurrency 1', withLimit]] as const) {
+      if (Object.keys(result.statuses).some((s) => s !== 'succeeded'))
+        row(section, `run statuses ${name}`, JSON.stringify(result.statuses));
+      cpuRows(`${section}: ${name}`, result.usage);
+    }
+    samplePeaks();
+    await extra.stop();
+  };
   const cleanUp = async () => {
     await Promise.all([api.stop(), ...runners.map((r) => r.stop())]);
     await lineSink.close();
@@ -302,6 +351,12 @@ async function runRound(backend: Backend): Promise<Row[]> {
   };
   if (ONLY_FOR_EACH) {
     await forEachPhase();
+    clearInterval(peakTimer);
+    await cleanUp();
+    return rows;
+  }
+  if (ONLY_FLOW) {
+    await flowPhase();
     clearInterval(peakTimer);
     await cleanUp();
     return rows;
@@ -398,6 +453,9 @@ async function runRound(backend: Backend): Promise<Row[]> {
 
   // 5b. 100-item for-each loops.
   await forEachPhase();
+
+  // 5c. Flow control: the cost of concurrency 1 per key, and its order.
+  await flowPhase();
 
   // 6. 1 MiB payloads.
   {
@@ -499,6 +557,7 @@ async function main() {
       bigDurationS: BIG_DURATION_MS / 1000,
       bigConnections: BIG_CONNECTIONS,
       forEachRuns: FOREACH_RUNS,
+      flowRuns: FLOW_RUNS,
     },
     suiteSeconds: round((performance.now() - suiteStarted) / 1000),
     rows: summary,

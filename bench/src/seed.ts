@@ -1,4 +1,4 @@
-import type { ScenarioEdge, ScenarioNodeInput } from '@weft/core';
+import type { FlowControl, ScenarioEdge, ScenarioNodeInput } from '@weft/core';
 import type { Keyring } from '@weft/core/secrets';
 import {
   createApp,
@@ -7,6 +7,7 @@ import {
   type Database,
   publishScenario,
   setScenarioEnabled,
+  setScenarioFlowControl,
 } from '@weft/db';
 import type { Types } from 'mongoose';
 
@@ -25,6 +26,7 @@ export async function seedApp(
   workspaceId: Types.ObjectId,
   key: string,
   graph: (appId: string) => { nodes: ScenarioNodeInput[]; edges: ScenarioEdge[] },
+  flowControl?: FlowControl,
 ): Promise<SeededApp> {
   const app = await createApp(db.models, workspaceId, { key, name: key, signature: { scheme: 'generic' } });
   await createConnection(db.models, keyring, workspaceId, {
@@ -33,6 +35,8 @@ export async function seedApp(
     secrets: { webhookSecret: WEBHOOK_SECRET },
   });
   const scenario = await createScenario(db.models, workspaceId, { name: key, draft: graph(app._id.toHexString()) });
+  if (flowControl)
+    await setScenarioFlowControl(db.models, workspaceId, scenario._id.toHexString(), flowControl);
   const published = await publishScenario(db.models, workspaceId, scenario._id.toHexString());
   if (!published.ok) throw new Error(`bench: publish of ${key} failed: ${published.reason}`);
   await setScenarioEnabled(db.models, workspaceId, scenario._id.toHexString(), true);

@@ -38,7 +38,7 @@ export async function startManualRun(
   const correlationId = request.correlationId?.trim().slice(0, 200) || runId.toHexString();
   await createRuns(
     models,
-    [newRunOfVersion(version, { id: runId, kind: 'manual', correlationId, input: request.input ?? null })],
+    [await newRunOfVersion(version, { id: runId, kind: 'manual', correlationId, input: request.input ?? null })],
     deps.clock(),
   );
   await scheduleRun(deps.queue, runId.toHexString());

@@ -49,6 +49,8 @@ export function scenarioView(doc: ScenarioDoc) {
     version: doc.version,
     /** The scenario that runs when a run of this one fails (set on the draft, applies once published). */
     onFailure: doc.onFailure?.toHexString() ?? null,
+    /** How runs wait before they start, per key (set on the draft, applies once published). */
+    flowControl: doc.flowControl ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -178,6 +180,8 @@ export function runSummaryView(doc: RunSummaryDoc) {
     trigger: runTriggerView(doc.trigger),
     correlationId: doc.correlationId,
     status: doc.status,
+    /** A queued run that may not start yet: the flow control stage it waits in. */
+    waitingFor: doc.waitingFor ?? null,
     error: doc.error ?? null,
     createdAt: doc.createdAt,
     startedAt: doc.startedAt ?? null,
@@ -186,6 +190,22 @@ export function runSummaryView(doc: RunSummaryDoc) {
       doc.startedAt && doc.finishedAt
         ? Math.max(0, doc.finishedAt.getTime() - doc.startedAt.getTime())
         : null,
+  };
+}
+
+/** A run's flow control: its keys, and how it went through the stages. */
+export function runFlowView(flow: RunDoc['flow']) {
+  if (!flow) return null;
+  return {
+    concurrency: flow.concurrency ?? null,
+    throttle: flow.throttle ?? null,
+    debounce: flow.debounce ?? null,
+    admittedAt: flow.admittedAt ?? null,
+    throttleWindow: flow.throttleWindow ?? null,
+    /** A debounced run whose batch ran as this other run. */
+    supersededBy: flow.supersededBy?.toHexString() ?? null,
+    /** A debounce `all` run: how many inputs it collected. */
+    collected: flow.collected ?? null,
   };
 }
 
@@ -286,6 +306,9 @@ export function runView(
     correlationId: doc.correlationId,
     input: doc.input ?? null,
     status: doc.status,
+    /** A queued run that may not start yet: the flow control stage it waits in. */
+    waitingFor: doc.waitingFor ?? null,
+    flow: runFlowView(doc.flow),
     steps: (doc.steps ?? []).map(stepView),
     error: doc.error ?? null,
     cancelRequested: doc.cancelRequested ?? false,

@@ -195,6 +195,7 @@ describe('scenarios.import', () => {
         },
         descriptionChanged: false,
         onFailureChanged: false,
+        flowControlChanged: false,
       },
     ]);
     expect((await caller.scenarios.get({ id: main.id })).revision).toBe(before.revision);

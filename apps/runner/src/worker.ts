@@ -1,7 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createQueue, ensureQueueIndexes, JOBS_COLLECTION, RUN_JOB, type RunJobData, VersionCache } from '@weft/db';
+import {
+  createQueue,
+  ensureQueueIndexes,
+  JOBS_COLLECTION,
+  RUN_JOB,
+  type RunDoc,
+  type RunJobData,
+  scheduleRun,
+  VersionCache,
+} from '@weft/db';
 import type { Agenda } from 'agenda';
 import { Types } from 'mongoose';
+import { startFlowAdmitter } from './claiming/flow-admitter.js';
 import { CoalescingChangeStreamChannel } from './claiming/notifications.js';
 import { OAuth2TokenSource } from './execution/oauth2-tokens.js';
 import { OutboundLimiter } from './execution/outbound-limiter.js';
@@ -11,6 +21,9 @@ import { RETENTION_JOB, type RetentionJobOptions, runRetention } from './mainten
 import { startRunFeed } from './claiming/run-feed.js';
 import { Scheduler } from './maintenance/scheduler.js';
 import { SWEEP_JOB, sweepOnce } from './maintenance/sweeper.js';
+
+/** Results after which a run is final. */
+const FINAL_RESULTS: ReadonlySet<ProcessRunResult['status']> = new Set(['succeeded', 'failed', 'dead', 'cancelled']);
 
 /** `processRun`, with every result counted in the metrics (metrics.ts). */
 async function processRun(...args: Parameters<typeof processRunUnmetered>): Promise<ProcessRunResult> {
@@ -38,6 +51,8 @@ export interface WorkerOptions {
   readonly retention?: (RetentionJobOptions & { readonly everyMs: number }) | false;
   /** Claim new runs from the run-insert stream (run-feed.ts; default true); `false`: Agenda jobs only. */
   readonly feed?: boolean;
+  /** How often the flow admitter looks for waiting runs it heard nothing of (flow-admitter.ts). */
+  readonly flowScanEveryMs?: number;
 }
 
 export interface Worker {
@@ -95,6 +110,32 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
     leaseMs: options.leaseMs,
     versions: new VersionCache(),
   };
+  // Runs of flow-controlled scenarios wait until the admitter lets them go (flow-admitter.ts);
+  // it offers them to the feed (or, without one, gives them a job).
+  const admitter = startFlowAdmitter(
+    { db: deps.db, logger },
+    {
+      offer: (run) => {
+        if (feed) feed.offer(run.workspaceId.toHexString(), run.id.toHexString());
+        else
+          void scheduleRun(queue, run.id.toHexString()).catch((error: unknown) =>
+            logger.warn({ err: error }, 'could not schedule an admitted run; the sweeper will'),
+          );
+      },
+      ...(options.flowScanEveryMs === undefined ? {} : { scanEveryMs: options.flowScanEveryMs }),
+    },
+  );
+  /** A run of this runner is final: a concurrency place it held goes to the next run of its key. */
+  const settledFlow = async (runId: string) => {
+    const run = await deps.db.models.Run.findById(runId, { scenarioId: 1, flow: 1 })
+      .lean<Pick<RunDoc, 'scenarioId' | 'flow'>>()
+      .exec()
+      // Unread, the admitter's scan still hands the place on.
+      .catch(() => null);
+    if (run) admitter.settled(run);
+  };
+  let feed: ReturnType<typeof startRunFeed> | undefined;
+
   const inFlight = new Set<Promise<ProcessRunResult | undefined>>();
   /** Ids of the jobs whose handler is running, for the shutdown's wait on Agenda's bookkeeping. */
   const activeJobIds = new Set<string>();
@@ -147,12 +188,18 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
         const task = processRun(runDeps, runId, {
           signal: shutdown.signal,
           keepAlive: () => job.touch(),
-        }).catch((error: unknown) => {
-          // Only the claim can throw (the database is unreachable): the run keeps its state and the
-          // sweeper gives it a new job.
-          logger.error({ err: error, runId }, 'could not claim the run');
-          return undefined;
-        });
+        })
+          .then((result) => {
+            // A job knows only the run's id: one read by id says whether it held a place.
+            if (FINAL_RESULTS.has(result.status)) void settledFlow(runId);
+            return result;
+          })
+          .catch((error: unknown) => {
+            // Only the claim can throw (the database is unreachable): the run keeps its state and the
+            // sweeper gives it a new job.
+            logger.error({ err: error, runId }, 'could not claim the run');
+            return undefined;
+          });
         await inSlot(task);
       } finally {
         activeJobIds.delete(jobId);
@@ -204,7 +251,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
   scheduler?.start();
 
   // New runs come without a job: the feed claims them (run-feed.ts). Agenda runs the rest.
-  const feed =
+  feed =
     options.feed === false
       ? undefined
       : startRunFeed(
@@ -217,12 +264,18 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
               const task = processRun(runDeps, run._id.toHexString(), {
                 signal: shutdown.signal,
                 claimed: run,
-              }).catch((error: unknown) => {
-                logger.error({ err: error, runId: run._id.toHexString() }, 'run failed unexpectedly');
-                return undefined;
-              });
+              })
+                .then((result) => {
+                  if (run.flow?.concurrency && FINAL_RESULTS.has(result.status)) admitter.settled(run);
+                  return result;
+                })
+                .catch((error: unknown) => {
+                  logger.error({ err: error, runId: run._id.toHexString() }, 'run failed unexpectedly');
+                  return undefined;
+                });
               return inSlot(task);
             },
+            waiting: (group) => admitter.notice(group),
           },
         );
   observeWorker({ db: deps.db, inFlight: () => inFlight.size, feedBacklog: () => feed?.backlog() ?? 0 });
@@ -232,6 +285,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
     accepting = false;
     for (const wake of slotWaiters.splice(0)) wake();
     await feed?.stop();
+    await admitter.stop();
     await scheduler?.stop();
     // Agenda stops polling and listening, and unlocks the jobs it locked but has not started.
     await queue.stop(false).catch((error: unknown) => logger.warn({ err: error }, 'queue stop failed'));

@@ -4,6 +4,7 @@ import { createHttpClient } from '../src/execution/http-client.js';
 import { parseAllowList } from '@weft/core/net';
 import { type MetricsServer, startMetricsServer } from '../src/observability/metrics.js';
 import { startWorker, type Worker } from '../src/worker.js';
+import { createRuns, createScenario, newObjectId, newRunOfVersion, publishScenario, setScenarioFlowControl } from '@weft/db';
 import { edge, eventually, keyring, node, publish, queueRuns, type Seeded, seedWorkspace, useDatabase } from './fixtures/seed.js';
 import { type Sink, startSink } from './fixtures/sink.js';
 
@@ -100,5 +101,45 @@ describe('runner metrics (GET /metrics on WEFT_RUNNER_METRICS_PORT)', () => {
     expect(sample(text, 'weft_runs_pending', { status: 'queued' })).toBe(2);
     expect(sample(text, 'weft_runs_pending', { status: 'running' })).toBe(0);
     expect(sample(text, 'weft_queue_oldest_queued_seconds')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports runs waiting for a flow stage, and the runs the admitter let go', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    sink.on('/flow-held', () => ({ after: held }));
+    const scenario = await createScenario(ctx.db.models, seeded.workspaceId, {
+      name: 'metrics flow',
+      draft: {
+        nodes: [node('start', 'trigger.manual', {}), node('call', 'http.request', { url: `${sink.url}/flow-held` })],
+        edges: [edge('start', 'call')],
+      },
+    });
+    await setScenarioFlowControl(ctx.db.models, seeded.workspaceId, scenario._id.toHexString(), {
+      concurrency: { key: 'trigger.k', limit: 1 },
+    });
+    const published = await publishScenario(ctx.db.models, seeded.workspaceId, scenario._id.toHexString());
+    if (!published.ok) throw new Error(published.reason);
+    const before = await scrape();
+    worker = await startWorker(
+      {
+        db: ctx.db,
+        keyring,
+        http: createHttpClient({ allowList: parseAllowList('127.0.0.1') }),
+        logger,
+        owner: 'metrics-flow-worker',
+      },
+      { concurrency: 4, processEveryMs: 200, leaseMs: 10_000, shutdownGraceMs: 1_000, sweep: false },
+    );
+    const runs = await Promise.all(
+      [1, 2].map(() => newRunOfVersion(published.version, { id: newObjectId(), kind: 'manual', correlationId: 'm', input: { k: 'x' } })),
+    );
+    await createRuns(ctx.db.models, runs);
+    await sink.waitFor('/flow-held', 1, 30_000);
+    const text = await scrape();
+    expect(sample(text, 'weft_runs_waiting_for', { stage: 'concurrency' })).toBe(1);
+    expect(sample(text, 'weft_flow_admitted_total', { stage: 'concurrency' }) - sample(before, 'weft_flow_admitted_total', { stage: 'concurrency' })).toBe(1);
+    release();
   });
 });

@@ -25,6 +25,7 @@ function changes(planned: Planned): string {
   if (edges.removed.length > 0) parts.push(`edges removed: ${edges.removed.join(', ')}`);
   if (planned.descriptionChanged) parts.push('description changed');
   if (planned.onFailureChanged) parts.push('failure handler changed');
+  if (planned.flowControlChanged) parts.push('flow control changed');
   return parts.join('; ');
 }
 

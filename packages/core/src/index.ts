@@ -4,6 +4,7 @@ export * from './dry-run/index.js';
 export * from './engine/index.js';
 export * from './errors/index.js';
 export * from './expressions/index.js';
+export * from './flow/index.js';
 export * from './graph/index.js';
 export * from './limits/index.js';
 export * from './nodes/index.js';

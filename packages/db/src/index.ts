@@ -40,3 +40,4 @@ export {
 } from './pagination.js';
 export { isDatabaseUnavailable } from './unavailable.js';
 export * from './repositories/run-waits.js';
+export * from './repositories/flow-control.js';

@@ -1,10 +1,13 @@
 import type {
+  FlowControl,
+  FlowStage,
   HttpPage,
   ApprovalDecision,
   LogLevel,
   LoopItem,
   OAuth2Config,
   OAuth2Status,
+  RunFlow,
   RunStatus,
   RunTriggerKind,
   ScenarioEdge,
@@ -120,6 +123,8 @@ export interface ScenarioDoc {
   lastScheduledAt?: Date | null;
   /** The draft's failure handler (a scenario of this workspace); published with the draft. */
   onFailure?: Types.ObjectId | null;
+  /** The draft's flow control (concurrency, throttle, debounce per key); published with the draft. */
+  flowControl?: FlowControl | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -134,6 +139,8 @@ export interface ScenarioVersionDoc {
   edges: ScenarioEdge[];
   /** The scenario that runs when a run of this version ends failed or dead. */
   onFailure?: Types.ObjectId | null;
+  /** How runs of this version wait before they start (repositories/flow-control.ts). */
+  flowControl?: FlowControl | null;
   publishedAt: Date;
 }
 
@@ -248,6 +255,13 @@ export interface RunDoc {
   parent?: RunParentDoc | null;
   /** The scenarios of the calling runs above this one, outermost first (its call depth is the length). */
   callPath?: Types.ObjectId[];
+  /** The flow control of its version with this run's keys, and how it went (repositories/flow-control.ts). */
+  flow?: RunFlowDoc | null;
+  /**
+   * A queued run that may not start yet: the flow stage it waits in. Only runs with none are
+   * claimed; the runners' flow admitter moves a run through its stages.
+   */
+  waitingFor?: FlowStage | null;
   /** Set while a waiting parent still has to be resumed for this run's end; removed once it was. */
   resumeParent?: boolean;
   createdAt: Date;
@@ -258,6 +272,36 @@ export interface RunDoc {
 
 export interface RunTraceDoc {
   traceparent: string;
+}
+
+export interface RunFlowDoc extends RunFlow {
+  /** When it left its last stage (it may start from then on). */
+  admittedAt?: Date | null;
+  /** The throttle window it was counted in. */
+  throttleWindow?: Date | null;
+  /** A debounced run whose batch ran as another run (that run's id); the run itself is cancelled. */
+  supersededBy?: Types.ObjectId | null;
+  /** A debounce `all` run: how many inputs its batch collected (its input is their list). */
+  collected?: number | null;
+}
+
+/**
+ * A concurrency slot of a (scenario, key): the runs holding it, at most the limit. Compare-and-set
+ * on `v`. A run holds its place from admission until it is final.
+ */
+export interface FlowSlotDoc {
+  _id: string;
+  v: number;
+  holders: Types.ObjectId[];
+  updatedAt: Date;
+}
+
+/** A throttle window of a (scenario, key): how many runs it let start. */
+export interface FlowWindowDoc {
+  _id: string;
+  windowStart: Date;
+  count: number;
+  updatedAt: Date;
 }
 
 export interface FailureHandlerDoc {
@@ -457,6 +501,7 @@ const scenarioSchema = new Schema<ScenarioDoc>(
     scheduleSince: { type: Date, default: null },
     lastScheduledAt: { type: Date, default: null },
     onFailure: { type: ObjectId, default: null },
+    flowControl: { type: Mixed, default: null },
   },
   { timestamps: true, minimize: false },
 );
@@ -474,6 +519,7 @@ const scenarioVersionSchema = new Schema<ScenarioVersionDoc>(
     nodes: { type: Mixed, required: true },
     edges: { type: Mixed, required: true },
     onFailure: { type: ObjectId, default: null },
+    flowControl: { type: Mixed, default: null },
     publishedAt: { type: Date, required: true },
   },
   { minimize: false },
@@ -537,6 +583,8 @@ const runSchema = new Schema<RunDoc>(
     callPath: { type: [ObjectId], default: undefined },
     resumeParent: { type: Boolean },
     failureHandler: { type: Mixed, default: null },
+    flow: { type: Mixed },
+    waitingFor: { type: String },
     startedAt: { type: Date },
     finishedAt: { type: Date, default: null },
   },
@@ -560,6 +608,12 @@ runSchema.index({ outputsPrunedAt: 1, finishedAt: 1 });
 // Scenario calls: a run's children, and children whose end has not resumed their parent yet.
 runSchema.index({ 'parent.runId': 1 });
 runSchema.index({ resumeParent: 1, finishedAt: 1 });
+// The flow admitter: the runs waiting in a stage, per scenario, oldest first. Partial: runs that
+// wait for nothing (nearly all) are not indexed.
+runSchema.index(
+  { waitingFor: 1, scenarioId: 1, createdAt: 1, _id: 1 },
+  { partialFilterExpression: { waitingFor: { $type: 'string' } } },
+);
 
 const runLoopItemSchema = new Schema<RunLoopItemDoc>(
   {
@@ -670,6 +724,20 @@ const outboundLimitSchema = new Schema<OutboundLimitDoc>({
 });
 outboundLimitSchema.index({ updatedAt: 1 });
 
+const flowSlotSchema = new Schema<FlowSlotDoc>({
+  _id: { type: String, required: true },
+  v: { type: Number, required: true },
+  holders: { type: [ObjectId], default: [] },
+  updatedAt: { type: Date, required: true },
+});
+
+const flowWindowSchema = new Schema<FlowWindowDoc>({
+  _id: { type: String, required: true },
+  windowStart: { type: Date, required: true },
+  count: { type: Number, required: true },
+  updatedAt: { type: Date, required: true },
+});
+
 export interface Models {
   Workspace: Model<WorkspaceDoc>;
   ApiToken: Model<ApiTokenDoc>;
@@ -685,6 +753,8 @@ export interface Models {
   RunWait: Model<RunWaitDoc>;
   ScheduleTick: Model<ScheduleTickDoc>;
   OutboundLimit: Model<OutboundLimitDoc>;
+  FlowSlot: Model<FlowSlotDoc>;
+  FlowWindow: Model<FlowWindowDoc>;
 }
 
 /** Binds Weft's models to one connection (tests run several connections side by side). */
@@ -712,5 +782,7 @@ export function createModels(connection: Connection): Models {
     RunWait: connection.model<RunWaitDoc>('RunWait', runWaitSchema, 'runWaits'),
     ScheduleTick: connection.model<ScheduleTickDoc>('ScheduleTick', scheduleTickSchema, 'scheduleTicks'),
     OutboundLimit: connection.model<OutboundLimitDoc>('OutboundLimit', outboundLimitSchema, 'outboundLimits'),
+    FlowSlot: connection.model<FlowSlotDoc>('FlowSlot', flowSlotSchema, 'flowSlots'),
+    FlowWindow: connection.model<FlowWindowDoc>('FlowWindow', flowWindowSchema, 'flowWindows'),
   };
 }

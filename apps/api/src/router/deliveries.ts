@@ -83,14 +83,16 @@ export const deliveriesRouter = createTRPCRouter({
     const now = ctx.deps.clock();
     await createRuns(
       models,
-      planned.map(({ version, runId }) =>
-        newRunOfVersion(version, {
-          id: runId,
-          kind: 'redelivery',
-          deliveryId: delivery._id,
-          correlationId: delivery.deliveryId,
-          input: triggerInput,
-        }),
+      await Promise.all(
+        planned.map(({ version, runId }) =>
+          newRunOfVersion(version, {
+            id: runId,
+            kind: 'redelivery',
+            deliveryId: delivery._id,
+            correlationId: delivery.deliveryId,
+            input: triggerInput,
+          }),
+        ),
       ),
       now,
     );

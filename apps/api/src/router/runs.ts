@@ -280,7 +280,7 @@ export const runsRouter = createTRPCRouter({
     await createRuns(
       models,
       [
-        newRunOfVersion(version, {
+        await newRunOfVersion(version, {
           id,
           kind: 'replay',
           replayOf: run._id,

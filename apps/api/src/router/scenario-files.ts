@@ -57,6 +57,7 @@ function existingOf(doc: ScenarioDoc): ExistingScenario {
     name: doc.name,
     description: doc.description,
     onFailure: doc.onFailure?.toHexString() ?? null,
+    flowControl: doc.flowControl ?? null,
     draft: { nodes: doc.draft.nodes, edges: doc.draft.edges },
   };
 }
@@ -112,6 +113,7 @@ function planView(planned: PlannedScenario, dryRun: boolean) {
     diff: planned.diff,
     descriptionChanged: planned.descriptionChanged,
     onFailureChanged: planned.onFailureChanged,
+    flowControlChanged: planned.flowControlChanged,
   };
 }
 
@@ -151,6 +153,8 @@ async function applyPlan(
       onFailure: planned.onFailure,
       draft: { ...planned.draft, viewport: doc.draft.viewport ?? null },
     });
+    if (planned.flowControlChanged)
+      await scenarios.setFlowControl({ id: planned.scenarioId, flowControl: planned.flowControl });
   }
   return replanned.scenarios;
 }
@@ -160,7 +164,7 @@ async function publishChanged(ctx: Scoped, applied: readonly PlannedScenario[]) 
   const published: { name: string; scenarioId: string; version: number }[] = [];
   for (const planned of publishOrder(applied)) {
     const { against, diff } = await scenarios.diff({ id: planned.scenarioId });
-    if (against && diff.unchanged && !planned.onFailureChanged) continue;
+    if (against && diff.unchanged && !planned.onFailureChanged && !planned.flowControlChanged) continue;
     try {
       const result = await scenarios.publish({ id: planned.scenarioId });
       published.push({ name: planned.name, scenarioId: planned.scenarioId, version: result.version.version });

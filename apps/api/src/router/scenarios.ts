@@ -16,6 +16,8 @@ import {
   type ScenarioNode,
   scenarioVersionInput,
   setScenarioEnabledInput,
+  normalizedFlowControl,
+  setScenarioFlowControlInput,
   setScenarioOnFailureInput,
   updateDraftInput,
   validateGraph,
@@ -41,6 +43,7 @@ import {
   type ScenarioVersionDoc,
   saveDraft,
   setScenarioEnabled,
+  setScenarioFlowControl,
   setScenarioOnFailure,
   toObjectId,
 } from '@weft/db';
@@ -317,6 +320,23 @@ export const scenariosRouter = createTRPCRouter({
       ctx.workspaceId,
       input.id,
       input.onFailure,
+      ctx.deps.clock(),
+    );
+    if (!found) throw notFound('scenario', input.id);
+    return scenarioView(await loadScenario(ctx, input.id));
+  }),
+
+  /**
+   * Sets (null removes) the draft's flow control: concurrency, throttle and debounce per key, each
+   * key an expression over the trigger input. Checked by core's `flowControlSchema` (an error names
+   * the field, e.g. `flowControl.concurrency.key`); applies from the next publish.
+   */
+  setFlowControl: protectedProcedure.input(setScenarioFlowControlInput).mutation(async ({ ctx, input }) => {
+    const found = await setScenarioFlowControl(
+      ctx.deps.database.models,
+      ctx.workspaceId,
+      input.id,
+      normalizedFlowControl(input.flowControl),
       ctx.deps.clock(),
     );
     if (!found) throw notFound('scenario', input.id);

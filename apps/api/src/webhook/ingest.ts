@@ -126,15 +126,17 @@ async function ingest(
   });
   const trace = span ? runTraceOf(span) : undefined;
   await writes.createRuns(
-    planned.map(({ version, runId }) =>
-      newRunOfVersion(version, {
-        id: runId,
-        kind: 'webhook',
-        deliveryId: deliveryObjectId,
-        correlationId: identity.deliveryId,
-        input,
-        ...(trace ? { trace } : {}),
-      }),
+    await Promise.all(
+      planned.map(({ version, runId }) =>
+        newRunOfVersion(version, {
+          id: runId,
+          kind: 'webhook',
+          deliveryId: deliveryObjectId,
+          correlationId: identity.deliveryId,
+          input,
+          ...(trace ? { trace } : {}),
+        }),
+      ),
     ),
     delivery.receivedAt,
   );

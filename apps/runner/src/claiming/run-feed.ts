@@ -1,4 +1,12 @@
-import { claimQueuedRun, type Database, findQueuedRuns, RUN_INSERTS_PIPELINE, type RunDoc } from '@weft/db';
+import {
+  claimQueuedRun,
+  type Database,
+  findQueuedRuns,
+  type FlowGroup,
+  flowGroupOf,
+  RUN_INSERTS_PIPELINE,
+  type RunDoc,
+} from '@weft/db';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { recordPickup } from '../observability/metrics.js';
@@ -29,6 +37,8 @@ export interface RunFeedOptions {
   readonly claimBatch?: number;
   /** Queued runs read per catch-up (default 1000). */
   readonly catchUpLimit?: number;
+  /** A run inserted waiting for a flow stage (not claimable yet): hand its group to the flow admitter. */
+  readonly waiting?: (group: FlowGroup) => void;
 }
 
 export interface RunFeed {
@@ -36,6 +46,8 @@ export interface RunFeed {
   wake(): void;
   /** Runs heard of and not yet claimed (by anyone, as far as this runner knows). */
   backlog(): number;
+  /** A queued run to claim that this feed did not hear inserted (the flow admitter let it go). */
+  offer(workspaceId: string, runId: string): void;
   /** Stops claiming and listening; runs already started keep going (the worker waits for them). */
   stop(): Promise<void>;
 }
@@ -149,11 +161,17 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
       'change',
       (event: {
         operationType?: string;
-        fullDocument?: { _id?: unknown; status?: string; workspaceId?: unknown };
+        fullDocument?: Partial<Pick<RunDoc, '_id' | 'status' | 'workspaceId' | 'scenarioId' | 'flow' | 'waitingFor'>>;
       }) => {
         const id = event.fullDocument?._id;
         if (event.operationType !== 'insert' || !(id instanceof Types.ObjectId)) return;
         if (event.fullDocument?.status !== undefined && event.fullDocument.status !== 'queued') return;
+        const { waitingFor, scenarioId, flow } = event.fullDocument ?? {};
+        if (waitingFor) {
+          const group = scenarioId instanceof Types.ObjectId ? flowGroupOf({ scenarioId, flow }, waitingFor) : null;
+          if (group) options.waiting?.(group);
+          return;
+        }
         const workspaceId = event.fullDocument?.workspaceId;
         pending.add(workspaceId instanceof Types.ObjectId ? workspaceId.toHexString() : '', id.toHexString());
         pump();
@@ -182,6 +200,11 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   return {
     wake: pump,
     backlog: () => pending.size,
+    offer(workspaceId, runId) {
+      if (stopped) return;
+      pending.add(workspaceId, runId);
+      pump();
+    },
     async stop() {
       stopped = true;
       clearInterval(ticker);

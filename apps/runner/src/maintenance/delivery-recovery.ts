@@ -46,7 +46,7 @@ export async function recreateDeliveryRuns(
       continue;
     }
     runs.push(
-      newRunOfVersion(version, {
+      await newRunOfVersion(version, {
         id: runId,
         kind: 'webhook',
         deliveryId: delivery._id,

@@ -264,7 +264,7 @@ export class Scheduler {
     };
     await createRuns(
       models,
-      [newRunOfVersion(version, { id: tick.runId, kind: 'schedule', correlationId: runId, input })],
+      [await newRunOfVersion(version, { id: tick.runId, kind: 'schedule', correlationId: runId, input })],
       tick.firedAt,
     );
     await scheduleRun(this.deps.queue, runId);

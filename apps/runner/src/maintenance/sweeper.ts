@@ -200,7 +200,8 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
   }
 
   const strays = await Promise.all([
-    models.Run.find({ status: 'queued', updatedAt: { $lt: stale } }, { _id: 1 })
+    // A run waiting for its flow stage is the flow admitter's, not a stray.
+    models.Run.find({ status: 'queued', waitingFor: null, updatedAt: { $lt: stale } }, { _id: 1 })
       .sort({ updatedAt: 1 })
       .limit(limit)
       .lean<{ _id: Types.ObjectId }[]>()

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Step } from '@weft/core';
+import { FLOW_STAGES, type Step } from '@weft/core';
 import { type Database, JOBS_COLLECTION } from '@weft/db';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -41,6 +41,13 @@ export const failureHandlersTotal = new Counter({
   name: 'weft_failure_handlers_total',
   help: 'Failure handler runs of failed runs, by result: created, not_started (the handler scenario cannot run; the run says why)',
   labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+export const flowAdmittedTotal = new Counter({
+  name: 'weft_flow_admitted_total',
+  help: 'Runs this runner let out of a flow control stage (debounce, throttle, concurrency)',
+  labelNames: ['stage'] as const,
   registers: [registry],
 });
 
@@ -115,6 +122,21 @@ new Gauge({
     for (const status of ['queued', 'waiting', 'running'] as const) {
       const n = await models.Run.countDocuments({ status }).catch(() => undefined);
       if (n !== undefined) this.set({ status }, n);
+    }
+  },
+});
+
+new Gauge({
+  name: 'weft_runs_waiting_for',
+  help: 'Queued runs that may not start yet, by the flow control stage they wait in; read at scrape time',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+  async collect() {
+    const models = worker?.db.models;
+    if (!models) return;
+    for (const stage of FLOW_STAGES) {
+      const n = await models.Run.countDocuments({ waitingFor: stage, status: 'queued' }).catch(() => undefined);
+      if (n !== undefined) this.set({ stage }, n);
     }
   },
 });

@@ -1,7 +1,7 @@
 /** The editor's side panel: the selected node's form and dry-run output, or an overview of the graph. */
 import { runErrorPositions } from '../forms/code-positions';
 import { CodeErrorLocation } from '../runs/CodeErrorLocation';
-import { type GraphProblem, indexGraph, upstreamNodeIds } from '@weft/core';
+import { type FlowControl, type GraphProblem, indexGraph, upstreamNodeIds } from '@weft/core';
 import { useMemo, useState } from 'react';
 import type { App, CatalogEntry, Connection, DryRunNode } from '../api/types';
 import { Badge, Button, CopyButton, JsonView, StatusBadge, Tabs } from '../components/ui';
@@ -17,6 +17,7 @@ import {
 import { formatDuration } from '../lib/format';
 import { useCallTargets } from './call-targets';
 import { FailureHandlerSetting } from './FailureHandlerSetting';
+import { FlowControlSetting } from './FlowControlSetting';
 import type { EditableGraph, NodeSpec } from './graph';
 import type { ProblemIndex } from './problems';
 import { shortMessage } from './problems';
@@ -301,7 +302,7 @@ export function OverviewPanel({
   onDeleteEdge,
   onSelectNode,
 }: {
-  scenario: { readonly id: string; readonly onFailure: string | null };
+  scenario: { readonly id: string; readonly onFailure: string | null; readonly flowControl: FlowControl | null };
   problems: ProblemIndex;
   selectedCount: number;
   edgeId: string | null;
@@ -359,6 +360,8 @@ export function OverviewPanel({
           </>
         )}
         <FailureHandlerSetting scenario={scenario} />
+        {/* Keyed by the stored value too: a scenario read again with another flow control starts the form afresh. */}
+        <FlowControlSetting key={`${scenario.id}:${JSON.stringify(scenario.flowControl)}`} scenario={scenario} />
         <p className="muted small">
           Select a node to edit it. Connect an output (right) to an input (left). Shift-drag selects an area; press ? for
           shortcuts.

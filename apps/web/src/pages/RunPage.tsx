@@ -3,6 +3,7 @@
  * input, output, error and logs; approve or reject its approvals; replay from the start or from the
  * failed step; cancel.
  */
+import { FlowFacts, WaitingForBadge } from '../runs/FlowFacts';
 import { CodeErrorLocation } from '../runs/CodeErrorLocation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
@@ -120,6 +121,7 @@ export default function RunPage({ runId }: { runId: string }) {
           <span data-testid="run-status">
             <StatusBadge status={status} />
           </span>
+          <WaitingForBadge run={data} status={status} />
           <LiveIndicator status={isFinal(status) && !event ? 'idle' : live.status} />
         </div>
         <dl className="run-facts">
@@ -150,6 +152,7 @@ export default function RunPage({ runId }: { runId: string }) {
           </div>
           <CallFacts run={data} />
           <FailureHandlerField run={data} />
+          <FlowFacts run={data} />
           <div>
             <dt>Correlation</dt>
             <dd>

@@ -1,4 +1,5 @@
 /** Runs: filters, pages, and statuses that change live (SSE subscription to `runs.onChange`). */
+import { WaitingForBadge } from '../runs/FlowFacts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useMemo, useRef, useState } from 'react';
@@ -186,7 +187,7 @@ export function RunTable({ runs, scenarioNames }: { runs: readonly RunSummary[];
         {runs.map((run) => (
           <tr key={run.id} data-run-id={run.id} data-status={run.status}>
             <td>
-              <StatusBadge status={run.status} title={run.error?.message} />
+              <StatusBadge status={run.status} title={run.error?.message} /> <WaitingForBadge run={run} status={run.status} />
             </td>
             <td>
               <Link route={{ name: 'run', runId: run.id }}>

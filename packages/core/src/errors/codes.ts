@@ -43,6 +43,10 @@ export const ERROR_CODES = [
   'oauth2_reconnect',
   /** A run was claimed more often than the runner's limit without settling: dead-lettered, never retried. */
   'claims_exhausted',
+  /** A flow control key (concurrency, throttle, debounce) could not be computed from the run's input. */
+  'flow_key_failed',
+  /** A debounced run whose batch ran as a later run of the same key (`flow.supersededBy`). */
+  'debounced',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -76,6 +80,8 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = {
   code_result_invalid: false,
   oauth2_reconnect: false,
   claims_exhausted: false,
+  flow_key_failed: false,
+  debounced: false,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

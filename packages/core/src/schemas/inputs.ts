@@ -6,6 +6,7 @@ import { scenarioEdgeSchema, scenarioNodeSchema, viewportSchema } from './graph.
 import { APPROVAL_DECISIONS } from '../nodes/waits.js';
 import { apiTokenScopeSchema } from '../tokens/scopes.js';
 import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
+import { flowControlSchema } from '../flow/schema.js';
 
 const name = z.string().trim().min(1, 'name is required').max(120, 'name is longer than 120 characters');
 
@@ -141,6 +142,12 @@ export const setScenarioEnabledInput = z.strictObject({ id: objectIdSchema, enab
 export const setScenarioOnFailureInput = z.strictObject({
   id: objectIdSchema,
   onFailure: objectIdSchema.nullable(),
+});
+
+/** The draft's flow control alone (concurrency, throttle, debounce per key); null removes it. */
+export const setScenarioFlowControlInput = z.strictObject({
+  id: objectIdSchema,
+  flowControl: flowControlSchema.nullable(),
 });
 
 export const validateScenarioInput = z.strictObject({

@@ -83,7 +83,7 @@ export async function createFailureHandlerRun(
   await createRuns(
     models,
     [
-      newRunOfVersion(version, {
+      await newRunOfVersion(version, {
         id: handler.runId,
         kind: 'failure',
         failureOf: run._id,

@@ -1,4 +1,4 @@
-import type { Step } from '@weft/core';
+import { MAX_FLOW_PERIOD_MS, type Step } from '@weft/core';
 import type { Collection, Db, Document } from 'mongodb';
 import type { Types } from 'mongoose';
 import type { Models } from '../models.js';
@@ -40,6 +40,8 @@ export interface RetentionReport {
   jobsDeleted: number;
   scheduleTicksDeleted: number;
   outboundLimitsDeleted: number;
+  /** Flow control state no run needs any more: empty concurrency slots, throttle windows long over. */
+  flowStateDeleted: number;
   /** The deadline cut the work short; what is left is done next time. */
   incomplete: boolean;
 }
@@ -270,7 +272,9 @@ export async function pruneFinishedJobs(
 
 /**
  * Dispatched schedule ticks older than `maxAgeMs` (at least a day: a tick is what stops a second
- * runner from firing it again), and outbound-limit documents unused for a day.
+ * runner from firing it again), outbound-limit documents unused for a day, concurrency slots held
+ * by no run for a day, and throttle windows not counted in for longer than the longest window
+ * (so none of them is still open).
  */
 export async function pruneSchedulingState(
   models: Models,
@@ -289,7 +293,20 @@ export async function pruneSchedulingState(
     ? (await models.OutboundLimit.deleteMany({ updatedAt: { $lt: new Date(now.getTime() - DAY) } }))
         .deletedCount
     : 0;
-  return { ticks, limits, incomplete: b.stopped };
+  // A slot deleted while an admitter works on it is harmless: the admitter's compare-and-set finds
+  // no document and it creates the slot again.
+  const slots = b.more()
+    ? (await models.FlowSlot.deleteMany({ holders: { $size: 0 }, updatedAt: { $lt: new Date(now.getTime() - DAY) } }))
+        .deletedCount
+    : 0;
+  const windows = b.more()
+    ? (
+        await models.FlowWindow.deleteMany({
+          updatedAt: { $lt: new Date(now.getTime() - MAX_FLOW_PERIOD_MS - DAY) },
+        })
+      ).deletedCount
+    : 0;
+  return { ticks, limits, flow: slots + windows, incomplete: b.stopped };
 }
 
 /** Applies the whole policy once (the runner's recurring retention job). */
@@ -308,6 +325,7 @@ export async function applyRetention(
     jobsDeleted: jobs.deleted,
     scheduleTicksDeleted: scheduling.ticks,
     outboundLimitsDeleted: scheduling.limits,
+    flowStateDeleted: scheduling.flow,
     incomplete: logs.incomplete || outputs.incomplete || jobs.incomplete || scheduling.incomplete,
   };
 }

@@ -119,13 +119,13 @@ export async function startChildRun(models: Models, args: StartChildRunArgs): Pr
     models,
     [
       {
-        ...newRunOfVersion(version, {
+        ...(await newRunOfVersion(version, {
           id,
           kind: 'call',
           correlationId: args.parent.correlationId,
           input: args.input,
           ...(args.trace ? { trace: args.trace } : {}),
-        }),
+        })),
         call: {
           parent: {
             runId: args.parent._id,

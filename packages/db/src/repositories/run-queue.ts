@@ -18,6 +18,10 @@ export const RUN_INSERTS_PIPELINE = [
       'fullDocument._id': 1,
       'fullDocument.status': 1,
       'fullDocument.workspaceId': 1,
+      'fullDocument.waitingFor': 1,
+      // A waiting run goes to the flow admitter, which needs its group.
+      'fullDocument.scenarioId': 1,
+      'fullDocument.flow': 1,
     },
   },
 ] as const;
@@ -41,7 +45,7 @@ export function claimQueuedRun(
 ): Promise<RunDoc | null> {
   const now = options.now ?? new Date();
   return models.Run.collection.findOneAndUpdate(
-    { _id: { $in: [...runIds] }, status: 'queued' },
+    { _id: { $in: [...runIds] }, status: 'queued', waitingFor: null },
     claimUpdate(options.owner, options.leaseMs, now),
     { sort: { _id: 1 }, returnDocument: 'after' },
   ) as Promise<RunDoc | null>;
@@ -58,13 +62,13 @@ export interface QueuedRunRef {
  * thousands does not fill the page and hide another's single run.
  */
 export async function findQueuedRuns(models: Models, limit: number): Promise<QueuedRunRef[]> {
-  const workspaces = (await models.Run.distinct('workspaceId', { status: 'queued' })) as Types.ObjectId[];
+  const workspaces = (await models.Run.distinct('workspaceId', { status: 'queued', waitingFor: null })) as Types.ObjectId[];
   if (workspaces.length === 0) return [];
   const chosen = workspaces.slice(0, limit);
   const perWorkspace = Math.max(1, Math.ceil(limit / chosen.length));
   const pages = await Promise.all(
     chosen.map((workspaceId) =>
-      models.Run.find({ workspaceId, status: 'queued' }, { _id: 1, workspaceId: 1 })
+      models.Run.find({ workspaceId, status: 'queued', waitingFor: null }, { _id: 1, workspaceId: 1 })
         .sort({ createdAt: 1, _id: 1 })
         .limit(perWorkspace)
         .lean<{ _id: Types.ObjectId; workspaceId: Types.ObjectId }[]>()

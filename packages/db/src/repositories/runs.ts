@@ -1,4 +1,15 @@
-import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
+import {
+  FlowKeyError,
+  hasFlowControl,
+  nextFlowStage,
+  pendingStepOf,
+  type RunFlow,
+  runFlowOf,
+  type RunStatus,
+  type RunTriggerKind,
+  type Step,
+  type StepError,
+} from '@weft/core';
 import type { Types } from 'mongoose';
 import { insertFailures } from '../bulk-insert.js';
 import { isDatabaseUnavailable } from '../unavailable.js';
@@ -28,11 +39,27 @@ export interface NewRun {
   steps?: readonly Step[];
   /** A run started by a scenario call (see run-calls.ts). */
   call?: { parent: RunParentDoc; callPath: readonly Types.ObjectId[] };
+  /** Its version's flow control with this run's keys: the run is created waiting in its first stage. */
+  flow?: RunFlow;
+  /**
+   * Why the run cannot start at all (its flow key failed): it is created `failed` with this error,
+   * and with its version's failure handler pending (the sweep starts it, as after a crash).
+   */
+  failure?: { error: StepError; failureHandler?: { scenarioId: Types.ObjectId; runId: Types.ObjectId } };
 }
 
-/** A queued run of a published version, one pending step per node of that version. */
-export function newRunOfVersion(
-  version: Pick<ScenarioVersionDoc, '_id' | 'workspaceId' | 'scenarioId' | 'version' | 'nodes'>,
+/**
+ * A queued run of a published version, one pending step per node of that version. A version with
+ * flow control gets the run's keys computed here, from its input: every way a run is created
+ * (webhooks, manual runs, schedules, calls, replays, redeliveries, failure handlers) goes through
+ * this, so no run escapes its scenario's flow control. A key that cannot be computed makes the run
+ * `failed`, its error naming the field (and its failure handler, if any, pending).
+ */
+export async function newRunOfVersion(
+  version: Pick<
+    ScenarioVersionDoc,
+    '_id' | 'workspaceId' | 'scenarioId' | 'version' | 'nodes' | 'flowControl' | 'onFailure'
+  >,
   run: {
     readonly id: Types.ObjectId;
     readonly kind: RunTriggerKind;
@@ -44,8 +71,21 @@ export function newRunOfVersion(
     readonly input: unknown;
     readonly steps?: readonly Step[];
   },
-): NewRun {
+): Promise<NewRun> {
+  const flow = await flowOfRun(version.flowControl, run.kind, run.input);
   return {
+    ...(flow.flow ? { flow: flow.flow } : {}),
+    ...(flow.error
+      ? {
+          failure: {
+            error: flow.error,
+            // A handler run's own failure starts nothing (as in the runner's failureHandlerOf).
+            ...(version.onFailure && run.kind !== 'failure'
+              ? { failureHandler: { scenarioId: version.onFailure, runId: newObjectId() } }
+              : {}),
+          },
+        }
+      : {}),
     _id: run.id,
     workspaceId: version.workspaceId,
     scenarioId: version.scenarioId,
@@ -66,12 +106,30 @@ export function newRunOfVersion(
   };
 }
 
+async function flowOfRun(
+  flowControl: ScenarioVersionDoc['flowControl'],
+  kind: RunTriggerKind,
+  input: unknown,
+): Promise<{ flow?: RunFlow; error?: StepError }> {
+  // A replay runs one input again (in debounce mode `all`, the batch it collected): it is not a
+  // new arrival to debounce, but it still keeps to the throttle and the concurrency limit.
+  const applies = kind === 'replay' && flowControl ? { ...flowControl, debounce: null } : flowControl;
+  if (!hasFlowControl(applies)) return {};
+  try {
+    return { flow: await runFlowOf(applies, input) };
+  } catch (error) {
+    if (!(error instanceof FlowKeyError)) throw error;
+    return { error: { code: 'flow_key_failed', message: error.message, retryable: false } };
+  }
+}
+
 /** A run's steps start pending, one per node; they are then updated in place by node id. */
 export function pendingStep(nodeId: string, nodeType: string): Step {
   return pendingStepOf({ id: nodeId, type: nodeType });
 }
 
 function runDocument(run: NewRun, now: Date) {
+  const waitingFor = run.flow && !run.failure ? nextFlowStage(run.flow) : null;
   return {
     _id: run._id ?? newObjectId(),
     workspaceId: run.workspaceId,
@@ -87,17 +145,22 @@ function runDocument(run: NewRun, now: Date) {
     correlationId: run.correlationId,
     ...(run.trace ? { trace: { traceparent: run.trace.traceparent } } : {}),
     input: run.input,
-    status: 'queued' as RunStatus,
+    status: (run.failure ? 'failed' : 'queued') as RunStatus,
     steps: run.nodes.map((n) => run.steps?.find((s) => s.nodeId === n.id) ?? pendingStep(n.id, n.type)),
-    error: null,
+    error: run.failure?.error ?? null,
     cancelRequested: false,
     leaseOwner: null,
     leaseExpiresAt: null,
     claims: 0,
     resumeAt: null,
-    finishedAt: null,
+    finishedAt: run.failure ? now : null,
     createdAt: now,
     updatedAt: now,
+    ...(run.flow ? { flow: run.flow } : {}),
+    ...(waitingFor ? { waitingFor } : {}),
+    ...(run.failure?.failureHandler
+      ? { failureHandler: { ...run.failure.failureHandler, pending: true, error: null } }
+      : {}),
     ...(run.call
       ? {
           parent: run.call.parent,
@@ -199,7 +262,8 @@ export async function claimRun(
     {
       _id: toObjectId(runId, 'runId'),
       $or: [
-        { status: 'queued' },
+        // A run waiting for a flow stage only once the flow admitter let it go (flow-control.ts).
+        { status: 'queued', waitingFor: null },
         // A waiting run only once its retry or delay is due: an extra job must not retry it early.
         { status: 'waiting', resumeAt: { $lte: new Date(now.getTime() + CLAIM_EARLY_TOLERANCE_MS) } },
         { status: 'waiting', resumeAt: null },
@@ -393,7 +457,7 @@ export async function requestCancel(
   const id = toObjectId(runId, 'runId');
   const queued = await models.Run.updateOne(
     { _id: id, workspaceId, status: { $in: ['queued', 'waiting'] } },
-    { $set: { status: 'cancelled', cancelRequested: true, finishedAt: now, updatedAt: now } },
+    { $set: { status: 'cancelled', cancelRequested: true, waitingFor: null, finishedAt: now, updatedAt: now } },
     { timestamps: false },
   );
   if (queued.matchedCount > 0) return 'cancelled' as const;
@@ -436,6 +500,7 @@ export type RunSummaryDoc = Pick<
   | 'createdAt'
   | 'startedAt'
   | 'finishedAt'
+  | 'waitingFor'
 >;
 
 /** Newest first, keyset-paginated by (createdAt, _id). */
@@ -463,6 +528,7 @@ export async function listRuns(models: Models, query: ListRunsQuery): Promise<Pa
       createdAt: 1,
       startedAt: 1,
       finishedAt: 1,
+      waitingFor: 1,
     },
   )
     .sort({ createdAt: -1, _id: -1 })

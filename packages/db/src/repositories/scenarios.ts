@@ -1,4 +1,4 @@
-import { type GraphInput, graphInput, type ScenarioTrigger, scenarioTriggerOf } from '@weft/core';
+import { type FlowControl, type GraphInput, graphInput, type ScenarioTrigger, scenarioTriggerOf } from '@weft/core';
 import type { Types } from 'mongoose';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
@@ -120,6 +120,7 @@ export async function publishScenario(
     nodes: scenario.draft.nodes,
     edges: scenario.draft.edges,
     onFailure: scenario.onFailure ?? null,
+    flowControl: scenario.flowControl ?? null,
     publishedAt: now,
   };
   try {
@@ -191,6 +192,26 @@ export async function setScenarioOnFailure(
   const result = await models.Scenario.updateOne(
     { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null },
     { $set: { onFailure: onFailure === null ? null : toObjectId(onFailure, 'onFailure'), updatedAt: now } },
+    { timestamps: false },
+  );
+  return result.matchedCount > 0;
+}
+
+/**
+ * Sets (or with null removes) the draft's flow control (validated by the caller with core's
+ * `flowControlSchema`), like the failure handler: the graph and its revision stay, the next publish
+ * applies it.
+ */
+export async function setScenarioFlowControl(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: string,
+  flowControl: FlowControl | null,
+  now = new Date(),
+) {
+  const result = await models.Scenario.updateOne(
+    { _id: toObjectId(scenarioId, 'scenarioId'), workspaceId, archivedAt: null },
+    { $set: { flowControl, updatedAt: now } },
     { timestamps: false },
   );
   return result.matchedCount > 0;

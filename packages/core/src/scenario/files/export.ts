@@ -1,3 +1,4 @@
+import { type FlowControl, normalizedFlowControl } from '../../flow/schema.js';
 import type { ScenarioEdge, ScenarioNode } from '../../schemas/graph.js';
 import { SCENARIO_FILE_FORMAT_VERSION, type ScenarioFile } from './format.js';
 import { toFileReferences, type WorkspaceCatalog } from './references.js';
@@ -15,12 +16,14 @@ export function toScenarioFile(
     readonly name: string;
     readonly description: string;
     readonly onFailure: string | null;
+    readonly flowControl?: FlowControl | null;
     readonly draft: { readonly nodes: readonly ScenarioNode[]; readonly edges: readonly ScenarioEdge[] };
   },
   catalog: WorkspaceCatalog,
 ): ExportResult {
   const refs = toFileReferences(scenario.draft.nodes, scenario.onFailure, catalog);
   if (refs.problems.length > 0) return { ok: false, problems: refs.problems };
+  const flowControl = normalizedFlowControl(scenario.flowControl);
   return {
     ok: true,
     file: {
@@ -28,6 +31,7 @@ export function toScenarioFile(
       name: scenario.name,
       description: scenario.description,
       onFailure: refs.onFailure,
+      ...(flowControl ? { flowControl } : {}),
       nodes: refs.nodes,
       edges: [...scenario.draft.edges],
     },

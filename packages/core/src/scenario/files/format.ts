@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { flowControlSchema } from '../../flow/schema.js';
 import { scenarioEdgeSchema, scenarioNodeSchema } from '../../schemas/graph.js';
 import { appKeySchema } from '../../schemas/ids.js';
 
@@ -37,6 +38,8 @@ export const scenarioFileSchema = z.strictObject({
   description: z.string().max(2_000).default(''),
   /** The failure handler, or null. */
   onFailure: scenarioRefSchema.nullable().default(null),
+  /** The flow control (concurrency, throttle, debounce per key); absent: none. */
+  flowControl: flowControlSchema.optional(),
   /** Nodes as stored, with references in place of ids in their configs. */
   nodes: z.array(scenarioNodeSchema).max(5_000, 'a scenario holds at most 5,000 nodes'),
   edges: z.array(scenarioEdgeSchema).max(20_000, 'a scenario holds at most 20,000 edges'),

@@ -85,6 +85,26 @@ describe('planScenarioImport', () => {
     });
   });
 
+  it('finds a changed flow control an update, the same one (also as null parts) unchanged', () => {
+    const flowControl = { concurrency: { key: 'trigger.body.customerId', limit: 1 } };
+    const current: ExistingScenario = {
+      id: ids.orderSync,
+      name: 'Order sync',
+      description: file.description,
+      onFailure: ids.alert,
+      flowControl,
+      draft: { nodes: stored.nodes, edges: file.edges },
+    };
+    const plan = (content: unknown) =>
+      planScenarioImport({ files: [{ path: 'a.json', content }], existing: [current, handler, enrich], catalog: apps, newId: counter() });
+    const same = plan({ ...(fixture('order-sync.json') as object), flowControl: { ...flowControl, throttle: null } });
+    expect(same.scenarios[0]).toMatchObject({ action: 'unchanged', flowControlChanged: false, flowControl });
+    const removed = plan(fixture('order-sync.json'));
+    expect(removed.scenarios[0]).toMatchObject({ action: 'update', flowControlChanged: true, flowControl: null });
+    const bad = plan({ ...(fixture('order-sync.json') as object), flowControl: { concurrency: { key: 'x', limit: 0 } } });
+    expect(bad.problems).toEqual([{ path: 'a.json', message: 'flowControl.concurrency.limit: limit must be at least 1' }]);
+  });
+
   it('resolves references to scenarios the same import creates', () => {
     const plan = planScenarioImport({
       files: [

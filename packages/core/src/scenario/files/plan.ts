@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type FlowControl, normalizedFlowControl } from '../../flow/schema.js';
 import { migrateNodes } from '../../nodes/migrate.js';
 import type { ScenarioEdge, ScenarioNode } from '../../schemas/graph.js';
 import { diffGraphs, type GraphDiff } from '../diff.js';
@@ -17,6 +18,7 @@ export interface ExistingScenario {
   readonly name: string;
   readonly description: string;
   readonly onFailure: string | null;
+  readonly flowControl?: FlowControl | null;
   readonly draft: { readonly nodes: readonly ScenarioNode[]; readonly edges: readonly ScenarioEdge[] };
 }
 
@@ -32,10 +34,13 @@ export interface PlannedScenario {
   readonly diff: GraphDiff;
   readonly descriptionChanged: boolean;
   readonly onFailureChanged: boolean;
+  readonly flowControlChanged: boolean;
   /** What the draft becomes, with ids. */
   readonly draft: { readonly nodes: ScenarioNode[]; readonly edges: ScenarioEdge[] };
   readonly description: string;
   readonly onFailure: string | null;
+  /** The file's flow control, or null (none). */
+  readonly flowControl: FlowControl | null;
 }
 
 export interface ImportProblem {
@@ -123,10 +128,17 @@ export function planScenarioImport(input: {
     const diff = diffGraphs(current?.draft ?? { nodes: [], edges: [] }, draft);
     const descriptionChanged = current !== null && current.description !== file.description;
     const onFailureChanged = current !== null && current.onFailure !== resolved.onFailure;
+    const flowControl = normalizedFlowControl(file.flowControl);
+    const flowControlChanged =
+      current !== null && JSON.stringify(normalizedFlowControl(current.flowControl)) !== JSON.stringify(flowControl);
     const action: ImportAction =
       current === null
         ? 'create'
-        : diff.unchanged && diff.nodes.moved.length === 0 && !descriptionChanged && !onFailureChanged
+        : diff.unchanged &&
+            diff.nodes.moved.length === 0 &&
+            !descriptionChanged &&
+            !onFailureChanged &&
+            !flowControlChanged
           ? 'unchanged'
           : 'update';
     scenarios.push({
@@ -137,9 +149,11 @@ export function planScenarioImport(input: {
       diff,
       descriptionChanged,
       onFailureChanged,
+      flowControlChanged,
       draft,
       description: file.description,
       onFailure: resolved.onFailure,
+      flowControl,
     });
   }
   return { scenarios, problems };
