@@ -1,0 +1,16 @@
+export {
+  extractSearchKeys,
+  MAX_SEARCH_KEYS,
+  MAX_SEARCH_VALUE_LENGTH,
+  SEARCH_KEYS_BUDGET_MS,
+  type SearchFilter,
+  searchFilterSchema,
+  type SearchKeyDefinition,
+  searchKeyDefinitionSchema,
+  type SearchKeyFailure,
+  searchKeyNameSchema,
+  searchKeysSchema,
+  type SearchKeyValue,
+  type SearchSubject,
+  searchValueOf,
+} from './search-keys.js';
