@@ -1,4 +1,12 @@
-import { pendingStepOf, type RunStatus, type RunTriggerKind, type Step, type StepError } from '@weft/core';
+import {
+  pendingStepOf,
+  type RunStatus,
+  type RunTriggerKind,
+  type SearchFilter,
+  type SearchKeyValue,
+  type Step,
+  type StepError,
+} from '@weft/core';
 import type { Types } from 'mongoose';
 import { insertFailures } from '../bulk-insert.js';
 import { isDatabaseUnavailable } from '../unavailable.js';
@@ -26,6 +34,8 @@ export interface NewRun {
   steps?: readonly Step[];
   /** A run started by a scenario call (see run-calls.ts). */
   call?: { parent: RunParentDoc; callPath: readonly Types.ObjectId[] };
+  /** The search key values of its delivery (or of the run it replays). */
+  searchKeys?: readonly SearchKeyValue[];
 }
 
 /** A queued run of a published version, one pending step per node of that version. */
@@ -40,6 +50,7 @@ export function newRunOfVersion(
     readonly correlationId: string;
     readonly input: unknown;
     readonly steps?: readonly Step[];
+    readonly searchKeys?: readonly SearchKeyValue[] | undefined;
   },
 ): NewRun {
   return {
@@ -59,6 +70,7 @@ export function newRunOfVersion(
     // A loop body's steps are stored per item (see loop-items.ts), not among the run's steps.
     nodes: version.nodes.filter((node) => node.parentId === undefined).map((node) => ({ id: node.id, type: node.type })),
     ...(run.steps ? { steps: run.steps } : {}),
+    ...(run.searchKeys && run.searchKeys.length > 0 ? { searchKeys: run.searchKeys } : {}),
   };
 }
 
@@ -93,6 +105,7 @@ function runDocument(run: NewRun, now: Date) {
     finishedAt: null,
     createdAt: now,
     updatedAt: now,
+    ...(run.searchKeys && run.searchKeys.length > 0 ? { searchKeys: [...run.searchKeys] } : {}),
     ...(run.call
       ? {
           parent: run.call.parent,
@@ -413,8 +426,24 @@ export interface ListRunsQuery {
   correlationId?: string;
   from?: Date;
   to?: Date;
+  search?: SearchFilter;
   limit: number;
   cursor?: string | null;
+}
+
+/** The stored-run filter of a runs list (and of a bulk replay's selection). */
+export function runFilterQuery(query: Omit<ListRunsQuery, 'limit' | 'cursor'>): Record<string, unknown> {
+  const createdAt: Record<string, Date> = {};
+  if (query.from) createdAt.$gte = query.from;
+  if (query.to) createdAt.$lt = query.to;
+  return {
+    workspaceId: query.workspaceId,
+    ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.correlationId ? { correlationId: query.correlationId } : {}),
+    ...(query.from || query.to ? { createdAt } : {}),
+    ...(query.search ? { searchKeys: { $elemMatch: { name: query.search.name, value: query.search.value } } } : {}),
+  };
 }
 
 /** What a runs list shows: no input, steps or outputs (those come with the run itself). */
@@ -431,22 +460,13 @@ export type RunSummaryDoc = Pick<
   | 'createdAt'
   | 'startedAt'
   | 'finishedAt'
+  | 'searchKeys'
 >;
 
 /** Newest first, keyset-paginated by (createdAt, _id). */
 export async function listRuns(models: Models, query: ListRunsQuery): Promise<Page<RunSummaryDoc>> {
-  const createdAt: Record<string, Date> = {};
-  if (query.from) createdAt.$gte = query.from;
-  if (query.to) createdAt.$lt = query.to;
   const rows = await models.Run.find(
-    {
-      workspaceId: query.workspaceId,
-      ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.correlationId ? { correlationId: query.correlationId } : {}),
-      ...(query.from || query.to ? { createdAt } : {}),
-      ...afterCursor('createdAt', query.cursor),
-    },
+    { ...runFilterQuery(query), ...afterCursor('createdAt', query.cursor) },
     {
       scenarioId: 1,
       scenarioVersionId: 1,
@@ -458,6 +478,7 @@ export async function listRuns(models: Models, query: ListRunsQuery): Promise<Pa
       createdAt: 1,
       startedAt: 1,
       finishedAt: 1,
+      searchKeys: 1,
     },
   )
     .sort({ createdAt: -1, _id: -1 })

@@ -1,0 +1,197 @@
+import type { Collection } from 'mongodb';
+import type { Types } from 'mongoose';
+import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
+import { afterCursor, type Page, toPage } from '../pagination.js';
+import type { BulkItemOutcome, BulkJobDoc, BulkJobItemDoc, BulkJobSpec, Models } from '../models.js';
+
+/** Items have string ids (`<jobId>:<sourceId>`): the driver's collection typed as such. */
+function items(models: Models): Collection<BulkJobItemDoc> {
+  return models.BulkJobItem.collection as unknown as Collection<BulkJobItemDoc>;
+}
+
+/** A job keeps the reasons of this many skipped or failed items (the latest). */
+export const MAX_BULK_PROBLEMS = 50;
+
+export async function createBulkJob(
+  models: Models,
+  job: { workspaceId: Types.ObjectId; spec: BulkJobSpec; createdBy: string },
+  now = new Date(),
+): Promise<BulkJobDoc> {
+  const doc: BulkJobDoc = {
+    _id: newObjectId(),
+    workspaceId: job.workspaceId,
+    spec: job.spec,
+    status: 'queued',
+    total: null,
+    counts: { done: 0, skipped: 0, failed: 0 },
+    cursor: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    problems: [],
+    createdBy: job.createdBy,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: now,
+  };
+  await models.BulkJob.collection.insertOne(doc);
+  return doc;
+}
+
+export function findBulkJob(models: Models, workspaceId: Types.ObjectId, id: string) {
+  return models.BulkJob.findOne({ _id: toObjectId(id, 'id'), workspaceId }).lean<BulkJobDoc>().exec();
+}
+
+/** The workspace's bulk jobs, newest first. */
+export async function listBulkJobs(
+  models: Models,
+  query: { workspaceId: Types.ObjectId; kind?: BulkJobSpec['kind']; limit: number; cursor?: string | null },
+): Promise<Page<BulkJobDoc>> {
+  const rows = await models.BulkJob.find({
+    workspaceId: query.workspaceId,
+    ...(query.kind ? { 'spec.kind': query.kind } : {}),
+    ...afterCursor('createdAt', query.cursor),
+  })
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(query.limit + 1)
+    .lean<BulkJobDoc[]>()
+    .exec();
+  return toPage(rows, query.limit, (row) => row.createdAt);
+}
+
+/**
+ * Takes a job to process under this owner's lease: a queued one, or a running one whose lease
+ * expired (its process died). A compare-and-set: of several processes, exactly one gets a job.
+ */
+export function claimBulkJob(
+  models: Models,
+  options: { owner: string; leaseMs: number; now?: Date },
+): Promise<BulkJobDoc | null> {
+  const now = options.now ?? new Date();
+  return models.BulkJob.collection.findOneAndUpdate(
+    {
+      $or: [{ status: 'queued' }, { status: 'running', leaseExpiresAt: { $lte: now } }],
+    },
+    {
+      $set: {
+        status: 'running',
+        leaseOwner: options.owner,
+        leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
+        updatedAt: now,
+      },
+    },
+    { sort: { createdAt: 1, _id: 1 }, returnDocument: 'after' },
+  ) as unknown as Promise<BulkJobDoc | null>;
+}
+
+/** What only the lease holder of a running job may write; false when it no longer holds it (or the job was cancelled). */
+async function updateHeld(
+  models: Models,
+  job: Pick<BulkJobDoc, '_id'>,
+  owner: string,
+  update: Record<string, unknown>,
+): Promise<boolean> {
+  const result = await models.BulkJob.collection.updateOne(
+    { _id: job._id, status: 'running', leaseOwner: owner },
+    update,
+  );
+  return result.matchedCount > 0;
+}
+
+/** Records the selection's size as processing starts (only the first time). */
+export function setBulkJobTotal(models: Models, job: BulkJobDoc, owner: string, total: number, now = new Date()) {
+  return updateHeld(models, job, owner, { $set: { total, startedAt: job.startedAt ?? now, updatedAt: now } });
+}
+
+/**
+ * Saves progress after a batch and extends the lease: the cursor (the last item processed) and
+ * the counts, read from the job's items (so a crash between an item and this write loses no count).
+ */
+export async function saveBulkJobProgress(
+  models: Models,
+  job: Pick<BulkJobDoc, '_id'>,
+  owner: string,
+  progress: {
+    cursor: BulkJobDoc['cursor'];
+    problems: readonly BulkJobDoc['problems'][number][];
+    leaseMs: number;
+  },
+  now = new Date(),
+): Promise<boolean> {
+  const counts = await countBulkItems(models, job._id);
+  return updateHeld(models, job, owner, {
+    $set: {
+      cursor: progress.cursor,
+      counts,
+      leaseExpiresAt: new Date(now.getTime() + progress.leaseMs),
+      updatedAt: now,
+    },
+    ...(progress.problems.length > 0
+      ? { $push: { problems: { $each: [...progress.problems], $slice: -MAX_BULK_PROBLEMS } } }
+      : {}),
+  });
+}
+
+export async function finishBulkJob(models: Models, job: Pick<BulkJobDoc, '_id'>, owner: string, now = new Date()) {
+  const counts = await countBulkItems(models, job._id);
+  return updateHeld(models, job, owner, {
+    $set: { status: 'done', counts, finishedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now },
+  });
+}
+
+/**
+ * Cancels a queued or running job: its holder stops at its next batch (its writes no longer
+ * match). Items already processed stay processed. False when the job had finished.
+ */
+export async function cancelBulkJob(models: Models, workspaceId: Types.ObjectId, id: Types.ObjectId, now = new Date()) {
+  const result = await models.BulkJob.collection.updateOne(
+    { _id: id, workspaceId, status: { $in: ['queued', 'running'] } },
+    { $set: { status: 'cancelled', finishedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now } },
+  );
+  return result.matchedCount > 0;
+}
+
+export async function countBulkItems(models: Models, jobId: Types.ObjectId): Promise<BulkJobDoc['counts']> {
+  const [done, skipped, failed] = await Promise.all(
+    (['done', 'skipped', 'failed'] as const).map((outcome) =>
+      items(models).countDocuments({ jobId, outcome }),
+    ),
+  );
+  return { done: done!, skipped: skipped!, failed: failed! };
+}
+
+/**
+ * Records an item of a job once: the first call stores it (with the runs it is to create) and
+ * gets it back as `created`; any later call, by any process, gets the stored record, so the
+ * runs it plans are the ones created, whoever comes back to it.
+ */
+export async function recordBulkItem(
+  models: Models,
+  item: Omit<BulkJobItemDoc, '_id' | 'createdAt'>,
+  now = new Date(),
+): Promise<{ created: boolean; item: BulkJobItemDoc }> {
+  const doc: BulkJobItemDoc = {
+    ...item,
+    _id: `${item.jobId.toHexString()}:${item.sourceId.toHexString()}`,
+    createdAt: now,
+  };
+  try {
+    await items(models).insertOne(doc);
+    return { created: true, item: doc };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const existing = await models.BulkJobItem.findById(doc._id).lean<BulkJobItemDoc>().exec();
+    if (!existing) throw error;
+    return { created: false, item: existing };
+  }
+}
+
+/** Settles a pending item (its runs exist now, or it failed); a settled item stays as it is. */
+export async function settleBulkItem(
+  models: Models,
+  id: string,
+  outcome: Exclude<BulkItemOutcome, 'pending'>,
+  message: string | null = null,
+) {
+  await items(models).updateOne({ _id: id, outcome: 'pending' }, { $set: { outcome, message } });
+}
