@@ -1,4 +1,4 @@
-import { webhookTriggerInput } from '@weft/core';
+import { extractSearchKeys, webhookTriggerInput } from '@weft/core';
 import { type DeliveryReplyDoc, type DeliveryReplyFrom, newObjectId, newRunOfVersion } from '@weft/db';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
@@ -60,6 +60,11 @@ export async function ingestDelivery(
     return [{ version, runId: newObjectId() }];
   });
 
+  // A key that fails stores nothing for itself; the delivery is accepted all the same.
+  const search = await extractSearchKeys(app.searchKeys, { body: delivery.body, headers: delivery.headers });
+  if (search.failures.length > 0) log.warn({ searchKeys: search.failures }, 'search keys without a value');
+  const searchKeys = search.values;
+
   const deliveryObjectId = newObjectId();
   const replyFrom = replyFromOf(planned);
   const writes = webhookWrites(deps);
@@ -80,6 +85,7 @@ export async function ingestDelivery(
     runIds: planned.map((p) => p.runId),
     plannedRuns: planned.map((p) => ({ runId: p.runId, scenarioVersionId: p.version._id })),
     replyFrom,
+    ...(searchKeys.length > 0 ? { searchKeys } : {}),
   });
   if (!inserted.created) {
     return {
@@ -109,6 +115,7 @@ export async function ingestDelivery(
         deliveryId: deliveryObjectId,
         correlationId: identity.deliveryId,
         input,
+        searchKeys,
       }),
     ),
     delivery.receivedAt,

@@ -52,6 +52,7 @@ export async function recreateDeliveryRuns(
         deliveryId: delivery._id,
         correlationId: delivery.deliveryId,
         input,
+        searchKeys: delivery.searchKeys,
       }),
     );
   }

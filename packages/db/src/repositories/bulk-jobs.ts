@@ -2,6 +2,8 @@ import type { Collection } from 'mongodb';
 import type { Types } from 'mongoose';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
+import { deliveryFilterQuery } from './deliveries.js';
+import { runFilterQuery } from './runs.js';
 import type { BulkItemOutcome, BulkJobDoc, BulkJobItemDoc, BulkJobSpec, Models } from '../models.js';
 
 /** Items have string ids (`<jobId>:<sourceId>`): the driver's collection typed as such. */
@@ -194,4 +196,53 @@ export async function settleBulkItem(
   message: string | null = null,
 ) {
   await items(models).updateOne({ _id: id, outcome: 'pending' }, { $set: { outcome, message } });
+}
+
+/**
+ * What a job selects: its filter, capped at the job's creation (the runs it creates itself, and
+ * anything newer, are never selected), in (time, id) order after its cursor.
+ */
+function selection(job: Pick<BulkJobDoc, 'workspaceId' | 'spec' | 'createdAt'>, cursor: BulkJobDoc['cursor']) {
+  const field = job.spec.kind === 'replay' ? 'createdAt' : 'receivedAt';
+  const filter =
+    job.spec.kind === 'replay'
+      ? runFilterQuery({
+          workspaceId: job.workspaceId,
+          ...job.spec.filter,
+          scenarioId: job.spec.filter.scenarioId ? toObjectId(job.spec.filter.scenarioId, 'scenarioId') : undefined,
+        })
+      : deliveryFilterQuery({
+          workspaceId: job.workspaceId,
+          ...job.spec.filter,
+          appId: job.spec.filter.appId ? toObjectId(job.spec.filter.appId, 'appId') : undefined,
+        });
+  const after = cursor
+    ? [{ $or: [{ [field]: { $gt: cursor.time } }, { [field]: cursor.time, _id: { $gt: cursor.id } }] }]
+    : [];
+  return { field, query: { $and: [filter, { [field]: { $lt: job.createdAt } }, ...after] } };
+}
+
+function sourceModel(models: Models, job: Pick<BulkJobDoc, 'spec'>) {
+  return (job.spec.kind === 'replay' ? models.Run : models.WebhookDelivery) as unknown as Models['Run'];
+}
+
+/** How many items the job selects in all. */
+export function countBulkSources(models: Models, job: Pick<BulkJobDoc, 'workspaceId' | 'spec' | 'createdAt'>) {
+  return sourceModel(models, job).countDocuments(selection(job, null).query).exec();
+}
+
+/** The next `limit` items after the job's cursor: ids and the time the cursor moves on by. */
+export async function nextBulkSources(
+  models: Models,
+  job: Pick<BulkJobDoc, 'workspaceId' | 'spec' | 'createdAt' | 'cursor'>,
+  limit: number,
+): Promise<{ id: Types.ObjectId; time: Date }[]> {
+  const { field, query } = selection(job, job.cursor);
+  const rows = await sourceModel(models, job)
+    .find(query, { [field]: 1 })
+    .sort({ [field]: 1, _id: 1 })
+    .limit(limit)
+    .lean<Record<string, unknown>[]>()
+    .exec();
+  return rows.map((row) => ({ id: row._id as Types.ObjectId, time: row[field] as Date }));
 }
