@@ -54,7 +54,9 @@ export async function planRedelivery(
   );
   const wanted = scenarioIds ? new Set(scenarioIds) : null;
   const chosen = wanted ? matches.filter((m) => wanted.has(m.scenarioId.toHexString())) : matches;
-  const notMatched = wanted ? [...wanted].filter((id) => !matches.some((m) => m.scenarioId.toHexString() === id)) : [];
+  const notMatched = wanted
+    ? [...wanted].filter((id) => !matches.some((m) => m.scenarioId.toHexString() === id))
+    : [];
   const versions = await Promise.all(chosen.map((match) => loadVersion(deps, match.versionId)));
   const planned = versions.flatMap((version) => (version ? [{ version, runId: newObjectId() }] : []));
   return { ok: true, planned, notMatched };

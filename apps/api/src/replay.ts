@@ -92,7 +92,11 @@ export async function planReplay(
   }
   const version = await findScenarioVersion(deps.database.models, run.scenarioVersionId);
   if (!version?.workspaceId.equals(run.workspaceId)) {
-    return { ok: false, code: 'PRECONDITION_FAILED', message: `the version run ${id} was pinned to no longer exists` };
+    return {
+      ok: false,
+      code: 'PRECONDITION_FAILED',
+      message: `the version run ${id} was pinned to no longer exists`,
+    };
   }
   return { ok: true, version };
 }

@@ -18,7 +18,11 @@ import { useDatabase } from './setup.js';
 
 const ctx = useDatabase();
 
-function run(workspaceId: ReturnType<typeof newObjectId>, correlationId: string, searchKeys?: { name: string; value: string }[]) {
+function run(
+  workspaceId: ReturnType<typeof newObjectId>,
+  correlationId: string,
+  searchKeys?: { name: string; value: string }[],
+) {
   return {
     workspaceId,
     scenarioId: newObjectId(),
@@ -74,8 +78,16 @@ describe('search keys on runs and deliveries', () => {
       receivedAt: new Date(),
       runIds: [],
     };
-    await insertDeliveryOnce(ctx.db.models, { ...base, deliveryId: 'd1', searchKeys: [{ name: 'customer', value: 'cus_1' }] });
-    await insertDeliveryOnce(ctx.db.models, { ...base, deliveryId: 'd2', searchKeys: [{ name: 'customer', value: 'cus_2' }] });
+    await insertDeliveryOnce(ctx.db.models, {
+      ...base,
+      deliveryId: 'd1',
+      searchKeys: [{ name: 'customer', value: 'cus_1' }],
+    });
+    await insertDeliveryOnce(ctx.db.models, {
+      ...base,
+      deliveryId: 'd2',
+      searchKeys: [{ name: 'customer', value: 'cus_2' }],
+    });
     await insertDeliveryOnce(ctx.db.models, { ...base, deliveryId: 'd3' });
     const page = await listDeliveries(ctx.db.models, {
       workspaceId,
@@ -118,7 +130,13 @@ describe('bulk jobs', () => {
     const jobId = newObjectId();
     const sourceId = newObjectId();
     const first = { runId: newObjectId(), scenarioVersionId: newObjectId() };
-    const a = await recordBulkItem(ctx.db.models, { jobId, sourceId, planned: [first], outcome: 'pending', message: null });
+    const a = await recordBulkItem(ctx.db.models, {
+      jobId,
+      sourceId,
+      planned: [first],
+      outcome: 'pending',
+      message: null,
+    });
     const b = await recordBulkItem(ctx.db.models, {
       jobId,
       sourceId,
@@ -131,7 +149,13 @@ describe('bulk jobs', () => {
     expect(b.item.planned[0]!.runId.equals(first.runId)).toBe(true);
     await settleBulkItem(ctx.db.models, a.item._id, 'done');
     await settleBulkItem(ctx.db.models, a.item._id, 'failed', 'too late');
-    const again = await recordBulkItem(ctx.db.models, { jobId, sourceId, planned: [], outcome: 'pending', message: null });
+    const again = await recordBulkItem(ctx.db.models, {
+      jobId,
+      sourceId,
+      planned: [],
+      outcome: 'pending',
+      message: null,
+    });
     expect(again.item.outcome).toBe('done');
   });
 
@@ -141,7 +165,13 @@ describe('bulk jobs', () => {
     const held = await claimBulkJob(ctx.db.models, { owner: 'p', leaseMs: 60_000 });
     expect(held?._id.equals(job._id)).toBe(true);
     for (const outcome of ['done', 'done', 'skipped'] as const) {
-      await recordBulkItem(ctx.db.models, { jobId: job._id, sourceId: newObjectId(), planned: [], outcome, message: null });
+      await recordBulkItem(ctx.db.models, {
+        jobId: job._id,
+        sourceId: newObjectId(),
+        planned: [],
+        outcome,
+        message: null,
+      });
     }
     const sourceId = newObjectId();
     expect(
@@ -156,7 +186,9 @@ describe('bulk jobs', () => {
     expect(saved?.problems).toHaveLength(1);
 
     expect(await cancelBulkJob(ctx.db.models, workspaceId, job._id)).toBe(true);
-    expect(await saveBulkJobProgress(ctx.db.models, job, 'p', { cursor: null, problems: [], leaseMs: 1 })).toBe(false);
+    expect(
+      await saveBulkJobProgress(ctx.db.models, job, 'p', { cursor: null, problems: [], leaseMs: 1 }),
+    ).toBe(false);
     expect(await finishBulkJob(ctx.db.models, job, 'p')).toBe(false);
     expect(await cancelBulkJob(ctx.db.models, workspaceId, job._id)).toBe(false);
     expect((await findBulkJob(ctx.db.models, workspaceId, job._id.toHexString()))?.status).toBe('cancelled');

@@ -100,7 +100,8 @@ export async function replayItem(
   const pending = item;
   return settle(deps, pending, async () => {
     const version = await findScenarioVersion(models, plan.scenarioVersionId);
-    if (!version) throw new Error(`the version to replay run ${sourceId.toHexString()} with no longer exists`);
+    if (!version)
+      throw new Error(`the version to replay run ${sourceId.toHexString()} with no longer exists`);
     await createReplay(deps, run, version, job.spec.from, plan.runId);
   });
 }
@@ -122,7 +123,12 @@ export async function redeliverItem(
     const plan = await planRedelivery(deps, delivery);
     if (!plan.ok) return skip(deps, job, sourceId, plan.message);
     if (plan.planned.length === 0) {
-      return skip(deps, job, sourceId, `no enabled, published scenario matches delivery ${sourceId.toHexString()} now`);
+      return skip(
+        deps,
+        job,
+        sourceId,
+        `no enabled, published scenario matches delivery ${sourceId.toHexString()} now`,
+      );
     }
     const recorded = await recordBulkItem(models, {
       jobId: job._id,
@@ -144,7 +150,8 @@ export async function redeliverItem(
     const planned = await Promise.all(
       pending.planned.map(async (p) => {
         const version = await loadVersion(deps, p.scenarioVersionId);
-        if (!version) throw new Error(`a version to redeliver delivery ${sourceId.toHexString()} with no longer exists`);
+        if (!version)
+          throw new Error(`a version to redeliver delivery ${sourceId.toHexString()} with no longer exists`);
         return { version, runId: p.runId };
       }),
     );

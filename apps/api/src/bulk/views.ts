@@ -16,7 +16,11 @@ export function bulkJobView(doc: BulkJobDoc) {
     counts: doc.counts,
     processed,
     /** The latest reasons items were skipped or failed. */
-    problems: doc.problems.map((p) => ({ sourceId: p.sourceId.toHexString(), outcome: p.outcome, message: p.message })),
+    problems: doc.problems.map((p) => ({
+      sourceId: p.sourceId.toHexString(),
+      outcome: p.outcome,
+      message: p.message,
+    })),
     createdBy: doc.createdBy,
     createdAt: doc.createdAt,
     startedAt: doc.startedAt,

@@ -39,7 +39,11 @@ function processItem(deps: ApiDeps, job: BulkJobDoc, sourceId: ObjectId): Promis
  * Returns once the job is done, or cancelled, or its lease was lost (the next holder goes on
  * from the saved cursor; items it meets again were recorded once and are not replayed twice).
  */
-export async function processBulkJob(deps: ApiDeps, job: BulkJobDoc, options: BulkWorkerOptions): Promise<void> {
+export async function processBulkJob(
+  deps: ApiDeps,
+  job: BulkJobDoc,
+  options: BulkWorkerOptions,
+): Promise<void> {
   const { models } = deps.database;
   const log = deps.logger.child({ bulkJobId: job._id.toHexString(), kind: job.spec.kind });
   if (job.total === null) {

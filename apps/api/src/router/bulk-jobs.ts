@@ -32,7 +32,10 @@ export const bulkJobsRouter = createTRPCRouter({
     const { models } = ctx.deps.database;
     const job = await findBulkJob(models, ctx.workspaceId, input.id);
     if (!job) throw notFound('bulk job', input.id);
-    if (job.status !== 'cancelled' && !(await cancelBulkJob(models, ctx.workspaceId, job._id, ctx.deps.clock()))) {
+    if (
+      job.status !== 'cancelled' &&
+      !(await cancelBulkJob(models, ctx.workspaceId, job._id, ctx.deps.clock()))
+    ) {
       const current = await findBulkJob(models, ctx.workspaceId, input.id);
       if (current?.status !== 'cancelled') {
         throw new TRPCError({

@@ -29,4 +29,6 @@ export type CatalogEntry = RouterOutputs['registry']['nodes'][number];
 export type SignatureSchemes = RouterOutputs['registry']['signatureSchemes'];
 export type Whoami = RouterOutputs['auth']['whoami'];
 export type ListRunsInput = RouterInputs['runs']['list'];
+export type BulkJob = RouterOutputs['bulkJobs']['get'];
+export type SearchKeyDefinitionInput = NonNullable<RouterInputs['apps']['update']['searchKeys']>[number];
 export type DraftInput = RouterInputs['scenarios']['updateDraft']['draft'];

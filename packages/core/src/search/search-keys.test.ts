@@ -10,7 +10,9 @@ import {
 
 function messages(input: unknown): string[] {
   const result = searchKeysSchema.safeParse(input);
-  return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  return result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 }
 
 describe('search key declarations', () => {
@@ -72,7 +74,8 @@ describe('stored values', () => {
   });
 
   it('stores nothing for no value, objects, several values or empty text', () => {
-    for (const value of [undefined, null, { a: 1 }, ['a', 'b'], '', Number.NaN]) expect(searchValueOf(value)).toBeNull();
+    for (const value of [undefined, null, { a: 1 }, ['a', 'b'], '', Number.NaN])
+      expect(searchValueOf(value)).toBeNull();
   });
 
   it('cuts long values', () => {
@@ -132,6 +135,8 @@ describe('extraction', () => {
       clock,
     );
     expect(values).toEqual([{ name: 'a', value: 'charge.succeeded' }]);
-    expect(failures).toEqual([{ name: 'b', message: 'not evaluated: the 100 ms budget of the search keys was spent' }]);
+    expect(failures).toEqual([
+      { name: 'b', message: 'not evaluated: the 100 ms budget of the search keys was spent' },
+    ]);
   });
 });

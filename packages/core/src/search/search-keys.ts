@@ -24,7 +24,11 @@ export const searchKeyNameSchema = z
 export const searchKeyDefinitionSchema = z
   .strictObject({
     name: searchKeyNameSchema,
-    expression: z.string().trim().min(1, 'expression is empty').max(1_000, 'expression is longer than 1,000 characters'),
+    expression: z
+      .string()
+      .trim()
+      .min(1, 'expression is empty')
+      .max(1_000, 'expression is longer than 1,000 characters'),
   })
   .superRefine((key, ctx) => {
     // An empty expression has its own message already.
@@ -123,12 +127,18 @@ export async function extractSearchKeys(
   for (const key of keys) {
     const remaining = deadline - now();
     if (remaining < 1) {
-      failures.push({ name: key.name, message: `not evaluated: the ${budgetMs} ms budget of the search keys was spent` });
+      failures.push({
+        name: key.name,
+        message: `not evaluated: the ${budgetMs} ms budget of the search keys was spent`,
+      });
       continue;
     }
     try {
       const value = searchValueOf(
-        await evaluateExpression(key.expression, scope, { field: `searchKeys.${key.name}`, timeoutMs: remaining }),
+        await evaluateExpression(key.expression, scope, {
+          field: `searchKeys.${key.name}`,
+          timeoutMs: remaining,
+        }),
       );
       if (value !== null) values.push({ name: key.name, value });
     } catch (error) {

@@ -41,7 +41,9 @@ export async function createBulkJob(
 }
 
 export function findBulkJob(models: Models, workspaceId: Types.ObjectId, id: string) {
-  return models.BulkJob.findOne({ _id: toObjectId(id, 'id'), workspaceId }).lean<BulkJobDoc>().exec();
+  return models.BulkJob.findOne({ _id: toObjectId(id, 'id'), workspaceId })
+    .lean<BulkJobDoc>()
+    .exec();
 }
 
 /** The workspace's bulk jobs, newest first. */
@@ -101,7 +103,13 @@ async function updateHeld(
 }
 
 /** Records the selection's size as processing starts (only the first time). */
-export function setBulkJobTotal(models: Models, job: BulkJobDoc, owner: string, total: number, now = new Date()) {
+export function setBulkJobTotal(
+  models: Models,
+  job: BulkJobDoc,
+  owner: string,
+  total: number,
+  now = new Date(),
+) {
   return updateHeld(models, job, owner, { $set: { total, startedAt: job.startedAt ?? now, updatedAt: now } });
 }
 
@@ -134,7 +142,12 @@ export async function saveBulkJobProgress(
   });
 }
 
-export async function finishBulkJob(models: Models, job: Pick<BulkJobDoc, '_id'>, owner: string, now = new Date()) {
+export async function finishBulkJob(
+  models: Models,
+  job: Pick<BulkJobDoc, '_id'>,
+  owner: string,
+  now = new Date(),
+) {
   const counts = await countBulkItems(models, job._id);
   return updateHeld(models, job, owner, {
     $set: { status: 'done', counts, finishedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now },
@@ -145,10 +158,17 @@ export async function finishBulkJob(models: Models, job: Pick<BulkJobDoc, '_id'>
  * Cancels a queued or running job: its holder stops at its next batch (its writes no longer
  * match). Items already processed stay processed. False when the job had finished.
  */
-export async function cancelBulkJob(models: Models, workspaceId: Types.ObjectId, id: Types.ObjectId, now = new Date()) {
+export async function cancelBulkJob(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  id: Types.ObjectId,
+  now = new Date(),
+) {
   const result = await models.BulkJob.collection.updateOne(
     { _id: id, workspaceId, status: { $in: ['queued', 'running'] } },
-    { $set: { status: 'cancelled', finishedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now } },
+    {
+      $set: { status: 'cancelled', finishedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now },
+    },
   );
   return result.matchedCount > 0;
 }
@@ -202,14 +222,19 @@ export async function settleBulkItem(
  * What a job selects: its filter, capped at the job's creation (the runs it creates itself, and
  * anything newer, are never selected), in (time, id) order after its cursor.
  */
-function selection(job: Pick<BulkJobDoc, 'workspaceId' | 'spec' | 'createdAt'>, cursor: BulkJobDoc['cursor']) {
+function selection(
+  job: Pick<BulkJobDoc, 'workspaceId' | 'spec' | 'createdAt'>,
+  cursor: BulkJobDoc['cursor'],
+) {
   const field = job.spec.kind === 'replay' ? 'createdAt' : 'receivedAt';
   const filter =
     job.spec.kind === 'replay'
       ? runFilterQuery({
           workspaceId: job.workspaceId,
           ...job.spec.filter,
-          scenarioId: job.spec.filter.scenarioId ? toObjectId(job.spec.filter.scenarioId, 'scenarioId') : undefined,
+          scenarioId: job.spec.filter.scenarioId
+            ? toObjectId(job.spec.filter.scenarioId, 'scenarioId')
+            : undefined,
         })
       : deliveryFilterQuery({
           workspaceId: job.workspaceId,
@@ -227,7 +252,10 @@ function sourceModel(models: Models, job: Pick<BulkJobDoc, 'spec'>) {
 }
 
 /** How many items the job selects in all. */
-export function countBulkSources(models: Models, job: Pick<BulkJobDoc, 'workspaceId' | 'spec' | 'createdAt'>) {
+export function countBulkSources(
+  models: Models,
+  job: Pick<BulkJobDoc, 'workspaceId' | 'spec' | 'createdAt'>,
+) {
   return sourceModel(models, job).countDocuments(selection(job, null).query).exec();
 }
 
