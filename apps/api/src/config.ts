@@ -114,6 +114,10 @@ const envSchema = z.object({
     unsetIfEmpty,
     z.string().trim().min(16, { error: 'must be at least 16 characters (openssl rand -hex 16)' }).optional(),
   ),
+  WEFT_BULK_WORKER: z.preprocess(
+    unsetIfEmpty,
+    z.enum(['0', '1'], { error: 'must be 1 (process bulk jobs in this api) or 0 (leave them to other api processes)' }).default('1'),
+  ),
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
 });
 
@@ -133,6 +137,8 @@ export interface ApiConfig {
   readonly publicUrl: string;
   /** The bearer token of `GET /metrics`; null: served to this machine only. */
   readonly metricsToken: string | null;
+  /** Whether this process takes and processes bulk replays and redeliveries. */
+  readonly bulkWorker: boolean;
 }
 
 export { ConfigError };
@@ -152,6 +158,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     webDist: value.WEFT_WEB_DIST ? path.resolve(value.WEFT_WEB_DIST) : null,
     publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     metricsToken: value.WEFT_METRICS_TOKEN ?? null,
+    bulkWorker: value.WEFT_BULK_WORKER === '1',
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const app = createApp(deps);
   // Bulk replays and redeliveries run in the api, which has their code paths; a lease per job keeps each on one process.
   const bulkWorker = new BulkWorker(deps, { ...DEFAULT_BULK_WORKER_OPTIONS, owner: `api-${hostname()}-${process.pid}` });
-  bulkWorker.start();
+  if (config.bulkWorker) bulkWorker.start();
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),

@@ -22,7 +22,7 @@ function BulkJobProgress({ job }: { job: BulkJob }) {
     <div className="bulk-job" data-testid="bulk-job" data-status={job.status} data-job-id={job.id}>
       <div className="bulk-job-head">
         <strong>
-          {label} of {job.total ?? '…'} {job.kind === 'replay' ? 'runs' : 'deliveries'}
+          {label} of {job.total ?? 'the matching'} {job.kind === 'replay' ? 'runs' : 'deliveries'}
         </strong>{' '}
         <Badge tone={job.status === 'done' ? 'ok' : job.status === 'cancelled' ? 'waiting' : 'active'}>
           {job.status}

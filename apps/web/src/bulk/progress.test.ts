@@ -7,6 +7,8 @@ describe('bulk job progress', () => {
   it('is a share of the selected items once their number is known', () => {
     expect(bulkJobPercent({ status: 'running', total: 10, processed: 7, counts })).toBe(70);
     expect(bulkJobPercent({ status: 'queued', total: null, processed: 0, counts })).toBeNull();
+    // Cancelled before it started: an empty bar, not an indeterminate one.
+    expect(bulkJobPercent({ status: 'cancelled', total: null, processed: 0, counts })).toBe(0);
     expect(bulkJobPercent({ status: 'done', total: 0, processed: 0, counts })).toBe(100);
   });
 
