@@ -23,7 +23,18 @@ describe('bulk job progress', () => {
         processed: 0,
         counts: { done: 0, skipped: 0, failed: 0 },
       }),
-    ).toBe('counting… · 0 done');
+    ).toBe('waiting to start · 0 done');
+  });
+
+  it('says when a job ended before it started', () => {
+    expect(
+      bulkJobSummary({
+        status: 'cancelled',
+        total: null,
+        processed: 0,
+        counts: { done: 0, skipped: 0, failed: 0 },
+      }),
+    ).toBe('never started · 0 done');
   });
 
   it('is active while queued or running', () => {
