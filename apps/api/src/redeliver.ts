@@ -1,4 +1,4 @@
-import { webhookTriggerInput } from '@weft/core';
+import { type SearchKeyDefinition, type SearchKeyValue, webhookTriggerInput } from '@weft/core';
 import {
   addDeliveryRuns,
   createRuns,
@@ -11,11 +11,14 @@ import {
 import type { ApiDeps } from './deps.js';
 import type { ObjectId } from './ids.js';
 import { loadVersion } from './runs.js';
+import { searchKeysOfDelivery } from './search-keys.js';
 import { matchScenarios } from './webhook/match.js';
 
 export interface PlannedRedelivery {
   readonly version: ScenarioVersionDoc;
   readonly runId: ObjectId;
+  /** The app's search key values with the scenario's own on top, evaluated now (as the match is). */
+  readonly searchKeys: readonly SearchKeyValue[];
 }
 
 export type RedeliveryPlan =
@@ -25,7 +28,8 @@ export type RedeliveryPlan =
 /**
  * The runs a redelivery creates: one per enabled, published scenario whose webhook trigger (and
  * filter) matches the delivery now, or only those of `scenarioIds` (the others requested are
- * `notMatched`). Run ids are chosen here, before anything is stored.
+ * `notMatched`). Run ids are chosen here, before anything is stored, and the runs' search key
+ * values evaluated (the app's and the scenarios' keys as they are now).
  */
 export async function planRedelivery(
   deps: ApiDeps,
@@ -34,9 +38,9 @@ export async function planRedelivery(
 ): Promise<RedeliveryPlan> {
   const app = await deps.database.models.App.findOne(
     { _id: delivery.appId, workspaceId: delivery.workspaceId },
-    { _id: 1 },
+    { _id: 1, searchKeys: 1 },
   )
-    .lean<{ _id: ObjectId }>()
+    .lean<{ _id: ObjectId; searchKeys?: SearchKeyDefinition[] }>()
     .exec();
   if (!app) {
     return {
@@ -57,8 +61,20 @@ export async function planRedelivery(
   const notMatched = wanted
     ? [...wanted].filter((id) => !matches.some((m) => m.scenarioId.toHexString() === id))
     : [];
-  const versions = await Promise.all(chosen.map((match) => loadVersion(deps, match.versionId)));
-  const planned = versions.flatMap((version) => (version ? [{ version, runId: newObjectId() }] : []));
+  const versions = (await Promise.all(chosen.map((match) => loadVersion(deps, match.versionId)))).filter(
+    (version): version is ScenarioVersionDoc => version !== null,
+  );
+  const search = await searchKeysOfDelivery(
+    { body: triggerInput.body, headers: delivery.headers },
+    { keys: app.searchKeys ?? [] },
+    versions,
+    log,
+  );
+  const planned = versions.map((version, index) => ({
+    version,
+    runId: newObjectId(),
+    searchKeys: search.runs[index]!,
+  }));
   return { ok: true, planned, notMatched };
 }
 
@@ -76,14 +92,14 @@ export async function createRedelivery(
   const triggerInput = webhookTriggerInput(delivery);
   await createRuns(
     models,
-    planned.map(({ version, runId }) =>
-      newRunOfVersion(version, {
-        id: runId,
+    planned.map((p) =>
+      newRunOfVersion(p.version, {
+        id: p.runId,
         kind: 'redelivery',
         deliveryId: delivery._id,
         correlationId: delivery.deliveryId,
         input: triggerInput,
-        searchKeys: delivery.searchKeys,
+        searchKeys: p.searchKeys,
       }),
     ),
     deps.clock(),

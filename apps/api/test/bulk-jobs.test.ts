@@ -4,7 +4,7 @@ import { replayItem } from '../src/bulk/items.js';
 import { BulkWorker, DEFAULT_BULK_WORKER_OPTIONS } from '../src/bulk/worker.js';
 import { createReplay } from '../src/replay.js';
 import { finishedRun, publishedManualScenario, rejection } from './fixtures.js';
-import { createSignedApp, postSigned, useApi, webhookScenario } from './harness.js';
+import { createSignedApp, postSigned, useApi, webhookGraph, webhookScenario } from './harness.js';
 
 const h = useApi();
 
@@ -89,6 +89,68 @@ describe('search keys', () => {
       (await h.caller.runs.list({ search: { name: 'amount', value: '12' } })).items.map((r) => r.id),
     ).toEqual(first.json.runIds);
     expect((await h.caller.runs.list({ search: { name: 'customer', value: 'cus_3' } })).items).toEqual([]);
+  });
+});
+
+describe('a scenario’s own search keys', () => {
+  it('are evaluated for its runs on top of the app’s; the delivery is found by both', async () => {
+    const { app } = await searchableApp();
+    const graph = webhookGraph(app.id);
+    const hook = graph.nodes[0]!;
+    const withKeys = (searchKeys: unknown) => ({
+      ...graph,
+      nodes: [{ ...hook, config: { ...hook.config, searchKeys } }, ...graph.nodes.slice(1)],
+    });
+    const broken = await h.caller.scenarios.create({
+      name: 'Broken keys',
+      draft: withKeys([{ name: 'order', expression: 'body.(' }]),
+    });
+    const refused = await rejection(h.caller.scenarios.publish({ id: broken.id }));
+    expect(refused.code).toBe('BAD_REQUEST');
+    expect(refused.message).toContain('search key "order"');
+
+    const scenario = await h.caller.scenarios.create({
+      name: 'Own keys',
+      draft: withKeys([
+        { name: 'order', expression: 'body.order' },
+        { name: 'customer', expression: '$uppercase(body.data.object.customer)' },
+      ]),
+    });
+    await h.caller.scenarios.publish({ id: scenario.id });
+    await h.caller.scenarios.setEnabled({ id: scenario.id, enabled: true });
+    const answer = await postSigned(
+      h,
+      app,
+      JSON.stringify({ order: 'o_1', data: { object: { customer: 'cus_9' } } }),
+    );
+    expect(answer.status).toBe(202);
+    const runs = await h.caller.runs.list({ search: { name: 'order', value: 'o_1' } });
+    expect(runs.items.map((r) => r.scenarioId)).toEqual([scenario.id]);
+    // The scenario's `customer` replaces the app's for its runs; the app's other scenario keeps the app's.
+    expect(runs.items[0]!.searchKeys).toEqual([
+      { name: 'order', value: 'o_1' },
+      { name: 'customer', value: 'CUS_9' },
+    ]);
+    const appRuns = await h.caller.runs.list({ search: { name: 'customer', value: 'cus_9' } });
+    expect(appRuns.items.map((r) => r.scenarioId)).not.toContain(scenario.id);
+    expect(appRuns.items).toHaveLength(1);
+    for (const search of [
+      { name: 'order', value: 'o_1' },
+      { name: 'customer', value: 'cus_9' },
+      { name: 'customer', value: 'CUS_9' },
+    ]) {
+      const found = await h.caller.deliveries.list({ search });
+      expect(found.items.map((d) => d.deliveryId)).toEqual([answer.json.deliveryId]);
+    }
+    // A redelivery evaluates them again for its runs.
+    const redelivered = await h.caller.deliveries.redeliver({
+      id: (await h.caller.deliveries.list({ search: { name: 'order', value: 'o_1' } })).items[0]!.id,
+      scenarioIds: [scenario.id],
+    });
+    const [again] = await h.db.models.Run.find({ _id: toObjectId(redelivered.runIds[0]!) })
+      .lean()
+      .exec();
+    expect(again!.searchKeys).toEqual(runs.items[0]!.searchKeys);
   });
 });
 

@@ -167,8 +167,11 @@ export interface WebhookDeliveryDoc {
   sizeBytes: number;
   receivedAt: Date;
   runIds: Types.ObjectId[];
-  /** The version each run id belongs to, chosen before the insert: the sweeper creates missing runs from it. */
-  plannedRuns: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId }[];
+  /**
+   * The version each run id belongs to, and the run's search key values, chosen before the
+   * insert: the sweeper creates missing runs from it.
+   */
+  plannedRuns: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId; searchKeys?: SearchKeyValue[] }[];
   dispatchedAt: Date | null;
   /**
    * The run whose `webhook.respond` node answers this delivery (a trigger with respond: "node"),
@@ -416,8 +419,8 @@ export interface BulkJobItemDoc {
   _id: string;
   jobId: Types.ObjectId;
   sourceId: Types.ObjectId;
-  /** The runs this item creates: the run id and the version it runs. */
-  planned: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId }[];
+  /** The runs this item creates: the run id, the version it runs and (redeliveries) its search key values. */
+  planned: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId; searchKeys?: SearchKeyValue[] }[];
   outcome: BulkItemOutcome;
   message: string | null;
   createdAt: Date;

@@ -133,7 +133,11 @@ export async function redeliverItem(
     const recorded = await recordBulkItem(models, {
       jobId: job._id,
       sourceId,
-      planned: plan.planned.map((p) => ({ runId: p.runId, scenarioVersionId: p.version._id })),
+      planned: plan.planned.map((p) => ({
+        runId: p.runId,
+        scenarioVersionId: p.version._id,
+        searchKeys: [...p.searchKeys],
+      })),
       outcome: 'pending',
       message: null,
     });
@@ -152,7 +156,7 @@ export async function redeliverItem(
         const version = await loadVersion(deps, p.scenarioVersionId);
         if (!version)
           throw new Error(`a version to redeliver delivery ${sourceId.toHexString()} with no longer exists`);
-        return { version, runId: p.runId };
+        return { version, runId: p.runId, searchKeys: p.searchKeys ?? [] };
       }),
     );
     await createRedelivery(deps, delivery, planned);

@@ -1,9 +1,10 @@
-import { extractSearchKeys, webhookTriggerInput } from '@weft/core';
+import { webhookTriggerInput } from '@weft/core';
 import { type DeliveryReplyDoc, type DeliveryReplyFrom, newObjectId, newRunOfVersion } from '@weft/db';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
 import { loadVersion } from '../runs.js';
+import { searchKeysOfDelivery } from '../search-keys.js';
 import { offerToEventWaits } from './event-waits.js';
 import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
@@ -61,9 +62,13 @@ export async function ingestDelivery(
   });
 
   // A key that fails stores nothing for itself; the delivery is accepted all the same.
-  const search = await extractSearchKeys(app.searchKeys, { body: delivery.body, headers: delivery.headers });
-  if (search.failures.length > 0) log.warn({ searchKeys: search.failures }, 'search keys without a value');
-  const searchKeys = search.values;
+  const search = await searchKeysOfDelivery(
+    { body: delivery.body, headers: delivery.headers },
+    { keys: app.searchKeys },
+    planned.map((p) => p.version),
+    log,
+  );
+  const searchKeys = search.delivery;
 
   const deliveryObjectId = newObjectId();
   const replyFrom = replyFromOf(planned);
@@ -83,7 +88,11 @@ export async function ingestDelivery(
     sizeBytes: delivery.sizeBytes,
     receivedAt: delivery.receivedAt,
     runIds: planned.map((p) => p.runId),
-    plannedRuns: planned.map((p) => ({ runId: p.runId, scenarioVersionId: p.version._id })),
+    plannedRuns: planned.map((p, index) => ({
+      runId: p.runId,
+      scenarioVersionId: p.version._id,
+      ...(search.runs[index]!.length > 0 ? { searchKeys: search.runs[index]! } : {}),
+    })),
     replyFrom,
     ...(searchKeys.length > 0 ? { searchKeys } : {}),
   });
@@ -108,14 +117,14 @@ export async function ingestDelivery(
     receivedAt: delivery.receivedAt,
   });
   await writes.createRuns(
-    planned.map(({ version, runId }) =>
+    planned.map(({ version, runId }, index) =>
       newRunOfVersion(version, {
         id: runId,
         kind: 'webhook',
         deliveryId: deliveryObjectId,
         correlationId: identity.deliveryId,
         input,
-        searchKeys,
+        searchKeys: search.runs[index],
       }),
     ),
     delivery.receivedAt,

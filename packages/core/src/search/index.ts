@@ -1,6 +1,9 @@
 export {
   extractSearchKeys,
   MAX_SEARCH_KEYS,
+  mergeSearchKeyValues,
+  scenarioSearchKeysOf,
+  unionSearchKeyValues,
   MAX_SEARCH_VALUE_LENGTH,
   SEARCH_KEYS_BUDGET_MS,
   type SearchFilter,

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createAppInput, listRunsInput } from '../schemas/inputs.js';
+import { webhookTrigger } from '../nodes/builtin/triggers.js';
 import {
   extractSearchKeys,
   MAX_SEARCH_VALUE_LENGTH,
+  mergeSearchKeyValues,
+  scenarioSearchKeysOf,
+  unionSearchKeyValues,
   searchFilterSchema,
   searchKeysSchema,
   searchValueOf,
@@ -137,6 +141,54 @@ describe('extraction', () => {
     expect(values).toEqual([{ name: 'a', value: 'charge.succeeded' }]);
     expect(failures).toEqual([
       { name: 'b', message: 'not evaluated: the 100 ms budget of the search keys was spent' },
+    ]);
+  });
+});
+
+describe('a scenario’s own search keys', () => {
+  const appId = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+
+  it('are declared on its webhook trigger and checked like an app’s', () => {
+    const ok = webhookTrigger.configSchema.safeParse({
+      appId,
+      searchKeys: [{ name: 'order', expression: 'body.order.id' }],
+    });
+    expect(ok.success).toBe(true);
+    const bad = webhookTrigger.configSchema.safeParse({
+      appId,
+      searchKeys: [{ name: 'order', expression: 'body.(' }],
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toMatch(/^search key "order": /);
+  });
+
+  it('are read from the trigger node of a graph; none without a valid declaration', () => {
+    const trigger = (searchKeys: unknown) => [
+      { type: 'trigger.webhook', config: { appId, searchKeys } },
+      { type: 'logger', config: { searchKeys: [{ name: 'not_mine', expression: 'x' }] } },
+    ];
+    expect(scenarioSearchKeysOf(trigger([{ name: 'order', expression: 'body.order.id' }]))).toEqual([
+      { name: 'order', expression: 'body.order.id' },
+    ]);
+    expect(scenarioSearchKeysOf(trigger(undefined))).toEqual([]);
+    expect(scenarioSearchKeysOf(trigger([{ name: '1bad', expression: 'x' }]))).toEqual([]);
+    expect(scenarioSearchKeysOf([{ type: 'trigger.manual', config: {} }])).toEqual([]);
+  });
+
+  it('go on top of the app’s for the scenario’s runs; the delivery is found by all of them', () => {
+    const app = [
+      { name: 'customer', value: 'cus_1' },
+      { name: 'order', value: 'from-app' },
+    ];
+    const mine = mergeSearchKeyValues(app, [{ name: 'order', value: 'o_7' }]);
+    expect(mine).toEqual([
+      { name: 'customer', value: 'cus_1' },
+      { name: 'order', value: 'o_7' },
+    ]);
+    expect(unionSearchKeyValues([app, mine, app])).toEqual([
+      { name: 'customer', value: 'cus_1' },
+      { name: 'order', value: 'from-app' },
+      { name: 'order', value: 'o_7' },
     ]);
   });
 });

@@ -150,3 +150,40 @@ export async function extractSearchKeys(
   }
   return { values, failures };
 }
+
+/**
+ * A scenario's own search keys: those of its webhook trigger node (`searchKeys` in its config),
+ * evaluated for its runs besides the app's. A graph without a valid declaration has none (publish
+ * validates the trigger's config, so a published version's are valid).
+ */
+export function scenarioSearchKeysOf(
+  nodes: readonly { readonly type: string; readonly config: Readonly<Record<string, unknown>> }[],
+): SearchKeyDefinition[] {
+  const trigger = nodes.find((node) => node.type === 'trigger.webhook');
+  const parsed = searchKeysSchema.safeParse(trigger?.config.searchKeys ?? []);
+  return parsed.success ? parsed.data : [];
+}
+
+/** `base` with `own`'s values on top: a scenario's key replaces the app's key of the same name for its runs. */
+export function mergeSearchKeyValues(
+  base: readonly SearchKeyValue[],
+  own: readonly SearchKeyValue[],
+): SearchKeyValue[] {
+  const names = new Set(own.map((key) => key.name));
+  return [...base.filter((key) => !names.has(key.name)), ...own];
+}
+
+/** Every distinct (name, value) of several runs' values: what their delivery is found by. */
+export function unionSearchKeyValues(lists: readonly (readonly SearchKeyValue[])[]): SearchKeyValue[] {
+  const seen = new Set<string>();
+  const out: SearchKeyValue[] = [];
+  for (const list of lists) {
+    for (const key of list) {
+      const id = `${key.name}\u0000${key.value}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ name: key.name, value: key.value });
+    }
+  }
+  return out;
+}
