@@ -63,7 +63,7 @@ export const webhookTrigger: NodeDefinition<typeof webhookConfig> = {
   migrations: {},
   references: [{ field: 'appId', kind: 'app' }],
   retry: NO_RETRY,
-  rawExpressionFields: ['filter'],
+  rawExpressionFields: ['filter', 'searchKeys[].expression'],
   execute: emitTrigger,
 };
 
