@@ -284,6 +284,25 @@ describe('runs.bulkReplay', () => {
     expect((await replaysOf(runIds[1]!))[0]!._id.equals(plannedRunId)).toBe(true);
   });
 
+  it('never replays its own replays, even when the clock of the process creating it was ahead', async () => {
+    const { scenario } = await publishedManualScenario(h.caller, 'Bulk skew');
+    const runIds = [await finishedRun(h, scenario), await finishedRun(h, scenario)];
+    const job = await h.caller.runs.bulkReplay({ filter: { scenarioId: scenario.id } });
+    // The job is dated an hour ahead: the replays this process creates fall inside its selection.
+    await h.db.models.BulkJob.updateOne(
+      { _id: toObjectId(job.id) },
+      { $set: { createdAt: new Date(Date.now() + 3_600_000) } },
+    );
+    await worker('w1', { batchSize: 1 }).drain();
+    for (const id of runIds) {
+      const [replay] = await replaysOf(id);
+      expect(replay).toBeDefined();
+      expect(await replaysOf(replay!._id.toHexString())).toHaveLength(0);
+    }
+    // Its own replays were met (still queued) and left alone: not even counted as skipped.
+    expect((await h.caller.bulkJobs.get({ id: job.id })).counts).toEqual({ done: 2, skipped: 0, failed: 0 });
+  });
+
   it('a cancelled job replays nothing more; cancelling twice is fine, a finished job is a CONFLICT', async () => {
     const { scenario } = await publishedManualScenario(h.caller, 'Bulk cancel');
     const runId = await finishedRun(h, scenario);

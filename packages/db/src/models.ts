@@ -770,6 +770,8 @@ const bulkJobItemSchema = new Schema<BulkJobItemDoc>(
   { minimize: false },
 );
 bulkJobItemSchema.index({ jobId: 1, outcome: 1 });
+// Whether a run was created by a job (`isBulkJobRun`).
+bulkJobItemSchema.index({ jobId: 1, 'planned.runId': 1 });
 
 export interface Models {
   Workspace: Model<WorkspaceDoc>;

@@ -2,6 +2,7 @@ import {
   type BulkJobDoc,
   type BulkJobItemDoc,
   findScenarioVersion,
+  isBulkJobRun,
   isDatabaseUnavailable,
   newObjectId,
   recordBulkItem,
@@ -79,6 +80,8 @@ export async function replayItem(
   let item = await findItem(deps, id);
   if (!item) {
     if (!run) return skip(deps, job, sourceId, `run ${sourceId.toHexString()} no longer exists`);
+    // Never a replay of the job's own replay.
+    if (await isBulkJobRun(models, job._id, sourceId)) return { outcome: 'seen' };
     const plan = await planReplay(deps, run, job.spec.from, job.spec.version);
     if (!plan.ok) return skip(deps, job, sourceId, plan.message);
     const recorded = await recordBulkItem(models, {

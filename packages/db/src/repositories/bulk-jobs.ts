@@ -208,6 +208,18 @@ export async function recordBulkItem(
   }
 }
 
+/**
+ * Whether the job itself created this run. Its selection ends at the job's creation, so this only
+ * matters where clocks disagree: a process whose clock is behind could date a replay before it.
+ */
+export async function isBulkJobRun(
+  models: Models,
+  jobId: Types.ObjectId,
+  runId: Types.ObjectId,
+): Promise<boolean> {
+  return (await items(models).countDocuments({ jobId, 'planned.runId': runId }, { limit: 1 })) > 0;
+}
+
 /** Settles a pending item (its runs exist now, or it failed); a settled item stays as it is. */
 export async function settleBulkItem(
   models: Models,
