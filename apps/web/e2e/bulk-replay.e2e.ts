@@ -8,6 +8,7 @@
 import { signWebhook } from '@weft/core/hmac';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onCanvas } from './canvas';
 import {
   type ApiClient,
   apiClient,
@@ -78,6 +79,8 @@ async function post(body: unknown): Promise<string> {
   expect(response.status).toBe(202);
   return ((await response.json()) as { runIds: string[] }).runIds[0]!;
 }
+
+const { node } = onCanvas(() => page);
 
 describe('search keys and bulk replay', () => {
   it('declares a search key on the app page; a broken expression is refused naming the key', async () => {
@@ -166,6 +169,35 @@ describe('search keys and bulk replay', () => {
     await page.getByLabel('Search value').fill('cus_b');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect.poll(() => page.getByTestId('delivery-table').locator('tbody tr').count()).toBe(2);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a scenario declares its own search key on its webhook trigger; its runs are found by it', async () => {
+    await page.goto(`${stack.webUrl}/#/scenarios/${ids.scenario}`);
+    await node('hook').waitFor();
+    await node('hook').click({ position: { x: 20, y: 12 } });
+    const panel = page.locator('[data-panel-node="hook"]');
+    await panel.getByRole('button', { name: '+ Add search key' }).click();
+    const item = panel.locator('[data-field="searchKeys"] [data-list-item="0"]');
+    await item.locator('[data-field="name"] textarea, [data-field="name"] input').first().fill('order');
+    await item
+      .locator('[data-field="expression"] textarea, [data-field="expression"] input')
+      .first()
+      .fill('body.order');
+    await expect
+      .poll(() => page.getByTestId('save-status').textContent(), { timeout: 10_000 })
+      .toBe('All changes saved');
+    const saved = await client.scenarios.get.query({ id: ids.scenario });
+    expect(saved.draft.nodes.find((n) => n.id === 'hook')?.config.searchKeys).toEqual([
+      { name: 'order', expression: 'body.order' },
+    ]);
+    await screenshot(page, 'bulk-trigger-search-key');
+    await client.scenarios.publish.mutate({ id: ids.scenario });
+    const runId = await post({ order: 'o-42', customer: 'cus_c' });
+    await page.goto(`${stack.webUrl}/#/runs?key=order&value=o-42`);
+    const rows = page.getByTestId('run-table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-run-id')).toBe(runId);
     expect(pageErrors).toEqual([]);
   });
 });
