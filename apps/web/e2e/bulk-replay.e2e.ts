@@ -198,6 +198,14 @@ describe('search keys and bulk replay', () => {
     const rows = page.getByTestId('run-table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().getAttribute('data-run-id')).toBe(runId);
+    // The run page shows its values (the app's and the scenario's), each a link to the runs it finds.
+    await page.goto(`${stack.webUrl}/#/runs/${runId}`);
+    await expect
+      .poll(() => page.getByTestId('search-key-values').textContent())
+      .toBe('customer: cus_c order: o-42 ');
+    await page.getByTestId('search-key-values').getByRole('link', { name: 'customer: cus_c' }).click();
+    await expect.poll(() => page.url()).toContain('#/runs?key=customer&value=cus_c');
+    await expect.poll(() => rows.count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });
