@@ -756,6 +756,8 @@ const bulkJobSchema = new Schema<BulkJobDoc>(
 bulkJobSchema.index({ workspaceId: 1, createdAt: -1, _id: -1 });
 // Workers look for a job to take: queued, or running with an expired lease.
 bulkJobSchema.index({ status: 1, leaseExpiresAt: 1 });
+// Retention: finished jobs by age.
+bulkJobSchema.index({ status: 1, finishedAt: 1 });
 
 const bulkJobItemSchema = new Schema<BulkJobItemDoc>(
   {

@@ -10,6 +10,7 @@ import {
   listDeliveries,
   listRuns,
   newObjectId,
+  pruneBulkJobs,
   recordBulkItem,
   saveBulkJobProgress,
   settleBulkItem,
@@ -194,5 +195,34 @@ describe('bulk jobs', () => {
     expect((await findBulkJob(ctx.db.models, workspaceId, job._id.toHexString()))?.status).toBe('cancelled');
     // Another workspace cannot read it.
     expect(await findBulkJob(ctx.db.models, newObjectId(), job._id.toHexString())).toBeNull();
+  });
+
+  it('retention removes jobs finished long ago with their items, and nothing live', async () => {
+    const workspaceId = newObjectId();
+    const day = 86_400_000;
+    const now = new Date(Date.now() + 100 * day);
+    const old = await createBulkJob(ctx.db.models, { workspaceId, spec, createdBy: 'test' });
+    const live = await createBulkJob(ctx.db.models, { workspaceId, spec, createdBy: 'test' });
+    await cancelBulkJob(ctx.db.models, workspaceId, old._id, new Date(now.getTime() - 40 * day));
+    await recordBulkItem(ctx.db.models, {
+      jobId: old._id,
+      sourceId: newObjectId(),
+      planned: [],
+      outcome: 'done',
+      message: null,
+    });
+    await recordBulkItem(ctx.db.models, {
+      jobId: live._id,
+      sourceId: newObjectId(),
+      planned: [],
+      outcome: 'done',
+      message: null,
+    });
+    const result = await pruneBulkJobs(ctx.db.models, 30 * day, { now });
+    expect(result.deleted).toBeGreaterThanOrEqual(1);
+    expect(await findBulkJob(ctx.db.models, workspaceId, old._id.toHexString())).toBeNull();
+    expect(await ctx.db.models.BulkJobItem.countDocuments({ jobId: old._id }).exec()).toBe(0);
+    expect((await findBulkJob(ctx.db.models, workspaceId, live._id.toHexString()))?.status).toBe('queued');
+    expect(await ctx.db.models.BulkJobItem.countDocuments({ jobId: live._id }).exec()).toBe(1);
   });
 });

@@ -24,7 +24,8 @@ export async function runRetention(
     report.runsOutputsPruned +
     report.jobsDeleted +
     report.scheduleTicksDeleted +
-    report.outboundLimitsDeleted;
+    report.outboundLimitsDeleted +
+    report.bulkJobsDeleted;
   if (removed > 0 || report.incomplete)
     deps.logger.info({ ...report, durationMs: Date.now() - started }, 'retention pruned');
   return report;
