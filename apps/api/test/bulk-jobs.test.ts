@@ -1,7 +1,7 @@
 import { claimBulkJob, findScenarioVersion, newObjectId, recordBulkItem, toObjectId } from '@weft/db';
 import { describe, expect, it } from 'vitest';
 import { replayItem } from '../src/bulk/items.js';
-import { BulkWorker, DEFAULT_BULK_WORKER_OPTIONS } from '../src/bulk/worker.js';
+import { BulkWorker, DEFAULT_BULK_WORKER_OPTIONS, processBulkJob } from '../src/bulk/worker.js';
 import { createReplay } from '../src/replay.js';
 import { finishedRun, publishedManualScenario, rejection } from './fixtures.js';
 import { createSignedApp, postSigned, useApi, webhookGraph, webhookScenario } from './harness.js';
@@ -301,6 +301,29 @@ describe('runs.bulkReplay', () => {
     }
     // Its own replays were met (still queued) and left alone: not even counted as skipped.
     expect((await h.caller.bulkJobs.get({ id: job.id })).counts).toEqual({ done: 2, skipped: 0, failed: 0 });
+  });
+
+  it('a process that stops hands its job back after the current batch; another takes it over at once', async () => {
+    const { scenario } = await publishedManualScenario(h.caller, 'Bulk handover');
+    const runIds = [
+      await finishedRun(h, scenario),
+      await finishedRun(h, scenario),
+      await finishedRun(h, scenario),
+    ];
+    const job = await h.caller.runs.bulkReplay({ filter: { scenarioId: scenario.id } });
+    const held = await claimBulkJob(h.db.models, { owner: 'stopping', leaseMs: 600_000 });
+    expect(held?._id.toHexString()).toBe(job.id);
+    await processBulkJob(
+      h.deps,
+      held!,
+      { ...DEFAULT_BULK_WORKER_OPTIONS, owner: 'stopping', batchSize: 1 },
+      () => true,
+    );
+    expect((await h.caller.bulkJobs.get({ id: job.id })).counts.done).toBe(1);
+    // Handed back: no need to wait for the ten-minute lease.
+    await worker('next').drain();
+    expect((await h.caller.bulkJobs.get({ id: job.id })).status).toBe('done');
+    for (const id of runIds) expect(await replaysOf(id)).toHaveLength(1);
   });
 
   it('a cancelled job replays nothing more; cancelling twice is fine, a finished job is a CONFLICT', async () => {

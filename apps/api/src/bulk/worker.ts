@@ -4,6 +4,7 @@ import {
   countBulkSources,
   finishBulkJob,
   nextBulkSources,
+  releaseBulkJob,
   saveBulkJobProgress,
   setBulkJobTotal,
 } from '@weft/db';
@@ -37,12 +38,14 @@ function processItem(deps: ApiDeps, job: BulkJobDoc, sourceId: ObjectId): Promis
 /**
  * Processes one job to its end, batch by batch from its cursor, while this process holds it.
  * Returns once the job is done, or cancelled, or its lease was lost (the next holder goes on
- * from the saved cursor; items it meets again were recorded once and are not replayed twice).
+ * from the saved cursor; items it meets again were recorded once and are not replayed twice),
+ * or `stopping()` says so after a batch: the job is then handed back for another process.
  */
 export async function processBulkJob(
   deps: ApiDeps,
   job: BulkJobDoc,
   options: BulkWorkerOptions,
+  stopping: () => boolean = () => false,
 ): Promise<void> {
   const { models } = deps.database;
   const log = deps.logger.child({ bulkJobId: job._id.toHexString(), kind: job.spec.kind });
@@ -78,6 +81,11 @@ export async function processBulkJob(
       log.info('bulk job stopped: cancelled, or taken over by another process');
       return;
     }
+    if (stopping()) {
+      await releaseBulkJob(models, job, options.owner, deps.clock());
+      log.info('bulk job handed back: this process is stopping');
+      return;
+    }
   }
 }
 
@@ -101,7 +109,7 @@ export class BulkWorker {
     this.schedule(0);
   }
 
-  /** Stops looking for jobs and waits for the current batch's job to return (its lease then expires or it is done). */
+  /** Stops looking for jobs; the job being processed is handed back after its current batch. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -121,7 +129,7 @@ export class BulkWorker {
       });
       if (!job) return any;
       any = true;
-      await processBulkJob(this.deps, job, this.options);
+      await processBulkJob(this.deps, job, this.options, () => this.stopped);
     }
   }
 

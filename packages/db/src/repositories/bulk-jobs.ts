@@ -142,6 +142,16 @@ export async function saveBulkJobProgress(
   });
 }
 
+/** Hands a running job back (its holder is stopping): another process may take it over at once. */
+export function releaseBulkJob(
+  models: Models,
+  job: Pick<BulkJobDoc, '_id'>,
+  owner: string,
+  now = new Date(),
+) {
+  return updateHeld(models, job, owner, { $set: { leaseExpiresAt: now, updatedAt: now } });
+}
+
 export async function finishBulkJob(
   models: Models,
   job: Pick<BulkJobDoc, '_id'>,
