@@ -126,6 +126,10 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: sharedEnv.OTEL_EXPORTER_OTLP_ENDPOINT,
   OTEL_SERVICE_NAME: sharedEnv.OTEL_SERVICE_NAME,
   OTEL_BSP_SCHEDULE_DELAY: sharedEnv.OTEL_BSP_SCHEDULE_DELAY,
+  WEFT_BULK_WORKER: z.preprocess(
+    unsetIfEmpty,
+    z.enum(['0', '1'], { error: 'must be 1 (process bulk jobs in this api) or 0 (leave them to other api processes)' }).default('1'),
+  ),
   LOG_LEVEL: sharedEnv.LOG_LEVEL,
   WEFT_EXPRESSION_WORKERS: sharedEnv.WEFT_EXPRESSION_WORKERS,
   WEFT_EXPRESSION_MEMORY_MB: sharedEnv.WEFT_EXPRESSION_MEMORY_MB,
@@ -151,6 +155,8 @@ export interface ApiConfig {
   readonly metricsToken: string | null;
   /** OTLP trace export (`OTEL_EXPORTER_OTLP_ENDPOINT`); null: no tracing. */
   readonly tracing: TracingConfig | null;
+  /** Whether this process takes and processes bulk replays and redeliveries. */
+  readonly bulkWorker: boolean;
 }
 
 export { ConfigError };
@@ -175,6 +181,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicUrl: (value.WEFT_PUBLIC_URL ?? `http://localhost:${value.PORT}`).replace(/\/+$/, ''),
     metricsToken: value.WEFT_METRICS_TOKEN ?? null,
     tracing: tracingConfigOf(value, 'weft-api'),
+    bulkWorker: value.WEFT_BULK_WORKER === '1',
     limits: {
       ...DEFAULT_LIMITS,
       webhookBodyLimitBytes: value.WEFT_WEBHOOK_BODY_LIMIT,

@@ -4,9 +4,11 @@
  */
 import type { Server } from 'node:http';
 import { useExpressionWorkers } from '@weft/core/expression-workers';
+import { hostname } from 'node:os';
 import { connectDatabase, createQueue } from '@weft/db';
 import { pino } from 'pino';
 import { createApp } from './app.js';
+import { BulkWorker, DEFAULT_BULK_WORKER_OPTIONS } from './bulk/worker.js';
 import { ensureBootstrapToken } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
 import { resolveDeps } from './deps.js';
@@ -61,6 +63,9 @@ async function main(): Promise<void> {
   // Before createApp, so the pool is started with this configuration.
   useExpressionWorkers(config.expressionWorkers);
   const app = createApp(deps);
+  // Bulk replays and redeliveries run in the api, which has their code paths; a lease per job keeps each on one process.
+  const bulkWorker = new BulkWorker(deps, { ...DEFAULT_BULK_WORKER_OPTIONS, owner: `api-${hostname()}-${process.pid}` });
+  if (config.bulkWorker) bulkWorker.start();
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
     await deps.runEvents.close();
     await closed;
     clearTimeout(force);
+    await bulkWorker.stop().catch((error: unknown) => logger.warn({ err: error }, 'bulk worker stop failed'));
     await queue.stop(false).catch((error: unknown) => logger.warn({ err: error }, 'queue stop failed'));
     await database.close();
     await tracing

@@ -2,7 +2,7 @@
  * What the API shows of stored documents: every field named explicitly, so a field added to a
  * model (or an internal one such as a lease or an encrypted secret) never leaks by accident.
  */
-import type { LoopItem, Step } from '@weft/core';
+import type { LoopItem, SearchKeyValue, Step } from '@weft/core';
 import { runParentView } from './call-views.js';
 import type {
   ApiTokenDoc,
@@ -27,6 +27,8 @@ export function appView(doc: AppDoc) {
     name: doc.name,
     signature: doc.signature,
     defaultConnectionId: doc.defaultConnectionId?.toHexString() ?? null,
+    /** Named expressions evaluated on each delivery; their values make deliveries and runs searchable. */
+    searchKeys: (doc.searchKeys ?? []).map((key) => ({ name: key.name, expression: key.expression })),
     /** Where partners post: relative to the api's base URL. */
     webhookPath: `/webhook/${doc.key}`,
     createdAt: doc.createdAt,
@@ -170,6 +172,10 @@ function runTriggerView(trigger: RunDoc['trigger']) {
   };
 }
 
+function searchKeysView(values: readonly SearchKeyValue[] | undefined) {
+  return (values ?? []).map((key) => ({ name: key.name, value: key.value }));
+}
+
 /** A run in a list: no input, steps or outputs. */
 export function runSummaryView(doc: RunSummaryDoc) {
   return {
@@ -183,6 +189,7 @@ export function runSummaryView(doc: RunSummaryDoc) {
     /** A queued run that may not start yet: the flow control stage it waits in. */
     waitingFor: doc.waitingFor ?? null,
     error: doc.error ?? null,
+    searchKeys: searchKeysView(doc.searchKeys),
     createdAt: doc.createdAt,
     startedAt: doc.startedAt ?? null,
     finishedAt: doc.finishedAt ?? null,
@@ -232,6 +239,8 @@ function deliveryBase(doc: DeliverySummaryDoc) {
     verification: 'verified' as const,
     runIds: doc.runIds.map((id) => id.toHexString()),
     dispatchedAt: doc.dispatchedAt,
+    /** The app's search keys evaluated when it arrived (keys without a value absent). */
+    searchKeys: searchKeysView(doc.searchKeys),
   };
 }
 
@@ -309,6 +318,7 @@ export function runView(
     /** A queued run that may not start yet: the flow control stage it waits in. */
     waitingFor: doc.waitingFor ?? null,
     flow: runFlowView(doc.flow),
+    searchKeys: searchKeysView(doc.searchKeys),
     steps: (doc.steps ?? []).map(stepView),
     error: doc.error ?? null,
     cancelRequested: doc.cancelRequested ?? false,

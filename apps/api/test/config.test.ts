@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       bootstrapToken: null,
       logLevel: 'info',
       publicUrl: 'http://localhost:8080',
+      bulkWorker: true,
       limits: { webhookBodyLimitBytes: 1024 * 1024, webhookRatePerSec: 1000, webhookBurst: 2000 },
     });
     expect(config.keyring.currentKeyId).toBe('k2');
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
       WEFT_WEBHOOK_RATE_PER_SEC: '5',
       WEFT_WEBHOOK_BURST: '7',
       WEFT_PUBLIC_URL: 'https://weft.example.com/',
+      WEFT_BULK_WORKER: '0',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -49,6 +51,7 @@ describe('loadConfig', () => {
       bootstrapToken: 'weft_abcdefghijklmnopqrstuvwxyz',
       logLevel: 'debug',
       publicUrl: 'https://weft.example.com',
+      bulkWorker: false,
       limits: { webhookBodyLimitBytes: 512 * 1024, webhookRatePerSec: 5, webhookBurst: 7 },
     });
   });
@@ -64,6 +67,7 @@ describe('loadConfig', () => {
       WEFT_WEBHOOK_BODY_LIMIT: 'lots',
       WEFT_WEBHOOK_RATE_PER_SEC: '-1',
       WEFT_PUBLIC_URL: 'weft.example.com',
+      WEFT_BULK_WORKER: 'yes',
       LOG_LEVEL: 'loud',
       WEFT_EXPRESSION_WORKERS: 'many',
     });
@@ -76,6 +80,7 @@ describe('loadConfig', () => {
         expect.stringMatching(/^WEFT_WEBHOOK_BODY_LIMIT must be a size/),
         expect.stringMatching(/^WEFT_WEBHOOK_RATE_PER_SEC must be 0 or more/),
         'WEFT_PUBLIC_URL must be the absolute http(s) URL browsers reach the api at',
+        'WEFT_BULK_WORKER must be 1 (process bulk jobs in this api) or 0 (leave them to other api processes)',
         expect.stringMatching(/^LOG_LEVEL must be one of/),
       ]),
     );

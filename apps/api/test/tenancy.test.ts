@@ -1,5 +1,6 @@
-import { createApiToken, createWorkspace } from '@weft/db';
+import { createApiToken, createWorkspace, toObjectId } from '@weft/db';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BulkWorker, DEFAULT_BULK_WORKER_OPTIONS } from '../src/bulk/worker.js';
 import { finishedRun, manualGraph, publishedManualScenario, rejection } from './fixtures.js';
 import { type Caller, callerFor, createSignedApp, postSigned, useApi, webhookScenario } from './harness.js';
 
@@ -152,6 +153,22 @@ describe('a token of workspace A and the objects of workspace B', () => {
       b.deliveryId,
     );
     expect((await b.caller.deliveries.get({ id: b.deliveryId })).runs).toHaveLength(1);
+  });
+
+  it('bulk jobs: B’s are NOT_FOUND and unlisted; A’s filters cannot name B’s objects, and A’s job selects none of B’s runs', async () => {
+    const job = await b.caller.runs.bulkReplay({ filter: { scenarioId: b.scenarioId } });
+    await b.caller.bulkJobs.cancel({ id: job.id });
+    await notFound(h.caller.bulkJobs.get({ id: job.id }));
+    await notFound(h.caller.bulkJobs.cancel({ id: job.id }));
+    expect((await h.caller.bulkJobs.list({})).items.map((j) => j.id)).not.toContain(job.id);
+    await notFound(h.caller.runs.bulkReplay({ filter: { scenarioId: b.scenarioId } }));
+    await notFound(h.caller.deliveries.bulkRedeliver({ filter: { appId: b.appId } }));
+    const replaysOfB = () => h.db.models.Run.countDocuments({ 'trigger.replayOf': toObjectId(b.runId) }).exec();
+    const before = await replaysOfB();
+    const mine = await h.caller.runs.bulkReplay({ filter: {} });
+    await new BulkWorker(h.deps, { ...DEFAULT_BULK_WORKER_OPTIONS, owner: 'tenancy' }).drain();
+    expect((await h.caller.bulkJobs.get({ id: mine.id })).status).toBe('done');
+    expect(await replaysOfB()).toBe(before);
   });
 
   it('B’s objects are untouched after all of it', async () => {

@@ -46,6 +46,7 @@ describe('types the web app sees', () => {
     expectTypeOf<RouterInputs['runs']['replay']>().toEqualTypeOf<{
       id: string;
       from?: 'start' | 'failure' | undefined;
+      version?: 'original' | 'published' | undefined;
     }>();
     expectTypeOf<RouterInputs['runs']['list']['status']>().toEqualTypeOf<RunStatus | undefined>();
     expectTypeOf<RouterInputs['runs']['list']['from']>().toEqualTypeOf<Date | undefined>();

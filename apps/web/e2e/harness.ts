@@ -39,6 +39,8 @@ export interface Stack {
   readonly token: string;
   readonly api: Service;
   readonly runner: Service;
+  /** Starts one more api process on the same database (stopped with the stack); its URL once healthy. */
+  startApi(extraEnv?: Record<string, string>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startStack(label: string, extraEnv: Record<string, string>
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
+  const extraApis: Service[] = [];
   const api = startService('api', path.join(repoRoot, 'apps/api/dist/main.js'), {
     ...env,
     PORT: String(port),
@@ -97,9 +100,24 @@ export async function startStack(label: string, extraEnv: Record<string, string>
     token,
     api,
     runner,
+    async startApi(more = {}) {
+      const extraPort = await freePort();
+      const url = `http://127.0.0.1:${extraPort}`;
+      extraApis.push(
+        startService(`api-${extraApis.length + 2}`, path.join(repoRoot, 'apps/api/dist/main.js'), {
+          ...env,
+          PORT: String(extraPort),
+          HOST: '127.0.0.1',
+          WEFT_BOOTSTRAP_TOKEN: token,
+          ...more,
+        }),
+      );
+      await waitFor(async () => (await fetch(`${url}/health`)).ok, 90_000, 'second api health');
+      return url;
+    },
     async stop() {
       await web.close();
-      await Promise.all([api.stop(), runner.stop()]);
+      await Promise.all([api.stop(), runner.stop(), ...extraApis.map((extra) => extra.stop())]);
     },
   };
 }

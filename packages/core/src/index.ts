@@ -11,6 +11,7 @@ export * from './nodes/index.js';
 export * from './oauth2/index.js';
 export * from './retry/index.js';
 export * from './schedule/index.js';
+export * from './search/index.js';
 export { diffGraphs, type GraphDiff, type NodeChange } from './scenario/diff.js';
 export {
   type CallTarget,

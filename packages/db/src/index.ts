@@ -27,6 +27,7 @@ export {
   scheduleRun,
 } from './queue.js';
 export * from './repositories/apps.js';
+export * from './repositories/bulk-jobs.js';
 export * from './repositories/connections.js';
 export * from './repositories/oauth2.js';
 export {

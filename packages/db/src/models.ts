@@ -17,7 +17,19 @@ import type {
   StepError,
   Viewport,
 } from '@weft/core';
-import { API_TOKEN_SCOPES, type ApiTokenScope, type SignatureConfig } from '@weft/core';
+import {
+  API_TOKEN_SCOPES,
+  type ApiTokenScope,
+  type BulkJobKind,
+  type BulkJobStatus,
+  type DeliveryFilter,
+  type RunFilter,
+  type RunReplayMode,
+  type RunReplayVersion,
+  type SearchKeyDefinition,
+  type SearchKeyValue,
+  type SignatureConfig,
+} from '@weft/core';
 import { type Connection, type Model, Schema, type Types } from 'mongoose';
 
 /** Stored documents. Ids are ObjectIds here; repositories hand out strings. */
@@ -51,6 +63,8 @@ export interface AppDoc {
   name: string;
   signature: SignatureConfig;
   defaultConnectionId: Types.ObjectId | null;
+  /** Named expressions evaluated on each delivery (core/search); absent on older apps. */
+  searchKeys?: SearchKeyDefinition[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -166,8 +180,11 @@ export interface WebhookDeliveryDoc {
   sizeBytes: number;
   receivedAt: Date;
   runIds: Types.ObjectId[];
-  /** The version each run id belongs to, chosen before the insert: the sweeper creates missing runs from it. */
-  plannedRuns: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId }[];
+  /**
+   * The version each run id belongs to, and the run's search key values, chosen before the
+   * insert: the sweeper creates missing runs from it.
+   */
+  plannedRuns: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId; searchKeys?: SearchKeyValue[] }[];
   dispatchedAt: Date | null;
   /**
    * The run whose `webhook.respond` node answers this delivery (a trigger with respond: "node"),
@@ -181,6 +198,8 @@ export interface WebhookDeliveryDoc {
   repairError?: string | null;
   /** Set once repairs failed too often: the sweeper leaves the delivery alone (see apps/runner sweeper). */
   quarantinedAt?: Date | null;
+  /** The app's search keys evaluated at ingest (keys without a value are absent); copied to its runs. */
+  searchKeys?: SearchKeyValue[];
 }
 
 export interface DeliveryReplyFrom {
@@ -264,6 +283,8 @@ export interface RunDoc {
   waitingFor?: FlowStage | null;
   /** Set while a waiting parent still has to be resumed for this run's end; removed once it was. */
   resumeParent?: boolean;
+  /** The search key values of the delivery that started it (or of the run it replays). */
+  searchKeys?: SearchKeyValue[];
   createdAt: Date;
   startedAt?: Date;
   finishedAt: Date | null;
@@ -415,6 +436,56 @@ export interface OutboundLimitDoc {
   updatedAt: Date;
 }
 
+/** What a bulk job does to each item it selects. */
+export type BulkJobSpec =
+  | { kind: Extract<BulkJobKind, 'replay'>; filter: RunFilter; from: RunReplayMode; version: RunReplayVersion }
+  | { kind: Extract<BulkJobKind, 'redeliver'>; filter: DeliveryFilter };
+
+/**
+ * A replay or redelivery of everything a filter selects, processed in the background by one api
+ * process at a time (the lease), in (time, id) order from `cursor`. Items created after
+ * `createdAt` are never selected, so the job's own replays are not replayed again.
+ */
+export interface BulkJobDoc {
+  _id: Types.ObjectId;
+  workspaceId: Types.ObjectId;
+  spec: BulkJobSpec;
+  status: BulkJobStatus;
+  /** Items the filter selected when processing started; null until then. */
+  total: number | null;
+  /** Counted from the job's items: replayed/redelivered, skipped (not eligible, with a reason), failed. */
+  counts: { done: number; skipped: number; failed: number };
+  /** The last item processed: (its time, its id). */
+  cursor: { time: Date; id: Types.ObjectId } | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  /** The latest reasons items were skipped or failed, newest last, capped. */
+  problems: { sourceId: Types.ObjectId; outcome: 'skipped' | 'failed'; message: string }[];
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export type BulkItemOutcome = 'pending' | 'done' | 'skipped' | 'failed';
+
+/**
+ * One source run (or delivery) of a bulk job: its id is `<jobId>:<sourceId>`, so it is recorded
+ * once, with the run ids chosen before any run exists. Whoever processes the item again (after a
+ * crash, or a lease taken over) creates those very runs, or nothing: never a second replay.
+ */
+export interface BulkJobItemDoc {
+  _id: string;
+  jobId: Types.ObjectId;
+  sourceId: Types.ObjectId;
+  /** The runs this item creates: the run id, the version it runs and (redeliveries) its search key values. */
+  planned: { runId: Types.ObjectId; scenarioVersionId: Types.ObjectId; searchKeys?: SearchKeyValue[] }[];
+  outcome: BulkItemOutcome;
+  message: string | null;
+  createdAt: Date;
+}
+
 const { ObjectId, Mixed } = Schema.Types;
 const plain = { _id: false, minimize: false } as const;
 
@@ -444,6 +515,7 @@ const appSchema = new Schema<AppDoc>(
     name: { type: String, required: true },
     signature: { type: Mixed, required: true },
     defaultConnectionId: { type: ObjectId, default: null },
+    searchKeys: { type: Mixed, default: () => [] },
   },
   { timestamps: true, minimize: false },
 );
@@ -549,6 +621,7 @@ const webhookDeliverySchema = new Schema<WebhookDeliveryDoc>(
     repairAttempts: { type: Number, default: 0 },
     repairError: { type: String, default: null },
     quarantinedAt: { type: Date, default: null },
+    searchKeys: { type: Mixed, default: undefined },
   },
   { minimize: false },
 );
@@ -559,6 +632,14 @@ webhookDeliverySchema.index({ workspaceId: 1, receivedAt: -1 });
 webhookDeliverySchema.index({ dispatchedAt: 1, receivedAt: 1 });
 // An event wait's look-back: the app's deliveries of the last minutes.
 webhookDeliverySchema.index({ appId: 1, receivedAt: 1 });
+// Search by key: multikey over the (name, value) pairs, ending in the list's order.
+webhookDeliverySchema.index({
+  workspaceId: 1,
+  'searchKeys.name': 1,
+  'searchKeys.value': 1,
+  receivedAt: -1,
+  _id: -1,
+});
 
 const runSchema = new Schema<RunDoc>(
   {
@@ -585,6 +666,7 @@ const runSchema = new Schema<RunDoc>(
     failureHandler: { type: Mixed, default: null },
     flow: { type: Mixed },
     waitingFor: { type: String },
+    searchKeys: { type: Mixed, default: undefined },
     startedAt: { type: Date },
     finishedAt: { type: Date, default: null },
   },
@@ -596,6 +678,7 @@ runSchema.index({ workspaceId: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, scenarioId: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, status: 1, createdAt: -1, _id: -1 });
 runSchema.index({ workspaceId: 1, correlationId: 1 });
+runSchema.index({ workspaceId: 1, 'searchKeys.name': 1, 'searchKeys.value': 1, createdAt: -1, _id: -1 });
 runSchema.index({ status: 1, updatedAt: 1 });
 // The sweeper: failure handlers written as pending and not created yet. Partial: only the few
 // pending ones are indexed, so the run writes of everything else do not pay for it.
@@ -737,6 +820,46 @@ const flowWindowSchema = new Schema<FlowWindowDoc>({
   count: { type: Number, required: true },
   updatedAt: { type: Date, required: true },
 });
+const bulkJobSchema = new Schema<BulkJobDoc>(
+  {
+    workspaceId: { type: ObjectId, required: true },
+    spec: { type: Mixed, required: true },
+    status: { type: String, required: true },
+    total: { type: Number, default: null },
+    counts: { type: Mixed, default: () => ({ done: 0, skipped: 0, failed: 0 }) },
+    cursor: { type: Mixed, default: null },
+    leaseOwner: { type: String, default: null },
+    leaseExpiresAt: { type: Date, default: null },
+    problems: { type: Mixed, default: () => [] },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    startedAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+    updatedAt: { type: Date, required: true },
+  },
+  { minimize: false },
+);
+bulkJobSchema.index({ workspaceId: 1, createdAt: -1, _id: -1 });
+// Workers look for a job to take: queued, or running with an expired lease.
+bulkJobSchema.index({ status: 1, leaseExpiresAt: 1 });
+// Retention: finished jobs by age.
+bulkJobSchema.index({ status: 1, finishedAt: 1 });
+
+const bulkJobItemSchema = new Schema<BulkJobItemDoc>(
+  {
+    _id: { type: String, required: true },
+    jobId: { type: ObjectId, required: true },
+    sourceId: { type: ObjectId, required: true },
+    planned: { type: Mixed, default: () => [] },
+    outcome: { type: String, required: true },
+    message: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+  },
+  { minimize: false },
+);
+bulkJobItemSchema.index({ jobId: 1, outcome: 1 });
+// Whether a run was created by a job (`isBulkJobRun`).
+bulkJobItemSchema.index({ jobId: 1, 'planned.runId': 1 });
 
 export interface Models {
   Workspace: Model<WorkspaceDoc>;
@@ -755,6 +878,8 @@ export interface Models {
   OutboundLimit: Model<OutboundLimitDoc>;
   FlowSlot: Model<FlowSlotDoc>;
   FlowWindow: Model<FlowWindowDoc>;
+  BulkJob: Model<BulkJobDoc>;
+  BulkJobItem: Model<BulkJobItemDoc>;
 }
 
 /** Binds Weft's models to one connection (tests run several connections side by side). */
@@ -784,5 +909,7 @@ export function createModels(connection: Connection): Models {
     OutboundLimit: connection.model<OutboundLimitDoc>('OutboundLimit', outboundLimitSchema, 'outboundLimits'),
     FlowSlot: connection.model<FlowSlotDoc>('FlowSlot', flowSlotSchema, 'flowSlots'),
     FlowWindow: connection.model<FlowWindowDoc>('FlowWindow', flowWindowSchema, 'flowWindows'),
+    BulkJob: connection.model<BulkJobDoc>('BulkJob', bulkJobSchema, 'bulkJobs'),
+    BulkJobItem: connection.model<BulkJobItemDoc>('BulkJobItem', bulkJobItemSchema, 'bulkJobItems'),
   };
 }

@@ -24,7 +24,8 @@ export const appsRouter = createTRPCRouter({
   }),
 
   /**
-   * Renames, changes the signature scheme and its options (`signature` is replaced whole), or
+   * Renames, changes the signature scheme and its options (`signature` is replaced whole), replaces
+   * the search keys (deliveries stored before keep the values they had), or
    * chooses the default connection (whose `webhookSecret` verifies the app's webhooks; it must be
    * a connection of this app). The key never changes: partners post to it.
    */
@@ -49,6 +50,7 @@ export const appsRouter = createTRPCRouter({
       {
         ...(input.name === undefined ? {} : { name: input.name }),
         ...(input.signature === undefined ? {} : { signature: input.signature }),
+        ...(input.searchKeys === undefined ? {} : { searchKeys: input.searchKeys }),
         ...(input.defaultConnectionId === undefined
           ? {}
           : {

@@ -1,30 +1,22 @@
-import { idInput, listDeliveriesInput, redeliverInput, webhookTriggerInput } from '@weft/core';
-import {
-  addDeliveryRuns,
-  createRuns,
-  findDelivery,
-  findRunSummaries,
-  listDeliveries,
-  newObjectId,
-  newRunOfVersion,
-  scheduleRun,
-  toObjectId,
-} from '@weft/db';
+import { bulkRedeliverInput, idInput, listDeliveriesInput, redeliverInput } from '@weft/core';
+import { findDelivery, findRunSummaries, listDeliveries, toObjectId } from '@weft/db';
 import { TRPCError } from '@trpc/server';
-import type { ObjectId } from '../ids.js';
-import { loadVersion } from '../runs.js';
+import { queueBulkJob } from '../bulk/create.js';
+import { createRedelivery, planRedelivery } from '../redeliver.js';
 import { createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
 import { deliveryRunView, deliverySummaryView, deliveryView } from '../views.js';
-import { matchScenarios } from '../webhook/match.js';
 
 export const deliveriesRouter = createTRPCRouter({
-  /** Inbound webhooks, newest first, without headers and bodies; optionally of one app. */
+  /** Inbound webhooks, newest first, without headers and bodies; filters combine: app, received in [from, to), a search key's value. */
   list: protectedProcedure.input(listDeliveriesInput).query(async ({ ctx, input }) => {
     const page = await listDeliveries(ctx.deps.database.models, {
       workspaceId: ctx.workspaceId,
       limit: input.limit,
       cursor: input.cursor ?? null,
       ...(input.appId ? { appId: toObjectId(input.appId, 'appId') } : {}),
+      ...(input.from ? { from: input.from } : {}),
+      ...(input.to ? { to: input.to } : {}),
+      ...(input.search ? { search: input.search } : {}),
     });
     return { items: page.items.map(deliverySummaryView), nextCursor: page.nextCursor };
   }),
@@ -50,61 +42,27 @@ export const deliveriesRouter = createTRPCRouter({
    * ids are added to the delivery. `notMatched` lists requested scenarios that do not match.
    */
   redeliver: protectedProcedure.input(redeliverInput).mutation(async ({ ctx, input }) => {
-    const { models } = ctx.deps.database;
-    const delivery = await findDelivery(models, ctx.workspaceId, input.id);
+    const delivery = await findDelivery(ctx.deps.database.models, ctx.workspaceId, input.id);
     if (!delivery) throw notFound('delivery', input.id);
-    const app = await models.App.findOne({ _id: delivery.appId, workspaceId: ctx.workspaceId }, { _id: 1 })
-      .lean<{ _id: ObjectId }>()
-      .exec();
-    if (!app) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `the app that received delivery ${input.id} was deleted; there is nothing to run it again`,
-      });
-    }
-    const triggerInput = webhookTriggerInput(delivery);
-    const log = ctx.deps.logger.child({ correlationId: delivery.deliveryId });
-    const matches = await matchScenarios(
-      ctx.deps,
-      { id: app._id, workspaceId: ctx.workspaceId },
-      { body: triggerInput.body, headers: delivery.headers },
-      log,
-    );
-    const wanted = input.scenarioIds ? new Set(input.scenarioIds) : null;
-    const chosen = wanted ? matches.filter((m) => wanted.has(m.scenarioId.toHexString())) : matches;
-    const notMatched = wanted
-      ? [...wanted].filter((id) => !matches.some((m) => m.scenarioId.toHexString() === id))
-      : [];
-    const versions = await Promise.all(chosen.map((match) => loadVersion(ctx.deps, match.versionId)));
-    const planned = chosen.flatMap((_, index) => {
-      const version = versions[index];
-      return version ? [{ version, runId: newObjectId() }] : [];
-    });
-    const now = ctx.deps.clock();
-    await createRuns(
-      models,
-      await Promise.all(
-        planned.map(({ version, runId }) =>
-          newRunOfVersion(version, {
-            id: runId,
-            kind: 'redelivery',
-            deliveryId: delivery._id,
-            correlationId: delivery.deliveryId,
-            input: triggerInput,
-          }),
-        ),
-      ),
-      now,
-    );
-    const runIds = planned.map((p) => p.runId);
-    if (runIds.length > 0) await addDeliveryRuns(models, delivery._id, runIds);
-    await Promise.all(runIds.map((runId) => scheduleRun(ctx.deps.queue, runId.toHexString())));
-    log.info({ deliveryId: input.id, runIds: runIds.map(String) }, 'delivery redelivered');
+    const plan = await planRedelivery(ctx.deps, delivery, input.scenarioIds);
+    if (!plan.ok) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: plan.message });
+    await createRedelivery(ctx.deps, delivery, plan.planned);
+    const runIds = plan.planned.map((p) => p.runId.toHexString());
+    ctx.deps.logger.info({ deliveryId: input.id, runIds, correlationId: delivery.deliveryId }, 'delivery redelivered');
     return {
       id: input.id,
-      runIds: runIds.map((runId) => runId.toHexString()),
-      scenarioIds: planned.map((p) => p.version.scenarioId.toHexString()),
-      notMatched,
+      runIds,
+      scenarioIds: plan.planned.map((p) => p.version.scenarioId.toHexString()),
+      notMatched: plan.notMatched,
     };
   }),
+
+  /**
+   * Redelivers every delivery `filter` selects (the filters of `list`) to the scenarios that
+   * match it then, in the background: a bulk job (`bulkJobs.get`, `bulkJobs.cancel`). Each
+   * selected delivery is redelivered at most once; one that no scenario matches is skipped.
+   */
+  bulkRedeliver: protectedProcedure
+    .input(bulkRedeliverInput)
+    .mutation(({ ctx, input }) => queueBulkJob(ctx, { kind: 'redeliver', filter: input.filter })),
 });

@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createCallerFactory, createTRPCRouter, mergeRouters } from '../trpc.js';
 import { appsRouter } from './apps.js';
 import { authRouter } from './auth.js';
+import { bulkJobsRouter } from './bulk-jobs.js';
 import { connectionsRouter } from './connections.js';
 import { deliveriesRouter } from './deliveries.js';
 import { registryRouter } from './registry.js';
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   scenarios: mergeRouters(scenariosRouter, scenarioFilesRouter),
   runs: runsRouter,
   deliveries: deliveriesRouter,
+  bulkJobs: bulkJobsRouter,
   registry: registryRouter,
   system: systemRouter,
 });

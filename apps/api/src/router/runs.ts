@@ -1,5 +1,5 @@
 import {
-  FINAL_RUN_STATUSES,
+  bulkReplayInput,
   idInput,
   httpPagesInput,
   listLoopItemsInput,
@@ -10,13 +10,9 @@ import {
   replayRunInput,
   resumeRunInput,
   runEventsInput,
-  type Step,
   type StepStatus,
 } from '@weft/core';
 import {
-  copyHttpPages,
-  copySucceededLoopItems,
-  createRuns,
   findLoopItem,
   findRun,
   findScenarioVersion,
@@ -25,13 +21,11 @@ import {
   listRunLogsPage,
   listRuns,
   newObjectId,
-  newRunOfVersion,
   type RunDoc,
   listChildRuns,
   listRunWaits,
   requestCancel,
   resumeParentOf,
-  scheduleRun,
   toObjectId,
 } from '@weft/db';
 import { TRPCError } from '@trpc/server';
@@ -40,12 +34,12 @@ import type { RunChangeEvent, RunFeed } from '../run-events.js';
 import { type Context, createTRPCRouter, notFound, protectedProcedure } from '../trpc.js';
 import { childRunView } from '../call-views.js';
 import { startManualRun } from '../manual-run.js';
+import { createReplay, planReplay } from '../replay.js';
+import { queueBulkJob } from '../bulk/create.js';
 import { resumeWait, runWaitView } from '../run-waits.js';
 import { loopItemSummaryView, loopItemView, runLogView, runSummaryView, runView } from '../views.js';
 
 type Scoped = Context & { workspaceId: ObjectId };
-
-const FINAL: ReadonlySet<string> = new Set(FINAL_RUN_STATUSES);
 
 async function loadRun(ctx: Scoped, id: string): Promise<RunDoc> {
   const run = await findRun(ctx.deps.database.models, ctx.workspaceId, id);
@@ -56,15 +50,6 @@ async function loadRun(ctx: Scoped, id: string): Promise<RunDoc> {
 async function loadRunVersion(ctx: Scoped, run: RunDoc) {
   const version = await findScenarioVersion(ctx.deps.database.models, run.scenarioVersionId);
   return version?.workspaceId.equals(ctx.workspaceId) ? version : null;
-}
-
-/**
- * The steps a replay from the failure starts with: every step that succeeded keeps its output,
- * handles and timings (it does not run again); every other step is pending again, so the failed
- * step and what follows it run, and branches are decided again from the kept outputs.
- */
-export function stepsForReplay(steps: readonly Step[]): Step[] {
-  return steps.filter((step) => step.status === 'succeeded').map((step) => ({ ...step }));
 }
 
 function changeEvent(run: RunDoc): RunChangeEvent {
@@ -98,7 +83,7 @@ async function* streamEvents(
 }
 
 export const runsRouter = createTRPCRouter({
-  /** Newest first; filters combine: scenario, status, correlation id, created in [from, to). */
+  /** Newest first; filters combine: scenario, status, correlation id, created in [from, to), a search key's value. */
   list: protectedProcedure.input(listRunsInput).query(async ({ ctx, input }) => {
     const page = await listRuns(ctx.deps.database.models, {
       workspaceId: ctx.workspaceId,
@@ -109,6 +94,7 @@ export const runsRouter = createTRPCRouter({
       ...(input.correlationId ? { correlationId: input.correlationId } : {}),
       ...(input.from ? { from: input.from } : {}),
       ...(input.to ? { to: input.to } : {}),
+      ...(input.search ? { search: input.search } : {}),
     });
     return { items: page.items.map(runSummaryView), nextCursor: page.nextCursor };
   }),
@@ -227,79 +213,32 @@ export const runsRouter = createTRPCRouter({
    * `replay`, `trigger.replayOf`), same correlation id. `from: 'start'` runs every step again;
    * `from: 'failure'` keeps the outputs of the steps that succeeded and runs the rest. Only a
    * finished run can be replayed (cancel a live one first); `failure` needs one that did not
-   * succeed.
+   * succeed. `version: 'published'` runs the scenario's published version instead of the pinned one.
    */
   replay: protectedProcedure.input(replayRunInput).mutation(async ({ ctx, input }) => {
-    const { models } = ctx.deps.database;
     const run = await loadRun(ctx, input.id);
-    if (!FINAL.has(run.status)) {
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: `run ${input.id} is still ${run.status}; wait for it to finish or cancel it before replaying it`,
-      });
-    }
-    if (input.from === 'failure' && run.status === 'succeeded') {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `run ${input.id} succeeded: there is no failed step to replay from; replay it from the start`,
-      });
-    }
-    if (input.from === 'failure' && run.outputsPrunedAt) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `the step outputs of run ${input.id} were removed by retention on ${run.outputsPrunedAt.toISOString()}: it cannot continue from its failure; replay it from the start`,
-      });
-    }
-    const scenario = await models.Scenario.findOne(
-      { _id: run.scenarioId, workspaceId: ctx.workspaceId },
-      { archivedAt: 1, name: 1 },
-    )
-      .lean<{ archivedAt: Date | null; name: string }>()
-      .exec();
-    if (!scenario || scenario.archivedAt) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `the scenario of run ${input.id}${scenario ? ` ("${scenario.name}")` : ''} was deleted; its runs can be read but not replayed`,
-      });
-    }
-    const version = await loadRunVersion(ctx, run);
-    if (!version) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `the version run ${input.id} was pinned to no longer exists`,
-      });
-    }
+    const plan = await planReplay(ctx.deps, run, input.from, input.version);
+    if (!plan.ok) throw new TRPCError({ code: plan.code, message: plan.message });
     const id = newObjectId();
-    const now = ctx.deps.clock();
-    // Succeeded loop items and fetched pages go with the succeeded steps, before the run exists
-    // for any runner: a paginated step that failed goes on at the page it failed at.
-    if (input.from === 'failure') {
-      await copySucceededLoopItems(models, run._id, { id, workspaceId: run.workspaceId }, now);
-      await copyHttpPages(models, run._id, { id, workspaceId: run.workspaceId }, now);
-    }
-    await createRuns(
-      models,
-      [
-        await newRunOfVersion(version, {
-          id,
-          kind: 'replay',
-          replayOf: run._id,
-          deliveryId: run.trigger.deliveryId,
-          correlationId: run.correlationId,
-          input: run.input,
-          ...(input.from === 'failure' ? { steps: stepsForReplay(run.steps) } : {}),
-        }),
-      ],
-      now,
-    );
-    await scheduleRun(ctx.deps.queue, id.toHexString());
+    await createReplay(ctx.deps, run, plan.version, input.from, id);
     ctx.deps.logger.info(
       { runId: id.toHexString(), replayOf: input.id, from: input.from, correlationId: run.correlationId },
       'run replayed',
     );
     const created = await loadRun(ctx, id.toHexString());
-    return runView(created, version);
+    return runView(created, plan.version);
   }),
+
+  /**
+   * Replays every run `filter` selects (the filters of `list`), in the background: a bulk job
+   * (see `bulkJobs.get` for its progress, `bulkJobs.cancel`). Runs created after the job, its own
+   * replays among them, are not selected; each selected run is replayed at most once, even when
+   * the process doing it dies. A run that cannot be replayed as asked (still live, succeeded with
+   * `from: 'failure'`, its scenario deleted, …) is skipped with the reason.
+   */
+  bulkReplay: protectedProcedure.input(bulkReplayInput).mutation(({ ctx, input }) =>
+    queueBulkJob(ctx, { kind: 'replay', filter: input.filter, from: input.from, version: input.version }),
+  ),
 
   /**
    * Stops a run: a queued or waiting run is cancelled at once (`outcome: 'cancelled'`); a running

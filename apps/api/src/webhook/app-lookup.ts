@@ -1,4 +1,4 @@
-import { appKeySchema, type SignatureConfig } from '@weft/core';
+import { appKeySchema, type SearchKeyDefinition, type SignatureConfig } from '@weft/core';
 import { type Keyring, SecretDecryptionError } from '@weft/core/secrets';
 import { type Database, findAppByKey, readConnectionSecrets } from '@weft/db';
 import type { Logger } from 'pino';
@@ -19,6 +19,8 @@ export interface ResolvedApp {
   readonly webhookSecret: string;
   /** The default connection is disabled: its secret verifies nothing, every webhook is refused. */
   readonly connectionDisabled: boolean;
+  /** Evaluated on each delivery at ingest (core/search). */
+  readonly searchKeys: readonly SearchKeyDefinition[];
 }
 
 /** What the lookup needs of the api's dependencies (`ApiDeps` has it). */
@@ -73,6 +75,7 @@ async function loadApp(deps: AppLookupDeps, key: string): Promise<ResolvedApp | 
     signature: app.signature,
     webhookSecret,
     connectionDisabled,
+    searchKeys: app.searchKeys ?? [],
   };
 }
 

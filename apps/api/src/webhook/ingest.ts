@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
 import { loadVersion } from '../runs.js';
+import { searchKeysOfDelivery } from '../search-keys.js';
 import { offerToEventWaits } from './event-waits.js';
 import { webhookWrites } from './group-writes.js';
 import { matchScenarios } from './match.js';
@@ -83,6 +84,15 @@ async function ingest(
     return [{ version, runId: newObjectId() }];
   });
 
+  // A key that fails stores nothing for itself; the delivery is accepted all the same.
+  const search = await searchKeysOfDelivery(
+    { body: delivery.body, headers: delivery.headers },
+    { keys: app.searchKeys },
+    planned.map((p) => p.version),
+    log,
+  );
+  const searchKeys = search.delivery;
+
   const deliveryObjectId = newObjectId();
   const replyFrom = replyFromOf(planned);
   const writes = webhookWrites(deps);
@@ -101,8 +111,13 @@ async function ingest(
     sizeBytes: delivery.sizeBytes,
     receivedAt: delivery.receivedAt,
     runIds: planned.map((p) => p.runId),
-    plannedRuns: planned.map((p) => ({ runId: p.runId, scenarioVersionId: p.version._id })),
+    plannedRuns: planned.map((p, index) => ({
+      runId: p.runId,
+      scenarioVersionId: p.version._id,
+      ...(search.runs[index]!.length > 0 ? { searchKeys: search.runs[index]! } : {}),
+    })),
     replyFrom,
+    ...(searchKeys.length > 0 ? { searchKeys } : {}),
   });
   if (!inserted.created) {
     return {
@@ -127,13 +142,14 @@ async function ingest(
   const trace = span ? runTraceOf(span) : undefined;
   await writes.createRuns(
     await Promise.all(
-      planned.map(({ version, runId }) =>
+      planned.map(({ version, runId }, index) =>
         newRunOfVersion(version, {
           id: runId,
           kind: 'webhook',
           deliveryId: deliveryObjectId,
           correlationId: identity.deliveryId,
           input,
+          searchKeys: search.runs[index],
           ...(trace ? { trace } : {}),
         }),
       ),

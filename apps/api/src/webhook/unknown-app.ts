@@ -22,5 +22,6 @@ export function decoyApp(key: string): ResolvedApp {
     signature: DECOY_SIGNATURE,
     webhookSecret: DECOY_SECRET,
     connectionDisabled: false,
+    searchKeys: [],
   };
 }

@@ -26,15 +26,16 @@ export async function recreateDeliveryRuns(
   logger: Logger,
 ): Promise<Types.ObjectId[]> {
   const plans = new Map(
-    (delivery.plannedRuns ?? []).map((plan) => [plan.runId.toHexString(), plan.scenarioVersionId]),
+    (delivery.plannedRuns ?? []).map((plan) => [plan.runId.toHexString(), plan]),
   );
   const versions = new Map<string, ScenarioVersionDoc | null>();
   const input = webhookTriggerInput(delivery);
   const runs: NewRun[] = [];
   const unplanned: string[] = [];
   for (const runId of missing) {
-    const versionId = plans.get(runId.toHexString());
-    if (!versionId) {
+    const plan = plans.get(runId.toHexString());
+    const versionId = plan?.scenarioVersionId;
+    if (!plan || !versionId) {
       unplanned.push(runId.toHexString());
       continue;
     }
@@ -52,6 +53,7 @@ export async function recreateDeliveryRuns(
         deliveryId: delivery._id,
         correlationId: delivery.deliveryId,
         input,
+        searchKeys: plan.searchKeys ?? delivery.searchKeys,
       }),
     );
   }

@@ -25,7 +25,8 @@ export async function runRetention(
     report.jobsDeleted +
     report.scheduleTicksDeleted +
     report.outboundLimitsDeleted +
-    report.flowStateDeleted;
+    report.flowStateDeleted +
+    report.bulkJobsDeleted;
   if (removed > 0 || report.incomplete)
     deps.logger.info({ ...report, durationMs: Date.now() - started }, 'retention pruned');
   return report;

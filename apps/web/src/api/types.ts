@@ -31,4 +31,6 @@ export type Whoami = RouterOutputs['auth']['whoami'];
 export type ApiToken = RouterOutputs['tokens']['list'][number];
 export type CreatedApiToken = RouterOutputs['tokens']['create'];
 export type ListRunsInput = RouterInputs['runs']['list'];
+export type BulkJob = RouterOutputs['bulkJobs']['get'];
+export type SearchKeyDefinitionInput = NonNullable<RouterInputs['apps']['update']['searchKeys']>[number];
 export type DraftInput = RouterInputs['scenarios']['updateDraft']['draft'];

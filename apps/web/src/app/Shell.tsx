@@ -35,7 +35,7 @@ function Page({ route }: { route: Route }) {
     case 'run':
       return <RunPage runId={route.runId} />;
     case 'deliveries':
-      return <DeliveriesPage appId={route.appId} />;
+      return <DeliveriesPage appId={route.appId} search={route.search ?? null} />;
     case 'delivery':
       return <DeliveryPage deliveryId={route.deliveryId} />;
     case 'apps':

@@ -8,7 +8,7 @@ export type Route =
   | { readonly name: 'editor'; readonly scenarioId: string }
   | { readonly name: 'runs'; readonly filters: RunFilters }
   | { readonly name: 'run'; readonly runId: string }
-  | { readonly name: 'deliveries'; readonly appId: string | null }
+  | { readonly name: 'deliveries'; readonly appId: string | null; readonly search?: SearchParams }
   | { readonly name: 'delivery'; readonly deliveryId: string }
   | { readonly name: 'apps' }
   | { readonly name: 'tokens' }
@@ -24,18 +24,38 @@ export interface RunFilters {
   readonly scenarioId?: string;
   readonly status?: string;
   readonly correlationId?: string;
+  /** A search key's name and the exact value it had (`?key=customer&value=cus_1`). */
+  readonly key?: string;
+  readonly value?: string;
+}
+
+/** A search by key in a list's URL: both or neither. */
+export interface SearchParams {
+  readonly key: string;
+  readonly value: string;
+}
+
+function searchOf(params: URLSearchParams): { search?: SearchParams } {
+  const key = params.get('key');
+  const value = params.get('value');
+  return key && value ? { search: { key, value } } : {};
 }
 
 const ID = /^[0-9a-f]{24}$/;
 
 function cleanFilters(params: URLSearchParams): RunFilters {
-  const filters: { scenarioId?: string; status?: string; correlationId?: string } = {};
+  const filters: { scenarioId?: string; status?: string; correlationId?: string; key?: string; value?: string } = {};
   const scenarioId = params.get('scenarioId');
   if (scenarioId && ID.test(scenarioId)) filters.scenarioId = scenarioId;
   const status = params.get('status');
   if (status) filters.status = status;
   const correlationId = params.get('correlationId');
   if (correlationId) filters.correlationId = correlationId;
+  const search = searchOf(params).search;
+  if (search) {
+    filters.key = search.key;
+    filters.value = search.value;
+  }
   return filters;
 }
 
@@ -57,7 +77,7 @@ export function parseRoute(hash: string): Route {
     case 'deliveries': {
       if (second === undefined) {
         const appId = params.get('appId');
-        return { name: 'deliveries', appId: appId && ID.test(appId) ? appId : null };
+        return { name: 'deliveries', appId: appId && ID.test(appId) ? appId : null, ...searchOf(params) };
       }
       return ID.test(second)
         ? { name: 'delivery', deliveryId: second }
@@ -101,7 +121,7 @@ export function routeHref(route: Route): string {
     case 'run':
       return `#/runs/${route.runId}`;
     case 'deliveries':
-      return withQuery('/deliveries', { appId: route.appId });
+      return withQuery('/deliveries', { appId: route.appId, key: route.search?.key, value: route.search?.value });
     case 'delivery':
       return `#/deliveries/${route.deliveryId}`;
     case 'apps':

@@ -10,6 +10,7 @@ import { Button, CopyButton, EmptyState, ErrorState, Link, Loading } from '../co
 import { ConnectionDialog, SecretDialog } from '../connections/ConnectionDialog';
 import { ConnectionTable, TestResultDialog } from '../connections/ConnectionTable';
 import { DeleteAppDialog, SignatureSettings } from './AppSettings';
+import { SearchKeySettings } from '../search/SearchKeySettings';
 import { webhookUrl } from './AppsPage';
 
 /** Where the api's OAuth2 callback sent the browser back to: the outcome for one connection. */
@@ -106,6 +107,7 @@ export default function AppPage({ appId, oauth2 }: { appId: string; oauth2?: OAu
         )}
       </section>
       <SignatureSettings app={app.data} />
+      <SearchKeySettings key={app.data.updatedAt.toString()} app={app.data} />
       {dialog?.kind === 'create' ? <ConnectionDialog app={app.data} onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === 'edit' ? <ConnectionDialog app={app.data} connection={dialog.connection} onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === 'secret' ? <SecretDialog app={app.data} connection={dialog.connection} onClose={() => setDialog(null)} /> : null}

@@ -5,12 +5,20 @@ import { navigate } from '../app/navigation';
 import { Badge, EmptyState, ErrorState, Link, Loading, Pager, TimeAgo } from '../components/ui';
 import { formatBytes, shortId } from '../lib/format';
 import { useCursorPager } from '../lib/pager';
+import type { SearchParams } from '../app/routes';
+import { BulkRedeliverButton, RecentBulkJobs } from '../bulk/BulkJobs';
+import { SearchKeyFilter } from '../search/SearchKeyFilter';
 
-export default function DeliveriesPage({ appId }: { appId: string | null }) {
+export default function DeliveriesPage({ appId, search }: { appId: string | null; search: SearchParams | null }) {
   const trpc = useTRPC();
-  const pager = useCursorPager(appId ?? '');
+  const pager = useCursorPager(`${appId ?? ''}|${search?.key}|${search?.value}`);
+  // What the list shows is what "Redeliver all matching" redelivers.
+  const filter = {
+    ...(appId ? { appId } : {}),
+    ...(search ? { search: { name: search.key, value: search.value } } : {}),
+  };
   const list = useQuery({
-    ...trpc.deliveries.list.queryOptions({ limit: 25, cursor: pager.cursor, ...(appId ? { appId } : {}) }),
+    ...trpc.deliveries.list.queryOptions({ limit: 25, cursor: pager.cursor, ...filter }),
     placeholderData: (previous) => previous,
     refetchInterval: 15_000,
   });
@@ -24,7 +32,9 @@ export default function DeliveriesPage({ appId }: { appId: string | null }) {
           <select
             aria-label="App"
             value={appId ?? ''}
-            onChange={(event) => navigate({ name: 'deliveries', appId: event.target.value || null }, { replace: true })}
+            onChange={(event) =>
+              navigate({ name: 'deliveries', appId: event.target.value || null, ...(search ? { search } : {}) }, { replace: true })
+            }
           >
             <option value="">All apps</option>
             {(apps.data ?? []).map((app) => (
@@ -33,8 +43,25 @@ export default function DeliveriesPage({ appId }: { appId: string | null }) {
               </option>
             ))}
           </select>
+          <SearchKeyFilter
+            appId={appId}
+            search={search}
+            onChange={(next) => navigate({ name: 'deliveries', appId, ...(next ? { search: next } : {}) }, { replace: true })}
+          />
+          <BulkRedeliverButton
+            filter={filter}
+            describe={
+              [
+                appId ? `app ${appNames.get(appId)?.name ?? appId}` : null,
+                search ? `${search.key} = ${search.value}` : null,
+              ]
+                .filter(Boolean)
+                .join(', ') || 'all deliveries'
+            }
+          />
         </div>
       </header>
+      <RecentBulkJobs kind="redeliver" />
       <p className="muted small">
         Every webhook that passed its signature check. Requests that fail verification are answered 401 and never stored.
       </p>
@@ -43,7 +70,7 @@ export default function DeliveriesPage({ appId }: { appId: string | null }) {
       ) : list.isError ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
       ) : list.data.items.length === 0 ? (
-        <EmptyState title="No deliveries yet">
+        <EmptyState title={appId || search ? 'No delivery matches these filters' : 'No deliveries yet'}>
           Give a partner the webhook URL of an app (Apps &amp; connections); what it posts shows up here.
         </EmptyState>
       ) : (

@@ -18,6 +18,7 @@ import {
 } from '../components/ui';
 import { formatBytes, formatDateTime, prettyJson, shortId } from '../lib/format';
 import { WebhookReply } from '../runs/WebhookReply';
+import { SearchKeyValues } from '../search/SearchKeyValues';
 
 function bodyText(delivery: Delivery): string {
   if (delivery.bodyEncoding === 'base64') return `(binary, ${formatBytes(delivery.sizeBytes)}, base64)\n${delivery.body}`;
@@ -92,6 +93,7 @@ export default function DeliveryPage({ deliveryId }: { deliveryId: string }) {
             {data.method} · {data.contentType ?? 'no content type'} · {formatBytes(data.sizeBytes)}
           </dd>
         </div>
+        <SearchKeyValues values={data.searchKeys} routeOf={(search) => ({ name: 'deliveries', appId: null, search })} />
       </dl>
       {data.replyFrom ? (
         <section className="section" data-testid="delivery-reply">

@@ -42,6 +42,7 @@ import { canCancel, isFinal, replayOptions, type RunEvent, stepStates } from '..
 import { RunHttpPages } from '../runs/HttpPages';
 import { type ItemView, RunLoopItems } from '../runs/LoopItems';
 import { LiveIndicator } from './RunsPage';
+import { SearchKeyValues } from '../search/SearchKeyValues';
 
 export default function RunPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
@@ -161,6 +162,7 @@ export default function RunPage({ runId }: { runId: string }) {
               </Link>
             </dd>
           </div>
+          <SearchKeyValues values={data.searchKeys} routeOf={(search) => ({ name: 'runs', filters: search })} />
           <div>
             <dt>Created</dt>
             <dd>

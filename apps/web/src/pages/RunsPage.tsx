@@ -12,6 +12,8 @@ import { formatDuration, shortId } from '../lib/format';
 import { useCursorPager } from '../lib/pager';
 import { applyRunEvent, isFinal, type RunEvent } from '../runs/live';
 import { RUN_STATUS_LIST } from '../runs/statuses';
+import { BulkReplayButton, RecentBulkJobs } from '../bulk/BulkJobs';
+import { SearchKeyFilter } from '../search/SearchKeyFilter';
 
 const PAGE_SIZE = 25;
 const RANGES = [
@@ -41,15 +43,17 @@ export default function RunsPage({ filters }: { filters: RunFilters }) {
     const chosen = RANGES.find((r) => r.id === range);
     return chosen && chosen.ms > 0 ? new Date(Date.now() - chosen.ms) : undefined;
   }, [range]);
-  const pager = useCursorPager(`${filters.scenarioId}|${status}|${filters.correlationId}|${range}`);
-  const input = {
-    limit: PAGE_SIZE,
-    cursor: pager.cursor,
+  const search = filters.key && filters.value ? { key: filters.key, value: filters.value } : null;
+  const pager = useCursorPager(`${filters.scenarioId}|${status}|${filters.correlationId}|${range}|${filters.key}|${filters.value}`);
+  // What the list shows is what "Replay all matching" replays.
+  const filter = {
     ...(filters.scenarioId ? { scenarioId: filters.scenarioId } : {}),
     ...(status ? { status } : {}),
     ...(filters.correlationId ? { correlationId: filters.correlationId } : {}),
     ...(from ? { from } : {}),
+    ...(search ? { search: { name: search.key, value: search.value } } : {}),
   };
+  const input = { limit: PAGE_SIZE, cursor: pager.cursor, ...filter };
   const listOptions = trpc.runs.list.queryOptions(input);
   const list = useQuery({ ...listOptions, placeholderData: (previous) => previous });
   const scenarios = useQuery(trpc.scenarios.list.queryOptions({ limit: 200 }));
@@ -92,7 +96,11 @@ export default function RunsPage({ filters }: { filters: RunFilters }) {
       <header className="page-header">
         <h1>Runs</h1>
         <LiveIndicator status={live.status} />
+        <div className="page-actions">
+          <BulkReplayButton filter={filter} describe={describeFilter(filter, scenarioNames)} />
+        </div>
       </header>
+      <RecentBulkJobs kind="replay" />
       <div className="filters">
         <select
           aria-label="Scenario"
@@ -139,6 +147,13 @@ export default function RunsPage({ filters }: { filters: RunFilters }) {
             onChange={(event) => setCorrelation(event.target.value)}
           />
         </form>
+        <SearchKeyFilter
+          search={search}
+          onChange={(next) => {
+            const { key: _key, value: _value, ...rest } = filters;
+            setFilters(next ? { ...rest, key: next.key, value: next.value } : rest);
+          }}
+        />
       </div>
       {newRuns > 0 ? (
         <button type="button" className="banner banner-info linkish" onClick={() => { setNewRuns(0); pager.goNewer(); }}>
@@ -168,6 +183,20 @@ export default function RunsPage({ filters }: { filters: RunFilters }) {
       )}
     </div>
   );
+}
+
+/** The filter in words, for the confirmation of a bulk replay. */
+function describeFilter(
+  filter: { scenarioId?: string; status?: string; correlationId?: string; from?: Date; search?: { name: string; value: string } },
+  scenarioNames: ReadonlyMap<string, string>,
+): string {
+  const parts: string[] = [];
+  if (filter.scenarioId) parts.push(`scenario ${scenarioNames.get(filter.scenarioId) ?? filter.scenarioId}`);
+  if (filter.status) parts.push(`status ${filter.status}`);
+  if (filter.correlationId) parts.push(`correlation id ${filter.correlationId}`);
+  if (filter.from) parts.push(`created since ${filter.from.toLocaleString()}`);
+  if (filter.search) parts.push(`${filter.search.name} = ${filter.search.value}`);
+  return parts.length > 0 ? parts.join(', ') : 'all runs';
 }
 
 export function RunTable({ runs, scenarioNames }: { runs: readonly RunSummary[]; scenarioNames: ReadonlyMap<string, string> }) {

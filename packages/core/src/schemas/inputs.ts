@@ -7,6 +7,7 @@ import { APPROVAL_DECISIONS } from '../nodes/waits.js';
 import { apiTokenScopeSchema } from '../tokens/scopes.js';
 import { appKeySchema, nodeIdSchema, objectIdSchema } from './ids.js';
 import { flowControlSchema } from '../flow/schema.js';
+import { searchFilterSchema, searchKeysSchema } from '../search/search-keys.js';
 
 const name = z.string().trim().min(1, 'name is required').max(120, 'name is longer than 120 characters');
 
@@ -22,6 +23,8 @@ export const createAppInput = z.strictObject({
   key: appKeySchema,
   name,
   signature: signatureConfigSchema,
+  /** Named expressions over each delivery, stored on it and its runs and searchable (core/search). */
+  searchKeys: searchKeysSchema.default([]),
 });
 
 export const updateAppInput = z.strictObject({
@@ -29,6 +32,8 @@ export const updateAppInput = z.strictObject({
   name: name.optional(),
   signature: signatureConfigSchema.optional(),
   defaultConnectionId: objectIdSchema.nullable().optional(),
+  /** Replaces the search keys whole; deliveries stored before keep the values they had. */
+  searchKeys: searchKeysSchema.optional(),
 });
 
 const secretValues = z
@@ -104,21 +109,41 @@ export const cursorPageInput = z.strictObject({
   cursor: z.string().max(200).nullish(),
 });
 
-export const listRunsInput = cursorPageInput
-  .extend({
-    scenarioId: objectIdSchema.optional(),
-    status: z.enum(RUN_STATUSES).optional(),
-    correlationId: z.string().max(200).optional(),
-    /** Runs created at or after this time. */
-    from: z.date().optional(),
-    /** Runs created before this time. */
-    to: z.date().optional(),
-  })
-  .superRefine((value, ctx) => {
-    if (value.from && value.to && value.from.getTime() >= value.to.getTime()) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be later than from' });
-    }
-  });
+function toAfterFrom(value: { from?: Date | undefined; to?: Date | undefined }, ctx: z.RefinementCtx) {
+  if (value.from && value.to && value.from.getTime() >= value.to.getTime()) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be later than from' });
+  }
+}
+
+/** What selects runs: in a list and in a bulk replay. Criteria combine. */
+const runFilterFields = {
+  scenarioId: objectIdSchema.optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  correlationId: z.string().max(200).optional(),
+  /** Runs created at or after this time. */
+  from: z.date().optional(),
+  /** Runs created before this time. */
+  to: z.date().optional(),
+  /** Runs whose delivery's search key `name` had exactly `value`. */
+  search: searchFilterSchema.optional(),
+};
+
+export const runFilterSchema = z.strictObject(runFilterFields).superRefine(toAfterFrom);
+
+export const listRunsInput = cursorPageInput.extend(runFilterFields).superRefine(toAfterFrom);
+
+/** What selects deliveries: in a list and in a bulk redelivery. Criteria combine. */
+const deliveryFilterFields = {
+  appId: objectIdSchema.optional(),
+  /** Deliveries received at or after this time. */
+  from: z.date().optional(),
+  /** Deliveries received before this time. */
+  to: z.date().optional(),
+  /** Deliveries whose search key `name` had exactly `value`. */
+  search: searchFilterSchema.optional(),
+};
+
+export const deliveryFilterSchema = z.strictObject(deliveryFilterFields).superRefine(toAfterFrom);
 
 export const listRunLogsInput = cursorPageInput.extend({
   runId: objectIdSchema,
@@ -203,6 +228,7 @@ export const dryRunInput = z
   });
 
 export const RUN_REPLAY_MODES = ['start', 'failure'] as const;
+export const RUN_REPLAY_VERSIONS = ['original', 'published'] as const;
 
 export const replayRunInput = z.strictObject({
   id: objectIdSchema,
@@ -211,7 +237,27 @@ export const replayRunInput = z.strictObject({
    * are not run again; the failed step and everything after it run.
    */
   from: z.enum(RUN_REPLAY_MODES).default('start'),
+  /** `original`: the version the run was pinned to; `published`: the scenario's published version now. */
+  version: z.enum(RUN_REPLAY_VERSIONS).default('original'),
 });
+
+/**
+ * Replays every run the filter selects (as it stood when the job was created: runs created after
+ * it, the replays among them, are not selected), in the background, each at most once.
+ */
+export const bulkReplayInput = z.strictObject({
+  filter: runFilterSchema,
+  from: z.enum(RUN_REPLAY_MODES).default('start'),
+  version: z.enum(RUN_REPLAY_VERSIONS).default('original'),
+});
+
+/** Redelivers every delivery the filter selects (received before the job was created), each at most once. */
+export const bulkRedeliverInput = z.strictObject({ filter: deliveryFilterSchema });
+
+export const BULK_JOB_KINDS = ['replay', 'redeliver'] as const;
+export const BULK_JOB_STATUSES = ['queued', 'running', 'cancelled', 'done'] as const;
+
+export const listBulkJobsInput = cursorPageInput.extend({ kind: z.enum(BULK_JOB_KINDS).optional() });
 
 export const listLoopItemsInput = z.strictObject({
   runId: objectIdSchema,
@@ -251,7 +297,7 @@ export const runEventsInput = z.strictObject({
   scenarioId: objectIdSchema.optional(),
 });
 
-export const listDeliveriesInput = cursorPageInput.extend({ appId: objectIdSchema.optional() });
+export const listDeliveriesInput = cursorPageInput.extend(deliveryFilterFields).superRefine(toAfterFrom);
 
 export const redeliverInput = z.strictObject({
   id: objectIdSchema,
@@ -289,6 +335,13 @@ export type DryRunRequest = z.input<typeof dryRunInput>;
 export type ReplayRunInput = z.input<typeof replayRunInput>;
 export type ResumeRunInput = z.input<typeof resumeRunInput>;
 export type RunReplayMode = (typeof RUN_REPLAY_MODES)[number];
+export type RunReplayVersion = (typeof RUN_REPLAY_VERSIONS)[number];
+export type RunFilter = z.infer<typeof runFilterSchema>;
+export type DeliveryFilter = z.infer<typeof deliveryFilterSchema>;
+export type BulkReplayInput = z.input<typeof bulkReplayInput>;
+export type BulkRedeliverInput = z.input<typeof bulkRedeliverInput>;
+export type BulkJobKind = (typeof BULK_JOB_KINDS)[number];
+export type BulkJobStatus = (typeof BULK_JOB_STATUSES)[number];
 export type RunEventsInput = z.input<typeof runEventsInput>;
 export type ListDeliveriesInput = z.input<typeof listDeliveriesInput>;
 export type RedeliverInput = z.input<typeof redeliverInput>;

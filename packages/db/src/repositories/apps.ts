@@ -24,6 +24,7 @@ export async function createApp(
     name: parsed.name,
     signature: parsed.signature,
     defaultConnectionId: null,
+    searchKeys: parsed.searchKeys,
     createdAt: now,
     updatedAt: now,
   };
@@ -55,13 +56,19 @@ export async function updateApp(
   models: Models,
   workspaceId: Types.ObjectId,
   appId: string,
-  changes: { name?: string; signature?: AppDoc['signature']; defaultConnectionId?: Types.ObjectId | null },
+  changes: {
+    name?: string;
+    signature?: AppDoc['signature'];
+    defaultConnectionId?: Types.ObjectId | null;
+    searchKeys?: AppDoc['searchKeys'];
+  },
   now = new Date(),
 ): Promise<AppDoc | null> {
   const set: Record<string, unknown> = { updatedAt: now };
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.signature !== undefined) set.signature = changes.signature;
   if (changes.defaultConnectionId !== undefined) set.defaultConnectionId = changes.defaultConnectionId;
+  if (changes.searchKeys !== undefined) set.searchKeys = changes.searchKeys;
   return models.App.findOneAndUpdate(
     { _id: toObjectId(appId, 'appId'), workspaceId },
     { $set: set },

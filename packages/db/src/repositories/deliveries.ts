@@ -1,3 +1,4 @@
+import type { SearchFilter } from '@weft/core';
 import type { Types } from 'mongoose';
 import { type InsertFailure, insertFailures } from '../bulk-insert.js';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
@@ -200,19 +201,37 @@ export type DeliverySummaryDoc = Pick<
   | 'receivedAt'
   | 'runIds'
   | 'dispatchedAt'
+  | 'searchKeys'
 >;
+
+export interface DeliveryFilterQuery {
+  workspaceId: Types.ObjectId;
+  appId?: Types.ObjectId;
+  from?: Date;
+  to?: Date;
+  search?: SearchFilter;
+}
+
+/** The stored-delivery filter of a deliveries list (and of a bulk redelivery's selection). */
+export function deliveryFilterQuery(query: DeliveryFilterQuery): Record<string, unknown> {
+  const receivedAt: Record<string, Date> = {};
+  if (query.from) receivedAt.$gte = query.from;
+  if (query.to) receivedAt.$lt = query.to;
+  return {
+    workspaceId: query.workspaceId,
+    ...(query.appId ? { appId: query.appId } : {}),
+    ...(query.from || query.to ? { receivedAt } : {}),
+    ...(query.search ? { searchKeys: { $elemMatch: { name: query.search.name, value: query.search.value } } } : {}),
+  };
+}
 
 /** Inbound webhooks, newest first, without headers and bodies. */
 export async function listDeliveries(
   models: Models,
-  query: { workspaceId: Types.ObjectId; appId?: Types.ObjectId; limit: number; cursor?: string | null },
+  query: DeliveryFilterQuery & { limit: number; cursor?: string | null },
 ): Promise<Page<DeliverySummaryDoc>> {
   const rows = await models.WebhookDelivery.find(
-    {
-      workspaceId: query.workspaceId,
-      ...(query.appId ? { appId: query.appId } : {}),
-      ...afterCursor('receivedAt', query.cursor),
-    },
+    { ...deliveryFilterQuery(query), ...afterCursor('receivedAt', query.cursor) },
     {
       appId: 1,
       deliveryId: 1,
@@ -226,6 +245,7 @@ export async function listDeliveries(
       receivedAt: 1,
       runIds: 1,
       dispatchedAt: 1,
+      searchKeys: 1,
     },
   )
     .sort({ receivedAt: -1, _id: -1 })
@@ -241,9 +261,9 @@ export function findDelivery(models: Models, workspaceId: Types.ObjectId, id: st
     .exec();
 }
 
-/** Records runs started by a redelivery beside the original ones. */
+/** Records runs started by a redelivery beside the original ones (once each: a repeated call adds nothing). */
 export async function addDeliveryRuns(models: Models, id: Types.ObjectId, runIds: readonly Types.ObjectId[]) {
-  await models.WebhookDelivery.updateOne({ _id: id }, { $push: { runIds: { $each: [...runIds] } } });
+  await models.WebhookDelivery.updateOne({ _id: id }, { $addToSet: { runIds: { $each: [...runIds] } } });
 }
 
 /** `markDeliveryDispatched` for many deliveries in one write (the api marks them in groups). */

@@ -42,6 +42,8 @@ export interface RetentionReport {
   outboundLimitsDeleted: number;
   /** Flow control state no run needs any more: empty concurrency slots, throttle windows long over. */
   flowStateDeleted: number;
+  /** Finished bulk jobs (done or cancelled) removed with their items. */
+  bulkJobsDeleted: number;
   /** The deadline cut the work short; what is left is done next time. */
   incomplete: boolean;
 }
@@ -309,6 +311,31 @@ export async function pruneSchedulingState(
   return { ticks, limits, flow: slots + windows, incomplete: b.stopped };
 }
 
+/**
+ * Bulk jobs that finished (done or cancelled) longer ago than `maxAgeMs` (the finished jobs' age,
+ * at least a day), and their items: the items go first, so a job is never left half-deleted
+ * without them being found again by the next run.
+ */
+export async function pruneBulkJobs(models: Models, maxAgeMs: number | null, options: RetentionOptions = {}) {
+  const now = options.now ?? new Date();
+  const b = batcher(options);
+  const before = new Date(now.getTime() - Math.max(DAY, maxAgeMs ?? 30 * DAY));
+  let deleted = 0;
+  while (b.more()) {
+    const ids = (
+      await models.BulkJob.collection
+        .find({ status: { $in: ['done', 'cancelled'] }, finishedAt: { $lt: before } }, { projection: { _id: 1 } })
+        .limit(b.batchSize)
+        .toArray()
+    ).map((doc) => doc._id);
+    if (ids.length === 0) break;
+    await models.BulkJobItem.collection.deleteMany({ jobId: { $in: ids } });
+    deleted += (await models.BulkJob.collection.deleteMany({ _id: { $in: ids } })).deletedCount;
+    if (ids.length < b.batchSize) break;
+  }
+  return { deleted, incomplete: b.stopped };
+}
+
 /** Applies the whole policy once (the runner's recurring retention job). */
 export async function applyRetention(
   models: Models,
@@ -319,6 +346,7 @@ export async function applyRetention(
   const outputs = await pruneStepOutputs(models, policy.stepOutputs, options);
   const jobs = await pruneFinishedJobs(models, policy.finishedJobs, options);
   const scheduling = await pruneSchedulingState(models, policy.finishedJobs.maxAgeMs, options);
+  const bulk = await pruneBulkJobs(models, policy.finishedJobs.maxAgeMs, options);
   return {
     runLogsDeleted: logs.deleted,
     runsOutputsPruned: outputs.pruned,
@@ -326,6 +354,8 @@ export async function applyRetention(
     scheduleTicksDeleted: scheduling.ticks,
     outboundLimitsDeleted: scheduling.limits,
     flowStateDeleted: scheduling.flow,
-    incomplete: logs.incomplete || outputs.incomplete || jobs.incomplete || scheduling.incomplete,
+    bulkJobsDeleted: bulk.deleted,
+    incomplete:
+      logs.incomplete || outputs.incomplete || jobs.incomplete || scheduling.incomplete || bulk.incomplete,
   };
 }

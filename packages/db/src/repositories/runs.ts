@@ -7,6 +7,8 @@ import {
   runFlowOf,
   type RunStatus,
   type RunTriggerKind,
+  type SearchFilter,
+  type SearchKeyValue,
   type Step,
   type StepError,
 } from '@weft/core';
@@ -46,6 +48,8 @@ export interface NewRun {
    * and with its version's failure handler pending (the sweep starts it, as after a crash).
    */
   failure?: { error: StepError; failureHandler?: { scenarioId: Types.ObjectId; runId: Types.ObjectId } };
+  /** The search key values of its delivery (or of the run it replays). */
+  searchKeys?: readonly SearchKeyValue[];
 }
 
 /**
@@ -70,6 +74,7 @@ export async function newRunOfVersion(
     readonly trace?: RunTraceDoc;
     readonly input: unknown;
     readonly steps?: readonly Step[];
+    readonly searchKeys?: readonly SearchKeyValue[] | undefined;
   },
 ): Promise<NewRun> {
   const flow = await flowOfRun(version.flowControl, run.kind, run.input);
@@ -103,6 +108,7 @@ export async function newRunOfVersion(
     // A loop body's steps are stored per item (see loop-items.ts), not among the run's steps.
     nodes: version.nodes.filter((node) => node.parentId === undefined).map((node) => ({ id: node.id, type: node.type })),
     ...(run.steps ? { steps: run.steps } : {}),
+    ...(run.searchKeys && run.searchKeys.length > 0 ? { searchKeys: run.searchKeys } : {}),
   };
 }
 
@@ -161,6 +167,7 @@ function runDocument(run: NewRun, now: Date) {
     ...(run.failure?.failureHandler
       ? { failureHandler: { ...run.failure.failureHandler, pending: true, error: null } }
       : {}),
+    ...(run.searchKeys && run.searchKeys.length > 0 ? { searchKeys: [...run.searchKeys] } : {}),
     ...(run.call
       ? {
           parent: run.call.parent,
@@ -482,8 +489,24 @@ export interface ListRunsQuery {
   correlationId?: string;
   from?: Date;
   to?: Date;
+  search?: SearchFilter;
   limit: number;
   cursor?: string | null;
+}
+
+/** The stored-run filter of a runs list (and of a bulk replay's selection). */
+export function runFilterQuery(query: Omit<ListRunsQuery, 'limit' | 'cursor'>): Record<string, unknown> {
+  const createdAt: Record<string, Date> = {};
+  if (query.from) createdAt.$gte = query.from;
+  if (query.to) createdAt.$lt = query.to;
+  return {
+    workspaceId: query.workspaceId,
+    ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.correlationId ? { correlationId: query.correlationId } : {}),
+    ...(query.from || query.to ? { createdAt } : {}),
+    ...(query.search ? { searchKeys: { $elemMatch: { name: query.search.name, value: query.search.value } } } : {}),
+  };
 }
 
 /** What a runs list shows: no input, steps or outputs (those come with the run itself). */
@@ -501,22 +524,13 @@ export type RunSummaryDoc = Pick<
   | 'startedAt'
   | 'finishedAt'
   | 'waitingFor'
+  | 'searchKeys'
 >;
 
 /** Newest first, keyset-paginated by (createdAt, _id). */
 export async function listRuns(models: Models, query: ListRunsQuery): Promise<Page<RunSummaryDoc>> {
-  const createdAt: Record<string, Date> = {};
-  if (query.from) createdAt.$gte = query.from;
-  if (query.to) createdAt.$lt = query.to;
   const rows = await models.Run.find(
-    {
-      workspaceId: query.workspaceId,
-      ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.correlationId ? { correlationId: query.correlationId } : {}),
-      ...(query.from || query.to ? { createdAt } : {}),
-      ...afterCursor('createdAt', query.cursor),
-    },
+    { ...runFilterQuery(query), ...afterCursor('createdAt', query.cursor) },
     {
       scenarioId: 1,
       scenarioVersionId: 1,
@@ -529,6 +543,7 @@ export async function listRuns(models: Models, query: ListRunsQuery): Promise<Pa
       startedAt: 1,
       finishedAt: 1,
       waitingFor: 1,
+      searchKeys: 1,
     },
   )
     .sort({ createdAt: -1, _id: -1 })

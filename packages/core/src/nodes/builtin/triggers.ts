@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { objectIdSchema } from '../../schemas/ids.js';
+import { searchKeysSchema } from '../../search/search-keys.js';
 import {
   DEFAULT_REPLY_TIMEOUT_MS,
   MAX_REPLY_TIMEOUT_MS,
@@ -24,6 +25,11 @@ const webhookConfig = z
       .max(2_000)
       .optional()
       .describe('JSONata over the delivery ({ body, headers }); the scenario runs only when it is truthy'),
+    searchKeys: searchKeysSchema
+      .optional()
+      .describe(
+        "At most 10 named JSONata expressions over the delivery ({ body, headers }), e.g. customer: body.data.object.customer; their values are stored with this scenario's runs (besides the app's search keys) and the runs are searchable by them",
+      ),
     respond: z
       .enum(WEBHOOK_RESPOND_MODES, {
         error:
@@ -57,7 +63,7 @@ export const webhookTrigger: NodeDefinition<typeof webhookConfig> = {
   migrations: {},
   references: [{ field: 'appId', kind: 'app' }],
   retry: NO_RETRY,
-  rawExpressionFields: ['filter'],
+  rawExpressionFields: ['filter', 'searchKeys[].expression'],
   execute: emitTrigger,
 };
 
