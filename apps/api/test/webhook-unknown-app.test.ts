@@ -55,6 +55,27 @@ describe('unknown app keys', () => {
     }
   });
 
+  it('an unsigned request gets the same answer from an app of every scheme, one whose connection is disabled and one without a secret', async () => {
+    const unsigned: RequestInit = { method: 'POST', body: '{"hello":"world"}' };
+    const strangerKey = uniqueKey('nobody');
+    const expected = seen(await send(strangerKey, unsigned), strangerKey);
+    const schemes = ['generic', 'github', 'shopify', 'slack', 'standard-webhooks', 'stripe'] as const;
+    for (const scheme of schemes) {
+      const app = await createSignedApp(h, { scheme });
+      expect(seen(await send(app.key, unsigned), app.key), scheme).toEqual(expected);
+    }
+    const disabled = await createSignedApp(h, { scheme: 'github' });
+    const connectionId = (await h.caller.apps.get({ id: disabled.id })).defaultConnectionId!;
+    await h.caller.connections.disable({ id: connectionId });
+    expect(seen(await send(disabled.key, unsigned), disabled.key), 'disabled connection').toEqual(expected);
+    const noSecret = await h.caller.apps.create({
+      key: uniqueKey('nosecret'),
+      name: 'No secret',
+      signature: { scheme: 'stripe' },
+    });
+    expect(seen(await send(noSecret.key, unsigned), noSecret.key), 'no secret').toEqual(expected);
+  });
+
   it('a POST to an unknown key is 401 with the verifier reason, its body read (413 past the limit), nothing stored', async () => {
     const key = uniqueKey('nobody');
     const unsigned = await send(key, { method: 'POST', body: '{}' });

@@ -210,7 +210,7 @@ describe('rejections: 401 with a reason code, nothing stored', () => {
     expect(answer.json.error).toBe('signature_mismatch');
   });
 
-  it('an app without a webhook secret refuses everything with invalid_secret', async () => {
+  it('an app without a webhook secret refuses everything as a mismatch (nothing can match; nothing said of the app)', async () => {
     const key = uniqueKey('nosecret');
     const app = await h.caller.apps.create({ key, name: 'No secret', signature: { scheme: 'github' } });
     const answer = await postSigned(
@@ -219,7 +219,7 @@ describe('rejections: 401 with a reason code, nothing stored', () => {
       '{}',
     );
     expect(answer.status).toBe(401);
-    expect(answer.json.error).toBe('invalid_secret');
+    expect(answer.json.error).toBe('signature_mismatch');
     expect(await deliveriesOf(app.id)).toHaveLength(0);
   });
 });
@@ -408,7 +408,7 @@ describe('which scenarios run', () => {
     const signature: SignatureConfigInput = { scheme: 'github' };
     const created = await h.caller.apps.create({ key, name: 'Late secret', signature });
     const app = { id: created.id, key, secret: SECRETS.github, signature };
-    expect((await postSigned(h, app, '{}')).json.error).toBe('invalid_secret');
+    expect((await postSigned(h, app, '{}')).json.error).toBe('signature_mismatch');
     await h.caller.connections.create({
       appId: app.id,
       name: 'Default',

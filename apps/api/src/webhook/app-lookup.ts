@@ -15,9 +15,9 @@ export interface ResolvedApp {
   readonly workspaceId: ObjectId;
   readonly key: string;
   readonly signature: SignatureConfig;
-  /** From the app's default connection; empty when it has none (verification then fails with `invalid_secret`). */
+  /** From the app's default connection; empty when it has none (then nothing verifies: webhook/index.ts). */
   readonly webhookSecret: string;
-  /** The default connection is disabled: its secret verifies nothing, every webhook is refused. */
+  /** The default connection is disabled: every webhook is refused (one signed with its secret is told why). */
   readonly connectionDisabled: boolean;
   /** Evaluated on each delivery at ingest (core/search). */
   readonly searchKeys: readonly SearchKeyDefinition[];
@@ -46,7 +46,8 @@ async function loadApp(deps: AppLookupDeps, key: string): Promise<ResolvedApp | 
       .exec();
     connectionDisabled = connection?.status === 'disabled';
   }
-  if (app.defaultConnectionId && !connectionDisabled) {
+  // Read when disabled too: a caller who signs with it is told the connection is disabled.
+  if (app.defaultConnectionId) {
     try {
       const secrets = await readConnectionSecrets(
         models,

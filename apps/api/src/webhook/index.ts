@@ -7,7 +7,11 @@ import { observeWebhook } from '../metrics.js';
 import { WebhookAdmission } from './admission.js';
 import { answerWebhook } from './answer.js';
 import { lookupApp, type ResolvedApp } from './app-lookup.js';
-import { decoyApp } from './unknown-app.js';
+import { DECOY_SECRET, decoyApp } from './unknown-app.js';
+
+/** The answer to a request without the signature headers of the app's scheme, the same for every app. */
+const UNSIGNED_MESSAGE =
+  "the request is not signed: it lacks the signature header(s) of this endpoint's scheme";
 import { identifyDelivery } from './delivery-id.js';
 import { answerGetChallenge, answerProbe, answerSlackVerification } from './handshake.js';
 import { ingestDelivery } from './ingest.js';
@@ -118,20 +122,11 @@ export function webhookRouter(deps: ApiDeps): Router {
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const receivedAt = deps.clock();
     const log = deps.logger.child({ appKey: app.key });
-    if (app.connectionDisabled) {
-      failedBuckets.take(app.id.toHexString());
-      log.info({ reason: 'invalid_secret' }, 'webhook rejected: the default connection is disabled');
-      sendError(
-        res,
-        401,
-        'invalid_secret',
-        `the default connection of app "${app.key}" is disabled; enable it or choose another default connection`,
-      );
-      return;
-    }
+    // An app without a secret is checked against one nobody has, like a key that names no app: a
+    // caller learns nothing about the app's state from the answer; the log says why.
     const verdict = verifyWebhook({
       config: app.signature,
-      secret: app.webhookSecret,
+      secret: app.webhookSecret === '' ? DECOY_SECRET : app.webhookSecret,
       headers: req.headers,
       rawBody: body,
       now: receivedAt,
@@ -141,9 +136,34 @@ export function webhookRouter(deps: ApiDeps): Router {
       if (isDecoy(res)) log.info({ reason, unknownApp: true }, 'webhook rejected: no app has this key');
       else {
         failedBuckets.take(app.id.toHexString());
-        log.info({ reason }, 'webhook rejected');
+        log.info(
+          { reason },
+          app.webhookSecret === ''
+            ? 'webhook rejected: the app has no default connection with a webhook secret'
+            : 'webhook rejected',
+        );
       }
-      sendError(res, 401, reason, verdict.ok ? 'the signature does not match' : verdict.message);
+      // Unsigned, every app answers alike whatever its scheme (the scheme's header would tell a
+      // stranger that the key is in use); a caller who signed already knows the scheme.
+      const message =
+        reason === 'missing_signature'
+          ? UNSIGNED_MESSAGE
+          : verdict.ok
+            ? 'the signature does not match'
+            : verdict.message;
+      sendError(res, 401, reason, message);
+      return;
+    }
+    if (app.connectionDisabled) {
+      // Signed with the connection's secret: the caller may know why it is refused.
+      failedBuckets.take(app.id.toHexString());
+      log.info({ reason: 'invalid_secret' }, 'webhook rejected: the default connection is disabled');
+      sendError(
+        res,
+        401,
+        'invalid_secret',
+        `the default connection of app "${app.key}" is disabled; enable it or choose another default connection`,
+      );
       return;
     }
     const taken = buckets.take(app.id.toHexString());

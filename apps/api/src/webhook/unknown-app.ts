@@ -4,7 +4,7 @@ import { newObjectId } from '@weft/db';
 import type { ResolvedApp } from './app-lookup.js';
 
 /** Known to nobody, this process's only: no request can be signed with it. */
-const DECOY_SECRET = randomBytes(32).toString('hex');
+export const DECOY_SECRET = randomBytes(32).toString('hex');
 const DECOY_SIGNATURE = signatureConfigSchema.parse({ scheme: 'generic' });
 
 /**
@@ -15,6 +15,7 @@ const DECOY_SIGNATURE = signatureConfigSchema.parse({ scheme: 'generic' });
  * or a skipped step. Nothing is stored, no bucket of any app is spent.
  */
 export function decoyApp(key: string): ResolvedApp {
+  // (An app without a webhook secret is checked against DECOY_SECRET as well: webhook/index.ts.)
   return {
     id: newObjectId(),
     workspaceId: newObjectId(),
