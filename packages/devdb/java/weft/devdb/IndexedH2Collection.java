@@ -32,6 +32,16 @@ final class IndexedH2Collection extends H2Collection implements Explain.Explaina
         this.secondary = new SecondaryIndexes<>(dataMap.getKeyType()::compare);
     }
 
+    /**
+     * As on the memory backend: the stock collection BSON-encodes the whole old and new document
+     * on every write to keep {@code collStats.size} exact, and on H2 writes the size to the file
+     * with every commit too. Weft reads no collection sizes (collStats reports the last stored one).
+     */
+    @Override
+    protected boolean tracksDataSize() {
+        return false;
+    }
+
     @Override
     protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit, int batchSize,
                                          Document fieldSelector) {
