@@ -42,3 +42,7 @@ export {
 export { isDatabaseUnavailable } from './unavailable.js';
 export * from './repositories/run-waits.js';
 export * from './repositories/flow-control.js';
+export * from './repositories/jobs.js';
+export * from './repositories/run-health.js';
+export * from './repositories/run-lookups.js';
+export * from './repositories/run-stream.js';

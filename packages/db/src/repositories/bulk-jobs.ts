@@ -296,3 +296,8 @@ export async function nextBulkSources(
     .exec();
   return rows.map((row) => ({ id: row._id as Types.ObjectId, time: row[field] as Date }));
 }
+
+/** One item of a bulk job by its id (`<jobId>:<sourceId>`). */
+export function findBulkItem(models: Models, id: string) {
+  return models.BulkJobItem.findById(id).lean<BulkJobItemDoc>().exec();
+}
