@@ -1,4 +1,11 @@
-import { createApiToken, createWorkspace, findActiveToken, type Models } from '@weft/db';
+import {
+  countApiTokens,
+  createApiToken,
+  createWorkspace,
+  findActiveToken,
+  findFirstWorkspaceId,
+  type Models,
+} from '@weft/db';
 
 export type BootstrapOutcome =
   | { readonly kind: 'existing' }
@@ -8,11 +15,7 @@ export type BootstrapOutcome =
 export const BOOTSTRAP_TOKEN_NAME = 'bootstrap';
 
 async function firstWorkspaceId(models: Models, now: Date) {
-  const existing = await models.Workspace.findOne({}, { _id: 1 })
-    .sort({ createdAt: 1, _id: 1 })
-    .lean()
-    .exec();
-  return existing?._id ?? (await createWorkspace(models, 'Default', now))._id;
+  return (await findFirstWorkspaceId(models)) ?? (await createWorkspace(models, 'Default', now))._id;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function ensureBootstrapToken(
     await createApiToken(models, workspaceId, BOOTSTRAP_TOKEN_NAME, configured, now);
     return { kind: 'registered', workspaceId: workspaceId.toHexString() };
   }
-  if ((await models.ApiToken.countDocuments({}).exec()) > 0) return { kind: 'existing' };
+  if ((await countApiTokens(models)) > 0) return { kind: 'existing' };
   const workspaceId = await firstWorkspaceId(models, now);
   const { token } = await createApiToken(models, workspaceId, BOOTSTRAP_TOKEN_NAME, undefined, now);
   return { kind: 'created', token, workspaceId: workspaceId.toHexString() };

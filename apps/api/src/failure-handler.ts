@@ -1,4 +1,4 @@
-import { type ScenarioDoc, type ScenarioVersionDoc, toObjectId } from '@weft/db';
+import { findScenarioHead, findVersionTrigger, toObjectId } from '@weft/db';
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { ObjectId } from './ids.js';
@@ -18,24 +18,15 @@ export async function onFailureProblem(
   stage: 'save' | 'publish',
 ): Promise<string | null> {
   if (handlerId === scenarioId) return 'a scenario cannot be its own failure handler';
-  const handler = await ctx.deps.database.models.Scenario.findOne(
-    { _id: toObjectId(handlerId, 'onFailure'), workspaceId: ctx.workspaceId, archivedAt: null },
-    { name: 1, publishedVersionId: 1 },
-  )
-    .lean<Pick<ScenarioDoc, '_id' | 'name' | 'publishedVersionId'>>()
-    .exec();
+  const { models } = ctx.deps.database;
+  const handler = await findScenarioHead(models, ctx.workspaceId, toObjectId(handlerId, 'onFailure'));
   if (!handler) return `no scenario with the id "${handlerId}" in this workspace`;
   if (!handler.publishedVersionId) {
     return stage === 'publish'
       ? `failure handler "${handler.name}" has never been published; publish it first`
       : null;
   }
-  const version = await ctx.deps.database.models.ScenarioVersion.findOne(
-    { _id: handler.publishedVersionId, workspaceId: ctx.workspaceId },
-    { trigger: 1 },
-  )
-    .lean<Pick<ScenarioVersionDoc, 'trigger'>>()
-    .exec();
+  const version = await findVersionTrigger(models, ctx.workspaceId, handler.publishedVersionId);
   if (version && version.trigger.kind !== 'manual') {
     return `failure handler "${handler.name}" is started by a ${version.trigger.kind} trigger; a failure handler needs a manual trigger`;
   }

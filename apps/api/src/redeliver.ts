@@ -1,7 +1,8 @@
-import { type SearchKeyDefinition, type SearchKeyValue, webhookTriggerInput } from '@weft/core';
+import { type SearchKeyValue, webhookTriggerInput } from '@weft/core';
 import {
   addDeliveryRuns,
   createRuns,
+  findAppSearchKeys,
   newObjectId,
   newRunOfVersion,
   type ScenarioVersionDoc,
@@ -36,12 +37,7 @@ export async function planRedelivery(
   delivery: WebhookDeliveryDoc,
   scenarioIds?: readonly string[],
 ): Promise<RedeliveryPlan> {
-  const app = await deps.database.models.App.findOne(
-    { _id: delivery.appId, workspaceId: delivery.workspaceId },
-    { _id: 1, searchKeys: 1 },
-  )
-    .lean<{ _id: ObjectId; searchKeys?: SearchKeyDefinition[] }>()
-    .exec();
+  const app = await findAppSearchKeys(deps.database.models, delivery.workspaceId, delivery.appId);
   if (!app) {
     return {
       ok: false,

@@ -3,9 +3,11 @@ import {
   copyHttpPages,
   copySucceededLoopItems,
   createRuns,
+  findScenarioState,
   findScenarioVersion,
   newRunOfVersion,
   type RunDoc,
+  runExists,
   type ScenarioVersionDoc,
   scheduleRun,
 } from '@weft/db';
@@ -66,12 +68,7 @@ export async function planReplay(
       message: `the step outputs of run ${id} were removed by retention on ${run.outputsPrunedAt.toISOString()}: it cannot continue from its failure; replay it from the start`,
     };
   }
-  const scenario = await deps.database.models.Scenario.findOne(
-    { _id: run.scenarioId, workspaceId: run.workspaceId },
-    { archivedAt: 1, name: 1, publishedVersionId: 1 },
-  )
-    .lean<{ archivedAt: Date | null; name: string; publishedVersionId: ObjectId | null }>()
-    .exec();
+  const scenario = await findScenarioState(deps.database.models, run.workspaceId, run.scenarioId);
   if (!scenario || scenario.archivedAt) {
     return {
       ok: false,
@@ -116,7 +113,7 @@ export async function createReplay(
 ): Promise<void> {
   const { models } = deps.database;
   const now = deps.clock();
-  const exists = await models.Run.exists({ _id: id }).exec();
+  const exists = await runExists(models, id);
   // Succeeded loop items and fetched pages go with the succeeded steps, before the run exists
   // for any runner: a paginated step that failed goes on at the page it failed at.
   if (from === 'failure' && !exists) {

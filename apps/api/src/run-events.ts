@@ -1,5 +1,11 @@
 import type { RunStatus, StepStatus } from '@weft/core';
-import { listRunChangesSince, type Models, type RunChangeDoc } from '@weft/db';
+import {
+  listRunChangesSince,
+  type Models,
+  type RunChangeDoc,
+  type RunChangeStream,
+  watchRuns,
+} from '@weft/db';
 import type { Logger } from 'pino';
 import type { ObjectId } from './ids.js';
 
@@ -57,8 +63,6 @@ type RawRun = Pick<RunChangeDoc, 'workspaceId' | 'scenarioId' | 'status' | 'upda
 
 const RETRY_STREAM_MS = 1_000;
 
-type ChangeStream = ReturnType<Models['Run']['collection']['watch']>;
-
 /**
  * The change stream's pipeline: inserts, updates and replaces, each reduced on the server to
  * what an event is made of (`RunChangeDoc`, what polling reads too). A run's full document
@@ -108,7 +112,7 @@ export class RunEvents {
   private readonly seen = new Map<string, { sig: string; at: number }>();
   private source: RunEventSource | null = null;
   private starting: Promise<RunEventSource> | null = null;
-  private stream: ChangeStream | null = null;
+  private stream: RunChangeStream | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private pollSince = 0;
@@ -244,7 +248,7 @@ export class RunEvents {
 
   /** Opens the stream and runs its first aggregate (which fails where change streams are missing). */
   private async openStream(generation: number, resumeAfter?: unknown): Promise<void> {
-    const stream = this.models.Run.collection.watch(STREAM_PIPELINE, {
+    const stream = watchRuns(this.models, STREAM_PIPELINE, {
       fullDocument: 'updateLookup',
       ...(resumeAfter ? { resumeAfter } : {}),
     });
@@ -265,7 +269,7 @@ export class RunEvents {
     if (full) this.handle(full);
   }
 
-  private async readStream(stream: ChangeStream, generation: number): Promise<void> {
+  private async readStream(stream: RunChangeStream, generation: number): Promise<void> {
     try {
       for await (const event of stream) {
         if (generation !== this.generation) return;

@@ -1,5 +1,5 @@
 import { NODE_TYPES, nodeCatalog, signatureSchemes } from '@weft/core';
-import { JOBS_COLLECTION } from '@weft/db';
+import { pingDatabase, pingJobs } from '@weft/db';
 import type { ApiDeps } from './deps.js';
 import { PACKAGE } from './version.js';
 
@@ -35,16 +35,12 @@ async function timed(run: () => Promise<unknown>, timeoutMs = CHECK_TIMEOUT_MS):
 
 /** What `GET /health` and `system.health` answer: the database and the queue, each with its latency. */
 export async function checkHealth(deps: ApiDeps) {
-  const db = deps.database.connection.db;
   const [database, queue] = await Promise.all([
+    timed(() => pingDatabase(deps.database)),
     timed(async () => {
-      if (!db) throw new Error('the database connection is not open');
-      await db.command({ ping: 1 });
-    }),
-    timed(async () => {
-      if (!db) throw new Error('the database connection is not open');
+      if (!deps.database.connection.db) throw new Error('the database connection is not open');
       await deps.queue.ready;
-      await db.collection(JOBS_COLLECTION).findOne({}, { projection: { _id: 1 } });
+      await pingJobs(deps.database);
     }),
   ]);
   const healthy = database.ok && queue.ok;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  countLockedJobs,
   createQueue,
   ensureQueueIndexes,
-  JOBS_COLLECTION,
+  findRunFlow,
   RUN_JOB,
-  type RunDoc,
   type RunJobData,
   scheduleRun,
   VersionCache,
@@ -127,9 +127,7 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
   );
   /** A run of this runner is final: a concurrency place it held goes to the next run of its key. */
   const settledFlow = async (runId: string) => {
-    const run = await deps.db.models.Run.findById(runId, { scenarioId: 1, flow: 1 })
-      .lean<Pick<RunDoc, 'scenarioId' | 'flow'>>()
-      .exec()
+    const run = await findRunFlow(deps.db.models, runId)
       // Unread, the admitter's scan still hands the place on.
       .catch(() => null);
     if (run) admitter.settled(run);
@@ -321,10 +319,9 @@ export async function startWorker(deps: WorkerDeps, options: WorkerOptions): Pro
 async function waitForJobBookkeeping(deps: WorkerDeps, jobIds: readonly string[], timeoutMs = 3_000) {
   if (jobIds.length === 0) return;
   const ids = jobIds.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
-  const jobs = deps.db.connection.db!.collection(JOBS_COLLECTION);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const locked = await jobs.countDocuments({ _id: { $in: ids }, lockedAt: { $ne: null } }).catch(() => 0);
+    const locked = await countLockedJobs(deps.db, ids).catch(() => 0);
     if (locked === 0) return;
     await sleep(25);
   }

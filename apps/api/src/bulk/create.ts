@@ -1,4 +1,4 @@
-import { createBulkJob, type BulkJobSpec } from '@weft/db';
+import { appExists, createBulkJob, type BulkJobSpec, findApiTokenName, scenarioExists } from '@weft/db';
 import { TRPCError } from '@trpc/server';
 import type { Context } from '../trpc.js';
 import type { ObjectId } from '../ids.js';
@@ -11,12 +11,10 @@ export async function queueBulkJob(ctx: Scoped, spec: BulkJobSpec) {
   const { models } = ctx.deps.database;
   const reference =
     spec.kind === 'replay'
-      ? spec.filter.scenarioId && { kind: 'scenario', id: spec.filter.scenarioId, model: models.Scenario }
-      : spec.filter.appId && { kind: 'app', id: spec.filter.appId, model: models.App };
+      ? spec.filter.scenarioId && { kind: 'scenario', id: spec.filter.scenarioId, exists: scenarioExists }
+      : spec.filter.appId && { kind: 'app', id: spec.filter.appId, exists: appExists };
   if (reference) {
-    const exists = await (reference.model as typeof models.App)
-      .exists({ _id: reference.id, workspaceId: ctx.workspaceId })
-      .exec();
+    const exists = await reference.exists(models, ctx.workspaceId, reference.id);
     if (!exists) {
       throw new TRPCError({
         code: 'NOT_FOUND',
@@ -24,7 +22,7 @@ export async function queueBulkJob(ctx: Scoped, spec: BulkJobSpec) {
       });
     }
   }
-  const token = await models.ApiToken.findById(ctx.tokenId, { name: 1 }).lean<{ name: string }>().exec();
+  const token = await findApiTokenName(models, ctx.tokenId);
   const job = await createBulkJob(
     models,
     { workspaceId: ctx.workspaceId, spec, createdBy: token?.name ?? 'API token' },

@@ -1,14 +1,15 @@
 import {
   type BulkJobDoc,
   type BulkJobItemDoc,
+  findBulkItem,
+  findDelivery,
+  findRun,
   findScenarioVersion,
   isBulkJobRun,
   isDatabaseUnavailable,
   newObjectId,
   recordBulkItem,
-  type RunDoc,
   settleBulkItem,
-  type WebhookDeliveryDoc,
 } from '@weft/db';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
@@ -61,8 +62,8 @@ async function skip(
   return recorded.created ? { outcome: 'skipped', message } : { outcome: 'seen' };
 }
 
-async function findItem(deps: ApiDeps, id: string) {
-  return deps.database.models.BulkJobItem.findById(id).lean<BulkJobItemDoc>().exec();
+function findItem(deps: ApiDeps, id: string) {
+  return findBulkItem(deps.database.models, id);
 }
 
 /**
@@ -76,7 +77,7 @@ export async function replayItem(
 ): Promise<ItemResult> {
   const { models } = deps.database;
   const id = itemId(job, sourceId);
-  const run = await models.Run.findOne({ _id: sourceId, workspaceId: job.workspaceId }).lean<RunDoc>().exec();
+  const run = await findRun(models, job.workspaceId, sourceId);
   let item = await findItem(deps, id);
   if (!item) {
     if (!run) return skip(deps, job, sourceId, `run ${sourceId.toHexString()} no longer exists`);
@@ -117,9 +118,7 @@ export async function redeliverItem(
 ): Promise<ItemResult> {
   const { models } = deps.database;
   const id = itemId(job, sourceId);
-  const delivery = await models.WebhookDelivery.findOne({ _id: sourceId, workspaceId: job.workspaceId })
-    .lean<WebhookDeliveryDoc>()
-    .exec();
+  const delivery = await findDelivery(models, job.workspaceId, sourceId.toHexString());
   let item = await findItem(deps, id);
   if (!item) {
     if (!delivery) return skip(deps, job, sourceId, `delivery ${sourceId.toHexString()} no longer exists`);

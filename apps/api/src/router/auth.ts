@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { findApiToken, findWorkspace } from '@weft/db';
 import { createTRPCRouter, protectedProcedure } from '../trpc.js';
 import { tokenView } from '../views.js';
 
@@ -7,10 +8,8 @@ export const authRouter = createTRPCRouter({
   whoami: protectedProcedure.query(async ({ ctx }) => {
     const { models } = ctx.deps.database;
     const [workspace, token] = await Promise.all([
-      models.Workspace.findById(ctx.workspaceId).lean().exec(),
-      models.ApiToken.findOne({ _id: ctx.tokenId, workspaceId: ctx.workspaceId }, { tokenHash: 0 })
-        .lean()
-        .exec(),
+      findWorkspace(models, ctx.workspaceId),
+      findApiToken(models, ctx.workspaceId, ctx.tokenId),
     ]);
     if (!workspace || !token) {
       throw new TRPCError({ code: 'UNAUTHORIZED', message: 'the workspace of this token no longer exists' });

@@ -6,7 +6,7 @@ import {
   type GraphShape,
   staticCalls,
 } from '@weft/core';
-import type { Models, ScenarioDoc, ScenarioVersionDoc } from '@weft/db';
+import { findScenarioHeads, findVersionNodes, type Models, type ScenarioDoc } from '@weft/db';
 import { Types } from 'mongoose';
 import type { ObjectId } from '../ids.js';
 
@@ -29,16 +29,13 @@ export async function callTargetProblems(
   let frontier = [...new Set(calls.map((call) => call.scenarioId))].filter((id) => id !== selfId);
   const seen = new Set(frontier);
   while (frontier.length > 0) {
-    const scenarios = await models.Scenario.find(
-      { _id: { $in: frontier.map((id) => new Types.ObjectId(id)) }, workspaceId, archivedAt: null },
-      { name: 1, publishedVersionId: 1 },
-    )
-      .lean<Pick<ScenarioDoc, '_id' | 'name' | 'publishedVersionId'>[]>()
-      .exec();
+    const scenarios = await findScenarioHeads(
+      models,
+      workspaceId,
+      frontier.map((id) => new Types.ObjectId(id)),
+    );
     const versionIds = scenarios.flatMap((s) => (s.publishedVersionId ? [s.publishedVersionId] : []));
-    const versions = await models.ScenarioVersion.find({ _id: { $in: versionIds } }, { nodes: 1 })
-      .lean<Pick<ScenarioVersionDoc, '_id' | 'nodes'>[]>()
-      .exec();
+    const versions = await findVersionNodes(models, versionIds);
     const nodesOf = new Map(versions.map((v) => [v._id.toHexString(), v.nodes]));
     const next = new Set<string>();
     for (const scenario of scenarios) {

@@ -1,5 +1,5 @@
 import { bulkRedeliverInput, idInput, listDeliveriesInput, redeliverInput } from '@weft/core';
-import { findDelivery, findRunSummaries, listDeliveries, toObjectId } from '@weft/db';
+import { findAppSignature, findDelivery, findRunSummaries, listDeliveries, toObjectId } from '@weft/db';
 import { TRPCError } from '@trpc/server';
 import { queueBulkJob } from '../bulk/create.js';
 import { createRedelivery, planRedelivery } from '../redeliver.js';
@@ -27,9 +27,7 @@ export const deliveriesRouter = createTRPCRouter({
     const delivery = await findDelivery(models, ctx.workspaceId, input.id);
     if (!delivery) throw notFound('delivery', input.id);
     const [app, runs] = await Promise.all([
-      models.App.findOne({ _id: delivery.appId, workspaceId: ctx.workspaceId }, { signature: 1 })
-        .lean<{ signature: { scheme: string } }>()
-        .exec(),
+      findAppSignature(models, ctx.workspaceId, delivery.appId),
       findRunSummaries(models, ctx.workspaceId, delivery.runIds),
     ]);
     return deliveryView(delivery, { scheme: app?.signature.scheme ?? null, runs: runs.map(deliveryRunView) });

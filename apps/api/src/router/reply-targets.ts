@@ -1,5 +1,5 @@
 import { type GraphProblem, type GraphShape, webhookReplyPlan } from '@weft/core';
-import type { Models, ScenarioDoc, ScenarioVersionDoc } from '@weft/db';
+import { findVersionNodes, findWebhookScenariosOfApp, type Models, type ScenarioDoc } from '@weft/db';
 import type { ObjectId } from '../ids.js';
 
 /**
@@ -18,23 +18,10 @@ export async function replyConflictProblems(
   const trigger = graph.nodes.find((node) => node.type === 'trigger.webhook');
   const appId = trigger?.config.appId;
   if (!trigger || typeof appId !== 'string') return [];
-  const others = await models.Scenario.find(
-    {
-      workspaceId,
-      _id: { $ne: self._id },
-      archivedAt: null,
-      'publishedTrigger.kind': 'webhook',
-      'publishedTrigger.appId': appId,
-    },
-    { name: 1, publishedVersionId: 1 },
-  )
-    .lean<Pick<ScenarioDoc, '_id' | 'name' | 'publishedVersionId'>[]>()
-    .exec();
+  const others = await findWebhookScenariosOfApp(models, workspaceId, appId, self._id);
   const versionIds = others.flatMap((s) => (s.publishedVersionId ? [s.publishedVersionId] : []));
   if (versionIds.length === 0) return [];
-  const versions = await models.ScenarioVersion.find({ _id: { $in: versionIds } }, { nodes: 1 })
-    .lean<Pick<ScenarioVersionDoc, '_id' | 'nodes'>[]>()
-    .exec();
+  const versions = await findVersionNodes(models, versionIds);
   const answering = new Set(
     versions.filter((version) => webhookReplyPlan(version.nodes)).map((version) => version._id.toHexString()),
   );

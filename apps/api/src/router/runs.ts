@@ -13,6 +13,7 @@ import {
   type StepStatus,
 } from '@weft/core';
 import {
+  findApiTokenName,
   findLoopItem,
   findRun,
   findScenarioVersion,
@@ -26,6 +27,7 @@ import {
   listRunWaits,
   requestCancel,
   resumeParentOf,
+  scenarioExists,
   toObjectId,
 } from '@weft/db';
 import { TRPCError } from '@trpc/server';
@@ -134,9 +136,7 @@ export const runsRouter = createTRPCRouter({
    * second one, one after the timeout, or one of a finished run is a CONFLICT saying why.
    */
   resume: protectedProcedure.input(resumeRunInput).mutation(async ({ ctx, input }) => {
-    const token = await ctx.deps.database.models.ApiToken.findById(ctx.tokenId, { name: 1 })
-      .lean<{ name: string }>()
-      .exec();
+    const token = await findApiTokenName(ctx.deps.database.models, ctx.tokenId);
     const outcome = await resumeWait(ctx.deps, {
       workspaceId: ctx.workspaceId,
       runId: toObjectId(input.runId, 'runId'),
@@ -281,10 +281,8 @@ export const runsRouter = createTRPCRouter({
       let first: RunChangeEvent | null = null;
       if (input?.runId) first = changeEvent(await loadRun(ctx, input.runId));
       if (input?.scenarioId) {
-        const exists = await models.Scenario.exists({
-          _id: toObjectId(input.scenarioId, 'scenarioId'),
-          workspaceId: ctx.workspaceId,
-        }).exec();
+        const scenarioId = toObjectId(input.scenarioId, 'scenarioId');
+        const exists = await scenarioExists(models, ctx.workspaceId, scenarioId);
         if (!exists) throw notFound('scenario', input.scenarioId);
       }
       const feed = await ctx.deps.runEvents.subscribe({

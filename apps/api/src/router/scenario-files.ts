@@ -13,7 +13,7 @@ import {
   validateGraph,
   type WorkspaceCatalog,
 } from '@weft/core';
-import { type AppDoc, type ConnectionDoc, newObjectId, type ScenarioDoc } from '@weft/db';
+import { listAppKeys, listConnectionNames, listLiveScenarios, newObjectId, type ScenarioDoc } from '@weft/db';
 import { TRPCError } from '@trpc/server';
 import { onFailureProblem } from '../failure-handler.js';
 import type { ObjectId } from '../ids.js';
@@ -26,21 +26,14 @@ type Scoped = Context & { workspaceId: ObjectId };
 const scenarioCaller = createCallerFactory(scenariosRouter);
 
 async function liveScenarios(ctx: Scoped): Promise<ScenarioDoc[]> {
-  return ctx.deps.database.models.Scenario.find({ workspaceId: ctx.workspaceId, archivedAt: null })
-    .sort({ createdAt: 1, _id: 1 })
-    .lean<ScenarioDoc[]>()
-    .exec();
+  return listLiveScenarios(ctx.deps.database.models, ctx.workspaceId);
 }
 
 /** The workspace's apps by key and connections by app key and name. */
 async function appCatalog(ctx: Scoped): Promise<Omit<WorkspaceCatalog, 'scenarios'>> {
   const { models } = ctx.deps.database;
-  const apps = await models.App.find({ workspaceId: ctx.workspaceId }, { key: 1 })
-    .lean<Pick<AppDoc, '_id' | 'key'>[]>()
-    .exec();
-  const connections = await models.Connection.find({ workspaceId: ctx.workspaceId }, { appId: 1, name: 1 })
-    .lean<Pick<ConnectionDoc, '_id' | 'appId' | 'name'>[]>()
-    .exec();
+  const apps = await listAppKeys(models, ctx.workspaceId);
+  const connections = await listConnectionNames(models, ctx.workspaceId);
   const keyOf = new Map(apps.map((app) => [app._id.toHexString(), app.key]));
   return {
     apps: apps.map((app) => ({ id: app._id.toHexString(), key: app.key })),

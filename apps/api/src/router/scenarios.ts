@@ -29,9 +29,10 @@ import { inBackgroundLane } from '@weft/core/expression-workers';
 import { runCodeInSandbox } from '@weft/core/sandbox';
 import {
   archiveScenario,
-  type ConnectionDoc,
   createScenario,
   duplicateScenario,
+  findAppIds,
+  findConnectionsOAuth2,
   findDelivery,
   findScenario,
   findScenarioVersion,
@@ -93,12 +94,11 @@ async function publishedVersion(ctx: Scoped, scenario: ScenarioDoc): Promise<Sce
 async function oauth2Problems(ctx: Scoped, graph: GraphShape): Promise<GraphProblem[]> {
   const ids = [...new Set(oauth2ConnectionIds(graph))];
   if (ids.length === 0) return [];
-  const found = await ctx.deps.database.models.Connection.find(
-    { _id: { $in: ids.map((id) => toObjectId(id, 'connectionId')) }, workspaceId: ctx.workspaceId },
-    { name: 1, oauth2: 1 },
-  )
-    .lean<Pick<ConnectionDoc, '_id' | 'name' | 'oauth2'>[]>()
-    .exec();
+  const found = await findConnectionsOAuth2(
+    ctx.deps.database.models,
+    ctx.workspaceId,
+    ids.map((id) => toObjectId(id, 'connectionId')),
+  );
   const facts = new Map(found.map((c) => [c._id.toHexString(), { name: c.name, oauth2: c.oauth2 != null }]));
   return oauth2ConnectionProblems(graph, facts);
 }
@@ -120,12 +120,11 @@ async function graphProblems(ctx: Scoped, graph: GraphShape, scenario: ScenarioD
   );
   if (webhookTriggers.length === 0) return problems;
   const appIds = [...new Set(webhookTriggers.map((node) => node.config.appId as string))];
-  const found = await ctx.deps.database.models.App.find(
-    { _id: { $in: appIds.map((id) => toObjectId(id)) }, workspaceId: ctx.workspaceId },
-    { _id: 1 },
-  )
-    .lean<{ _id: ObjectId }[]>()
-    .exec();
+  const found = await findAppIds(
+    ctx.deps.database.models,
+    ctx.workspaceId,
+    appIds.map((id) => toObjectId(id)),
+  );
   const known = new Set(found.map((app) => app._id.toHexString()));
   for (const node of webhookTriggers) {
     const appId = node.config.appId as string;

@@ -2,6 +2,7 @@ import { createApiTokenInput, idInput, mintRefusal } from '@weft/core';
 import {
   countOtherLiveAdminTokens,
   createApiToken,
+  findApiToken,
   listApiTokens,
   revokeApiToken,
   toObjectId,
@@ -52,9 +53,7 @@ export const tokensRouter = createTRPCRouter({
   revoke: adminProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     const { models } = ctx.deps.database;
     const _id = toObjectId(input.id, 'id');
-    const token = await models.ApiToken.findOne({ _id, workspaceId: ctx.workspaceId }, { tokenHash: 0 })
-      .lean()
-      .exec();
+    const token = await findApiToken(models, ctx.workspaceId, _id);
     if (!token) throw notFound('token', input.id);
     if (!token.revokedAt) {
       const now = ctx.deps.clock();
@@ -69,9 +68,7 @@ export const tokensRouter = createTRPCRouter({
       }
       await revokeApiToken(models, ctx.workspaceId, input.id, now);
     }
-    const after = await models.ApiToken.findOne({ _id, workspaceId: ctx.workspaceId }, { tokenHash: 0 })
-      .lean()
-      .exec();
+    const after = await findApiToken(models, ctx.workspaceId, _id);
     return tokenView(after ?? token);
   }),
 });

@@ -1,6 +1,6 @@
 import { APPROVAL_DECISIONS, type ApprovalDecision, FINAL_RUN_STATUSES } from '@weft/core';
 import { verifyResumeToken } from '@weft/core/secrets';
-import { findRun, type RunWaitDoc, runWaitIdOf, toObjectId } from '@weft/db';
+import { findRun, findRunWaitOfLink, findRunWaitWorkspace, runWaitIdOf, toObjectId } from '@weft/db';
 import express, { type Request, type Response, type Router } from 'express';
 import type { ApiDeps } from '../deps.js';
 import { sendError } from '../errors.js';
@@ -63,9 +63,7 @@ export function resumeRouter(deps: ApiDeps): Router {
     if (!claims) return;
     const { models } = deps.database;
     const runId = toObjectId(claims.runId, 'runId');
-    const wait = await models.RunWait.findById(runWaitIdOf(runId, claims.nodeId, claims.itemIndex))
-      .lean<RunWaitDoc>()
-      .exec();
+    const wait = await findRunWaitOfLink(models, runWaitIdOf(runId, claims.nodeId, claims.itemIndex));
     if (!wait) {
       page(res, 404, 'Resume link', '<p>This wait no longer exists.</p>');
       return;
@@ -115,11 +113,7 @@ export function resumeRouter(deps: ApiDeps): Router {
     }
     const { models } = deps.database;
     const runId = toObjectId(claims.runId, 'runId');
-    const wait = await models.RunWait.findById(runWaitIdOf(runId, claims.nodeId, claims.itemIndex), {
-      workspaceId: 1,
-    })
-      .lean<Pick<RunWaitDoc, 'workspaceId'>>()
-      .exec();
+    const wait = await findRunWaitWorkspace(models, runWaitIdOf(runId, claims.nodeId, claims.itemIndex));
     const data = html
       ? typeof input.comment === 'string' && input.comment !== ''
         ? { comment: input.comment }

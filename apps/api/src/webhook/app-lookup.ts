@@ -1,6 +1,6 @@
 import { appKeySchema, type SearchKeyDefinition, type SignatureConfig } from '@weft/core';
 import { type Keyring, SecretDecryptionError } from '@weft/core/secrets';
-import { type Database, findAppByKey, readConnectionSecrets } from '@weft/db';
+import { type Database, findAppByKey, findConnectionStatus, readConnectionSecrets } from '@weft/db';
 import type { Logger } from 'pino';
 import type { TtlCache } from '../cache.js';
 import { HttpError } from '../errors.js';
@@ -38,12 +38,7 @@ async function loadApp(deps: AppLookupDeps, key: string): Promise<ResolvedApp | 
   let webhookSecret = '';
   let connectionDisabled = false;
   if (app.defaultConnectionId) {
-    const connection = await models.Connection.findOne(
-      { _id: app.defaultConnectionId, workspaceId: app.workspaceId },
-      { status: 1 },
-    )
-      .lean<{ status: string }>()
-      .exec();
+    const connection = await findConnectionStatus(models, app.workspaceId, app.defaultConnectionId);
     connectionDisabled = connection?.status === 'disabled';
   }
   // Read when disabled too: a caller who signs with it is told the connection is disabled.

@@ -5,7 +5,9 @@ import {
   type FlowGroup,
   flowGroupOf,
   RUN_INSERTS_PIPELINE,
+  type RunChangeStream,
   type RunDoc,
+  watchRuns,
 } from '@weft/db';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
@@ -78,7 +80,7 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
   const pending = new FairPending();
   let claiming = 0;
   let stopped = false;
-  let stream: ReturnType<typeof models.Run.collection.watch> | undefined;
+  let stream: RunChangeStream | undefined;
   let reopenTimer: ReturnType<typeof setTimeout> | undefined;
   let lastCatchUp = 0;
   /** The last catch-up read a full page: more queued runs wait, read them once these are claimed. */
@@ -144,7 +146,7 @@ export function startRunFeed(deps: RunFeedDeps, options: RunFeedOptions): RunFee
 
   const open = () => {
     if (stopped) return;
-    const watched = models.Run.collection.watch([...RUN_INSERTS_PIPELINE] as never[], {});
+    const watched = watchRuns(models, RUN_INSERTS_PIPELINE);
     stream = watched;
     // Runs inserted before the server-side stream exists are not in it: read the queued runs once
     // the stream has started (the cursor's 'init', after its aggregate), and once more a little

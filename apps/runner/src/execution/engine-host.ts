@@ -17,6 +17,7 @@ import { runCodeInSandbox } from '@weft/core/sandbox';
 import { SecretDecryptionError, type Keyring } from '@weft/core/secrets';
 import {
   InvalidIdError,
+  isCancelRequested,
   LeaseLostError,
   listHttpPages,
   listLoopItems,
@@ -232,12 +233,10 @@ export function createEngineHost(options: EngineHostOptions): RunnerEngineHost {
       if (cancelled) return true;
       const now = Date.now();
       if (now - cancelCheckedAt < cancelCheckEveryMs) return false;
-      cancelCheck ??= models.Run.findById(run.id, { cancelRequested: 1 })
-        .lean<{ cancelRequested?: boolean }>()
-        .exec()
-        .then((doc) => {
+      cancelCheck ??= isCancelRequested(models, run.id)
+        .then((requested) => {
           cancelCheckedAt = Date.now();
-          cancelled = doc?.cancelRequested === true;
+          cancelled = requested;
           return cancelled;
         })
         .finally(() => {

@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutboundRateLimitWait, outboundRateWindow } from '@weft/core';
-import { type Models, OutboundLimitContentionError, reserveOutboundSlot } from '@weft/db';
+import {
+  findConnectionRateLimit,
+  type Models,
+  OutboundLimitContentionError,
+  reserveOutboundSlot,
+} from '@weft/db';
 import { Types } from 'mongoose';
 
 export interface OutboundLimiterOptions {
@@ -108,12 +113,7 @@ export class OutboundLimiter {
     if (cached && Date.now() - cached.readAt < cacheMs) return cached.ratePerSec;
     // An invalid id has no limit; the node's own use of the connection reports it.
     if (!Types.ObjectId.isValid(connectionId)) return null;
-    const doc = await this.models.Connection.findOne(
-      { _id: new Types.ObjectId(connectionId), workspaceId },
-      { rateLimitPerSec: 1 },
-    )
-      .lean<{ rateLimitPerSec?: number | null }>()
-      .exec();
+    const doc = await findConnectionRateLimit(this.models, workspaceId, new Types.ObjectId(connectionId));
     const rate = doc?.rateLimitPerSec;
     const ratePerSec = typeof rate === 'number' && rate > 0 ? rate : null;
     this.limits.set(key, { ratePerSec, readAt: Date.now() });

@@ -1,14 +1,15 @@
 import {
   type Database,
   findPendingFailureHandlers,
+  findRunStatuses,
+  findStrayRunIds,
   findUndispatchedDeliveries,
-  JOBS_COLLECTION,
   markDeliveryDispatched,
   offerDeliveryToWaits,
-  RUN_JOB,
   recordDeliveryRepairFailure,
   resumeParentOf,
   resumeRunOfWait,
+  runIdsWithLiveJobs,
   scheduleRun,
   unresumedChildRuns,
   unresumedRunWaits,
@@ -60,36 +61,6 @@ export interface SweepReport {
   readonly failureHandlersStarted: number;
 }
 
-/**
- * The run ids among `runIds` that have a live job: one waiting to be taken (unlocked, with a
- * `nextRunAt`), or one a runner holds under an unexpired lock. Finished or failed job documents
- * Agenda left behind (no `nextRunAt`, no lock) do not count.
- */
-async function runIdsWithLiveJobs(
-  db: Database,
-  runIds: readonly string[],
-  lockLifetimeMs: number,
-  now: Date,
-): Promise<Set<string>> {
-  if (runIds.length === 0) return new Set();
-  const jobs = await db.connection
-    .db!.collection(JOBS_COLLECTION)
-    .find(
-      {
-        name: RUN_JOB,
-        'data.runId': { $in: [...runIds] },
-        disabled: { $ne: true },
-        $or: [
-          { lockedAt: null, nextRunAt: { $ne: null } },
-          { lockedAt: { $gt: new Date(now.getTime() - lockLifetimeMs) } },
-        ],
-      },
-      { projection: { 'data.runId': 1 } },
-    )
-    .toArray();
-  return new Set(jobs.map((job) => String((job.data as { runId?: unknown } | undefined)?.runId)));
-}
-
 async function scheduleOrphans(
   deps: SweepDeps,
   runIds: readonly string[],
@@ -131,9 +102,7 @@ async function repairDelivery(
   now: Date,
 ): Promise<{ created: number; scheduled: number }> {
   const { models } = deps.db;
-  const existing = await models.Run.find({ _id: { $in: delivery.runIds } }, { _id: 1, status: 1 })
-    .lean<{ _id: Types.ObjectId; status: string }[]>()
-    .exec();
+  const existing = await findRunStatuses(models, delivery.runIds);
   const existingIds = new Set(existing.map((run) => run._id.toHexString()));
   const missing = delivery.runIds.filter((id) => !existingIds.has(id.toHexString()));
   let created: Types.ObjectId[] = [];
@@ -199,23 +168,8 @@ export async function sweepOnce(deps: SweepDeps, options: SweepOptions): Promise
     }
   }
 
-  const strays = await Promise.all([
-    // A run waiting for its flow stage is the flow admitter's, not a stray.
-    models.Run.find({ status: 'queued', waitingFor: null, updatedAt: { $lt: stale } }, { _id: 1 })
-      .sort({ updatedAt: 1 })
-      .limit(limit)
-      .lean<{ _id: Types.ObjectId }[]>()
-      .exec(),
-    models.Run.find({ status: 'waiting', resumeAt: { $lt: stale } }, { _id: 1 })
-      .limit(limit)
-      .lean<{ _id: Types.ObjectId }[]>()
-      .exec(),
-    models.Run.find({ status: 'running', leaseExpiresAt: { $lt: now } }, { _id: 1 })
-      .limit(limit)
-      .lean<{ _id: Types.ObjectId }[]>()
-      .exec(),
-  ]);
-  const candidates = [...new Set(strays.flat().map((run) => run._id.toHexString()))];
+  const strays = await findStrayRunIds(models, stale, now, limit);
+  const candidates = [...new Set(strays.map((id) => id.toHexString()))];
   const orphans = await scheduleOrphans(deps, candidates, options, now);
   if (orphans.length > 0) deps.logger.warn({ runIds: orphans }, 'sweeper: scheduled runs that had no job');
   runsScheduled += orphans.length;

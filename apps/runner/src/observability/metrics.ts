@@ -1,7 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FLOW_STAGES, type Step } from '@weft/core';
-import { type Database, JOBS_COLLECTION } from '@weft/db';
+import {
+  countDueJobsByName,
+  countRunsWaitingFor,
+  countRunsWithStatus,
+  type Database,
+  oldestQueuedRunAt,
+} from '@weft/db';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -96,16 +102,9 @@ new Gauge({
   labelNames: ['name'] as const,
   registers: [registry],
   async collect() {
-    const db = worker?.db.connection.db;
-    if (!db) return;
-    const rows = await db
-      .collection(JOBS_COLLECTION)
-      .aggregate<{ _id: string; n: number }>([
-        { $match: { nextRunAt: { $lte: new Date() }, lockedAt: null, disabled: { $ne: true } } },
-        { $group: { _id: '$name', n: { $sum: 1 } } },
-      ])
-      .toArray()
-      .catch(() => []);
+    const db = worker?.db;
+    if (!db?.connection.db) return;
+    const rows = await countDueJobsByName(db, new Date()).catch(() => []);
     this.reset();
     for (const row of rows) this.set({ name: row._id }, row.n);
   },
@@ -120,7 +119,7 @@ new Gauge({
     const models = worker?.db.models;
     if (!models) return;
     for (const status of ['queued', 'waiting', 'running'] as const) {
-      const n = await models.Run.countDocuments({ status }).catch(() => undefined);
+      const n = await countRunsWithStatus(models, status).catch(() => undefined);
       if (n !== undefined) this.set({ status }, n);
     }
   },
@@ -135,7 +134,7 @@ new Gauge({
     const models = worker?.db.models;
     if (!models) return;
     for (const stage of FLOW_STAGES) {
-      const n = await models.Run.countDocuments({ waitingFor: stage, status: 'queued' }).catch(() => undefined);
+      const n = await countRunsWaitingFor(models, stage).catch(() => undefined);
       if (n !== undefined) this.set({ stage }, n);
     }
   },
@@ -148,12 +147,9 @@ new Gauge({
   async collect() {
     const models = worker?.db.models;
     if (!models) return;
-    const oldest = await models.Run.findOne({ status: 'queued' }, { updatedAt: 1 })
-      .sort({ status: 1, updatedAt: 1 })
-      .lean<{ updatedAt?: Date }>()
-      .catch(() => undefined);
+    const oldest = await oldestQueuedRunAt(models).catch(() => undefined);
     if (oldest === undefined) return;
-    this.set(oldest?.updatedAt ? Math.max(0, Date.now() - oldest.updatedAt.getTime()) / 1000 : 0);
+    this.set(oldest ? Math.max(0, Date.now() - oldest.getTime()) / 1000 : 0);
   },
 });
 

@@ -102,3 +102,34 @@ export async function deleteApp(
   await models.Connection.deleteMany({ workspaceId, appId: _id });
   return true;
 }
+
+/** An app's search key definitions (a redelivery evaluates them again). */
+export function findAppSearchKeys(models: Models, workspaceId: Types.ObjectId, appId: Types.ObjectId) {
+  return models.App.findOne({ _id: appId, workspaceId }, { _id: 1, searchKeys: 1 })
+    .lean<Pick<AppDoc, '_id' | 'searchKeys'>>()
+    .exec();
+}
+
+/** An app's signature settings (a delivery's view names the scheme it was verified with). */
+export function findAppSignature(models: Models, workspaceId: Types.ObjectId, appId: Types.ObjectId) {
+  return models.App.findOne({ _id: appId, workspaceId }, { signature: 1 })
+    .lean<{ signature: { scheme: string } }>()
+    .exec();
+}
+
+/** Every app of the workspace with its key (a scenario file's references). */
+export function listAppKeys(models: Models, workspaceId: Types.ObjectId) {
+  return models.App.find({ workspaceId }, { key: 1 }).lean<Pick<AppDoc, '_id' | 'key'>[]>().exec();
+}
+
+/** Which of `ids` are apps of the workspace. */
+export function findAppIds(models: Models, workspaceId: Types.ObjectId, ids: readonly Types.ObjectId[]) {
+  return models.App.find({ _id: { $in: [...ids] }, workspaceId }, { _id: 1 })
+    .lean<{ _id: Types.ObjectId }[]>()
+    .exec();
+}
+
+/** Whether the workspace has this app; a string id is cast. */
+export async function appExists(models: Models, workspaceId: Types.ObjectId, appId: Types.ObjectId | string) {
+  return (await models.App.exists({ _id: appId, workspaceId }).exec()) !== null;
+}

@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import { isDuplicateKeyError, newObjectId, toObjectId } from '../ids.js';
 import { afterCursor, type Page, toPage } from '../pagination.js';
 import { deliveryFilterQuery } from './deliveries.js';
-import { runFilterQuery } from './runs.js';
+import { runFilterQuery } from './run-reads.js';
 import type { BulkItemOutcome, BulkJobDoc, BulkJobItemDoc, BulkJobSpec, Models } from '../models.js';
 
 /** Items have string ids (`<jobId>:<sourceId>`): the driver's collection typed as such. */
@@ -295,4 +295,9 @@ export async function nextBulkSources(
     .lean<Record<string, unknown>[]>()
     .exec();
   return rows.map((row) => ({ id: row._id as Types.ObjectId, time: row[field] as Date }));
+}
+
+/** One item of a bulk job by its id (`<jobId>:<sourceId>`). */
+export function findBulkItem(models: Models, id: string) {
+  return models.BulkJobItem.findById(id).lean<BulkJobItemDoc>().exec();
 }

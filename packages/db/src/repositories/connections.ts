@@ -172,3 +172,43 @@ export async function recordConnectionHealth(
     { returnDocument: 'after', lean: true, timestamps: false },
   ).exec() as Promise<ConnectionDoc | null>;
 }
+
+/** A connection's status only: whether the webhooks of its app are refused (`disabled`). */
+export function findConnectionStatus(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  connectionId: Types.ObjectId,
+) {
+  return models.Connection.findOne({ _id: connectionId, workspaceId }, { status: 1 })
+    .lean<{ status: string }>()
+    .exec();
+}
+
+/** The workspace's connections of `ids`, with their names and whether they have OAuth2 configured. */
+export function findConnectionsOAuth2(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  ids: readonly Types.ObjectId[],
+) {
+  return models.Connection.find({ _id: { $in: [...ids] }, workspaceId }, { name: 1, oauth2: 1 })
+    .lean<Pick<ConnectionDoc, '_id' | 'name' | 'oauth2'>[]>()
+    .exec();
+}
+
+/** Every connection of the workspace by app and name (a scenario file's references). */
+export function listConnectionNames(models: Models, workspaceId: Types.ObjectId) {
+  return models.Connection.find({ workspaceId }, { appId: 1, name: 1 })
+    .lean<Pick<ConnectionDoc, '_id' | 'appId' | 'name'>[]>()
+    .exec();
+}
+
+/** A connection's outbound rate limit (requests per second), null or absent when unlimited. */
+export function findConnectionRateLimit(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  connectionId: Types.ObjectId,
+) {
+  return models.Connection.findOne({ _id: connectionId, workspaceId }, { rateLimitPerSec: 1 })
+    .lean<{ rateLimitPerSec?: number | null }>()
+    .exec();
+}

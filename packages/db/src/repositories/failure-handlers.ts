@@ -1,7 +1,7 @@
 import { failureHandlerInput } from '@weft/core';
 import type { Types } from 'mongoose';
 import type { Models, RunDoc, ScenarioDoc, ScenarioVersionDoc } from '../models.js';
-import { createRuns, newRunOfVersion } from './runs.js';
+import { createRuns, newRunOfVersion } from './run-life.js';
 
 /*
  * A failed run's failure handler is started in two steps that each repeat safely:

@@ -5,7 +5,7 @@ import { Types } from 'mongoose';
 import { toObjectId } from '../ids.js';
 import type { Models, RunDoc, RunTraceDoc, ScenarioDoc, ScenarioVersionDoc } from '../models.js';
 import { wakeWaitingRun } from './run-waits.js';
-import { createRuns, newRunOfVersion } from './runs.js';
+import { createRuns, newRunOfVersion } from './run-life.js';
 
 const FINAL: readonly RunStatus[] = FINAL_RUN_STATUSES;
 

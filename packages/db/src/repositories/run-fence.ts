@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import type { Models } from '../models.js';
-import { LeaseLostError } from './runs.js';
+import { LeaseLostError } from './run-life.js';
 
 /**
  * Checks (and, with `leaseMs`, extends) this owner's lease on a running run before a write beside

@@ -362,3 +362,16 @@ export function listRunWaits(models: Models, workspaceId: Types.ObjectId, runId:
     .lean<RunWaitDoc[]>()
     .exec();
 }
+
+/**
+ * A waiting step by its id, from a signed resume link: the link names no workspace, the wait
+ * names its own.
+ */
+export function findRunWaitOfLink(models: Models, id: string) {
+  return models.RunWait.findById(id).lean<RunWaitDoc>().exec();
+}
+
+/** The workspace of a waiting step, from a signed resume link (see `findRunWaitOfLink`). */
+export function findRunWaitWorkspace(models: Models, id: string) {
+  return models.RunWait.findById(id, { workspaceId: 1 }).lean<Pick<RunWaitDoc, 'workspaceId'>>().exec();
+}

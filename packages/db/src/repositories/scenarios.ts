@@ -369,3 +369,95 @@ export async function scenarioNamesUsingApp(
     .exec();
   return rows.map((r) => r.name);
 }
+
+/** A live scenario's name and published version, or null when it is not one of the workspace's. */
+export function findScenarioHead(models: Models, workspaceId: Types.ObjectId, scenarioId: Types.ObjectId) {
+  return models.Scenario.findOne(
+    { _id: scenarioId, workspaceId, archivedAt: null },
+    { name: 1, publishedVersionId: 1 },
+  )
+    .lean<Pick<ScenarioDoc, '_id' | 'name' | 'publishedVersionId'>>()
+    .exec();
+}
+
+/** The live scenarios of `ids` in the workspace, with their names and published versions. */
+export function findScenarioHeads(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  ids: readonly Types.ObjectId[],
+) {
+  return models.Scenario.find(
+    { _id: { $in: [...ids] }, workspaceId, archivedAt: null },
+    { name: 1, publishedVersionId: 1 },
+  )
+    .lean<Pick<ScenarioDoc, '_id' | 'name' | 'publishedVersionId'>[]>()
+    .exec();
+}
+
+/** A scenario of the workspace, archived or not, as a replay checks it. */
+export function findScenarioState(models: Models, workspaceId: Types.ObjectId, scenarioId: Types.ObjectId) {
+  return models.Scenario.findOne(
+    { _id: scenarioId, workspaceId },
+    { archivedAt: 1, name: 1, publishedVersionId: 1 },
+  )
+    .lean<Pick<ScenarioDoc, '_id' | 'archivedAt' | 'name' | 'publishedVersionId'>>()
+    .exec();
+}
+
+/** Whether the workspace has this scenario (archived ones included); a string id is cast. */
+export async function scenarioExists(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  scenarioId: Types.ObjectId | string,
+) {
+  return (await models.Scenario.exists({ _id: scenarioId, workspaceId }).exec()) !== null;
+}
+
+/** The workspace's live scenarios, oldest first. */
+export function listLiveScenarios(models: Models, workspaceId: Types.ObjectId) {
+  return models.Scenario.find({ workspaceId, archivedAt: null })
+    .sort({ createdAt: 1, _id: 1 })
+    .lean<ScenarioDoc[]>()
+    .exec();
+}
+
+/**
+ * The other live scenarios whose published trigger is a webhook of `appId`, with their published
+ * versions (only one of them may answer the app's webhooks).
+ */
+export function findWebhookScenariosOfApp(
+  models: Models,
+  workspaceId: Types.ObjectId,
+  appId: string,
+  exceptId: Types.ObjectId,
+) {
+  return models.Scenario.find(
+    {
+      workspaceId,
+      _id: { $ne: exceptId },
+      archivedAt: null,
+      'publishedTrigger.kind': 'webhook',
+      'publishedTrigger.appId': appId,
+    },
+    { name: 1, publishedVersionId: 1 },
+  )
+    .lean<Pick<ScenarioDoc, '_id' | 'name' | 'publishedVersionId'>[]>()
+    .exec();
+}
+
+/**
+ * The nodes of versions by id. The ids come from scenarios read in one workspace (their
+ * `publishedVersionId`), which is the workspace filter here.
+ */
+export function findVersionNodes(models: Models, versionIds: readonly Types.ObjectId[]) {
+  return models.ScenarioVersion.find({ _id: { $in: [...versionIds] } }, { nodes: 1 })
+    .lean<Pick<ScenarioVersionDoc, '_id' | 'nodes'>[]>()
+    .exec();
+}
+
+/** A version's trigger, or null when it is not one of the workspace's. */
+export function findVersionTrigger(models: Models, workspaceId: Types.ObjectId, versionId: Types.ObjectId) {
+  return models.ScenarioVersion.findOne({ _id: versionId, workspaceId }, { trigger: 1 })
+    .lean<Pick<ScenarioVersionDoc, 'trigger'>>()
+    .exec();
+}

@@ -119,3 +119,33 @@ export async function touchApiToken(models: Models, tokenId: Types.ObjectId, now
     { $set: { lastUsedAt: now } },
   );
 }
+
+/** The oldest workspace's id, or null when there is none yet (bootstrap). */
+export async function findFirstWorkspaceId(models: Models): Promise<Types.ObjectId | null> {
+  const first = await models.Workspace.findOne({}, { _id: 1 })
+    .sort({ createdAt: 1, _id: 1 })
+    .lean<Pick<WorkspaceDoc, '_id'>>()
+    .exec();
+  return first?._id ?? null;
+}
+
+export function findWorkspace(models: Models, workspaceId: Types.ObjectId) {
+  return models.Workspace.findById(workspaceId).lean<WorkspaceDoc>().exec();
+}
+
+/** How many tokens exist in all workspaces, revoked ones included (bootstrap runs only on none). */
+export function countApiTokens(models: Models) {
+  return models.ApiToken.countDocuments({}).exec();
+}
+
+/** A token of the workspace without its hash, revoked or not. */
+export function findApiToken(models: Models, workspaceId: Types.ObjectId, tokenId: Types.ObjectId) {
+  return models.ApiToken.findOne({ _id: tokenId, workspaceId }, { tokenHash: 0 })
+    .lean<Omit<ApiTokenDoc, 'tokenHash'>>()
+    .exec();
+}
+
+/** The name of the token a call was authenticated with (who decided, who started a job). */
+export function findApiTokenName(models: Models, tokenId: Types.ObjectId) {
+  return models.ApiToken.findById(tokenId, { name: 1 }).lean<Pick<ApiTokenDoc, 'name'>>().exec();
+}

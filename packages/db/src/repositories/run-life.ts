@@ -7,7 +7,6 @@ import {
   runFlowOf,
   type RunStatus,
   type RunTriggerKind,
-  type SearchFilter,
   type SearchKeyValue,
   type Step,
   type StepError,
@@ -16,7 +15,6 @@ import type { Types } from 'mongoose';
 import { insertFailures } from '../bulk-insert.js';
 import { isDatabaseUnavailable } from '../unavailable.js';
 import { newObjectId, toObjectId } from '../ids.js';
-import { afterCursor, type Page, toPage } from '../pagination.js';
 import type { Models, RunDoc, RunParentDoc, RunTraceDoc, ScenarioVersionDoc } from '../models.js';
 
 export interface NewRun {
@@ -106,7 +104,9 @@ export async function newRunOfVersion(
     ...(run.trace ? { trace: run.trace } : {}),
     input: run.input,
     // A loop body's steps are stored per item (see loop-items.ts), not among the run's steps.
-    nodes: version.nodes.filter((node) => node.parentId === undefined).map((node) => ({ id: node.id, type: node.type })),
+    nodes: version.nodes
+      .filter((node) => node.parentId === undefined)
+      .map((node) => ({ id: node.id, type: node.type })),
     ...(run.steps ? { steps: run.steps } : {}),
     ...(run.searchKeys && run.searchKeys.length > 0 ? { searchKeys: run.searchKeys } : {}),
   };
@@ -363,7 +363,8 @@ export async function saveSteps(
   if (steps.length === 0) return;
   const now = options.now ?? new Date();
   const { set, arrayFilters } = stepsUpdate(steps);
-  const lease = options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
+  const lease =
+    options.leaseMs === undefined ? {} : { leaseExpiresAt: new Date(now.getTime() + options.leaseMs) };
   const result = await models.Run.collection.updateOne(
     leased(runId, owner),
     { $set: { ...set, ...lease, updatedAt: now } },
@@ -464,7 +465,9 @@ export async function requestCancel(
   const id = toObjectId(runId, 'runId');
   const queued = await models.Run.updateOne(
     { _id: id, workspaceId, status: { $in: ['queued', 'waiting'] } },
-    { $set: { status: 'cancelled', cancelRequested: true, waitingFor: null, finishedAt: now, updatedAt: now } },
+    {
+      $set: { status: 'cancelled', cancelRequested: true, waitingFor: null, finishedAt: now, updatedAt: now },
+    },
     { timestamps: false },
   );
   if (queued.matchedCount > 0) return 'cancelled' as const;
@@ -476,121 +479,64 @@ export async function requestCancel(
   return running.matchedCount > 0 ? ('requested' as const) : ('not_cancellable' as const);
 }
 
-export function findRun(models: Models, workspaceId: Types.ObjectId, runId: string | Types.ObjectId) {
-  return models.Run.findOne({ _id: toObjectId(runId, 'runId'), workspaceId })
-    .lean<RunDoc>()
-    .exec();
+/**
+ * The runs collection as the queue of runs due now. A run is created `queued`; runners hear of it
+ * through a change stream on run inserts (`RUN_INSERTS_PIPELINE`, run-stream.ts) and claim it directly, without
+ * an Agenda job per run (apps/runner/src/claiming/run-feed.ts). Agenda keeps what is due later: resumes of
+ * waiting runs, released runs, schedules, sweeps.
+ */
+
+export interface QueuedClaimOptions {
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly now?: Date;
 }
-
-export interface ListRunsQuery {
-  workspaceId: Types.ObjectId;
-  scenarioId?: Types.ObjectId;
-  status?: RunStatus;
-  correlationId?: string;
-  from?: Date;
-  to?: Date;
-  search?: SearchFilter;
-  limit: number;
-  cursor?: string | null;
-}
-
-/** The stored-run filter of a runs list (and of a bulk replay's selection). */
-export function runFilterQuery(query: Omit<ListRunsQuery, 'limit' | 'cursor'>): Record<string, unknown> {
-  const createdAt: Record<string, Date> = {};
-  if (query.from) createdAt.$gte = query.from;
-  if (query.to) createdAt.$lt = query.to;
-  return {
-    workspaceId: query.workspaceId,
-    ...(query.scenarioId ? { scenarioId: query.scenarioId } : {}),
-    ...(query.status ? { status: query.status } : {}),
-    ...(query.correlationId ? { correlationId: query.correlationId } : {}),
-    ...(query.from || query.to ? { createdAt } : {}),
-    ...(query.search ? { searchKeys: { $elemMatch: { name: query.search.name, value: query.search.value } } } : {}),
-  };
-}
-
-/** What a runs list shows: no input, steps or outputs (those come with the run itself). */
-export type RunSummaryDoc = Pick<
-  RunDoc,
-  | '_id'
-  | 'scenarioId'
-  | 'scenarioVersionId'
-  | 'version'
-  | 'trigger'
-  | 'correlationId'
-  | 'status'
-  | 'error'
-  | 'createdAt'
-  | 'startedAt'
-  | 'finishedAt'
-  | 'waitingFor'
-  | 'searchKeys'
->;
-
-/** Newest first, keyset-paginated by (createdAt, _id). */
-export async function listRuns(models: Models, query: ListRunsQuery): Promise<Page<RunSummaryDoc>> {
-  const rows = await models.Run.find(
-    { ...runFilterQuery(query), ...afterCursor('createdAt', query.cursor) },
-    {
-      scenarioId: 1,
-      scenarioVersionId: 1,
-      version: 1,
-      trigger: 1,
-      correlationId: 1,
-      status: 1,
-      error: 1,
-      createdAt: 1,
-      startedAt: 1,
-      finishedAt: 1,
-      waitingFor: 1,
-      searchKeys: 1,
-    },
-  )
-    .sort({ createdAt: -1, _id: -1 })
-    .limit(query.limit + 1)
-    .lean<RunSummaryDoc[]>()
-    .exec();
-  return toPage(rows, query.limit, (row) => row.createdAt);
-}
-
-/** What a run-status listener needs: no input, outputs or errors. */
-export type RunChangeDoc = Pick<RunDoc, '_id' | 'workspaceId' | 'scenarioId' | 'status' | 'updatedAt'> & {
-  steps: Pick<RunDoc['steps'][number], 'nodeId' | 'status' | 'attempts'>[];
-};
-
-export const RUN_CHANGE_PROJECTION = {
-  workspaceId: 1,
-  scenarioId: 1,
-  status: 1,
-  updatedAt: 1,
-  'steps.nodeId': 1,
-  'steps.status': 1,
-  'steps.attempts': 1,
-} as const;
 
 /**
- * Runs of every workspace updated at or after `since`, oldest change first: the polling side of
- * a run-status feed (where change streams are unavailable). Callers dedupe what they have seen.
+ * Claims one `queued` run among `runIds` (oldest id first) for `owner`: the same compare-and-set as
+ * `claimRun` (`queued` → `running` under a lease), so concurrent claimers of one run get it once.
+ * Several claimers can share one list of candidates: each gets a different run. Null when none of
+ * them is queued any more.
  */
-export function listRunChangesSince(models: Models, since: Date, limit = 500) {
-  return models.Run.find({ updatedAt: { $gte: since } }, RUN_CHANGE_PROJECTION)
-    .sort({ updatedAt: 1, _id: 1 })
-    .limit(limit)
-    .lean<RunChangeDoc[]>()
-    .exec();
+export function claimQueuedRun(
+  models: Models,
+  runIds: readonly Types.ObjectId[],
+  options: QueuedClaimOptions,
+): Promise<RunDoc | null> {
+  const now = options.now ?? new Date();
+  return models.Run.collection.findOneAndUpdate(
+    { _id: { $in: [...runIds] }, status: 'queued', waitingFor: null },
+    claimUpdate(options.owner, options.leaseMs, now),
+    { sort: { _id: 1 }, returnDocument: 'after' },
+  ) as Promise<RunDoc | null>;
 }
 
-/** Status summaries of a workspace's runs by id (a delivery's runs, a run's replays). */
-export function findRunSummaries(
-  models: Models,
-  workspaceId: Types.ObjectId,
-  runIds: readonly Types.ObjectId[],
-) {
-  return models.Run.find(
-    { workspaceId, _id: { $in: [...runIds] } },
-    { scenarioId: 1, status: 1, trigger: 1, createdAt: 1, finishedAt: 1 },
-  )
-    .sort({ createdAt: 1, _id: 1 })
-    .lean<Pick<RunDoc, '_id' | 'scenarioId' | 'status' | 'trigger' | 'createdAt' | 'finishedAt'>[]>()
-    .exec();
+export interface QueuedRunRef {
+  readonly id: Types.ObjectId;
+  readonly workspaceId: Types.ObjectId;
+}
+
+/**
+ * Queued runs to catch up on when a runner (re)starts listening, at most `limit`: the oldest of
+ * every workspace with queued runs, the limit shared among them, so a workspace with a backlog of
+ * thousands does not fill the page and hide another's single run.
+ */
+export async function findQueuedRuns(models: Models, limit: number): Promise<QueuedRunRef[]> {
+  const workspaces = (await models.Run.distinct('workspaceId', {
+    status: 'queued',
+    waitingFor: null,
+  })) as Types.ObjectId[];
+  if (workspaces.length === 0) return [];
+  const chosen = workspaces.slice(0, limit);
+  const perWorkspace = Math.max(1, Math.ceil(limit / chosen.length));
+  const pages = await Promise.all(
+    chosen.map((workspaceId) =>
+      models.Run.find({ workspaceId, status: 'queued', waitingFor: null }, { _id: 1, workspaceId: 1 })
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(perWorkspace)
+        .lean<{ _id: Types.ObjectId; workspaceId: Types.ObjectId }[]>()
+        .exec(),
+    ),
+  );
+  return pages.flat().map((row) => ({ id: row._id, workspaceId: row.workspaceId }));
 }
