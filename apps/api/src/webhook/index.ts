@@ -7,11 +7,6 @@ import { observeWebhook } from '../metrics.js';
 import { WebhookAdmission } from './admission.js';
 import { answerWebhook } from './answer.js';
 import { lookupApp, type ResolvedApp } from './app-lookup.js';
-import { DECOY_SECRET, decoyApp } from './unknown-app.js';
-
-/** The answer to a request without the signature headers of the app's scheme, the same for every app. */
-const UNSIGNED_MESSAGE =
-  "the request is not signed: it lacks the signature header(s) of this endpoint's scheme";
 import { identifyDelivery } from './delivery-id.js';
 import { answerGetChallenge, answerProbe, answerSlackVerification } from './handshake.js';
 import { ingestDelivery } from './ingest.js';
@@ -19,6 +14,11 @@ import { storeBody } from './payload.js';
 import { TokenBuckets } from './rate-limit.js';
 import { redactHeaders } from './redact-headers.js';
 import { traceWebhook, webhookSpanOf } from './tracing.js';
+import { DECOY_SECRET, decoyApp } from './unknown-app.js';
+
+/** The answer to a request without the signature headers of the app's scheme, the same for every app. */
+const UNSIGNED_MESSAGE =
+  "the request is not signed: it lacks the signature header(s) of this endpoint's scheme";
 
 interface WebhookLocals {
   /** The app the key names; unset for a key that names none (metrics count it as `(unknown)`). */
