@@ -77,5 +77,37 @@ export function onCanvas(page: () => Page) {
     });
   }
 
-  return { node, output, connect, dragFromPalette };
+  /**
+   * Clicks "Fit" and waits for the view's animation to end: its transform unchanged for 400 ms
+   * and over several frames. Comparing two boxes read 50 ms apart is not enough on a starved
+   * machine, where the browser may draw no frame between them and the view then moves on under a
+   * gesture that has begun.
+   */
+  async function fitView() {
+    await page().getByRole('button', { name: 'Fit', exact: true }).click();
+    await page().evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const viewport = document.querySelector<HTMLElement>('.react-flow__viewport');
+          if (!viewport) throw new Error('no React Flow viewport on the page');
+          let last = viewport.style.transform;
+          let since = performance.now();
+          let frames = 0;
+          const tick = () => {
+            const now = viewport.style.transform;
+            if (now !== last) {
+              last = now;
+              since = performance.now();
+              frames = 0;
+            }
+            frames += 1;
+            if (frames >= 5 && performance.now() - since >= 400) resolve();
+            else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+  }
+
+  return { node, output, connect, dragFromPalette, fitView };
 }

@@ -82,7 +82,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const { node, connect } = onCanvas(() => page);
+const { node, connect, fitView } = onCanvas(() => page);
 
 describe('scenario.call in the editor', () => {
   it('configures a call with the scenario picker, its input and wait', async () => {
@@ -127,16 +127,7 @@ describe('scenario.call in the editor', () => {
     await expect.poll(() => node('scenario_call').getAttribute('data-status')).toBe('succeeded');
     // The dry-run panel now covers the canvas's lower part, where the call was dropped: fit the
     // graph into what is left and let the view's animation end before clicking the node.
-    await page.getByRole('button', { name: 'Fit', exact: true }).click();
-    let last = await node('scenario_call').boundingBox();
-    await expect
-      .poll(async () => {
-        const now = await node('scenario_call').boundingBox();
-        const same = JSON.stringify(now) === JSON.stringify(last);
-        last = now;
-        return same;
-      })
-      .toBe(true);
+    await fitView();
     await node('scenario_call').click({ position: { x: 20, y: 12 } });
     await page
       .locator('[data-panel-node="scenario_call"]')
