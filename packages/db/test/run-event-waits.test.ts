@@ -8,6 +8,7 @@ import {
   listWaitCandidates,
   newObjectId,
   offerDeliveryToWaits,
+  openEventWaitKeys,
   openRunWait,
   releaseRun,
   resolveRunWait,
@@ -180,5 +181,34 @@ describe('event waits', () => {
       message: 'node "paid" waits for an event, not for an approval: it cannot be decided',
     });
     expect(await offerDeliveryToWaits(ctx.db.models, queue, await deliver({ order: 5 }))).toBe(0);
+  });
+
+  it('reads the key expressions of many apps’ open event waits at once, without resolved ones', async () => {
+    const first = appId;
+    const r1 = await run();
+    const r2 = await run();
+    const r3 = await run();
+    await open(r1, '1', 'body.order');
+    await open(r2, '2', 'body.ref');
+    await open(r3, '3', 'body.order');
+    appId = newObjectId();
+    const second = appId;
+    await deliver({ gone: 4 });
+    const resolved = await open(await run(), '4', 'body.gone');
+    const [candidate] = await listWaitCandidates(ctx.db.models, resolved._id);
+    expect((await acceptWaitEvent(ctx.db.models, resolved._id, candidate!.event)).resolvedAt).not.toBeNull();
+    const r5 = await run();
+    await open(r5, '5', 'headers.x-order');
+    const none = newObjectId();
+
+    const keys = await openEventWaitKeys(ctx.db.models, [first, second, none]);
+    expect([...keys.keys()]).toEqual([first.toHexString(), second.toHexString(), none.toHexString()]);
+    expect(keys.get(first.toHexString())?.sort()).toEqual(['body.order', 'body.ref']);
+    expect(keys.get(second.toHexString())).toEqual(['headers.x-order']);
+    expect(keys.get(none.toHexString())).toEqual([]);
+    // Given them, the offer reads no waits' keys of its own and finds the same waits.
+    const { queue } = recordingQueue();
+    const delivery = await deliver({ order: 3 }, new Date(), first);
+    expect(await offerDeliveryToWaits(ctx.db.models, queue, delivery, keys.get(first.toHexString()))).toBe(1);
   });
 });

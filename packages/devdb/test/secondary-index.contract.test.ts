@@ -32,6 +32,7 @@ interface Run {
   scenarioId?: Value;
   status?: Value;
   createdAt?: Value;
+  note?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +191,8 @@ describe('secondary indexes: the runs list', () => {
     await twins.indexed.createIndex({ status: 1 });
     await twins.indexed.createIndex({ scenarioId: 1, status: 1 });
     await twins.insert(Array.from({ length: 400 }, newRun));
-    // Updates that move runs in the indexes: new times, statuses, scenarios, workspaces.
+    // Updates that move runs in the indexes (new times, statuses, scenarios, workspaces), and ones
+    // that leave every indexed field as it was (their entries stay where they are).
     const all = await twins.all();
     for (let i = 0; i < 150; i++) {
       const run = pick(all);
@@ -201,6 +203,8 @@ describe('secondary indexes: the runs list', () => {
         { $set: { workspaceId: pick(workspaces) } },
         { $unset: { createdAt: '' } },
         { $set: { status: null } },
+        { $set: { note: `touched ${i}` } },
+        { $set: { status: run.status ?? null, note: 'same status' } },
       ]);
       await twins.update({ _id: run._id }, change);
     }

@@ -2,12 +2,14 @@ import { offerDeliveryToWaits } from '@weft/db';
 import type { Logger } from 'pino';
 import type { ApiDeps } from '../deps.js';
 import type { ObjectId } from '../ids.js';
+import { webhookWrites } from './group-writes.js';
 import type { VerifiedDelivery } from './verified-delivery.js';
 
 /**
  * Offers a stored delivery to the event waits (`wait.event`) of its app and wakes their runs.
- * Called after the delivery's runs exist and before it is marked dispatched: should this fail or
- * the api die first, the delivery stays undispatched and the runner's sweep offers it again.
+ * Called once the delivery is stored (beside the creation of its runs) and before it is marked
+ * dispatched: should this fail or the api die first, the delivery stays undispatched and the
+ * runner's sweep offers it again.
  * Failures are logged, not thrown: the delivery is accepted either way. Whether it was offered.
  */
 export async function offerToEventWaits(
@@ -17,16 +19,22 @@ export async function offerToEventWaits(
   log: Logger,
 ): Promise<boolean> {
   try {
-    const offered = await offerDeliveryToWaits(deps.database.models, deps.queue, {
-      _id: id,
-      workspaceId: delivery.app.workspaceId,
-      appId: delivery.app.id,
-      deliveryId: delivery.identity.deliveryId,
-      headers: delivery.headers,
-      contentType: delivery.contentType,
-      ...delivery.stored,
-      receivedAt: delivery.receivedAt,
-    });
+    const keyExpressions = await webhookWrites(deps).eventWaitKeys(delivery.app.id);
+    const offered = await offerDeliveryToWaits(
+      deps.database.models,
+      deps.queue,
+      {
+        _id: id,
+        workspaceId: delivery.app.workspaceId,
+        appId: delivery.app.id,
+        deliveryId: delivery.identity.deliveryId,
+        headers: delivery.headers,
+        contentType: delivery.contentType,
+        ...delivery.stored,
+        receivedAt: delivery.receivedAt,
+      },
+      keyExpressions,
+    );
     if (offered > 0) log.info({ offered }, 'delivery offered to waiting runs');
     return true;
   } catch (error) {

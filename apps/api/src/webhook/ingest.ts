@@ -140,24 +140,28 @@ async function ingest(
     receivedAt: delivery.receivedAt,
   });
   const trace = span ? runTraceOf(span) : undefined;
-  await writes.createRuns(
-    await Promise.all(
-      planned.map(({ version, runId }, index) =>
-        newRunOfVersion(version, {
-          id: runId,
-          kind: 'webhook',
-          deliveryId: deliveryObjectId,
-          correlationId: identity.deliveryId,
-          input,
-          searchKeys: search.runs[index],
-          ...(trace ? { trace } : {}),
-        }),
+  // The runs and the offer to event waits are independent (each needs only the stored delivery):
+  // their round trips overlap. Unoffered (it failed), the delivery stays undispatched: the
+  // sweeper offers it again.
+  const [, offered] = await Promise.all([
+    writes.createRuns(
+      await Promise.all(
+        planned.map(({ version, runId }, index) =>
+          newRunOfVersion(version, {
+            id: runId,
+            kind: 'webhook',
+            deliveryId: deliveryObjectId,
+            correlationId: identity.deliveryId,
+            input,
+            searchKeys: search.runs[index],
+            ...(trace ? { trace } : {}),
+          }),
+        ),
       ),
+      delivery.receivedAt,
     ),
-    delivery.receivedAt,
-  );
-  // Unoffered (it failed), the delivery stays undispatched: the sweeper offers it again.
-  const offered = await offerToEventWaits(deps, deliveryObjectId, delivery, log);
+    offerToEventWaits(deps, deliveryObjectId, delivery, log),
+  ]);
   // The answer waits for the delivery and its runs, not for this mark: without it, the runner's
   // sweeper creates the stored run ids again, which changes nothing once they exist.
   if (offered)

@@ -166,9 +166,12 @@ export async function offerDeliveryToWaits(
     | 'deliveryId'
     | 'receivedAt'
   >,
+  /** The key expressions of the app's open event waits, when the caller read them (`openEventWaitKeys`) after storing the delivery. */
+  keyExpressions?: readonly string[],
 ): Promise<number> {
   const open = { appId: delivery.appId, resolvedAt: null, kind: 'event' as const };
-  const expressions = (await collectionOf(models).distinct('deliveryKey', open)) as string[];
+  const expressions =
+    keyExpressions ?? ((await collectionOf(models).distinct('deliveryKey', open)) as string[]);
   if (expressions.length === 0) return 0;
   const input = webhookTriggerInput(delivery);
   let offered = 0;
@@ -188,6 +191,25 @@ export async function offerDeliveryToWaits(
     offered += waits.length;
   }
   return offered;
+}
+
+/**
+ * The distinct key expressions of the open event waits of each app, for many apps in one read (the
+ * webhook route's group read: concurrent deliveries share it). Apps without open waits map to [].
+ */
+export async function openEventWaitKeys(
+  models: Models,
+  appIds: readonly Types.ObjectId[],
+): Promise<Map<string, string[]>> {
+  const keys = new Map<string, string[]>(appIds.map((id) => [id.toHexString(), []]));
+  const groups = await collectionOf(models)
+    .aggregate<{ _id: { appId: Types.ObjectId; deliveryKey: string } }>([
+      { $match: { appId: { $in: [...appIds] }, resolvedAt: null, kind: 'event' } },
+      { $group: { _id: { appId: '$appId', deliveryKey: '$deliveryKey' } } },
+    ])
+    .toArray();
+  for (const { _id } of groups) keys.get(_id.appId.toHexString())?.push(_id.deliveryKey);
+  return keys;
 }
 
 export type ResumeRefusal = 'not_found' | 'already_resolved' | 'expired';

@@ -223,6 +223,20 @@ final class OrderedIndex<P> {
     }
 
     /**
+     * A document changed in place: its entry moves only if a value of this index's fields changed
+     * (most updates touch no indexed field, and a remove and add walk the tree twice).
+     */
+    void update(Document oldDocument, Document newDocument, P position) {
+        Object[] before = valuesOf(oldDocument);
+        Object[] after = valuesOf(newDocument);
+        if (before != null && after != null && Arrays.equals(before, after)) {
+            return;
+        }
+        remove(oldDocument, position);
+        add(newDocument, position);
+    }
+
+    /**
      * The entries whose first {@code prefix.length} fields equal {@code prefix} (as the comparator
      * sees it) and whose next field lies in {@code bound}, in index order.
      */

@@ -245,8 +245,7 @@ final class SecondaryIndexes<P> {
 
     void updated(P position, Document oldDocument, Document newDocument) {
         for (OrderedIndex<P> index : indexes.values()) {
-            index.remove(oldDocument, position);
-            index.add(newDocument, position);
+            index.update(oldDocument, newDocument, position);
         }
     }
 
