@@ -12,6 +12,7 @@
 //               received → finished p50/p99, enqueue → start (pickup) p50/p99
 //   50 nodes    BENCH_WIDE_RUNS webhooks of a 50-node scenario (7 stages of 6 parallel transforms)
 //   1 MiB       BENCH_BIG_DURATION_S of 1 MiB webhooks (BENCH_BIG_CONNECTIONS clients)
+//               (BENCH_ONLY=1mib runs the warm-up, this phase and the peak RSS only)
 //   for-each    BENCH_FOREACH_RUNS webhooks of 100 items each, a loop (concurrency 10) posting
 //               every item to a local sink: items/s, run duration p50/p99
 //               (BENCH_ONLY=for-each runs the warm-up and this phase only)
@@ -68,6 +69,7 @@ const BIG_BYTES = 1024 * 1024;
 const FOREACH_RUNS = env('BENCH_FOREACH_RUNS', 40, 5);
 const ONLY_FOR_EACH = process.env.BENCH_ONLY === 'for-each';
 const ONLY_FLOW = process.env.BENCH_ONLY === 'flow-control';
+const ONLY_BIG = process.env.BENCH_ONLY === '1mib';
 const FLOW_RUNS = Number(process.env.BENCH_FLOW_RUNS ?? 1_000);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** BENCH_LOG_DIR=<dir>: each service's output goes to <dir>/<name>.log. */
@@ -341,6 +343,28 @@ async function runRound(backend: Backend): Promise<Row[]> {
     samplePeaks();
     await extra.stop();
   };
+  /** 1 MiB webhooks from a few clients: acks/s, MiB/s, latency, the runs' drain. */
+  const bigPhase = async () => {
+    const section = '1 MiB payloads';
+    const next = bigRequest(big);
+    cpu.start();
+    const sat = await saturate(port, BIG_CONNECTIONS, BIG_DURATION_MS, next);
+    const accepted = sat.byStatus[202] ?? 0;
+    const runs = await drain(db, sat.runIds, 600_000);
+    const usage = cpu.stop();
+    const first = Math.min(...runs.map((r) => r.createdAt.getTime()));
+    const last = Math.max(...runs.map((r) => r.finishedAt?.getTime() ?? 0));
+    const e2e = runs.map((r) => (r.finishedAt?.getTime() ?? Number.NaN) - r.createdAt.getTime());
+    row(section, `webhook acks/s (${BIG_CONNECTIONS} clients)`, round(accepted / (sat.elapsedMs / 1000)));
+    row(section, 'ingest MiB/s', round((accepted * BIG_BYTES) / 2 ** 20 / (sat.elapsedMs / 1000)));
+    row(section, 'ack p50', round(quantile(sat.latenciesMs, 0.5), 1), 'ms');
+    row(section, 'ack p99', round(quantile(sat.latenciesMs, 0.99), 1), 'ms');
+    row(section, 'runs completed/s', round(runs.length / ((last - first) / 1000)));
+    row(section, 'received → finished p50', round(quantile(e2e, 0.5), 1), 'ms');
+    if (sat.sent !== accepted || sat.errors > 0)
+      row(section, 'not 202', `${JSON.stringify(sat.byStatus)}, ${sat.errors} errors`);
+    cpuRows(section, usage);
+  };
   const cleanUp = async () => {
     await Promise.all([api.stop(), ...runners.map((r) => r.stop())]);
     await lineSink.close();
@@ -351,6 +375,14 @@ async function runRound(backend: Backend): Promise<Row[]> {
   };
   if (ONLY_FOR_EACH) {
     await forEachPhase();
+    clearInterval(peakTimer);
+    await cleanUp();
+    return rows;
+  }
+  if (ONLY_BIG) {
+    await bigPhase();
+    samplePeaks();
+    for (const [name, peak] of peaks) row('memory', `peak RSS ${name}`, peak, 'MiB');
     clearInterval(peakTimer);
     await cleanUp();
     return rows;
@@ -458,27 +490,7 @@ async function runRound(backend: Backend): Promise<Row[]> {
   await flowPhase();
 
   // 6. 1 MiB payloads.
-  {
-    const section = '1 MiB payloads';
-    const next = bigRequest(big);
-    cpu.start();
-    const sat = await saturate(port, BIG_CONNECTIONS, BIG_DURATION_MS, next);
-    const accepted = sat.byStatus[202] ?? 0;
-    const runs = await drain(db, sat.runIds, 600_000);
-    const usage = cpu.stop();
-    const first = Math.min(...runs.map((r) => r.createdAt.getTime()));
-    const last = Math.max(...runs.map((r) => r.finishedAt?.getTime() ?? 0));
-    const e2e = runs.map((r) => (r.finishedAt?.getTime() ?? Number.NaN) - r.createdAt.getTime());
-    row(section, `webhook acks/s (${BIG_CONNECTIONS} clients)`, round(accepted / (sat.elapsedMs / 1000)));
-    row(section, 'ingest MiB/s', round((accepted * BIG_BYTES) / 2 ** 20 / (sat.elapsedMs / 1000)));
-    row(section, 'ack p50', round(quantile(sat.latenciesMs, 0.5), 1), 'ms');
-    row(section, 'ack p99', round(quantile(sat.latenciesMs, 0.99), 1), 'ms');
-    row(section, 'runs completed/s', round(runs.length / ((last - first) / 1000)));
-    row(section, 'received → finished p50', round(quantile(e2e, 0.5), 1), 'ms');
-    if (sat.sent !== accepted || sat.errors > 0)
-      row(section, 'not 202', `${JSON.stringify(sat.byStatus)}, ${sat.errors} errors`);
-    cpuRows(section, usage);
-  }
+  await bigPhase();
 
   // 7. Memory.
   samplePeaks();

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { useExpressionWorkers } from '@weft/core/expression-workers';
+import { limitHeapGrowth } from '@weft/core/heap-growth';
 import { hostname } from 'node:os';
 import { connectDatabase, createQueue } from '@weft/db';
 import { pino } from 'pino';
@@ -17,6 +18,7 @@ import { startTracing } from './tracing.js';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const config = loadConfig();
   const logger = pino({ level: config.logLevel, base: { service: 'weft-api' } });
   const tracing = startTracing(config.tracing);

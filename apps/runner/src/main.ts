@@ -1,4 +1,5 @@
 import { useExpressionWorkers } from '@weft/core/expression-workers';
+import { limitHeapGrowth } from '@weft/core/heap-growth';
 import { connectDatabase } from '@weft/db';
 import pino from 'pino';
 import { ConfigError, loadConfig, type RunnerConfig } from './config.js';
@@ -10,6 +11,7 @@ import { startWorker } from './worker.js';
 
 /** Starts a runner: config, database, Agenda worker with the sweeper; stops gracefully on SIGTERM/SIGINT. */
 async function main(config: RunnerConfig): Promise<void> {
+  limitHeapGrowth();
   const logger = pino({
     level: config.logLevel,
     base: { service: 'weft-runner', runner: config.runnerName },
