@@ -162,8 +162,10 @@ export async function executeRun(
       };
     }
     const input = collectInputs(plan, node.id, outputs, tracker.states);
-    const timeout = new AbortController();
-    const signal = AbortSignal.any([timeout.signal, shutdown]);
+    // One controller for the attempt, aborted by its time limit or by the shutdown: cheaper than
+    // `AbortSignal.any` per step (a weakly held composite signal, 3 % of a runner's CPU).
+    const attemptAbort = new AbortController();
+    const signal = attemptAbort.signal;
     const ctx = withLoopBody(
       withPages(
         host,
@@ -186,7 +188,7 @@ export async function executeRun(
     const timedOut = new Promise<never>((_, reject) => {
       if (limitMs === undefined) return;
       timer = setTimeout(() => {
-        timeout.abort();
+        attemptAbort.abort();
         reject(
           Object.assign(new Error(`node "${node.id}" did not finish within ${limitMs} ms`), {
             name: 'TimeoutError',
@@ -194,6 +196,9 @@ export async function executeRun(
         );
       }, limitMs);
     });
+    const onShutdown = () => attemptAbort.abort(shutdown.reason);
+    if (shutdown.aborted) onShutdown();
+    else shutdown.addEventListener('abort', onShutdown, { once: true });
     try {
       const result = await Promise.race([def.execute(ctx, input, resolved.config), timedOut]);
       // A node that turned the shutdown's abort into an error result did not fail: it was interrupted.
@@ -215,6 +220,7 @@ export async function executeRun(
         : { kind: 'fatal_error', error: nodeError };
     } finally {
       clearTimeout(timer);
+      shutdown.removeEventListener('abort', onShutdown);
     }
   }
 
