@@ -15,10 +15,11 @@ import type { ApiDeps } from '../deps.js';
 /**
  * The webhook route's writes, each a group commit (packages/db `GroupCommit`): concurrent webhooks
  * share one insert of deliveries, one insert of runs, one read of the event waits' key expressions
- * and one dispatch mark, instead of four round trips each. A webhook alone waits for nothing extra: a write starts at once when none is under
- * way. Each webhook still answers only after its own delivery, its runs and its mark are stored,
- * with the same outcomes as single writes (a duplicate delivery gets the stored original), and a
- * document the database refuses fails only the webhook it belongs to.
+ * and one dispatch mark, instead of four round trips each. A webhook alone waits for nothing
+ * extra: a write starts at once when none is under way. Each webhook still answers only after its
+ * own delivery and runs are stored, with the same outcomes as single writes (a duplicate delivery
+ * gets the stored original), and a document the database refuses fails only the webhook it
+ * belongs to.
  */
 export interface WebhookWrites {
   insertDelivery(delivery: NewDelivery): Promise<InsertDeliveryResult>;
