@@ -56,13 +56,7 @@ final class IndexedMemoryCollection extends MemoryCollection
 
     @Override
     public synchronized Document explainFind(Document find) {
-        return Explain.run(secondary, getFullName(), find, (filter, sort, skip, limit, projection) -> {
-            int returned = 0;
-            for (Document ignored : queryDocuments(filter, sort, skip, limit, 0, projection)) {
-                returned++;
-            }
-            return returned;
-        });
+        return secondary.explain(this, getFullName(), find);
     }
 
     /** Not synchronized in the stock collection, but it reads the indexes. */
@@ -86,28 +80,18 @@ final class IndexedMemoryCollection extends MemoryCollection
 
     @Override
     protected Integer addDocumentInternal(Document document) {
-        secondary.build(this);
-        Integer position = super.addDocumentInternal(document);
-        secondary.added(document, position);
-        return position;
+        return secondary.add(this, document, super::addDocumentInternal);
     }
 
     @Override
     protected void handleUpdate(Integer position, Document oldDocument, Document newDocument) {
         super.handleUpdate(position, oldDocument, newDocument);
-        // Built now, the indexes already see the new document.
-        if (!secondary.build(this)) {
-            secondary.updated(position, oldDocument, newDocument);
-        }
+        secondary.updated(this, position, oldDocument, newDocument);
     }
 
     @Override
     protected void removeDocument(Integer position) {
-        secondary.build(this);
-        Document document = getDocument(position);
-        if (document != null) {
-            secondary.removed(document, position);
-        }
+        secondary.removing(this, position);
         super.removeDocument(position);
     }
 

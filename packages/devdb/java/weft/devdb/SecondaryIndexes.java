@@ -231,22 +231,50 @@ final class SecondaryIndexes<P> {
         unbuilt.remove(dropped);
     }
 
-    void added(Document document, P position) {
+    // The collection's write path and explain, for both backends: their stock collections share no
+    // class of Weft's to hold it, so each override is one call here with the stock step it extends.
+
+    /** {@code addDocumentInternal}: the stock add ({@code stockAdd}), then the document's entries. */
+    P add(Host<P> host, Document document, Function<Document, P> stockAdd) {
+        build(host);
+        P position = stockAdd.apply(document);
         for (OrderedIndex<P> index : indexes.values()) {
             index.add(document, position);
         }
+        return position;
     }
 
-    void removed(Document document, P position) {
+    /** {@code handleUpdate}, after the stock update: indexes built now already see the new document. */
+    void updated(Host<P> host, P position, Document oldDocument, Document newDocument) {
+        if (build(host)) {
+            return;
+        }
+        for (OrderedIndex<P> index : indexes.values()) {
+            index.update(oldDocument, newDocument, position);
+        }
+    }
+
+    /** {@code removeDocument}, before the stock removal. */
+    void removing(Host<P> host, P position) {
+        build(host);
+        Document document = host.documentAt(position);
+        if (document == null) {
+            return;
+        }
         for (OrderedIndex<P> index : indexes.values()) {
             index.remove(document, position);
         }
     }
 
-    void updated(P position, Document oldDocument, Document newDocument) {
-        for (OrderedIndex<P> index : indexes.values()) {
-            index.update(oldDocument, newDocument, position);
-        }
+    /** {@code explainFind}: the find run through {@link #query}, its plan recorded. */
+    Document explain(Host<P> host, String namespace, Document find) {
+        return Explain.run(this, namespace, find, (filter, sort, skip, limit, projection) -> {
+            int returned = 0;
+            for (Document ignored : query(host, filter, sort, skip, limit, 0, projection)) {
+                returned++;
+            }
+            return returned;
+        });
     }
 
     /** How a query reads its documents through an index. */
