@@ -21,6 +21,13 @@ import org.h2.mvstore.MVStore;
  *
  * <p>A commit writes to the operating system (it survives the server's process being killed);
  * with {@code fsync} each group commit also forces the file to the disk (it survives a power cut).
+ * Without it the file is forced to the disk once a second, so a power cut loses at most about the
+ * last second of acknowledged writes.
+ *
+ * <p>The committing thread also keeps the file compact ({@link #housekeeping}). With automatic
+ * commits off, MVStore runs none of its own housekeeping, and every commit is a chunk of its own:
+ * under the benchmark the file grew to 1.5 GB in two and a half minutes with 13 % of it live, and
+ * the store's chunk list (rewritten in part with every commit) to 30,000 entries.
  */
 final class GroupCommit {
     /** Commands that never change stored data: they answer without waiting for a commit. */
@@ -44,9 +51,26 @@ final class GroupCommit {
     private volatile RuntimeException failure;
     private final List<Waiter> waiters = new ArrayList<>();
 
+    /** Without {@code fsync}: how often the file is forced to the disk. */
+    private static final long SYNC_EVERY_NANOS = 1_000_000_000L;
+    /**
+     * MVStore's retention time: a chunk is reused once it is this old and has held nothing live for
+     * half of it (2.5 s), which is past a forced write of the commits that emptied it (each commit
+     * with {@code fsync}, else {@link #SYNC_EVERY_NANOS}): a power cut never finds a chunk that the
+     * file on disk still references overwritten. (H2's default, 45 s, leaves that to the OS.)
+     */
+    private static final int RETENTION_MS_WITHOUT_FSYNC = 5_000;
+    private static final long HOUSEKEEPING_EVERY_NANOS = 1_000_000_000L;
+    /** Chunks under this share of live data are rewritten (at most {@link #COMPACT_WRITE_BYTES} a round). */
+    private static final int COMPACT_BELOW_FILL_PERCENT = 50;
+    private static final int COMPACT_WRITE_BYTES = 4 << 20;
+    private long lastSync = System.nanoTime();
+    private long lastHousekeeping = System.nanoTime();
+
     GroupCommit(MVStore store, boolean fsync) {
         this.store = store;
         this.fsync = fsync;
+        store.setRetentionTime(fsync ? 0 : RETENTION_MS_WITHOUT_FSYNC);
         Thread committer = new Thread(this::commitLoop, "weft-devdb-group-commit");
         committer.setDaemon(true);
         committer.start();
@@ -99,40 +123,93 @@ final class GroupCommit {
     }
 
     private void commitLoop() {
+        boolean unsynced = false;
         while (true) {
             long upTo;
             synchronized (lock) {
-                while (applied.get() <= durable) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        return;
+                try {
+                    while (applied.get() <= durable) {
+                        if (!unsynced) {
+                            lock.wait();
+                            continue;
+                        }
+                        // Idle with commits not yet forced to the disk: force them within the second.
+                        long waitMs = (SYNC_EVERY_NANOS - (System.nanoTime() - lastSync) + 999_999L) / 1_000_000L;
+                        if (waitMs <= 0) break;
+                        lock.wait(waitMs);
                     }
+                } catch (InterruptedException e) {
+                    return;
                 }
                 // Everything counted so far has applied its changes: this commit carries all of them.
                 upTo = applied.get();
             }
+            boolean committed = upTo > durable;
             try {
-                store.commit();
-                if (fsync) store.sync();
+                if (committed) {
+                    store.commit();
+                    unsynced = true;
+                }
+                if (fsync) {
+                    store.sync();
+                    unsynced = false;
+                }
             } catch (RuntimeException failed) {
                 fail(failed);
                 return;
             }
-            List<Runnable> ready = new ArrayList<>();
-            synchronized (lock) {
-                durable = upTo;
-                lock.notifyAll();
-                for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-                    Waiter waiter = it.next();
-                    if (waiter.ticket() <= upTo) {
-                        ready.add(waiter.durable());
-                        it.remove();
+            if (committed) {
+                List<Runnable> ready = new ArrayList<>();
+                synchronized (lock) {
+                    durable = upTo;
+                    lock.notifyAll();
+                    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                        Waiter waiter = it.next();
+                        if (waiter.ticket() <= upTo) {
+                            ready.add(waiter.durable());
+                            it.remove();
+                        }
                     }
                 }
+                ready.forEach(Runnable::run);
             }
-            ready.forEach(Runnable::run);
+            // After the replies: neither the forced write (without fsync) nor the housekeeping
+            // holds them back.
+            try {
+                if (unsynced && System.nanoTime() - lastSync >= SYNC_EVERY_NANOS) {
+                    store.sync();
+                    unsynced = false;
+                    lastSync = System.nanoTime();
+                }
+            } catch (RuntimeException failed) {
+                fail(failed);
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - lastHousekeeping >= HOUSEKEEPING_EVERY_NANOS) {
+                lastHousekeeping = now;
+                try {
+                    housekeeping();
+                } catch (RuntimeException failed) {
+                    // Only a closed store ends the commits; a round that failed is tried again.
+                    if (store.isClosed()) {
+                        fail(failed);
+                        return;
+                    }
+                    System.err.println("weft-devdb: H2 housekeeping failed, trying again in a second: " + failed);
+                }
+            }
         }
+    }
+
+    /**
+     * What MVStore's background thread would do: the live pages of chunks that are mostly dead are
+     * marked for rewriting (the next commit writes them, a little at a time), and chunks that hold
+     * nothing live any more are freed once past the retention time.
+     */
+    private void housekeeping() {
+        store.compact(COMPACT_BELOW_FILL_PERCENT, COMPACT_WRITE_BYTES);
+        store.getFileStore().dropUnusedChunks();
     }
 
     private void fail(RuntimeException failed) {
