@@ -13,7 +13,6 @@ import org.h2.mvstore.type.BasicDataType;
 import org.h2.mvstore.type.ObjectDataType;
 
 import de.bwaldvogel.mongo.backend.KeyValue;
-import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
@@ -34,7 +33,6 @@ final class BsonTypes {
 
     private static final ThreadLocal<ByteBuf> SCRATCH = ThreadLocal.withInitial(() -> Unpooled.buffer(4096));
     private static final ObjectDataType FALLBACK = new ObjectDataType();
-    private static final ValueComparator ORDER = ValueComparator.asc();
     private static final byte TAG_H2 = 0;
     private static final byte TAG_BSON = 1;
 
@@ -101,7 +99,8 @@ final class BsonTypes {
 
         @Override
         public int compare(Object a, Object b) {
-            return ORDER.compare(a, b);
+            // Every lookup by _id compares through here: the shortcut for values of one class.
+            return OrderedIndex.compareValues(a, b);
         }
 
         @Override
@@ -133,7 +132,7 @@ final class BsonTypes {
         public int compare(KeyValue a, KeyValue b) {
             int shared = Math.min(a.size(), b.size());
             for (int i = 0; i < shared; i++) {
-                int order = ORDER.compare(a.get(i), b.get(i));
+                int order = OrderedIndex.compareValues(a.get(i), b.get(i));
                 if (order != 0) return order;
             }
             return Integer.compare(a.size(), b.size());
