@@ -1,5 +1,6 @@
 package weft.devdb;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -21,8 +22,8 @@ import org.h2.mvstore.MVStore;
  *
  * <p>A commit writes to the operating system (it survives the server's process being killed);
  * with {@code fsync} each group commit also forces the file to the disk (it survives a power cut).
- * Without it the file is forced to the disk once a second, so a power cut loses at most about the
- * last second of acknowledged writes.
+ * Without it the file is forced to the disk once a second by a thread of its own, so a power cut
+ * loses at most about the last second of acknowledged writes.
  *
  * <p>The committing thread also keeps the file compact ({@link #housekeeping}). With automatic
  * commits off, MVStore runs none of its own housekeeping, and every commit is a chunk of its own:
@@ -55,17 +56,35 @@ final class GroupCommit {
     private static final long SYNC_EVERY_NANOS = 1_000_000_000L;
     /**
      * MVStore's retention time: a chunk is reused once it is this old and has held nothing live for
-     * half of it (2.5 s), which is past a forced write of the commits that emptied it (each commit
-     * with {@code fsync}, else {@link #SYNC_EVERY_NANOS}): a power cut never finds a chunk that the
-     * file on disk still references overwritten. (H2's default, 45 s, leaves that to the OS.)
+     * half of it (2.5 s). A commit that emptied a chunk is forced to the disk before then (each
+     * commit with {@code fsync}; else {@link #MAX_SYNC_LAG_NANOS}): a power cut never finds a chunk
+     * that the file on disk still references overwritten. (H2's default, 45 s, leaves that to the OS.)
      */
     private static final int RETENTION_MS_WITHOUT_FSYNC = 5_000;
+    /**
+     * Without {@code fsync}: no commit or housekeeping starts while a commit that started longer ago
+     * than this is not yet forced to the disk (under half the retention time, with room for the
+     * commit's own duration). Forced writes take place every second on a thread of their own, so
+     * this holds commits back only when the disk takes over a second to force one second's writes.
+     */
+    private static final long MAX_SYNC_LAG_NANOS = 2_000_000_000L;
     private static final long HOUSEKEEPING_EVERY_NANOS = 1_000_000_000L;
     /** Chunks under this share of live data are rewritten (at most {@link #COMPACT_WRITE_BYTES} a round). */
     private static final int COMPACT_BELOW_FILL_PERCENT = 50;
     private static final int COMPACT_WRITE_BYTES = 4 << 20;
-    private long lastSync = System.nanoTime();
     private long lastHousekeeping = System.nanoTime();
+
+    /** A commit not yet known to be forced to the disk: its number and when it started. */
+    private record Unsynced(long commit, long startedNanos) {
+    }
+
+    /** Commits completed (written by the committing thread). */
+    private volatile long commits;
+    /** Every commit up to this number is forced to the disk (written by the syncing thread). */
+    private volatile long syncedCommits;
+    private final Object syncLock = new Object();
+    /** The committing thread's own: its commits that may not be forced to the disk yet, oldest first. */
+    private final ArrayDeque<Unsynced> unsynced = new ArrayDeque<>();
 
     GroupCommit(MVStore store, boolean fsync) {
         this.store = store;
@@ -74,6 +93,13 @@ final class GroupCommit {
         Thread committer = new Thread(this::commitLoop, "weft-devdb-group-commit");
         committer.setDaemon(true);
         committer.start();
+        if (!fsync) {
+            // Forcing a second's writes to the disk took tens of milliseconds under the benchmark:
+            // on the committing thread, every group behind it waited that long.
+            Thread syncer = new Thread(this::syncLoop, "weft-devdb-sync");
+            syncer.setDaemon(true);
+            syncer.start();
+        }
     }
 
     static boolean mayWrite(String command) {
@@ -123,72 +149,49 @@ final class GroupCommit {
     }
 
     private void commitLoop() {
-        boolean unsynced = false;
         while (true) {
             long upTo;
             synchronized (lock) {
                 try {
-                    while (applied.get() <= durable) {
-                        if (!unsynced) {
-                            lock.wait();
-                            continue;
-                        }
-                        // Idle with commits not yet forced to the disk: force them within the second.
-                        long waitMs = (SYNC_EVERY_NANOS - (System.nanoTime() - lastSync) + 999_999L) / 1_000_000L;
-                        if (waitMs <= 0) break;
-                        lock.wait(waitMs);
-                    }
+                    while (applied.get() <= durable) lock.wait();
                 } catch (InterruptedException e) {
                     return;
                 }
                 // Everything counted so far has applied its changes: this commit carries all of them.
                 upTo = applied.get();
             }
-            boolean committed = upTo > durable;
             try {
-                if (committed) {
-                    store.commit();
-                    unsynced = true;
-                }
-                if (fsync) {
-                    store.sync();
-                    unsynced = false;
-                }
+                awaitSyncLag();
+                long started = System.nanoTime();
+                store.commit();
+                if (fsync) store.sync();
+                else unsynced.add(new Unsynced(commits + 1, started));
+                commits++;
             } catch (RuntimeException failed) {
                 fail(failed);
                 return;
+            } catch (InterruptedException e) {
+                return;
             }
-            if (committed) {
-                List<Runnable> ready = new ArrayList<>();
-                synchronized (lock) {
-                    durable = upTo;
-                    lock.notifyAll();
-                    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-                        Waiter waiter = it.next();
-                        if (waiter.ticket() <= upTo) {
-                            ready.add(waiter.durable());
-                            it.remove();
-                        }
+            List<Runnable> ready = new ArrayList<>();
+            synchronized (lock) {
+                durable = upTo;
+                lock.notifyAll();
+                for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                    Waiter waiter = it.next();
+                    if (waiter.ticket() <= upTo) {
+                        ready.add(waiter.durable());
+                        it.remove();
                     }
                 }
-                ready.forEach(Runnable::run);
             }
-            // After the replies: neither the forced write (without fsync) nor the housekeeping
-            // holds them back.
-            try {
-                if (unsynced && System.nanoTime() - lastSync >= SYNC_EVERY_NANOS) {
-                    store.sync();
-                    unsynced = false;
-                    lastSync = System.nanoTime();
-                }
-            } catch (RuntimeException failed) {
-                fail(failed);
-                return;
-            }
+            ready.forEach(Runnable::run);
+            // After the replies: the housekeeping does not hold them back.
             long now = System.nanoTime();
             if (now - lastHousekeeping >= HOUSEKEEPING_EVERY_NANOS) {
                 lastHousekeeping = now;
                 try {
+                    awaitSyncLag();
                     housekeeping();
                 } catch (RuntimeException failed) {
                     // Only a closed store ends the commits; a round that failed is tried again.
@@ -197,7 +200,56 @@ final class GroupCommit {
                         return;
                     }
                     System.err.println("weft-devdb: H2 housekeeping failed, trying again in a second: " + failed);
+                } catch (InterruptedException e) {
+                    return;
                 }
+            }
+        }
+    }
+
+    /** Without {@code fsync}: waits while a commit older than {@link #MAX_SYNC_LAG_NANOS} is not on the disk. */
+    private void awaitSyncLag() throws InterruptedException {
+        while (!unsynced.isEmpty()) {
+            Unsynced oldest = unsynced.peek();
+            if (oldest.commit() <= syncedCommits) {
+                unsynced.poll();
+                continue;
+            }
+            if (System.nanoTime() - oldest.startedNanos() < MAX_SYNC_LAG_NANOS) return;
+            synchronized (syncLock) {
+                if (oldest.commit() > syncedCommits) syncLock.wait(100);
+            }
+        }
+    }
+
+    /** Without {@code fsync}: forces the commits completed so far to the disk, once a second. */
+    private void syncLoop() {
+        long lastSync = System.nanoTime();
+        while (true) {
+            try {
+                long waitNanos = SYNC_EVERY_NANOS - (System.nanoTime() - lastSync);
+                if (waitNanos > 0) Thread.sleep(waitNanos / 1_000_000L, (int) (waitNanos % 1_000_000L));
+            } catch (InterruptedException e) {
+                return;
+            }
+            lastSync = System.nanoTime();
+            // Read before forcing: every commit up to this number is written, so the force covers it.
+            long upTo = commits;
+            if (upTo == syncedCommits) continue;
+            try {
+                store.sync();
+            } catch (RuntimeException failed) {
+                if (store.isClosed()) return;
+                // What was acknowledged may not reach the disk: stop taking writes, as a failed
+                // commit does (the next commit fails every command waiting for it).
+                System.err.println("weft-devdb: forcing the H2 file to the disk failed, the store is closed");
+                failed.printStackTrace();
+                store.closeImmediately();
+                return;
+            }
+            synchronized (syncLock) {
+                syncedCommits = upTo;
+                syncLock.notifyAll();
             }
         }
     }
