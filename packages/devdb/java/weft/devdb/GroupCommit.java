@@ -1,5 +1,6 @@
 package weft.devdb;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -210,6 +211,8 @@ final class GroupCommit {
     /** Without {@code fsync}: waits while a commit older than {@link #MAX_SYNC_LAG_NANOS} is not on the disk. */
     private void awaitSyncLag() throws InterruptedException {
         while (!unsynced.isEmpty()) {
+            // The syncing thread ends with the store: what waits for it would wait for good.
+            if (store.isClosed()) throw new IllegalStateException("the H2 store is closed");
             Unsynced oldest = unsynced.peek();
             if (oldest.commit() <= syncedCommits) {
                 unsynced.poll();
@@ -239,7 +242,8 @@ final class GroupCommit {
             try {
                 store.sync();
             } catch (RuntimeException failed) {
-                if (store.isClosed()) return;
+                // Closed while forcing (the server stopping) is the end, not a failure.
+                if (store.isClosed() || failed.getCause() instanceof ClosedChannelException) return;
                 // What was acknowledged may not reach the disk: stop taking writes, as a failed
                 // commit does (the next commit fails every command waiting for it).
                 System.err.println("weft-devdb: forcing the H2 file to the disk failed, the store is closed");
