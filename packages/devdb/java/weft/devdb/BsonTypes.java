@@ -15,7 +15,6 @@ import org.h2.mvstore.type.ObjectDataType;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
-import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
@@ -70,7 +69,7 @@ final class BsonTypes {
         public void write(WriteBuffer buff, Document document) {
             ByteBuf buf = scratch();
             try {
-                BsonEncoder.encodeDocument(document, buf);
+                BsonWriter.writeDocument(document, buf);
             } catch (RuntimeException notBson) {
                 buff.put(TAG_H2);
                 FALLBACK.write(buff, document);
@@ -168,14 +167,14 @@ final class BsonTypes {
     private static void writeValue(WriteBuffer buff, Object value) {
         byte type;
         try {
-            type = BsonEncoder.determineType(value);
+            type = BsonWriter.typeOf(value);
         } catch (RuntimeException notBson) {
             buff.put(TAG_H2);
             FALLBACK.write(buff, value);
             return;
         }
         ByteBuf buf = scratch();
-        BsonEncoder.encodeValue(type, value, buf);
+        BsonWriter.writeValue(type, value, buf);
         buff.put(TAG_BSON).put(type).putVarInt(buf.readableBytes());
         putBytes(buff, buf);
     }

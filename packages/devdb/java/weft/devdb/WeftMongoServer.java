@@ -6,7 +6,6 @@ import java.util.concurrent.TimeUnit;
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.wire.MongoDatabaseHandler;
 import de.bwaldvogel.mongo.wire.MongoExceptionHandler;
-import de.bwaldvogel.mongo.wire.MongoWireMessageEncoder;
 import de.bwaldvogel.mongo.wire.MongoWireProtocolHandler;
 import de.bwaldvogel.mongo.wire.MongoWireReplyEncoder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -23,7 +22,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 /**
  * mongo-java-server's {@code MongoServer.bind}, with {@link AwaitDataHandler} in front of its database
  * handler and, on H2, {@link DurableReplies} holding the replies to writes until they are on file
- * (MongoServer builds its pipeline inline, so it is rebuilt here with the same handlers).
+ * and {@link OpMsgEncoder} in place of the stock OP_MSG encoder (MongoServer builds its pipeline
+ * inline, so it is rebuilt here).
  */
 final class WeftMongoServer {
 
@@ -56,7 +56,7 @@ final class WeftMongoServer {
                 @Override
                 public void initChannel(SocketChannel ch) {
                     ch.pipeline().addLast(new MongoWireReplyEncoder());
-                    ch.pipeline().addLast(new MongoWireMessageEncoder());
+                    ch.pipeline().addLast(new OpMsgEncoder());
                     ch.pipeline().addLast(new MongoWireProtocolHandler());
                     if (commits != null) {
                         // Outbound: sees the replies of the handlers after it before they are encoded.
