@@ -17,9 +17,10 @@ import org.h2.mvstore.MVStore;
  *
  * <p>Here a command that may have written takes a ticket once its changes are applied
  * ({@link #written}), and its reply is held ({@link DurableReplies}) until a commit that carries
- * the ticket is on file. One thread commits, back to back while there is anything to commit: the
- * writes applied while a commit is being written share the next one (a group commit), so the
- * cost is one file write per group, and no network thread ever waits for the file.
+ * the ticket is on file. One thread commits while there is anything to commit: the writes applied
+ * while a commit is being written (and under load, in the gap before the next one) share the next
+ * commit (a group commit), so the cost is one file write per group, and no network thread ever
+ * waits for the file.
  *
  * <p>A commit writes to the operating system (it survives the server's process being killed);
  * with {@code fsync} each group commit also forces the file to the disk (it survives a power cut).
@@ -74,6 +75,21 @@ final class GroupCommit {
     private static final int COMPACT_BELOW_FILL_PERCENT = 50;
     private static final int COMPACT_WRITE_BYTES = 4 << 20;
     private long lastHousekeeping = System.nanoTime();
+    /**
+     * Under load, commits start at most this often. A commit's cost is mostly per page, not per
+     * write: it rewrites every page it changed, and the pages on the way to them, once however many
+     * writes changed them (a run's claim and its steps land on one page). Back to back, commits
+     * under a webhook's writes carried about 2 writes each, 1,100 to 1,800 a second; 2 ms apart,
+     * about 12 (figures in packages/devdb/README.md, "Durability").
+     */
+    private static final long BUSY_COMMIT_GAP_NANOS = 2_000_000L;
+    /**
+     * A commit that carried this many writes or more means load: the next one keeps the gap. After
+     * a lone write the next commit starts at once, so a write on an idle server waits for no gap.
+     */
+    private static final long BUSY_GROUP = 2;
+    private long lastCommitStarted;
+    private long lastGroup;
 
     /** A commit not yet known to be forced to the disk: its number and when it started. */
     private record Unsynced(long commit, long startedNanos) {
@@ -162,8 +178,15 @@ final class GroupCommit {
                 upTo = applied.get();
             }
             try {
+                if (lastGroup >= BUSY_GROUP) {
+                    long gap = lastCommitStarted + BUSY_COMMIT_GAP_NANOS - System.nanoTime();
+                    if (gap > 0) Thread.sleep(gap / 1_000_000L, (int) (gap % 1_000_000L));
+                    // Every ticket counted has applied its changes: those of the gap join this commit.
+                    upTo = applied.get();
+                }
                 awaitSyncLag();
                 long started = System.nanoTime();
+                lastCommitStarted = started;
                 store.commit();
                 if (fsync) store.sync();
                 else unsynced.add(new Unsynced(commits + 1, started));
@@ -176,6 +199,7 @@ final class GroupCommit {
             }
             List<Runnable> ready = new ArrayList<>();
             synchronized (lock) {
+                lastGroup = upTo - durable;
                 durable = upTo;
                 lock.notifyAll();
                 for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
