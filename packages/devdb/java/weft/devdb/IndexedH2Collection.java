@@ -7,12 +7,14 @@ import java.util.stream.Stream;
 import org.h2.mvstore.MVMap;
 
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
 
 /**
  * The H2 backend's collection with the same query paths as the memory backend's
@@ -75,6 +77,18 @@ final class IndexedH2Collection extends H2Collection implements Explain.Explaina
     @Override
     protected Object addDocumentInternal(Document document) {
         return secondary.add(this, document, super::addDocumentInternal);
+    }
+
+    /** The update changes a copy, which {@link #handleUpdate} puts in the map ({@link SecondaryIndexes#onCopies}). */
+    @Override
+    public synchronized Document updateDocuments(Document selector, Document update, ArrayFilters arrayFilters,
+                                                 boolean multi, boolean upsert, Oplog oplog) {
+        return secondary.onCopies(() -> super.updateDocuments(selector, update, arrayFilters, multi, upsert, oplog));
+    }
+
+    @Override
+    public synchronized Document findAndModify(Document query) {
+        return secondary.onCopies(() -> super.findAndModify(query));
     }
 
     @Override

@@ -1,16 +1,19 @@
 package weft.devdb;
 
+import java.lang.reflect.Field;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
 
 /**
  * The memory backend's collection with indexes that are used ({@link SecondaryIndexes#query}):
@@ -32,10 +35,28 @@ final class IndexedMemoryCollection extends MemoryCollection
     implements Explain.Explainable, SecondaryIndexes.Host<Integer> {
 
     private final SecondaryIndexes<Integer> secondary = new SecondaryIndexes<>(Integer::compare);
+    /**
+     * The stock collection's list of documents, by position: an update's changed copy takes the
+     * original's place here ({@link SecondaryIndexes#onCopies}). The stock collection changed the
+     * listed document in place, so it has no way to replace one.
+     */
+    private final List<Document> stored;
 
     IndexedMemoryCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                             CursorRegistry cursorRegistry) {
         super(database, collectionName, options, cursorRegistry);
+        this.stored = storedDocuments(this);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Document> storedDocuments(MemoryCollection collection) {
+        try {
+            Field documents = MemoryCollection.class.getDeclaredField("documents");
+            documents.setAccessible(true);
+            return (List<Document>) documents.get(collection);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("mongo-java-server's MemoryCollection has no list of documents", e);
+        }
     }
 
     /**
@@ -84,8 +105,19 @@ final class IndexedMemoryCollection extends MemoryCollection
     }
 
     @Override
+    public synchronized Document updateDocuments(Document selector, Document update, ArrayFilters arrayFilters,
+                                                 boolean multi, boolean upsert, Oplog oplog) {
+        return secondary.onCopies(() -> super.updateDocuments(selector, update, arrayFilters, multi, upsert, oplog));
+    }
+
+    @Override
+    public synchronized Document findAndModify(Document query) {
+        return secondary.onCopies(() -> super.findAndModify(query));
+    }
+
+    @Override
     protected void handleUpdate(Integer position, Document oldDocument, Document newDocument) {
-        super.handleUpdate(position, oldDocument, newDocument);
+        stored.set(position, newDocument);
         secondary.updated(this, position, oldDocument, newDocument);
     }
 

@@ -12,6 +12,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -70,6 +71,16 @@ final class SecondaryIndexes<P> {
     private final Comparator<P> positionOrder;
     /** Set while an explain runs (under the collection's lock), else null. */
     Stats explaining;
+    /**
+     * Set while an update runs (under the collection's lock): {@link #query} answers with copies.
+     * The stock update changes the stored document in place (it removes the fields the new version
+     * lacks, then puts every field) and then hands it to {@code handleUpdate}. A reply is encoded
+     * outside the lock, and on H2 a commit writes pages while writes go on, so both could see a
+     * document half changed (a find returned fields of two versions of one document). Here the
+     * update changes a copy, which {@code handleUpdate} stores in the original's place: a stored
+     * document is never changed.
+     */
+    private boolean updating;
 
     SecondaryIndexes(Comparator<P> positionOrder) {
         this.positionOrder = positionOrder;
@@ -108,6 +119,27 @@ final class SecondaryIndexes<P> {
      */
     QueryResult query(Host<P> host, Document query, Document orderBy, int skip, int limit, int batchSize,
                       Document projection) {
+        QueryResult found = find(host, query, orderBy, skip, limit, batchSize, projection);
+        if (!updating) return found;
+        // The stock update changes only top-level fields of what it finds (their new values are
+        // its own): a copy of the top level leaves the stored document as it was.
+        List<Document> copies = new ArrayList<>();
+        for (Document document : found) copies.add(new Document(document));
+        return new QueryResult(copies, found.getCursorId());
+    }
+
+    /** Runs a stock update ({@code updateDocuments}, {@code findAndModify}) on copies (see {@link #updating}). */
+    <T> T onCopies(Supplier<T> update) {
+        updating = true;
+        try {
+            return update.get();
+        } finally {
+            updating = false;
+        }
+    }
+
+    private QueryResult find(Host<P> host, Document query, Document orderBy, int skip, int limit, int batchSize,
+                             Document projection) {
         build(host);
         Stats stats = explaining;
         String idField = host.idField();
