@@ -122,11 +122,9 @@ final class SecondaryIndexes<P> {
         QueryResult found = find(host, query, orderBy, skip, limit, batchSize, projection);
         if (!updating) return found;
         // The stock update changes only top-level fields of what it finds (their new values are
-        // its own): a copy of the top level leaves the stored document as it was. Copied as the
-        // update takes them: an updateOne reads one of its matches and stops.
-        Iterable<Document> copies = () -> StreamSupport.stream(found.spliterator(), false)
-            .map(match -> new Document(match))
-            .iterator();
+        // its own): a copy of the top level leaves the stored document as it was.
+        List<Document> copies = new ArrayList<>();
+        for (Document document : found) copies.add(new Document(document));
         return new QueryResult(copies, found.getCursorId());
     }
 
